@@ -1,0 +1,180 @@
+"""Bulk writes of columnar frames: Arrow ingest (ADBC) on SQLite, COPY on PostgreSQL.
+
+Used by the demo generator and the importers to load millions of rows without the ORM's
+per-object overhead. Frames use the table's column names; timestamps are aware UTC.
+"""
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any, Protocol
+
+import polars as pl
+from sqlalchemy import Connection, Engine, Index, text
+from sqlalchemy.schema import CreateIndex
+
+from tandem.tables import metadata
+
+# SQLAlchemy's own SQLite DATETIME text format, so ORM reads of bulk-loaded rows round-trip.
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"
+
+
+def with_defaults(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the columns `frame` lacks that have a Python-side default in the table model."""
+    unknown = set(frame.columns) - set(metadata.tables[table].columns.keys())
+    if unknown:
+        raise ValueError(f"{table} has no column(s) {sorted(unknown)}")
+    extra = []
+    for column in metadata.tables[table].columns:
+        default = column.default
+        if column.name in frame.columns or default is None or not hasattr(default, "arg"):
+            continue
+        value = default.arg(None) if callable(default.arg) else default.arg
+        if isinstance(value, dict | list):
+            value = json.dumps(value)
+        elif isinstance(value, Decimal):
+            value = float(value)
+        extra.append(pl.lit(value).alias(column.name))
+    return frame.with_columns(extra) if extra else frame
+
+
+def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
+    out = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            out.append(col.dt.convert_time_zone("UTC").dt.strftime(_SQLITE_TS))
+        elif dtype == pl.Date:
+            out.append(col.dt.strftime("%Y-%m-%d"))
+        elif dtype == pl.Boolean:
+            out.append(col.cast(pl.Int8))
+        elif dtype == pl.Null:
+            out.append(col.cast(pl.String))
+        else:
+            out.append(col)
+    return frame.select(out)
+
+
+def _for_postgres(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(name).dt.convert_time_zone("UTC").dt.strftime(_SQLITE_TS + "+00")
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)
+    )
+
+
+def _copy_postgres(dbapi: Any, table: str, frame: pl.DataFrame) -> None:
+    buffer = io.BytesIO()
+    _for_postgres(frame).write_csv(buffer, include_header=False, null_value="")
+    sql = f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)"
+    with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.write(buffer.getvalue())
+
+
+def insert_frame(connection: Connection, table: str, frame: pl.DataFrame) -> int:
+    """Insert `frame` into `table` inside the caller's transaction; returns the row count."""
+    if frame.height == 0:
+        return 0
+    frame = with_defaults(table, frame)
+    dbapi = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite":
+        columns = frame.columns
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names checked above
+            f"VALUES ({', '.join('?' for _ in columns)})"
+        )
+        dbapi.executemany(sql, _for_sqlite(frame).iter_rows())
+    else:
+        _copy_postgres(dbapi, table, frame)
+    return frame.height
+
+
+class BulkWriter(Protocol):
+    """Writes frames in its own transaction, committed by `commit`."""
+
+    def write(self, table: str, frame: pl.DataFrame) -> int: ...
+
+    def commit(self) -> None: ...
+
+
+class _Writer:
+    """A raw DB-API connection used for one bulk load (ADBC on SQLite, psycopg on PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.dialect = engine.dialect
+        if engine.dialect.name == "sqlite":
+            import adbc_driver_sqlite.dbapi as adbc
+
+            self.connection: Any = adbc.connect(engine.url.database or "", autocommit=False)
+            self.execute("PRAGMA foreign_keys=ON")
+            self.execute("PRAGMA busy_timeout=10000")
+        else:
+            self.raw = engine.raw_connection()
+            self.connection = self.raw.driver_connection
+
+    def execute(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall()) if cursor.description else []
+
+    def write(self, table: str, frame: pl.DataFrame) -> int:
+        if frame.height == 0:
+            return 0
+        frame = with_defaults(table, frame)
+        if self.dialect.name == "sqlite":
+            # Arrow ingest: the per-row loop runs in C, several times faster than executemany.
+            with self.connection.cursor() as cursor:
+                cursor.adbc_ingest(table, _for_sqlite(frame).to_arrow(), mode="append")
+        else:
+            _copy_postgres(self.connection, table, frame)
+        return frame.height
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def close(self) -> None:
+        self.connection.rollback()
+        self.connection.close()
+
+
+@contextmanager
+def bulk_writer(engine: Engine, *, rebuild_indexes: list[str] = ()) -> Iterator[BulkWriter]:
+    """A writer for a large load; the indexes of the empty `rebuild_indexes` tables are dropped
+    for the load and rebuilt at the end (once over all rows is far cheaper than row by row, and a
+    rebuilt unique index still rejects duplicates).
+
+    On SQLite the engine's pooled connections are closed first: ADBC links its own SQLite, and two
+    SQLite libraries holding the same file open in one process break each other's POSIX locks.
+    """
+    engine.dispose()
+    writer = _Writer(engine)
+    dropped: list[Index] = []
+    try:
+        for table in rebuild_indexes:
+            if not writer.execute(f"SELECT 1 FROM {table} LIMIT 1"):  # noqa: S608 - model names
+                for index in metadata.tables[table].indexes:
+                    writer.execute(f"DROP INDEX IF EXISTS {index.name}")
+                    dropped.append(index)
+        writer.commit()
+        yield writer
+        for index in dropped:
+            writer.execute(str(CreateIndex(index).compile(dialect=engine.dialect)))
+        writer.execute("ANALYZE")
+        writer.commit()
+    finally:
+        writer.close()
+
+
+def reset_sequences(connection: Connection, tables: list[str]) -> None:
+    """After loading explicit ids into PostgreSQL, move each id sequence past the largest id."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )
+        )

@@ -1,0 +1,128 @@
+"""`tandem demo ...`: generate the demo data set and the demo users."""
+
+from datetime import datetime
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from tandem.auth import service as auth
+from tandem.auth.models import User
+from tandem.auth.roles import Role
+from tandem.auth.schemas import UserCreate
+from tandem.cli.context import console, db_session, engine, fail
+from tandem.contacts.models import Contact
+from tandem.db import utcnow
+from tandem.demo.load import load_demo
+from tandem.demo.spec import DemoSpec
+from tandem.migrate import upgrade
+
+app = typer.Typer(help="Demo data: a realistic B2B funnel to try Tandem on.", no_args_is_help=True)
+
+DEMO_PASSWORD = "tandem-demo"
+#: (email, name, role, team)
+DEMO_USERS = (
+    ("admin@tandem.demo", "Riley Admin", Role.ADMIN, None),
+    ("marketer@tandem.demo", "Morgan Marketer", Role.MARKETER, "Demand Generation"),
+    ("manager@tandem.demo", "Sam Manager", Role.SALES_MANAGER, "Sales North America"),
+    ("rep1@tandem.demo", "Alex Rep", Role.SALES_REP, "Sales North America"),
+    ("rep2@tandem.demo", "Jordan Rep", Role.SALES_REP, "Sales North America"),
+    ("rep3@tandem.demo", "Casey Rep", Role.SALES_REP, "Sales EMEA"),
+    ("cro@tandem.demo", "Pat Executive", Role.EXECUTIVE, None),
+)
+
+
+def ensure_demo_users() -> list[int]:
+    """Create the demo users that are missing; returns the sales reps' ids."""
+    with db_session() as db:
+        for email, name, role, team in DEMO_USERS:
+            if auth.get_by_email(db_session=db, email=email) is None:
+                auth.create_user(
+                    db_session=db,
+                    user_in=UserCreate(
+                        email=email, name=name, role=role, password=DEMO_PASSWORD, team=team
+                    ),
+                )
+        reps = db.scalars(
+            select(User.id).where(User.role == Role.SALES_REP.value).order_by(User.id)
+        )
+        return list(reps)
+
+
+def print_logins() -> None:
+    """Show the demo logins."""
+    table = Table("email", "password", "role", title="Demo logins")
+    for email, _, role, _ in DEMO_USERS:
+        table.add_row(email, DEMO_PASSWORD, role.value)
+    console.print(table)
+
+
+@app.command("generate")
+def generate(
+    contacts: int = typer.Option(5_000, min=1, help="How many contacts to generate."),
+    seed: int = typer.Option(42, help="Random seed: the same seed gives the same data."),
+    activities: float = typer.Option(20.0, min=1, help="Average activities per contact."),
+    as_of: datetime | None = typer.Option(None, help="Demo clock (UTC); default now."),
+) -> None:
+    """Generate demo accounts, contacts, campaigns, content, activities and deals."""
+    eng = engine()
+    upgrade(eng)
+    with db_session(eng) as db:
+        if db.scalar(select(func.count()).select_from(Contact)):
+            raise fail(
+                "the database already holds contacts; "
+                "use an empty database (or `tandem demo setup --reset`)"
+            )
+    reps = ensure_demo_users()
+    clock = (as_of.replace(tzinfo=as_of.tzinfo or utcnow().tzinfo)) if as_of else utcnow()
+    spec = DemoSpec(
+        contacts=contacts,
+        seed=seed,
+        as_of=clock,
+        activities_per_contact=activities,
+        rep_ids=tuple(reps),
+    )
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("contacts", total=contacts)
+        report = load_demo(
+            eng, spec, on_progress=lambda done, _: progress.update(task, completed=done)
+        )
+    table = Table("table", "rows", title=f"Demo data (seed {seed})")
+    for name, rows in report.rows.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+
+
+@app.command("setup")
+def setup(
+    contacts: int = typer.Option(5_000, min=1, help="How many contacts to generate."),
+    seed: int = typer.Option(42, help="Random seed."),
+    reset: bool = typer.Option(False, help="Delete an existing SQLite demo database first."),
+) -> None:
+    """Everything `make demo` needs: database, demo data, demo users and their logins."""
+    from tandem.cli.context import settings
+
+    current = settings()
+    eng = engine(current)
+    if reset and eng.dialect.name == "sqlite" and eng.url.database:
+        from pathlib import Path
+
+        eng.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(eng.url.database + suffix).unlink(missing_ok=True)
+    with db_session(engine(current)) as db:
+        upgrade(db.get_bind())  # type: ignore[arg-type]
+        has_data = db.scalar(select(func.count()).select_from(Contact))
+    if not has_data:
+        generate(contacts=contacts, seed=seed, activities=20.0, as_of=None)
+    else:
+        console.print(f"database already holds {has_data:,} contacts; keeping them")
+        ensure_demo_users()
+    print_logins()

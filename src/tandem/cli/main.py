@@ -1,0 +1,77 @@
+"""The `tandem` command."""
+
+import typer
+
+from tandem import __version__
+from tandem.cli import demo, users
+from tandem.cli.context import console, engine, settings
+from tandem.handoff import cli as handoff_cli
+
+app = typer.Typer(
+    help="Tandem: one revenue engine for marketing and sales.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(users.app, name="users")
+app.add_typer(demo.app, name="demo")
+app.add_typer(handoff_cli.app, name="handoff")
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def version() -> None:
+    """Print the Tandem version."""
+    console.print(__version__)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Migrate the database schema to the newest revision."""
+    from tandem.migrate import current_revision, upgrade
+
+    eng = engine()
+    upgrade(eng, revision)
+    console.print(f"database at revision {current_revision(eng)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's schema revision."""
+    from tandem.migrate import current_revision, head_revision
+
+    console.print(f"current {current_revision(engine())}, newest {head_revision()}")
+
+
+@app.command()
+def init() -> None:
+    """Create (or migrate) the database named by TANDEM_DATABASE_URL."""
+    from tandem.migrate import current_revision, upgrade
+
+    eng = engine()
+    upgrade(eng)
+    console.print(
+        f"database ready at {eng.url.render_as_string()} (revision {current_revision(eng)})"
+    )
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default TANDEM_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default TANDEM_PORT)."),
+    workers: int | None = typer.Option(None, help="Worker processes (default TANDEM_WORKERS)."),
+) -> None:
+    """Serve the web app and API."""
+    import uvicorn
+
+    current = settings()
+    engine(current)  # fail early, in one line, on a bad database URL
+    console.print(f"Tandem on http://{host or current.host}:{port or current.port}")
+    uvicorn.run(
+        "tandem.web.asgi:app",
+        factory=True,
+        host=host or current.host,
+        port=port or current.port,
+        workers=workers or current.workers,
+        log_level="info",
+    )

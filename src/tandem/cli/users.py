@@ -1,0 +1,76 @@
+"""`tandem users ...`: create, list, change roles, issue API tokens."""
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from tandem.auth import service as auth
+from tandem.auth.models import User
+from tandem.auth.roles import Role
+from tandem.auth.schemas import UserCreate
+from tandem.cli.context import console, db_session, fail
+
+app = typer.Typer(help="Manage users, roles and API tokens.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    email: str,
+    name: str = typer.Option(..., help="Full name."),
+    role: Role = typer.Option(..., help="admin, marketer, sales_rep, sales_manager or executive."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    team: str | None = typer.Option(None, help="Team name (created if new)."),
+) -> None:
+    """Create a user."""
+    try:
+        user_in = UserCreate(email=email, name=name, role=role, password=password, team=team)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise fail(f"{err['loc'][0]}: {err['msg']}") from None
+    with db_session() as db:
+        try:
+            user = auth.create_user(db_session=db, user_in=user_in)
+        except auth.UserExists as exc:
+            raise fail(str(exc)) from None
+        console.print(f"created user {user.id} {user.email} ({user.role})")
+
+
+@app.command("list")
+def list_users() -> None:
+    """List users with their roles and teams."""
+    from sqlalchemy import select
+
+    with db_session() as db:
+        table = Table("id", "email", "name", "role", "team", "active")
+        for user in db.scalars(select(User).order_by(User.id)):
+            table.add_row(
+                str(user.id),
+                user.email,
+                user.name,
+                user.role,
+                user.team.name if user.team else "",
+                "yes" if user.is_active else "no",
+            )
+        console.print(table)
+
+
+@app.command("set-role")
+def set_role(email: str, role: Role) -> None:
+    """Change a user's role (recorded in the audit log)."""
+    with db_session() as db:
+        try:
+            user = auth.set_role(db_session=db, email=email, role=role)
+        except auth.UserNotFound as exc:
+            raise fail(str(exc)) from None
+        console.print(f"{user.email} is now {user.role}")
+
+
+@app.command("token")
+def token(email: str, name: str = typer.Option("cli", help="A label for the token.")) -> None:
+    """Issue an API token for a user; it is shown once."""
+    with db_session() as db:
+        user = auth.get_by_email(db_session=db, email=email)
+        if user is None:
+            raise fail(f"no user with email {email}")
+        _, plain = auth.create_api_token(db_session=db, user=user, name=name)
+        console.print(plain, highlight=False)

@@ -1,0 +1,65 @@
+"""Opportunities (deals) and the contacts that play a role on them."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tandem.db import Base, UTCDateTime, utcnow
+
+
+class Opportunity(Base):
+    """A deal with an account: open, won or lost."""
+
+    __tablename__ = "opportunities"
+    __table_args__ = (
+        Index("ix_opportunities_account", "account_id"),
+        Index("ix_opportunities_closed", "is_closed", "closed_at"),
+        Index("ix_opportunities_owner", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    primary_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    stage: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expected_close_on: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_won: Mapped[bool] = mapped_column(Boolean, default=False)
+    lost_reason: Mapped[str | None] = mapped_column(String(100))
+    product_line: Mapped[str | None] = mapped_column(String(100))
+    deal_type: Mapped[str] = mapped_column(String(20), default="new")
+    segment: Mapped[str | None] = mapped_column(String(50))
+    region: Mapped[str | None] = mapped_column(String(50))
+    vertical: Mapped[str | None] = mapped_column(String(100))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str | None] = mapped_column(String(100))
+
+    contact_roles: Mapped[list["OpportunityContactRole"]] = relationship(
+        back_populates="opportunity", cascade="all, delete-orphan"
+    )
+
+
+class OpportunityContactRole(Base):
+    """A contact's role on a deal (the buying committee as sales recorded it)."""
+
+    __tablename__ = "opportunity_contact_roles"
+    __table_args__ = (UniqueConstraint("opportunity_id", "contact_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    opportunity: Mapped[Opportunity] = relationship(back_populates="contact_roles")

@@ -1,0 +1,70 @@
+"""Settings read from the environment (prefix ``TANDEM_``) or a ``.env`` file.
+
+Nothing reads settings at import time: the CLI and `create_app` build a `Settings` and pass it
+down, so tests can run several differently configured instances side by side.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class SettingsError(ValueError):
+    """A setting is unusable; the message is one line meant for the operator."""
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of one Tandem instance."""
+
+    model_config = SettingsConfigDict(env_prefix="TANDEM_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/tandem.db"
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    session_hours: int = 12
+    cookie_secure: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    data_dir: Path = Path("var")
+    page_size: int = 50
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                f"TANDEM_DATABASE_URL {value!r} is not a database URL "
+                "(expected sqlite:///path.db or postgresql+psycopg://user@host/db)"
+            ) from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError(
+                f"TANDEM_DATABASE_URL uses {url.get_backend_name()!r}; "
+                "Tandem supports sqlite and postgresql"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError("TANDEM_SECRET_KEY must be set to a real secret in production")
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation failures into one readable `SettingsError` line."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages = "; ".join(str(err["msg"]).removeprefix("Value error, ") for err in exc.errors())
+        raise SettingsError(messages) from None

@@ -1,0 +1,75 @@
+"""The JSON API under /api/v1: the same view-models the pages render."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from tandem import __version__
+from tandem.accounts import service as accounts
+from tandem.accounts.schemas import AccountDetail
+from tandem.analytics.scorecard import Scorecard, build_scorecard
+from tandem.auth.schemas import UserRead
+from tandem.contacts import service as contacts
+from tandem.contacts.schemas import ContactDetail, ContactPage
+from tandem.db import utcnow
+from tandem.lifecycle.stages import Stage
+from tandem.web.deps import ApiUser, DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["core"])
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """Liveness probe (no authentication)."""
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/me", response_model=UserRead)
+def me(user: ApiUser) -> UserRead:
+    """The user the credentials belong to."""
+    return UserRead.model_validate(user)
+
+
+@router.get("/scorecard", response_model=Scorecard)
+def scorecard(db: DbSession, user: ApiUser) -> Scorecard:
+    """The home scorecard numbers."""
+    return build_scorecard(db_session=db, as_of=utcnow())
+
+
+@router.get("/contacts", response_model=ContactPage)
+def list_contacts(
+    db: DbSession,
+    user: ApiUser,
+    q: str | None = None,
+    stage: Stage | None = None,
+    owner_id: int | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ContactPage:
+    """Search and filter contacts."""
+    return contacts.list_contacts(
+        db_session=db,
+        q=q,
+        stage=stage.value if stage else None,
+        owner_id=owner_id,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.get("/contacts/{contact_id}", response_model=ContactDetail)
+def get_contact(db: DbSession, user: ApiUser, contact_id: int) -> ContactDetail:
+    """A contact with timeline, content consumed, stage history and deals."""
+    try:
+        return contacts.contact_detail(db_session=db, contact_id=contact_id)
+    except contacts.ContactNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/accounts/{account_id}", response_model=AccountDetail)
+def get_account(db: DbSession, user: ApiUser, account_id: int) -> AccountDetail:
+    """An account with its buying committee and opportunities."""
+    try:
+        return accounts.account_detail(db_session=db, account_id=account_id)
+    except accounts.AccountNotFound as exc:
+        raise HTTPException(404, str(exc)) from None

@@ -1,0 +1,61 @@
+"""The application factory: one configured FastAPI app per `Settings`."""
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from tandem import __version__
+from tandem.db import make_engine, make_session_factory
+from tandem.settings import Settings
+from tandem.web import api, pages
+from tandem.web.csrf import csrf_token
+from tandem.web.deps import LoginRequired
+from tandem.web.security import SecurityHeaders
+
+WEB_DIR = Path(__file__).parent
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["version"] = __version__
+    templates.env.filters["money"] = lambda v: f"{float(v or 0):,.0f}"
+    templates.env.filters["dt"] = lambda v: v.strftime("%Y-%m-%d %H:%M") if v else ""
+    return templates
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the web app (pages + JSON API) on the database named in `settings`."""
+    app = FastAPI(title="Tandem", version=__version__, docs_url="/api/docs", redoc_url=None)
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.templates = _templates()
+    app.add_middleware(SecurityHeaders, secure_cookies=settings.cookie_secure)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return app.state.templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+        )
+
+    return app

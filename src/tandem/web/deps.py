@@ -1,0 +1,71 @@
+"""Request dependencies: the database session and the signed-in user."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from tandem.auth import service as auth
+from tandem.auth.models import User
+from tandem.db import utcnow
+
+SESSION_COOKIE = "tandem_session"
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request, committed when the handler succeeds."""
+    session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def _session_user(request: Request, db: Session) -> User | None:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
+    return auth.user_for_session(db_session=db, secret=secret, now=utcnow())
+
+
+def page_user(request: Request, db: DbSession) -> User:
+    """The signed-in user for an HTML page, or a redirect to the login page."""
+    user = _session_user(request, db)
+    if user is None:
+        raise LoginRequired(str(request.url.path))
+    return user
+
+
+def api_user(request: Request, db: DbSession) -> User:
+    """The user behind an API call: a bearer token, or the browser session for the JSON twins."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = auth.user_for_api_token(db_session=db, plain=header[7:].strip(), now=utcnow())
+    else:
+        user = _session_user(request, db)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing or invalid credentials",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+ApiUser = Annotated[User, Depends(api_user)]

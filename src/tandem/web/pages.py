@@ -1,0 +1,149 @@
+"""Server-rendered pages. Handlers only translate: services build the view-models."""
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tandem.accounts import service as accounts
+from tandem.analytics.scorecard import build_scorecard
+from tandem.auth import service as auth
+from tandem.contacts import service as contacts
+from tandem.db import utcnow
+from tandem.lifecycle.stages import Stage
+from tandem.web.csrf import verify_csrf
+from tandem.web.deps import SESSION_COOKIE, DbSession, PageUser
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+    """Render a template with the request, current path and CSRF token available."""
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths: never redirect to another host after login.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", next=_safe_next(next), email="", error=None)
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    db: DbSession,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        user = auth.authenticate(db_session=db, email=email, password=password, now=utcnow())
+    except auth.AuthError as exc:
+        return render(
+            request,
+            "login.html",
+            status_code=401,
+            next=_safe_next(next),
+            email=email,
+            error=str(exc),
+        )
+    settings = request.app.state.settings
+    secret = auth.start_session(
+        db_session=db, user=user, now=utcnow(), hours=settings.session_hours
+    )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_hours * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: DbSession) -> RedirectResponse:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        auth.end_session(db_session=db, secret=secret)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: DbSession, user: PageUser) -> HTMLResponse:
+    card = build_scorecard(db_session=db, as_of=utcnow())
+    return render(request, "home.html", user=user, card=card)
+
+
+@router.get("/contacts", response_class=HTMLResponse)
+def contact_list(
+    request: Request,
+    db: DbSession,
+    user: PageUser,
+    q: str | None = None,
+    stage: str | None = None,
+    owner: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    errors: dict[str, str] = {}
+    stage_filter = stage or None
+    if stage_filter and stage_filter not in {s.value for s in Stage}:
+        errors["stage"] = f"{stage_filter!r} is not a lifecycle stage"
+        stage_filter = None
+    owner_id: int | None = None
+    if owner:
+        if owner == "me":
+            owner_id = user.id
+        elif owner.isdigit():
+            owner_id = int(owner)
+        else:
+            errors["owner"] = f"{owner!r} is not a user id (or 'me')"
+    listing = contacts.list_contacts(
+        db_session=db,
+        q=q,
+        stage=stage_filter,
+        owner_id=owner_id,
+        page=page,
+        page_size=request.app.state.settings.page_size,
+    )
+    return render(
+        request,
+        "contacts.html",
+        status_code=422 if errors else 200,
+        user=user,
+        listing=listing,
+        stages=list(Stage),
+        errors=errors,
+        form={"q": q or "", "stage": stage or "", "owner": owner or ""},
+        query_prefix=urlencode({"q": q or "", "stage": stage_filter or "", "owner": owner or ""}),
+    )
+
+
+@router.get("/contacts/{contact_id}", response_class=HTMLResponse)
+def contact_page(request: Request, db: DbSession, user: PageUser, contact_id: int) -> HTMLResponse:
+    try:
+        detail = contacts.contact_detail(db_session=db, contact_id=contact_id)
+    except contacts.ContactNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return render(request, "contact.html", user=user, c=detail)
+
+
+@router.get("/accounts/{account_id}", response_class=HTMLResponse)
+def account_page(request: Request, db: DbSession, user: PageUser, account_id: int) -> HTMLResponse:
+    try:
+        detail = accounts.account_detail(db_session=db, account_id=account_id)
+    except accounts.AccountNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return render(request, "account.html", user=user, a=detail)

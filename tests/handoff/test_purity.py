@@ -1,0 +1,59 @@
+"""The handoff cores stay pure: no storage, web or CLI imports, and no hidden clock."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import tandem.handoff
+
+PACKAGE = Path(tandem.handoff.__file__).parent
+# cli.py is the Typer shell and loader.py reads files; everything else must be pure.
+PURE = sorted(p for p in PACKAGE.glob("*.py") if p.name not in {"cli.py", "loader.py"})
+FORBIDDEN_MODULES = (
+    "sqlalchemy", "alembic", "psycopg", "fastapi", "starlette", "httpx", "requests", "typer",
+    "click", "rich", "os", "pathlib", "time", "random", "socket", "subprocess",
+    "tandem.db", "tandem.web", "tandem.api", "tandem.cli",
+)  # fmt: skip
+HIDDEN_CLOCKS = ("now", "utcnow", "today")
+
+
+def imports(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+
+
+@pytest.mark.parametrize("path", PURE, ids=lambda p: p.name)
+def test_pure_module_imports_nothing_impure(path):
+    tree = ast.parse(path.read_text())
+    bad = [
+        m for m in imports(tree) if any(m == f or m.startswith(f + ".") for f in FORBIDDEN_MODULES)
+    ]
+    assert bad == []
+
+
+@pytest.mark.parametrize("path", PURE, ids=lambda p: p.name)
+def test_pure_module_never_reads_the_clock(path):
+    tree = ast.parse(path.read_text())
+    calls = [
+        n.func.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in HIDDEN_CLOCKS
+    ]
+    assert calls == []
+
+
+def test_the_guard_would_catch_a_violation():
+    tree = ast.parse("import sqlalchemy.orm\nfrom datetime import datetime\nx = datetime.now()\n")
+    assert "sqlalchemy.orm" in list(imports(tree))
+    assert any(isinstance(n, ast.Attribute) and n.attr == "now" for n in ast.walk(tree))
+
+
+def test_loader_reads_files_but_touches_no_storage_or_web():
+    tree = ast.parse((PACKAGE / "loader.py").read_text())
+    assert not [m for m in imports(tree) if m.split(".")[0] in {"sqlalchemy", "fastapi", "typer"}]
