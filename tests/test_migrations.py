@@ -3,12 +3,12 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from tandem.migrate import current_revision, head_revision
+from tandem.migrate import current_revisions, head_revisions
 from tandem.tables import metadata
 
 
 def test_database_is_at_head(engine):
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
 
 
 def test_models_and_migrations_agree(engine):

@@ -18,20 +18,24 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` (default: the newest)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database schema up to `revision` (default: every capability's newest).
+
+    Each capability's migrations form their own branch off the initial schema, so there may be
+    several heads; "heads" applies them all.
+    """
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+def current_revisions(engine: Engine) -> set[str]:
+    """The revisions the database is at (one per migration branch); empty for a new database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision() -> str | None:
-    """The newest revision shipped with this version of Tandem."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> set[str]:
+    """The newest revision of every migration branch shipped with this version of Tandem."""
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())

@@ -1,33 +1,25 @@
-"""Import every table module so `Base.metadata` is complete (for Alembic and tests)."""
+"""Every table model, so `Base.metadata` is complete (for Alembic, bulk loads and tests).
 
-from tandem.accounts.models import Account
-from tandem.activities.models import Activity
-from tandem.audit.models import AuditEvent
-from tandem.auth.models import ApiToken, Team, User, UserSession
-from tandem.campaigns.models import Campaign
-from tandem.contacts.models import Contact
-from tandem.content.models import Asset
+Each capability keeps its tables in `tandem/<capability>/models.py`; this module imports them
+all, so a new capability's tables are picked up without a central list to keep in step.
+"""
+
+import importlib
+import pkgutil
+
+import tandem
 from tandem.db import Base
-from tandem.lifecycle.models import StageTransition
-from tandem.opportunities.models import Opportunity, OpportunityContactRole
-from tandem.usage.models import UsageFact
 
+
+def _import_all_models() -> None:
+    for package in pkgutil.iter_modules(tandem.__path__):
+        if package.ispkg:
+            try:
+                importlib.import_module(f"tandem.{package.name}.models")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"tandem.{package.name}.models":
+                    raise
+
+
+_import_all_models()
 metadata = Base.metadata
-
-__all__ = [
-    "Account",
-    "Activity",
-    "ApiToken",
-    "Asset",
-    "AuditEvent",
-    "Campaign",
-    "Contact",
-    "Opportunity",
-    "OpportunityContactRole",
-    "StageTransition",
-    "Team",
-    "UsageFact",
-    "User",
-    "UserSession",
-    "metadata",
-]

@@ -26,33 +26,33 @@ def version() -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     """Migrate the database schema to the newest revision."""
-    from tandem.migrate import current_revision, upgrade
+    from tandem.migrate import current_revisions, upgrade
 
     eng = engine()
     upgrade(eng, revision)
-    console.print(f"database at revision {current_revision(eng)}")
+    console.print(f"database at revision {', '.join(sorted(current_revisions(eng)))}")
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's schema revision."""
-    from tandem.migrate import current_revision, head_revision
+    from tandem.migrate import current_revisions, head_revisions
 
-    console.print(f"current {current_revision(engine())}, newest {head_revision()}")
+    current = ", ".join(sorted(current_revisions(engine()))) or "none"
+    console.print(f"current {current}; newest {', '.join(sorted(head_revisions()))}")
 
 
 @app.command()
 def init() -> None:
     """Create (or migrate) the database named by TANDEM_DATABASE_URL."""
-    from tandem.migrate import current_revision, upgrade
+    from tandem.migrate import current_revisions, upgrade
 
     eng = engine()
     upgrade(eng)
-    console.print(
-        f"database ready at {eng.url.render_as_string()} (revision {current_revision(eng)})"
-    )
+    revisions = ", ".join(sorted(current_revisions(eng)))
+    console.print(f"database ready at {eng.url.render_as_string()} (revision {revisions})")
 
 
 @app.command()
