@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from tandem.auth import service as auth
 from tandem.auth.models import User
-from tandem.db import utcnow
+from tandem.db import session_scope, utcnow
 
 SESSION_COOKIE = "tandem_session"
 
@@ -22,15 +22,8 @@ class LoginRequired(Exception):
 
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request, committed when the handler succeeds."""
-    session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db)]
