@@ -1,11 +1,14 @@
 """The `tandem` command."""
 
+from pathlib import Path
+
 import typer
 
 from tandem import __version__
 from tandem.cli import demo, users
-from tandem.cli.context import console, engine, settings
+from tandem.cli.context import console, engine, fail, settings
 from tandem.handoff import cli as handoff_cli
+from tandem.ingest import cli as ingest_cli
 
 app = typer.Typer(
     help="Tandem: one revenue engine for marketing and sales.",
@@ -15,6 +18,8 @@ app = typer.Typer(
 app.add_typer(users.app, name="users")
 app.add_typer(demo.app, name="demo")
 app.add_typer(handoff_cli.app, name="handoff")
+app.add_typer(ingest_cli.app, name="import")
+app.add_typer(ingest_cli.contacts_app, name="contacts")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -75,3 +80,29 @@ def serve(
         workers=workers or current.workers,
         log_level="info",
     )
+
+
+@app.command()
+def backup(file: Path = typer.Argument(..., help="Where to write the backup.")) -> None:
+    """Back up the database online (SQLite backup API, or pg_dump for PostgreSQL)."""
+    from tandem.ops.backup import BackupError
+    from tandem.ops.backup import backup as run_backup
+
+    try:
+        written = run_backup(engine(), file)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"backup written to {written} ({written.stat().st_size:,} bytes)")
+
+
+@app.command()
+def restore(file: Path = typer.Argument(..., help="A file written by `tandem backup`.")) -> None:
+    """Replace the database's contents with a backup."""
+    from tandem.ops.backup import BackupError
+    from tandem.ops.backup import restore as run_restore
+
+    try:
+        run_restore(engine(), file)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"restored from {file}")
