@@ -105,8 +105,8 @@ def build_journeys(
 
     roles = _choose_per_level(rng, level, 3)
     titles = _choose_per_level(rng, level, 4)
-    first = np.array(catalog.FIRST_NAMES)[rng.integers(0, len(catalog.FIRST_NAMES), n)]
-    last = np.array(catalog.LAST_NAMES)[rng.integers(0, len(catalog.LAST_NAMES), n)]
+    first = pl.Series(catalog.FIRST_NAMES).gather(rng.integers(0, len(catalog.FIRST_NAMES), n))
+    last = pl.Series(catalog.LAST_NAMES).gather(rng.integers(0, len(catalog.LAST_NAMES), n))
     domains = accounts["domain"].to_numpy()[account_idx - first_account]
     emails = (
         pl.Series(first).str.to_lowercase()

@@ -157,13 +157,17 @@ def build_touches(
         channel[sel] = np.array([CHANNELS.index(c) for c, _ in options])[chosen]
     campaign = _pick_campaign(rng, world, channel)
 
-    type_names = np.array(TYPES)[all_types]
+    # Work on integer codes; strings are made once, in Polars, when the frame is built
+    # (numpy unicode arrays are slow to create, compare and hand over).
+    def is_type(*names: str) -> np.ndarray:
+        return np.isin(all_types, [TYPES.index(name) for name in names])
+
     assets = world.assets
     stage_of = {"awareness": 0, "consideration": 1, "decision": 2}
     asset_stage = assets["journey_stage"].replace_strict(stage_of).to_numpy()
     by_stage = [assets["id"].to_numpy()[asset_stage == s] for s in range(3)]
-    wants_asset = np.isin(type_names, list(_ASSET_TYPES)) & ~(
-        (type_names == "sales_email") & (rng.random(len(all_idx)) < 0.7)
+    wants_asset = is_type(*_ASSET_TYPES) & ~(
+        is_type("sales_email") & (rng.random(len(all_idx)) < 0.7)
     )
     stage_pick = np.clip(all_phase + pick(rng, np.array([0.15, 0.7, 0.15]), len(all_idx)) - 1, 0, 2)
     asset = np.full(len(all_idx), NONE)
@@ -175,21 +179,21 @@ def build_touches(
     )
     pages = pl.Series(["https://www.tandem-demo.example" + p for p in catalog.SITE_PAGES])
     site = pages.gather(rng.integers(0, len(pages), len(all_idx)))
-    wants_url = pl.Series(np.isin(type_names, list(_URL_TYPES)))
+    wants_url = pl.Series(is_type(*_URL_TYPES))
     url = pl.select(
         pl.when(asset_url.is_not_null()).then(asset_url).when(wants_url).then(site).otherwise(None)
     ).to_series()
-    sales = np.isin(type_names, ["sales_email", "sales_call", "meeting"])
+    sales = is_type("sales_email", "sales_call", "meeting")
     keep = all_at <= spec.as_of_us
     frame = pl.DataFrame(
         {
             "contact_id": j.contact_id[all_idx],
-            "type": type_names,
+            "type": pl.Series(TYPES).gather(all_types),
             "occurred_at": all_at,
             "received_at": all_at + rng.integers(1_000_000, 300_000_000, len(all_idx)),
             "campaign_id": pl.Series(campaign).replace(NONE, None),
             "asset_id": pl.Series(asset).replace(NONE, None),
-            "channel": np.array([c.value for c in CHANNELS])[channel],
+            "channel": pl.Series([c.value for c in CHANNELS]).gather(channel),
             "url": url,
             "actor_user_id": pl.Series(np.where(sales, j.owner_id[all_idx], NONE)).replace(
                 NONE, None
