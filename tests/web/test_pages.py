@@ -200,3 +200,12 @@ def test_openapi_spec_lists_the_api(client):
         "/api/v1/contacts/{contact_id}",
         "/api/v1/accounts/{account_id}",
     } <= set(paths)
+
+
+def test_repeated_wrong_passwords_lock_sign_in_for_that_email(client, rep):
+    for _ in range(5):
+        assert login(client, rep.email, "wrong password").status_code == 401
+    response = login(client, rep.email)  # even the right password now waits
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.text
+    assert "tandem_session" not in response.cookies

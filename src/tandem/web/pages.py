@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tandem.accounts import service as accounts
 from tandem.analytics.scorecard import build_scorecard
 from tandem.auth import service as auth
+from tandem.auth import throttle
 from tandem.contacts import service as contacts
 from tandem.db import utcnow
 from tandem.lifecycle.stages import Stage
@@ -44,17 +45,24 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    now = utcnow()
+    client_ip = request.client.host if request.client else None
     try:
-        user = auth.authenticate(db_session=db, email=email, password=password, now=utcnow())
-    except auth.AuthError as exc:
+        throttle.check(db_session=db, email=email, client_ip=client_ip, now=now)
+        user = auth.authenticate(db_session=db, email=email, password=password, now=now)
+    except (auth.AuthError, throttle.TooManyAttempts) as exc:
+        limited = isinstance(exc, throttle.TooManyAttempts)
+        if not limited:
+            throttle.record(db_session=db, email=email, client_ip=client_ip, now=now, ok=False)
         return render(
             request,
             "login.html",
-            status_code=401,
+            status_code=429 if limited else 401,
             next=_safe_next(next),
             email=email,
             error=str(exc),
         )
+    throttle.record(db_session=db, email=email, client_ip=client_ip, now=now, ok=True)
     settings = request.app.state.settings
     secret = auth.start_session(
         db_session=db, user=user, now=utcnow(), hours=settings.session_hours
