@@ -1,0 +1,292 @@
+"""Backtest a scoring model on history: MQLs it would have made and what became of them.
+
+The model is replayed with `rescore` as of each date of a grid (start, start + step, ..., end).
+A contact's MQL date is the first grid date it meets the MQL rule; in a period backtest those
+already meeting it at `start` are left out (they crossed before the period). Outcomes count
+from the previous grid date (the *bucket start*), so a conversion in the same week as the
+crossing is not lost to the grid's resolution:
+
+* SQL: a transition to sql, opportunity or customer, or an opportunity created;
+* opportunity: a transition to opportunity or customer, or an opportunity created;
+* won: a won opportunity created after the bucket start (or a transition to customer);
+* revenue: amounts of the distinct won opportunities linked to MQL contacts.
+
+Opportunities link to contacts by `contact_id`, and also by `account_id` when both the
+opportunities and the contacts tables have that column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from tandem.lifecycle.stages import Stage
+from tandem.scoring.engine import epoch_us
+from tandem.scoring.model import ScoringModel
+from tandem.scoring.rescore import Frame, as_lazy, mql_expr, parts_frame, scores_from_parts
+
+Outcome = Literal["sql", "opportunity", "won"]
+Dimension = Literal["total", "fit", "engagement"]
+_SQL_STAGES = [Stage.SQL.value, Stage.OPPORTUNITY.value, Stage.CUSTOMER.value]
+_OPP_STAGES = [Stage.OPPORTUNITY.value, Stage.CUSTOMER.value]
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What happened: contacts and activities, stage transitions and opportunities.
+
+    transitions: contact_id, to_stage, occurred_at.
+    opportunities: opportunity_id, contact_id (nullable), optional account_id, created_at,
+    won (bool), amount.
+    """
+
+    contacts: Frame
+    activities: Frame
+    transitions: Frame
+    opportunities: Frame
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    """Headline numbers plus one row per MQL contact (mql_at, bucket_start, outcome flags)."""
+
+    mqls: int
+    sqls: int
+    opportunities: int
+    won: int
+    revenue: float
+    sql_rate: float
+    opportunity_rate: float
+    win_rate: float
+    contacts: pl.DataFrame
+
+
+def grid_dates(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+    """start, start + step, ... up to end, with end always included."""
+    if end < start or step <= timedelta(0):
+        raise ValueError("need start <= end and a positive step")
+    dates, moment = [], start
+    while moment < end:
+        dates.append(moment)
+        moment += step
+    return [*dates, end]
+
+
+def score_grid(
+    model: ScoringModel, contacts: Frame, activities: Frame, dates: Sequence[datetime]
+) -> pl.DataFrame:
+    """contact_id, k (grid index), fit/engagement/total cents as of each date."""
+    people, acts = as_lazy(contacts), as_lazy(activities)
+    frames = []
+    for k, moment in enumerate(dates):
+        ids, parts = parts_frame(model, people, acts, as_of=moment)
+        scores = scores_from_parts(model, ids, parts)
+        cols = ("contact_id", "fit_cents", "engagement_cents", "total_cents")
+        frames.append(scores.select(*cols, pl.lit(k, pl.Int32).alias("k")))
+    return pl.concat(pl.collect_all(frames))
+
+
+def first_crossings(
+    grid: pl.DataFrame, mql: pl.Expr, dates: Sequence[datetime], *, skip_first: bool
+) -> pl.DataFrame:
+    """contact_id, k, mql_at, bucket_start_us: first grid date each contact meets `mql`."""
+    first = grid.filter(mql).group_by("contact_id").agg(pl.col("k").min())
+    if skip_first:
+        first = first.filter(pl.col("k") > 0)
+    at_us = [epoch_us(d) for d in dates]
+    bucket = [at_us[0], *at_us[:-1]] if skip_first else at_us
+    return first.with_columns(
+        pl.col("k").replace_strict(dict(enumerate(at_us)), return_dtype=pl.Int64).alias("mql_us"),
+        pl.col("k").replace_strict(dict(enumerate(bucket)), return_dtype=pl.Int64).alias("from_us"),
+    )
+
+
+def _links(history: History) -> pl.DataFrame:
+    opps = as_lazy(history.opportunities).with_columns(
+        pl.col("created_at").dt.epoch("us").alias("created_us")
+    )
+    cols = ("opportunity_id", "contact_id", "created_us", "won", "amount")
+    links = [opps.filter(pl.col("contact_id").is_not_null()).select(*cols)]
+    people = as_lazy(history.contacts)
+    if "account_id" in opps.collect_schema() and "account_id" in people.collect_schema():
+        by_account = opps.drop("contact_id").join(
+            people.select("contact_id", "account_id"), on="account_id"
+        )
+        links.append(by_account.select(*cols))
+    return pl.concat(links, how="vertical_relaxed").unique().collect()
+
+
+def outcomes(crossed: pl.DataFrame, history: History) -> pl.DataFrame:
+    """Per MQL contact: reached_sql, reached_opportunity, won flags after its bucket start."""
+    moves = (
+        as_lazy(history.transitions)
+        .select("contact_id", "to_stage", pl.col("occurred_at").dt.epoch("us").alias("at_us"))
+        .collect()
+        .join(crossed.select("contact_id", "from_us"), on="contact_id")
+        .filter(pl.col("at_us") > pl.col("from_us"))
+        .group_by("contact_id")
+        .agg(
+            pl.col("to_stage").is_in(_SQL_STAGES).any().alias("t_sql"),
+            pl.col("to_stage").is_in(_OPP_STAGES).any().alias("t_opp"),
+            (pl.col("to_stage") == Stage.CUSTOMER.value).any().alias("t_won"),
+        )
+    )
+    opps = (
+        _links(history)
+        .join(crossed.select("contact_id", "from_us"), on="contact_id")
+        .filter(pl.col("created_us") > pl.col("from_us"))
+        .group_by("contact_id")
+        .agg(pl.len().alias("o_opp"), pl.col("won").fill_null(False).any().alias("o_won"))
+    )
+    flags = crossed.join(moves, on="contact_id", how="left").join(opps, on="contact_id", how="left")
+    has_opp = pl.col("o_opp").is_not_null()
+    return flags.select(
+        "contact_id",
+        "mql_us",
+        "from_us",
+        (pl.col("t_sql").fill_null(False) | has_opp).alias("reached_sql"),
+        (pl.col("t_opp").fill_null(False) | has_opp).alias("reached_opportunity"),
+        (pl.col("t_won").fill_null(False) | pl.col("o_won").fill_null(False)).alias("won"),
+    )
+
+
+def _revenue(flags: pl.DataFrame, history: History) -> float:
+    won = (
+        _links(history)
+        .filter(pl.col("won").fill_null(False))
+        .join(flags.select("contact_id", "from_us"), on="contact_id")
+        .filter(pl.col("created_us") > pl.col("from_us"))
+        .unique("opportunity_id")
+    )
+    return float(won["amount"].sum() or 0.0)
+
+
+def _result(flags: pl.DataFrame, history: History) -> BacktestResult:
+    n = flags.height
+    sqls, opps, won = (int(flags[c].sum()) for c in ("reached_sql", "reached_opportunity", "won"))
+    return BacktestResult(
+        mqls=n,
+        sqls=sqls,
+        opportunities=opps,
+        won=won,
+        revenue=_revenue(flags, history),
+        sql_rate=sqls / n if n else 0.0,
+        opportunity_rate=opps / n if n else 0.0,
+        win_rate=won / n if n else 0.0,
+        contacts=flags,
+    )
+
+
+def _model_mql(model: ScoringModel) -> pl.Expr:
+    return mql_expr(model.mql.total, model.mql.fit, model.mql.engagement)
+
+
+def evaluate_as_of(model: ScoringModel, history: History, *, as_of: datetime) -> BacktestResult:
+    """MQLs as of one date (every contact meeting the rule then) and their later outcomes."""
+    dates = [as_of]
+    grid = score_grid(model, history.contacts, history.activities, dates)
+    crossed = first_crossings(grid, _model_mql(model), dates, skip_first=False)
+    return _result(outcomes(crossed, history), history)
+
+
+def backtest(
+    model: ScoringModel,
+    history: History,
+    *,
+    start: datetime,
+    end: datetime,
+    step: timedelta = timedelta(days=7),
+) -> BacktestResult:
+    """New MQLs the model would have produced in (start, end] and what became of them."""
+    dates = grid_dates(start, end, step)
+    grid = score_grid(model, history.contacts, history.activities, dates)
+    crossed = first_crossings(grid, _model_mql(model), dates, skip_first=True)
+    return _result(outcomes(crossed, history), history)
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """One row per threshold, and the recommended ("Goldilocks") threshold."""
+
+    table: pl.DataFrame
+    recommended: float | None
+    criterion: str
+
+
+def _positives(history: History, outcome: Outcome, start: datetime) -> tuple[int, float]:
+    people = as_lazy(history.contacts).select("contact_id").collect()
+    everyone = people.with_columns(pl.lit(epoch_us(start)).alias("from_us"), mql_us=pl.lit(0))
+    flags = outcomes(everyone, history)
+    column = {"sql": "reached_sql", "opportunity": "reached_opportunity", "won": "won"}[outcome]
+    return int(flags[column].sum()), _revenue(flags.filter(pl.col("won")), history)
+
+
+def threshold_sweep(
+    model: ScoringModel,
+    history: History,
+    *,
+    start: datetime,
+    end: datetime,
+    step: timedelta = timedelta(days=7),
+    thresholds: Sequence[float] | None = None,
+    dimension: Dimension = "total",
+    outcome: Outcome = "won",
+    beta: float = 1.0,
+    max_mqls: int | None = None,
+) -> Sweep:
+    """Replay the model at each threshold on `dimension`; other MQL thresholds stay as they are.
+
+    Columns: threshold, mqls, positives (MQLs reaching `outcome`), precision, recall,
+    f_beta, revenue, revenue_share. The Goldilocks threshold maximises F-beta of precision
+    (quality) and recall (volume of real buyers caught); beta < 1 favours quality, > 1 volume.
+    With `max_mqls` (sales capacity for the period) thresholds producing more are ruled out.
+    Ties go to the higher threshold (fewer MQLs for the same balance).
+    """
+    dates = grid_dates(start, end, step)
+    grid = score_grid(model, history.contacts, history.activities, dates)
+    if thresholds is None:
+        top = float(grid[f"{dimension}_cents"].max() or 0) / 100
+        thresholds = sorted({round(x) for x in np.linspace(0, max(top, 1.0), 21)})
+    total_pos, total_rev = _positives(history, outcome, start)
+    column = {"sql": "reached_sql", "opportunity": "reached_opportunity", "won": "won"}[outcome]
+    rows = []
+    for t in thresholds:
+        mql = model.mql.model_copy(update={dimension: float(t)})
+        crossed = first_crossings(
+            grid, mql_expr(mql.total, mql.fit, mql.engagement), dates, skip_first=True
+        )
+        flags = outcomes(crossed, history)
+        hits = int(flags[column].sum())
+        precision = hits / flags.height if flags.height else 0.0
+        recall = hits / total_pos if total_pos else 0.0
+        b2 = beta * beta
+        denom = b2 * precision + recall
+        revenue = _revenue(flags, history)
+        rows.append(
+            {
+                "threshold": float(t),
+                "mqls": flags.height,
+                "positives": hits,
+                "precision": precision,
+                "recall": recall,
+                "f_beta": (1 + b2) * precision * recall / denom if denom else 0.0,
+                "revenue": revenue,
+                "revenue_share": revenue / total_rev if total_rev else 0.0,
+            }
+        )
+    table = pl.DataFrame(rows)
+    eligible = table if max_mqls is None else table.filter(pl.col("mqls") <= max_mqls)
+    eligible = eligible.filter(pl.col("positives") > 0)
+    recommended = None
+    if eligible.height:
+        best = eligible.sort(["f_beta", "threshold"], descending=[True, True]).row(0, named=True)
+        recommended = best["threshold"]
+    criterion = f"max F{beta:g} of precision and recall for outcome '{outcome}'"
+    if max_mqls is not None:
+        criterion += f", at most {max_mqls} MQLs"
+    return Sweep(table, recommended, criterion)
