@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     workers: int = 1
     data_dir: Path = Path("var")
     page_size: int = 50
+    ingest_max_body_bytes: int = 20 * 1024 * 1024  # event API request bodies
 
     @field_validator("database_url")
     @classmethod

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from tandem import __version__
 from tandem.db import make_engine, make_session_factory
+from tandem.ingest import web as ingest_web
 from tandem.settings import Settings
 from tandem.web import api, pages
 from tandem.web.csrf import csrf_token
@@ -40,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(ingest_web.router)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:

@@ -1,0 +1,459 @@
+"""Write validated records of each kind, chunk by chunk, inside the caller's transaction.
+
+Each writer returns one `Written` per record: new, updated, unchanged, duplicate, or rejected
+with a `RowError` (e.g. a reference that matches nothing). Stage changes append to
+`stage_transitions` with actor ``import:<profile>``; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from tandem.activities.models import Activity
+from tandem.contacts.buying_roles import BuyingRole
+from tandem.ingest.resolve import (
+    ACCOUNT_KEYS,
+    ACCOUNTS,
+    CAMPAIGN_KEYS,
+    CONTACT_KEYS,
+    CONTACTS,
+    AccountRef,
+    Resolver,
+)
+from tandem.ingest.rows import RowError
+from tandem.ingest.upsert import Key, Result, dialect_insert, upsert
+from tandem.ingest.values import FREE_MAIL
+from tandem.lifecycle.models import StageTransition
+from tandem.lifecycle.stages import FUNNEL, Stage, funnel_rank
+from tandem.opportunities.models import Opportunity, OpportunityContactRole
+from tandem.usage.models import UsageFact
+
+ACTIVITIES = Activity.__table__
+OPPORTUNITIES = Opportunity.__table__
+TRANSITIONS = StageTransition.__table__
+ROLES = OpportunityContactRole.__table__
+
+Item = tuple[int, dict[str, Any]]  # (line or batch index, validated record)
+
+
+@dataclass
+class Written:
+    """The outcome for one record."""
+
+    line: int
+    status: str
+    id: int | None = None
+    error: RowError | None = None
+
+
+@dataclass
+class Context:
+    """What writers share for one job or request: the connection, the clock, the actor."""
+
+    connection: Connection
+    now: datetime
+    actor: str
+    resolver: Resolver = field(init=False)
+    notes: list[tuple[str, int]] = field(default_factory=list)  # (note, line) for the report
+
+    def __post_init__(self) -> None:
+        self.resolver = Resolver(self.connection)
+
+    def note(self, message: str, line: int) -> None:
+        self.notes.append((message, line))
+
+
+def _copy(record: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    return {c: record[c] for c in columns if c in record}
+
+
+def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Written]:
+    out = []
+    for (line, _), result in zip(items, results, strict=True):
+        if result.status == "conflict":
+            ids = ", ".join(f"#{i}" for i in result.before["ids"])  # type: ignore[index]
+            reason = (
+                f"matches different existing {what} ({ids}) by different keys: merge them first"
+            )
+            out.append(Written(line, "rejected", None, RowError(line, None, None, reason)))
+        elif result.status == "duplicate":
+            reason = f"same {what} as an earlier row of this batch"
+            out.append(Written(line, "duplicate", result.id, RowError(line, None, None, reason)))
+        else:
+            out.append(Written(line, result.status, result.id))
+    return out
+
+
+def _owner(ctx: Context, record: dict[str, Any], line: int) -> dict[str, int]:
+    email, name = record.get("owner_email"), record.get("owner_name")
+    if not (email or name):
+        return {}
+    owner = ctx.resolver.user_id(email, name)
+    if owner is None:
+        ctx.note("owner is not a Tandem user: left unassigned (add the user, import again)", line)
+        return {}
+    return {"owner_id": owner}
+
+
+ACCOUNT_COLUMNS = ("external_id", "name", "domain", "industry", "employee_band", "employees",
+                   "region", "country", "annual_revenue", "is_target", "tier")  # fmt: skip
+
+
+def write_accounts(ctx: Context, items: list[Item]) -> list[Written]:
+    """Accounts matched by external id, domain, then name."""
+    rows = []
+    for line, record in items:
+        row = _copy(record, ACCOUNT_COLUMNS) | _owner(ctx, record, line)
+        if row.get("domain") and row["domain"] in FREE_MAIL:
+            ctx.note("free-mail domain not used as an account domain", line)
+            del row["domain"]
+        if "custom" in record:
+            row["custom_fields"] = record["custom"]
+        rows.append(row)
+    results = upsert(ctx.connection, ACCOUNTS, rows, ACCOUNT_KEYS, json_column="custom_fields")
+    return _outcomes(items, results, "account")
+
+
+CONTACT_COLUMNS = ("email", "external_id", "first_name", "last_name", "title", "job_level",
+                   "phone", "country", "lifecycle_stage", "stage_entered_at", "created_at",
+                   "first_touch_source", "first_touch_medium", "first_touch_landing_page",
+                   "budget", "authority", "need", "timeline", "buying_role")  # fmt: skip
+
+
+def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
+    """Contacts matched by email then external id, linked to their account, stage history kept."""
+    accounts = ctx.resolver.account_ids(
+        [AccountRef.of(record, "email") for _, record in items], create=True
+    )
+    campaigns = ctx.resolver.campaign_ids(
+        {r["first_touch_campaign"] for _, r in items if r.get("first_touch_campaign")}, {}
+    )
+    rows = []
+    for (line, record), account_id in zip(items, accounts, strict=True):
+        row = _copy(record, CONTACT_COLUMNS) | _owner(ctx, record, line)
+        if account_id is not None:
+            row["account_id"] = account_id
+        if record.get("first_touch_campaign"):
+            row["first_touch_campaign_id"] = campaigns[record["first_touch_campaign"]]
+        if "custom" in record:
+            row["custom_fields"] = record["custom"]
+        rows.append(row)
+    held: list[str] = []
+
+    def no_step_back(row: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+        # An older export must not undo progress: funnel stages only move forward on import.
+        new, old = row.get("lifecycle_stage"), current["lifecycle_stage"]
+        if (
+            new
+            and old in FUNNEL
+            and new in FUNNEL
+            and funnel_rank(Stage(new)) < funnel_rank(Stage(old))
+        ):
+            held.append(row["email"])
+            return {
+                k: v for k, v in row.items() if k not in ("lifecycle_stage", "stage_entered_at")
+            }
+        return row
+
+    results = upsert(
+        ctx.connection,
+        CONTACTS,
+        rows,
+        CONTACT_KEYS,
+        json_column="custom_fields",
+        adjust=no_step_back,
+    )
+    if held:
+        lines = {r["email"]: line for line, r in items}
+        for email in held:
+            ctx.note("stage kept: the contact is already further along the funnel", lines[email])
+    moves = []
+    for (_, record), result in zip(items, results, strict=True):
+        stage = record.get("lifecycle_stage")
+        if stage is None or result.status not in ("new", "updated"):
+            continue
+        previous = (result.before or {}).get("lifecycle_stage")
+        if result.status == "updated" and "lifecycle_stage" not in (result.changes or {}):
+            continue
+        at = record.get("stage_entered_at") or (
+            record.get("created_at") if result.status == "new" else None
+        )
+        moves.append((result.id, previous, stage, at or ctx.now, "stage_entered_at" in record))
+    record_moves(ctx, moves)
+    return _outcomes(items, results, "contact")
+
+
+def record_moves(ctx: Context, moves: list[tuple[int, str | None, str, datetime, bool]]) -> None:
+    """Append transitions (contact, from, to, at, entered_at_known) and, where the record gave
+    no stage date, stamp the contact's `stage_entered_at` with the transition's time."""
+    if not moves:
+        return
+    ctx.connection.execute(
+        TRANSITIONS.insert(),
+        [
+            {"contact_id": c, "from_stage": a, "to_stage": b, "occurred_at": t, "actor": ctx.actor}
+            for c, a, b, t, _ in moves
+        ],
+    )
+    stamp = [{"cid": c, "at": t} for c, _, _, t, known in moves if not known]
+    if stamp:
+        ctx.connection.execute(
+            update(CONTACTS)
+            .where(CONTACTS.c.id == bindparam("cid"))
+            .values(stage_entered_at=bindparam("at")),
+            stamp,
+        )
+
+
+def write_activities(ctx: Context, items: list[Item]) -> list[Written]:
+    """Touches, stored once per idempotency key (INSERT ... ON CONFLICT DO NOTHING)."""
+    resolver = ctx.resolver
+    by_email = resolver.contact_ids(
+        {r["contact_email"] for _, r in items if r.get("contact_email")}, True
+    )
+    by_ext = resolver.contact_ids_by_external(
+        {
+            r["contact_external_id"]
+            for _, r in items
+            if r.get("contact_external_id") and not r.get("contact_email")
+        }
+    )
+    channels = {r["campaign"]: r.get("channel") for _, r in items if r.get("campaign")}
+    campaigns = resolver.campaign_ids(set(channels), channels)
+    assets = resolver.asset_ids({r["asset"] for _, r in items if r.get("asset")})
+    out: list[Written | None] = []
+    rows: list[dict[str, Any]] = []
+    for line, r in items:
+        contact = by_email.get(r.get("contact_email", "")) or by_ext.get(
+            r.get("contact_external_id", "")
+        )
+        if contact is None:
+            reason = "no contact has this external id (give contact_email to create one)"
+            out.append(
+                Written(
+                    line,
+                    "rejected",
+                    None,
+                    RowError(line, "contact_external_id", r.get("contact_external_id"), reason),
+                )
+            )
+            continue
+        properties = dict(r.get("custom", {}))
+        if r.get("source"):
+            properties["source"] = r["source"]
+        if r.get("asset") and r["asset"] not in assets:
+            properties["asset"] = r["asset"]
+        rows.append(
+            {
+                "idempotency_key": r["idempotency_key"],
+                "contact_id": contact,
+                "type": r["type"],
+                "occurred_at": r["occurred_at"],
+                "received_at": ctx.now,
+                "campaign_id": campaigns.get(r.get("campaign", "")),
+                "asset_id": assets.get(r.get("asset", "")),
+                "channel": r.get("channel"),
+                "url": r.get("url"),
+                "properties": properties,
+            }
+        )
+        out.append(None)
+    new = insert_new_activities(ctx.connection, rows)
+    keyed = iter(rows)
+    written = []
+    for (line, _), done in zip(items, out, strict=True):
+        if done is not None:
+            written.append(done)
+        else:
+            key = next(keyed)["idempotency_key"]
+            written.append(Written(line, "new" if key in new else "duplicate"))
+            new.discard(key)  # the same key again in this batch is a duplicate of this one
+    return written
+
+
+def insert_new_activities(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the activities whose key is not stored yet; the keys actually inserted.
+
+    The unique index decides, so two requests racing with the same key store it once."""
+    if not rows:
+        return set()
+    statement = (
+        dialect_insert(connection, ACTIVITIES)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(ACTIVITIES.c.idempotency_key)
+    )
+    return set(connection.execute(statement, rows).scalars())
+
+
+def write_campaigns(ctx: Context, items: list[Item]) -> list[Written]:
+    """Campaigns matched by external id then name."""
+    columns = ("external_id", "name", "channel", "type", "start_on", "end_on", "cost", "currency")
+    rows = [_copy(r, columns) for _, r in items]
+    for row in rows:
+        row.setdefault("channel", "other")
+    return _outcomes(
+        items,
+        upsert(ctx.connection, ACCOUNTS.metadata.tables["campaigns"], rows, CAMPAIGN_KEYS),
+        "campaign",
+    )
+
+
+def write_assets(ctx: Context, items: list[Item]) -> list[Written]:
+    """Content assets matched by external id, URL, then title."""
+    columns = ("external_id", "title", "type", "journey_stage", "persona", "url")
+    keys = (Key(("external_id",)), Key(("url",)), Key(("title",), True, unique=False))
+    rows = [_copy(r, columns) for _, r in items]
+    return _outcomes(
+        items, upsert(ctx.connection, ACCOUNTS.metadata.tables["assets"], rows, keys), "asset"
+    )
+
+
+def write_usage(ctx: Context, items: list[Item]) -> list[Written]:
+    """Usage facts of existing accounts, one per account, metric and period."""
+    accounts = ctx.resolver.account_ids([AccountRef.of(r) for _, r in items], create=False)
+    kept, rows, out = [], [], []
+    for (line, record), account_id in zip(items, accounts, strict=True):
+        if account_id is None:
+            reason = "no account matches (import the accounts first)"
+            shown = (
+                record.get("account_external_id")
+                or record.get("account_domain")
+                or record.get("account_name")
+            )
+            out.append((line, RowError(line, "account", shown, reason)))
+            continue
+        kept.append((line, record))
+        rows.append(
+            {"account_id": account_id}
+            | _copy(record, ("metric", "value", "period_start", "period"))
+        )
+    keys = (Key(("account_id", "metric", "period_start", "period")),)
+    written = _outcomes(kept, upsert(ctx.connection, UsageFact.__table__, rows, keys), "usage fact")
+    written += [Written(line, "rejected", None, error) for line, error in out]
+    return sorted(written, key=lambda w: w.line)
+
+
+OPPORTUNITY_COLUMNS = ("external_id", "name", "stage", "amount", "currency", "created_at",
+                       "expected_close_on", "closed_at", "is_closed", "is_won", "lost_reason",
+                       "product_line", "deal_type", "segment", "region", "vertical",
+                       "source")  # fmt: skip
+OPPORTUNITY_KEYS = (
+    Key(("external_id",)),
+    Key(("name", "account_id"), True, ("account_id",), unique=False),
+)
+
+
+def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
+    """Deals matched by external id, then name within the account; a won deal makes its primary
+    contact a customer (never before the contact's previous stage change)."""
+    resolver = ctx.resolver
+    accounts = resolver.account_ids([AccountRef.of(r) for _, r in items], create=True)
+    by_email = resolver.contact_ids(
+        {r["contact_email"] for _, r in items if r.get("contact_email")}, True
+    )
+    by_ext = resolver.contact_ids_by_external(
+        {r["contact_external_id"] for _, r in items if r.get("contact_external_id")}
+    )
+    kept, rows, contacts, rejected = [], [], [], []
+    for (line, record), account_id in zip(items, accounts, strict=True):
+        contact = by_email.get(record.get("contact_email", "")) or by_ext.get(
+            record.get("contact_external_id", "")
+        )
+        if (
+            contact is None
+            and record.get("contact_external_id")
+            and not record.get("contact_email")
+        ):
+            reason = "no contact has this external id (import the contacts first)"
+            rejected.append(
+                Written(
+                    line,
+                    "rejected",
+                    None,
+                    RowError(line, "contact_external_id", record["contact_external_id"], reason),
+                )
+            )
+            continue
+        row = (
+            _copy(record, OPPORTUNITY_COLUMNS)
+            | _owner(ctx, record, line)
+            | {"account_id": account_id}
+        )
+        if contact is not None:
+            row["primary_contact_id"] = contact
+        kept.append((line, record))
+        rows.append(row)
+        contacts.append(contact)
+    results = upsert(ctx.connection, OPPORTUNITIES, rows, OPPORTUNITY_KEYS)
+    roles = [
+        {
+            "opportunity_id": res.id,
+            "contact_id": c,
+            "role": BuyingRole.UNKNOWN.value,
+            "is_primary": True,
+        }
+        for res, c in zip(results, contacts, strict=True)
+        if c is not None and res.status in ("new", "updated")
+    ]
+    if roles:
+        ctx.connection.execute(
+            dialect_insert(ctx.connection, ROLES).on_conflict_do_nothing(), roles
+        )
+    _promote_won(ctx, kept, results, contacts)
+    return sorted(_outcomes(kept, results, "opportunity") + rejected, key=lambda w: w.line)
+
+
+WON_BEFORE_FIRST_CONTACT = (
+    "deal won before the contact's first contact: the customer stage change is placed at that "
+    "first contact (the deal keeps its won date)"
+)
+
+
+def _promote_won(
+    ctx: Context, items: list[Item], results: list[Result], contacts: list[int | None]
+) -> None:
+    won = {
+        c: (line, record.get("closed_at") or ctx.now)
+        for (line, record), res, c in zip(items, results, contacts, strict=True)
+        if c is not None and record.get("is_won") and res.status in ("new", "updated")
+    }
+    if not won:
+        return
+    current = ctx.connection.execute(
+        select(CONTACTS.c.id, CONTACTS.c.lifecycle_stage, CONTACTS.c.stage_entered_at).where(
+            CONTACTS.c.id.in_(won)
+        )
+    ).all()
+    moves = []
+    for contact_id, stage, entered in current:
+        if stage == Stage.CUSTOMER:
+            continue
+        line, at = won[contact_id]
+        if entered is not None and at < entered:
+            ctx.note(WON_BEFORE_FIRST_CONTACT, line)
+            at = entered
+        moves.append((contact_id, stage, Stage.CUSTOMER.value, at, False))
+    if moves:
+        ctx.connection.execute(
+            update(CONTACTS)
+            .where(CONTACTS.c.id == bindparam("cid"))
+            .values(lifecycle_stage=Stage.CUSTOMER.value),
+            [{"cid": m[0]} for m in moves],
+        )
+        record_moves(ctx, moves)
+
+
+WRITERS: dict[str, Callable[[Context, list[Item]], list[Written]]] = {
+    "accounts": write_accounts,
+    "contacts": write_contacts,
+    "activities": write_activities,
+    "campaigns": write_campaigns,
+    "assets": write_assets,
+    "opportunities": write_opportunities,
+    "usage": write_usage,
+}

@@ -1,0 +1,37 @@
+"""Helpers: run an import job inside the test's rolled-back transaction."""
+
+import pytest
+from sqlalchemy import func, select
+
+from tandem.ingest import jobs
+from tandem.ingest.mapping import profile_mapping
+
+
+@pytest.fixture
+def run_import(db, tmp_path):
+    """`run_import(kind, text_or_path, profile="generic", mapping=None)` -> the finished job."""
+    counter = iter(range(1_000_000))
+
+    def run(kind, source, profile="generic", mapping=None, chunk_rows=jobs.CHUNK_ROWS, **kw):
+        if isinstance(source, str):
+            path = tmp_path / f"import-{next(counter)}.csv"
+            path.write_text(source, encoding="utf-8")
+        else:
+            path = source
+        tx = jobs.nested(db.connection())
+        chosen = mapping or profile_mapping(profile, kind)
+        job_id = jobs.create_job(tx, path=path, kind=kind, profile=profile, mapping=chosen, **kw)
+        try:
+            return jobs.run_job(tx, job_id, chunk_rows=chunk_rows)
+        except jobs.JobError:
+            return jobs.get_job(tx, job_id)
+
+    return run
+
+
+@pytest.fixture
+def count(db):
+    def count_rows(model, *where):
+        return db.scalar(select(func.count()).select_from(model).where(*where))
+
+    return count_rows

@@ -1,0 +1,117 @@
+"""The event API: batches, idempotency, per-item rejections, limits, auth."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from tandem.activities.models import Activity
+from tandem.auth import service as auth
+from tandem.auth.roles import Role
+from tandem.contacts.models import Contact
+from tandem.ingest import events
+from tests import factories as f
+
+
+@pytest.fixture
+def token(db):
+    user = f.user(db, role=Role.MARKETER)
+    _, plain = auth.create_api_token(db_session=db, user=user, name="test")
+    db.flush()
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def _event(n, **kw):
+    return {
+        "contact_email": f"p{n}@acme.com",
+        "type": "web_visit",
+        "occurred_at": f"2024-05-01T10:{n % 60:02d}:00Z",
+        "url": f"https://acme.com/{n}",
+    } | kw
+
+
+def test_batch_is_stored_once_and_the_answer_says_what_happened(client, token, db):
+    batch = [_event(1), _event(2, idempotency_key="client-key-2"), {"type": "nap"}]
+    first = client.post("/api/v1/activities", json={"activities": batch}, headers=token)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert (body["new"], body["duplicates"], body["rejected"]) == (2, 0, 1)
+    assert body["items"][1]["idempotency_key"] == "client-key-2"
+    rejected = body["items"][2]
+    fields = {e["field"] for e in rejected["errors"]}
+    assert (
+        rejected["index"] == 2
+        and {"type", "contact_email or contact_external_id", "occurred_at"} <= fields
+    )
+    again = client.post("/api/v1/activities", json=batch[:2], headers=token).json()
+    assert (again["new"], again["duplicates"]) == (0, 2)
+    assert db.scalar(select(func.count()).select_from(Activity)) == 2
+    assert db.scalar(select(func.count()).select_from(Contact)) == 2
+
+
+def test_single_event_and_contacts_and_accounts(client, token, db):
+    assert client.post("/api/v1/activities", json=_event(5), headers=token).json()["new"] == 1
+    out = client.post(
+        "/api/v1/accounts", json=[{"name": "Acme", "domain": "www.acme.com"}], headers=token
+    ).json()
+    assert out["new"] == 1
+    out = client.post(
+        "/api/v1/contacts",
+        json=[{"email": "P5@acme.com", "first_name": "Pat", "custom_fields": {"tier": "gold"}}],
+        headers=token,
+    ).json()
+    assert (out["updated"], out["new"]) == (1, 0)
+    pat = db.scalar(select(Contact).where(Contact.email == "p5@acme.com"))
+    assert pat.first_name == "Pat" and pat.custom_fields == {"tier": "gold"}
+
+
+def test_limits_and_auth(client, token, monkeypatch):
+    assert client.post("/api/v1/activities", json=_event(1)).status_code == 401
+    monkeypatch.setattr(events, "MAX_BATCH", 3)
+    big = client.post("/api/v1/activities", json=[_event(i) for i in range(4)], headers=token)
+    assert big.status_code == 413 and "at most 3" in big.json()["detail"]
+    monkeypatch.setattr(events, "MAX_BODY_BYTES", 100)
+    huge = client.post("/api/v1/activities", json=[_event(i) for i in range(2)], headers=token)
+    assert huge.status_code == 413 and "100 bytes" in huge.json()["detail"]
+    monkeypatch.setattr(events, "MAX_BODY_BYTES", 10_000)
+    bad = client.post("/api/v1/activities", content=b"{not json", headers=token)
+    assert bad.status_code == 422 and "not valid JSON" in bad.json()["detail"]
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "contact_email": st.sampled_from(["a@x.io", "b@x.io", "c@y.org"]),
+                "type": st.sampled_from(["web_visit", "email_click", "meeting"]),
+                "occurred_at": st.datetimes(
+                    min_value=__import__("datetime").datetime(2020, 1, 1),
+                    max_value=__import__("datetime").datetime(2030, 1, 1),
+                ).map(lambda d: d.isoformat() + "Z"),
+            },
+            optional={"url": st.sampled_from(["https://x.io/a", "https://x.io/b"])},
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_property_an_event_sent_twice_is_stored_once(db, rows):
+    from tandem.db import utcnow
+
+    savepoint = db.connection().begin_nested()
+    try:
+        first = events.ingest(db_session=db, kind="activities", items=rows, now=utcnow(), actor="t")
+        distinct = first.new
+        second = events.ingest(
+            db_session=db, kind="activities", items=rows, now=utcnow(), actor="t"
+        )
+        assert second.new == 0 and second.duplicates == len(rows)
+        assert db.scalar(select(func.count()).select_from(Activity)) == distinct
+        assert distinct == len(
+            {(r["contact_email"], r["type"], r["occurred_at"], r.get("url")) for r in rows}
+        )
+    finally:
+        savepoint.rollback()
