@@ -10,6 +10,7 @@ same generated rows with the obvious alternative, `sqlite3.executemany` with ind
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,7 @@ def child(mode: str, backend: str, contacts: int) -> None:
     finally:
         if cluster:
             cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
@@ -118,13 +120,15 @@ def main() -> None:
     print("| path | backend | contacts | activities | seconds | activities/s | peak RSS MB |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for mode, backend in runs:
-        out = subprocess.run(
+        proc = subprocess.run(
             [sys.executable, __file__, "--contacts", str(args.contacts), "--child", mode, backend],
             capture_output=True,
             text=True,
-            check=True,
-        ).stdout
-        r = json.loads(out.strip().splitlines()[-1])
+        )
+        if proc.returncode != 0:
+            print(f"| {mode} | {backend} | failed: {proc.stderr.strip().splitlines()[-1:]} |")
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
         label = "Tandem (generator + ADBC/COPY)" if mode == "tandem" else "sqlite3.executemany"
         print(
             f"| {label} | {backend} | {args.contacts:,} | {r['activities']:,} | {r['seconds']:.1f} "

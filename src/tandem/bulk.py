@@ -113,6 +113,8 @@ class _Writer:
         else:
             self.raw = engine.raw_connection()
             self.connection = self.raw.driver_connection
+            # Index rebuilds sort in memory instead of spilling to disk in 64 MB runs.
+            self.execute("SET maintenance_work_mem = '1GB'")
 
     def execute(self, sql: str) -> list[tuple[Any, ...]]:
         with self.connection.cursor() as cursor:
@@ -136,7 +138,8 @@ class _Writer:
 
     def close(self) -> None:
         self.connection.rollback()
-        self.connection.close()
+        # A pooled PostgreSQL connection goes back to its pool; ADBC's is ours to close.
+        (self.raw if self.dialect.name != "sqlite" else self.connection).close()
 
 
 @contextmanager

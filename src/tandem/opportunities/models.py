@@ -2,8 +2,9 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tandem.db import Base, UTCDateTime, utcnow
@@ -42,6 +43,7 @@ class Opportunity(Base):
     vertical: Mapped[str | None] = mapped_column(String(100))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     source: Mapped[str | None] = mapped_column(String(100))
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     contact_roles: Mapped[list["OpportunityContactRole"]] = relationship(
         back_populates="opportunity", cascade="all, delete-orphan"
