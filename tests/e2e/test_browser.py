@@ -94,6 +94,7 @@ def browser():
 def test_sign_in_search_and_open_contact_and_account(live_server, browser):
     base, seeded = live_server
     page = browser.new_page()
+    page.set_default_timeout(60_000)  # CI machines are small and may be busy
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{base}/contacts")
@@ -105,8 +106,9 @@ def test_sign_in_search_and_open_contact_and_account(live_server, browser):
     assert page.input_value("input[name=email]") == "eve@example.com"
     page.fill("input[name=password]", PASSWORD)
     errors.clear()  # the refused sign-in above was a 401, logged by the browser as an error
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/contacts")
+    with page.expect_navigation(timeout=60_000):
+        page.click("button[type=submit]")
+    assert page.url == f"{base}/contacts", (page.url, page.content()[:2000])
     page.fill("input[name=q]", "grace")
     page.click("text=Filter")
     page.click("text=Grace Hopper")

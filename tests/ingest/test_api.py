@@ -70,7 +70,7 @@ def test_limits_and_auth(client, token, monkeypatch):
     monkeypatch.setattr(events, "MAX_BATCH", 3)
     big = client.post("/api/v1/activities", json=[_event(i) for i in range(4)], headers=token)
     assert big.status_code == 413 and "at most 3" in big.json()["detail"]
-    monkeypatch.setattr(events, "MAX_BODY_BYTES", 100)
+    monkeypatch.setattr(client.app.state.settings, "ingest_max_body_bytes", 100)
     huge = client.post("/api/v1/activities", json=[_event(i) for i in range(2)], headers=token)
     assert huge.status_code == 413 and "100 bytes" in huge.json()["detail"]
     monkeypatch.setattr(events, "MAX_BODY_BYTES", 10_000)

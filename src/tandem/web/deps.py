@@ -26,7 +26,9 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# "function" scope: commit before the response leaves, so a redirect's next request (e.g. the
+# page after sign-in) always sees what this one wrote.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def _session_user(request: Request, db: Session) -> User | None:
