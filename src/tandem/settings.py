@@ -35,6 +35,24 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     page_size: int = 50
     ingest_max_body_bytes: int = 20 * 1024 * 1024  # event API request bodies
+    # The handoff (docs/handoff.md): config files, the SLA scheduler, email notifications.
+    routing_path: Path | None = None
+    sla_path: Path | None = None
+    sla_scheduler: bool = False
+    sla_tick_seconds: int = 60
+    digest_hours: int = 24
+    public_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "tandem@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    # Dashboards and the weekly review (docs/analytics.md).
+    analytics_refresh_seconds: float = 5.0
+    analytics_background_refresh: bool = True
+    report_weekday: int = 1
+    report_hour: int = 7
 
     @field_validator("database_url")
     @classmethod

@@ -29,6 +29,22 @@ def _templates() -> Jinja2Templates:
     return templates
 
 
+def _include_scorecard(app: FastAPI) -> None:
+    """Dashboards, goals and the weekly review; Plotly's JS served from its installed package."""
+    from importlib.util import find_spec
+
+    from tandem.analytics import web as analytics_web
+    from tandem.goals import web as goals_web
+    from tandem.reports import web as reports_web
+
+    plotly_js = Path(find_spec("plotly").origin or "").parent / "package_data"  # type: ignore[union-attr]
+    app.mount("/vendor/plotly", StaticFiles(directory=plotly_js), name="plotly")
+    for module in (analytics_web, goals_web, reports_web):
+        app.include_router(module.api)
+        app.include_router(module.pages)
+    analytics_web.install(app)  # reads the dashboard facts in the background at startup
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the web app (pages + JSON API) on the database named in `settings`."""
     app = FastAPI(title="Tandem", version=__version__, docs_url="/api/docs", redoc_url=None)
@@ -42,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(ingest_web.router)
+    _include_scorecard(app)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:

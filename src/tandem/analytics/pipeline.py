@@ -1,0 +1,171 @@
+"""Pipeline, win rate, deal types and bookings over the opportunity facts. Pure (Polars)."""
+
+from datetime import datetime
+
+import polars as pl
+
+from tandem.analytics.periods import Period
+from tandem.analytics.ratios import rate
+from tandem.analytics.schemas import (
+    Coverage,
+    DealTypeRow,
+    DimensionDeals,
+    MonthStageAmount,
+    MonthTypeAmount,
+    StageAmount,
+)
+from tandem.opportunities.stages import DealStage
+
+OPEN_STAGES = (
+    DealStage.DISCOVERY,
+    DealStage.QUALIFICATION,
+    DealStage.PROPOSAL,
+    DealStage.NEGOTIATION,
+)
+
+
+def open_at(opportunities: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """Deals created by `as_of` and not closed by then."""
+    return opportunities.filter(
+        pl.col("created_at") <= as_of,
+        pl.col("closed_at").is_null() | (pl.col("closed_at") > as_of),
+    )
+
+
+def closed_in(opportunities: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
+    """Deals closed (won or lost) within ``[start, end)``."""
+    return opportunities.filter(
+        pl.col("is_closed"), pl.col("closed_at") >= start, pl.col("closed_at") < end
+    )
+
+
+def open_by_stage(open_deals: pl.DataFrame) -> list[StageAmount]:
+    """Open deals and amount per pipeline stage, in pipeline order."""
+    grouped = {
+        s: (n, a)
+        for s, n, a in open_deals.group_by("stage")
+        .agg(pl.len(), pl.col("amount").sum())
+        .iter_rows()
+    }
+    order = [s.value for s in OPEN_STAGES] + sorted(set(grouped) - {s.value for s in OPEN_STAGES})
+    return [
+        StageAmount(stage=s, deals=grouped[s][0], amount=float(grouped[s][1]))
+        for s in order
+        if s in grouped
+    ]
+
+
+def open_by_close_month(open_deals: pl.DataFrame) -> list[MonthStageAmount]:
+    """Open amount per expected close month and stage (no date: "undated")."""
+    table = (
+        open_deals.with_columns(
+            month=pl.col("expected_close_on").dt.strftime("%Y-%m").fill_null("undated")
+        )
+        .group_by("month", "stage")
+        .agg(pl.len().alias("deals"), pl.col("amount").sum())
+        .sort("month", "stage")
+    )
+    return [MonthStageAmount(**r) for r in table.iter_rows(named=True)]
+
+
+def coverage(
+    opportunities: pl.DataFrame, period: Period, target: float | None, as_of: datetime
+) -> Coverage:
+    """Open pipeline expected to close in `period` divided by what the target still needs."""
+    booked = float(
+        closed_in(opportunities, period.start_at, min(period.end_at, as_of))
+        .filter(pl.col("is_won"))["amount"]
+        .sum()
+    )
+    due = open_at(opportunities, as_of).filter(
+        pl.col("expected_close_on") < period.end, pl.col("expected_close_on").is_not_null()
+    )
+    open_due = float(due["amount"].sum())
+    needed = None if target is None else max(target - booked, 0.0)
+    return Coverage(
+        period=period.label,
+        target=target,
+        booked=booked,
+        still_needed=needed,
+        open_due=open_due,
+        ratio=rate(open_due, needed) if needed is not None else None,
+    )
+
+
+def deal_types(
+    opportunities: pl.DataFrame, start: datetime, end: datetime, as_of: datetime
+) -> list[DealTypeRow]:
+    """Per deal type: created in range, open now, won and lost in range, win rate, won amount.
+
+    Answers "what types of deals close" (won) and "which occur most" (created).
+    """
+    stop = min(end, as_of)
+    created = opportunities.filter(pl.col("created_at") >= start, pl.col("created_at") < stop)
+    closed = closed_in(opportunities, start, stop)
+    open_now = open_at(opportunities, as_of)
+    types = sorted(
+        set(created["deal_type"].to_list())
+        | set(closed["deal_type"].to_list())
+        | set(open_now["deal_type"].to_list())
+    )
+    out = []
+    for t in types:
+        c = closed.filter(pl.col("deal_type") == t)
+        won = c.filter(pl.col("is_won"))
+        out.append(
+            DealTypeRow(
+                deal_type=t,
+                created=created.filter(pl.col("deal_type") == t).height,
+                open=open_now.filter(pl.col("deal_type") == t).height,
+                won=won.height,
+                lost=c.height - won.height,
+                win_rate=rate(won.height, c.height),
+                won_amount=float(won["amount"].sum()),
+                average_won=rate(float(won["amount"].sum()), won.height),
+            )
+        )
+    return sorted(out, key=lambda r: (-r.created, r.deal_type))
+
+
+def bookings_by_month(
+    opportunities: pl.DataFrame, start: datetime, end: datetime
+) -> list[MonthTypeAmount]:
+    """Won amount per close month and deal type."""
+    table = (
+        closed_in(opportunities, start, end)
+        .filter(pl.col("is_won"))
+        .group_by(month=pl.col("closed_at").dt.strftime("%Y-%m"), deal_type=pl.col("deal_type"))
+        .agg(pl.len().alias("deals"), pl.col("amount").sum())
+        .sort("month", "deal_type")
+    )
+    return [MonthTypeAmount(**r) for r in table.iter_rows(named=True)]
+
+
+def deals_by(
+    opportunities: pl.DataFrame, dimension: str, start: datetime, end: datetime, as_of: datetime
+) -> list[DimensionDeals]:
+    """Per value of `dimension`: deals created, won and lost in range, win rate, won amount."""
+    stop = min(end, as_of)
+    created = pl.col("created_at").is_between(start, stop, closed="left")
+    closed = pl.col("is_closed") & pl.col("closed_at").is_between(start, stop, closed="left")
+    won = closed & pl.col("is_won")
+    table = opportunities.group_by(dimension).agg(
+        created.sum().alias("created"),
+        won.sum().alias("won"),
+        (closed & ~pl.col("is_won")).sum().alias("lost"),
+        pl.col("amount").filter(won).sum().alias("won_amount"),
+    )
+    rows = [
+        DimensionDeals(
+            dimension=dimension,
+            value=str(value),
+            created=c,
+            won=w,
+            lost=lost,
+            win_rate=rate(w, w + lost),
+            won_amount=float(amount),
+        )
+        for value, c, w, lost, amount in table.iter_rows()
+        if c or w or lost
+    ]
+    return sorted(rows, key=lambda r: (-r.won_amount, -r.created, r.value))

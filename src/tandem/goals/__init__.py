@@ -1,0 +1,1 @@
+"""Goals and quotas: team goals (marketing, sales, shared) beside individual rep quotas."""

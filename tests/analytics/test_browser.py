@@ -1,0 +1,121 @@
+"""Every scorecard page in real headless Chromium: charts drawn, no console error, screenshots.
+
+Screenshots go to pytest's tmp dir (printed on failure) so a person can look at them.
+"""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session
+
+from tandem.auth.roles import Role
+from tandem.db import make_engine
+from tandem.goals import service as goals
+from tandem.goals.schemas import GoalIn
+from tandem.migrate import upgrade
+from tandem.settings import Settings
+from tandem.web.app import create_app
+from tests import factories as f
+from tests.analytics.conftest import seed_world
+from tests.e2e.test_browser import browser  # noqa: F401 - the shared Chromium fixture
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+DASHBOARDS = ["funnel", "velocity", "pipeline", "handoff", "revenue"]
+RANGE = "start=2026-06-01&end=2026-12-01"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """uvicorn on loopback over a seeded SQLite database."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('scorecard') / 'scorecard.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        f.user(db, role=Role.EXECUTIVE, name="Pat CRO", email="cro@example.com")
+        seed_world(db)
+        goals.set_goal(
+            db_session=db,
+            goal_in=GoalIn(team="marketing", metric="mqls", period="2026-11", target=6),
+        )
+        db.commit()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(database_url=url, environment="test", analytics_refresh_seconds=0)
+    app = create_app(settings)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(f"{server}/login")
+    tab.fill("input[name=email]", "cro@example.com")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(f"{server}/")
+    yield tab
+    context.close()
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_dashboard_draws_its_charts(server, page, name, tmp_path_factory):
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.goto(f"{server}/analytics/{name}?{RANGE}")
+    page.wait_for_selector(".chart .main-svg")
+    charts = page.locator(".chart")
+    assert charts.count() >= 1
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        assert chart.locator(".main-svg").count() >= 1, f"chart {i} of {name} not drawn"
+        assert chart.locator("g.trace, g.point").count() >= 1, f"chart {i} of {name} is empty"
+        box = chart.bounding_box()
+        assert box and box["height"] > 100 and box["width"] > 300
+    shot = tmp_path_factory.mktemp("shots") / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    page.remove_listener("console", on_console)
+    assert errors == [], errors
+
+
+def test_filters_apply_and_refused_values_are_said(server, page):
+    page.goto(f"{server}/analytics/funnel?{RANGE}")
+    page.select_option("select[name=segment]", "smb")
+    page.click("text=Apply")
+    page.wait_for_url("**segment=smb**")
+    assert page.locator(".tile .big").first.inner_text() == "2"  # smb leads
+    page.goto(f"{server}/analytics/funnel?{RANGE}&region=mars")
+    assert "no region called 'mars'" in page.locator("[role=alert]").inner_text()
+
+
+def test_goals_and_weekly_review_pages(server, page, tmp_path_factory):
+    page.goto(f"{server}/goals?period=2026-11")
+    assert "MQLs" in page.locator("#team-goals").inner_text()
+    page.goto(f"{server}/reports/weekly?week=2026-W47")
+    sections = page.locator(".report-section h2").all_inner_texts()
+    assert sections[0] == "1. What types of deals are closing" and len(sections) == 7
+    assert page.locator(".report-section svg.chart-svg").count() >= 4
+    shot = tmp_path_factory.mktemp("shots") / "weekly.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
