@@ -39,3 +39,32 @@ def test_every_command_is_documented():
     assert names == ["validate-routing", "validate-sla"]
     for name in names:
         assert f"`{name} FILE`" in DOC
+
+
+HANDOFF_SETTINGS = [
+    "routing_path", "sla_path", "sla_scheduler", "sla_tick_seconds", "digest_hours", "public_url",
+    "smtp_host", "smtp_port", "smtp_from", "smtp_username", "smtp_password", "smtp_starttls",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", HANDOFF_SETTINGS)
+def test_every_handoff_setting_is_documented(name):
+    from tandem.settings import Settings
+
+    assert name in Settings.model_fields
+    assert f"`TANDEM_{name.upper()}`" in DOC
+
+
+def test_the_live_commands_and_pages_are_documented():
+    from tandem.handoff.ops_cli import routing_app, sla_app
+
+    assert [c.name for c in routing_app.registered_commands] == ["test"]
+    assert [c.name for c in sla_app.registered_commands] == ["tick"]
+    for text in (
+        "`tandem routing test CONTACT`",
+        "`tandem sla tick`",
+        "/handoff/queue",
+        "/api/v1/handoff/leads/{contact_id}/reject",
+        "bench/handoff_bench.py",
+    ):
+        assert text in DOC, text

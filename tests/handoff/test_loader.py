@@ -138,7 +138,10 @@ def test_semantic_errors_name_file_line_and_field():
             "17: error: policies[0].tiers[0].first_touch_within_hours: tier 'A': first touch "
             "(1h) is due before accept (4h)"
         ),
-        "21: warning: policies[0].tiers[2]: tiers after a catch-all tier never apply",
+        (
+            "21: error: policies[0].tiers[2]: tier 'never' matches nothing: every lead it "
+            "covers falls in tier 'rest' first"
+        ),
         "26: error: policies[0].escalation[0]: step breached -> alert_manager is listed twice",
         "27: error: policies[0].escalation[1]: step breached -> alert_manager is listed twice",
         (
@@ -197,7 +200,10 @@ def test_routing_issues_name_file_line_and_field():
         ),
         "13: error: rules[1].id: rule id 'r1' is used 2 times",
         "14: error: rules[1].reps: rule 'r1' names rep 'zed', who is in no team",
-        "15: warning: rules[2]: unreachable after catch-all rule 'r1': 'both'",
+        (
+            "15: error: rules[2]: rule 'both' can never match: every lead it covers goes to "
+            "rule 'r1' first"
+        ),
     ]
 
 
@@ -206,7 +212,7 @@ def test_load_raises_config_error_with_every_error(tmp_path):
     path.write_text(ROUTING_BAD.replace("    reps: [7]\n", ""))
     with pytest.raises(ConfigError) as info:
         load_routing(path)
-    assert len(info.value.issues) == 6
+    assert len(info.value.issues) == 7
     assert all(i.level is Level.ERROR and i.file == str(path) for i in info.value.issues)
     assert f"{path}:12: error: rules[0].team" in str(info.value)
 

@@ -9,6 +9,7 @@ from tandem.cli import demo, users
 from tandem.cli.context import console, engine, fail, settings
 from tandem.goals import cli as goals_cli
 from tandem.handoff import cli as handoff_cli
+from tandem.handoff import ops_cli as handoff_ops
 from tandem.ingest import cli as ingest_cli
 from tandem.reports import cli as report_cli
 
@@ -22,6 +23,8 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(handoff_cli.app, name="handoff")
 app.add_typer(goals_cli.app, name="goals")
 app.add_typer(report_cli.app, name="report")
+app.add_typer(handoff_ops.routing_app, name="routing")
+app.add_typer(handoff_ops.sla_app, name="sla")
 app.add_typer(ingest_cli.app, name="import")
 app.add_typer(ingest_cli.contacts_app, name="contacts")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)

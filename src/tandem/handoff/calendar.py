@@ -25,6 +25,7 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Give up looking for working time after this many consecutive closed days.
 MAX_CLOSED_DAYS = 3660
+_MEMO_LIMIT = 200_000  # entries kept per calendar by add_business_time's memo
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -129,6 +130,16 @@ class BusinessCalendar(ConfigModel):
             cached = self._period_cache[day] = tuple(self._compute_periods(day))
         return cached
 
+    @cached_property
+    def _add_cache(self) -> dict[tuple[dt.datetime, dt.timedelta], dt.datetime]:
+        # Memo of add_business_time: a tick evaluates many leads whose clocks started at the
+        # same moment (handed off in one tick), so the same deadlines come up again and again.
+        return {}
+
+    @cached_property
+    def _cumulative(self) -> _Cumulative:
+        return _Cumulative(self)
+
     def _compute_periods(self, day: dt.date) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         if day in self._holiday_dates:
             return
@@ -152,28 +163,88 @@ def add_business_time(
     t = _utc(start)
     if not amount:
         return t
+    memo = cal._add_cache
+    found = memo.get((t, amount))
+    if found is not None:
+        return found
+    if len(memo) > _MEMO_LIMIT:
+        memo.clear()  # bounded: a long-running scheduler sees ever new start times
     remaining = amount
     for s, e in _periods_from(cal, t):
         if remaining <= e - s:
+            memo[(t, amount)] = s + remaining
             return s + remaining
         remaining -= e - s
     raise AssertionError("unreachable: _periods_from is endless or raises")
 
 
 def business_time_between(cal: BusinessCalendar, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
-    """Business time from `a` to `b`; negative when `b` is before `a`."""
-    a, b = _utc(a), _utc(b)
-    if b < a:
-        return -business_time_between(cal, b, a)
-    total = dt.timedelta(0)
-    day, last = a.astimezone(cal.tz).date(), b.astimezone(cal.tz).date()
-    while day <= last:
-        for s, e in cal.periods(day):
-            overlap = min(e, b) - max(s, a)
-            if overlap > dt.timedelta(0):
-                total += overlap
-        day += dt.timedelta(days=1)
-    return total
+    """Business time from `a` to `b`; negative when `b` is before `a`.
+
+    Constant time however far apart `a` and `b` are: both ends are measured against running
+    totals of working time per local date, built once per calendar and reused.
+    """
+    return cal._cumulative.between(_utc(a), _utc(b))
+
+
+class _Cumulative:
+    """Working time from a fixed origin up to any instant, via per-date running totals.
+
+    `totals[i]` is the working time of local dates `origin + 0 .. origin + i - 1`. The table
+    grows (by rebuilding and swapping one tuple, so concurrent readers never see it half
+    built) to cover whatever dates are asked about.
+    """
+
+    _PAD = 62  # days added beyond the requested range on each growth, to amortise rebuilds
+
+    def __init__(self, cal: BusinessCalendar) -> None:
+        self.cal = cal
+        self.table: tuple[int, tuple[dt.timedelta, ...]] = (0, ())
+        self.memo: dict[tuple[dt.datetime, dt.datetime], dt.timedelta] = {}
+
+    def between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
+        """Working time from `a` to `b` (aware UTC), negative when `b` is earlier."""
+        found = self.memo.get((a, b))
+        if found is not None:
+            return found
+        tz = self.cal.tz
+        day_a, day_b = (t.astimezone(tz).date().toordinal() for t in (a, b))
+        # One table for both ends: a rebuild between them would move the origin.
+        table = self._cover(min(day_a, day_b) - 1, max(day_a, day_b) + 1)
+        result = self._upto(table, b, day_b) - self._upto(table, a, day_a)
+        if len(self.memo) > _MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[(a, b)] = result
+        return result
+
+    def _upto(
+        self, table: tuple[int, tuple[dt.timedelta, ...]], t: dt.datetime, day: int
+    ) -> dt.timedelta:
+        origin, totals = table
+        # Periods of a date lie within that local day, so only the dates around `t` can be
+        # partly worked by `t`; every earlier date counts in full.
+        total = totals[day - 1 - origin]
+        for ordinal in (day - 1, day, day + 1):
+            for s, e in self.cal.periods(dt.date.fromordinal(ordinal)):
+                if s < t:
+                    total += min(e, t) - s
+        return total
+
+    def _cover(self, first: int, last: int) -> tuple[int, tuple[dt.timedelta, ...]]:
+        origin, totals = self.table
+        if totals and origin <= first and last + 1 < origin + len(totals):
+            return origin, totals
+        lo = min(first, origin) - self._PAD if totals else first - self._PAD
+        hi = max(last, origin + len(totals)) + self._PAD if totals else last + self._PAD
+        running, built = dt.timedelta(0), [dt.timedelta(0)]
+        for ordinal in range(lo, hi + 1):
+            running += sum(
+                (e - s for s, e in self.cal.periods(dt.date.fromordinal(ordinal))),
+                dt.timedelta(0),
+            )
+            built.append(running)
+        self.table = (lo, tuple(built))
+        return self.table
 
 
 def is_open(cal: BusinessCalendar, t: dt.datetime) -> bool:

@@ -6,7 +6,8 @@ or raise ConfigError when any issue is an error. `parse_*` do the same from text
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -15,8 +16,13 @@ from pydantic import BaseModel, ValidationError
 from tandem.handoff.config import ConfigError, Issue, Level, has_errors
 from tandem.handoff.routing_rules import RoutingRules
 from tandem.handoff.sla_rules import SlaConfig
-from tandem.handoff.source import parse_yaml, validation_issues
-from tandem.handoff.validation import validate_routing, validate_sla
+from tandem.handoff.source import Source, parse_yaml, validation_issues
+from tandem.handoff.validation import (
+    reps_are_users,
+    validate_handoff,
+    validate_routing,
+    validate_sla,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -24,15 +30,22 @@ M = TypeVar("M", bound=BaseModel)
 def _parse(
     text: str, file: str, model: type[M], validate: Callable[[M], list[Issue]]
 ) -> tuple[M | None, list[Issue]]:
+    parsed, issues, _ = _parse_with_source(text, file, model, validate)
+    return parsed, issues
+
+
+def _parse_with_source(
+    text: str, file: str, model: type[M], validate: Callable[[M], list[Issue]]
+) -> tuple[M | None, list[Issue], Source | None]:
     source, issues = parse_yaml(text, file)
     if source is None:
-        return None, issues
+        return None, issues, None
     try:
         parsed = model.model_validate(source.data)
     except ValidationError as exc:
         # Keep duplicate-key findings too: they often explain the validation error.
-        return None, _by_line(issues + source.locate(validation_issues(exc)))
-    return parsed, _by_line(issues + source.locate(validate(parsed)))
+        return None, _by_line(issues + source.locate(validation_issues(exc))), source
+    return parsed, _by_line(issues + source.locate(validate(parsed))), source
 
 
 def _by_line(issues: list[Issue]) -> list[Issue]:
@@ -83,3 +96,45 @@ def load_routing(path: str | Path) -> RoutingRules:
 def load_sla(path: str | Path) -> SlaConfig:
     """The SLA configuration in `path`; raises ConfigError listing every error (warnings pass)."""
     return _ok(check_sla(path))
+
+
+@dataclass(frozen=True)
+class HandoffFiles:
+    """Both handoff files checked together; the models are None when they could not be built."""
+
+    rules: RoutingRules | None
+    sla: SlaConfig | None
+    issues: list[Issue]
+    texts: tuple[str, str]  # the routing and SLA file contents, for change auditing
+
+    @property
+    def ok(self) -> bool:
+        """True when both models loaded and no issue is an error."""
+        return self.rules is not None and self.sla is not None and not has_errors(self.issues)
+
+
+def check_handoff(
+    routing_path: str | Path,
+    sla_path: str | Path,
+    *,
+    known_users: Collection[str] | None = None,
+) -> HandoffFiles:
+    """Check both files, their cross-references, and (given `known_users`, the emails and ids
+    of Tandem users) that every rep and manager exists; every issue carries file:line."""
+    routing_text, issues = _read(routing_path)
+    sla_text, sla_read = _read(sla_path)
+    issues += sla_read
+    rules = sla = None
+    if routing_text is not None:
+        rules, found, routing_src = _parse_with_source(
+            routing_text, str(routing_path), RoutingRules, validate_routing
+        )
+        issues += found
+        if rules is not None and routing_src is not None and known_users is not None:
+            issues += routing_src.locate(reps_are_users(rules, known_users))
+    if sla_text is not None:
+        sla, found, sla_src = _parse_with_source(sla_text, str(sla_path), SlaConfig, validate_sla)
+        issues += found
+        if rules is not None and sla is not None and sla_src is not None:
+            issues += sla_src.locate(validate_handoff(rules, sla))
+    return HandoffFiles(rules, sla, issues, (routing_text or "", sla_text or ""))

@@ -87,6 +87,7 @@ class Fallback(ConfigModel):
     """Where a lead goes when nothing else routes it: a shared queue worked by hand."""
 
     queue: str = Field(min_length=1)
+    claimable: bool = False  # reps may accept leads waiting here; the first to accept owns them
 
 
 class RoutingRules(ConfigModel):

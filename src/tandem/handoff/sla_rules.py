@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -107,12 +108,12 @@ class EscalationStep(ConfigModel):
             )
         return value.replace(" ", "")
 
-    @property
+    @cached_property
     def trigger(self) -> Trigger:
         """The clock event this step counts from."""
         return Trigger(_AFTER.match(self.after).group(1))  # type: ignore[union-attr]
 
-    @property
+    @cached_property
     def delay(self) -> dt.timedelta:
         """Business time after the trigger event."""
         m = _AFTER.match(self.after)

@@ -6,15 +6,17 @@ adds file and line. They run on in-memory models too (a config edited in the web
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from typing import TypeVar
 
 from tandem.handoff.calendar import WEEKDAYS
 from tandem.handoff.config import Issue, error, warning
-from tandem.handoff.routing_rules import RoutingRules
+from tandem.handoff.match_sets import conditions, covers, describe, shared
+from tandem.handoff.routing_rules import MATCH_FIELDS, RoutingRules
 from tandem.handoff.sla_rules import SlaConfig
 
 T = TypeVar("T")
+TIER_FIELDS = ("grade", "segment", "region")
 
 # --- routing -------------------------------------------------------------------------------
 
@@ -79,14 +81,67 @@ def teams_have_capacity(rules: RoutingRules) -> list[Issue]:
 
 
 def rules_reachable(rules: RoutingRules) -> list[Issue]:
-    """Rules after a catch-all rule can never match."""
-    for i, rule in enumerate(rules.rules):
-        if rule.match.is_catch_all and i + 1 < len(rules.rules):
-            later = ", ".join(repr(r.id) for r in rules.rules[i + 1 :])
-            return [
-                warning(("rules", i + 1), f"unreachable after catch-all rule {rule.id!r}: {later}")
-            ]
-    return []
+    """A rule whose every lead is taken by an earlier rule can never match."""
+    conds = [conditions(r.match, MATCH_FIELDS) for r in rules.rules]
+    issues = []
+    for j, later in enumerate(rules.rules):
+        earlier = next((i for i in range(j) if covers(conds[i], conds[j])), None)
+        if earlier is not None:
+            issues.append(
+                error(
+                    ("rules", j),
+                    f"rule {later.id!r} can never match: every lead it covers goes to rule "
+                    f"{rules.rules[earlier].id!r} first",
+                )
+            )
+    return issues
+
+
+def territories_do_not_overlap(rules: RoutingRules) -> list[Issue]:
+    """Two rules on the same fields must not both claim a lead unless one is an exception
+    inside the other (the narrower listed first). Rules on different fields layer on purpose
+    (a target-account rule above a country rule), so only same-field overlaps are reported.
+    """
+    conds = [conditions(r.match, MATCH_FIELDS) for r in rules.rules]
+    issues = []
+    for j in range(len(rules.rules)):
+        for i in range(j):
+            a, b = conds[i], conds[j]
+            if not a or a.keys() != b.keys() or covers(a, b) or covers(b, a):
+                continue
+            both = shared(a, b)
+            if both is not None:
+                issues.append(
+                    error(
+                        ("rules", j, "match"),
+                        f"territory of rule {rules.rules[j].id!r} overlaps rule "
+                        f"{rules.rules[i].id!r}: both claim {describe(both)}",
+                    )
+                )
+    return issues
+
+
+def reps_are_users(rules: RoutingRules, known_users: Collection[str]) -> list[Issue]:
+    """Every rep and manager must be a Tandem user, named by email or numeric user id."""
+    known = {k.casefold() for k in known_users}
+    issues = [
+        error(
+            ("teams", name, "reps", j, "user_id"),
+            f"rep {rep.user_id!r} is not a Tandem user (name users by email or id)",
+        )
+        for name, team in rules.teams.items()
+        for j, rep in enumerate(team.reps)
+        if rep.user_id.casefold() not in known
+    ]
+    issues += [
+        error(
+            ("teams", name, "manager_id"),
+            f"manager {team.manager_id!r} is not a Tandem user (name users by email or id)",
+        )
+        for name, team in rules.teams.items()
+        if team.manager_id is not None and team.manager_id.casefold() not in known
+    ]
+    return issues
 
 
 def bands_known(rules: RoutingRules) -> list[Issue]:
@@ -112,6 +167,7 @@ ROUTING_RULES: tuple[Callable[[RoutingRules], list[Issue]], ...] = (
     reps_unique_in_team,
     teams_have_capacity,
     rules_reachable,
+    territories_do_not_overlap,
     bands_known,
 )
 
@@ -185,24 +241,32 @@ def tiers_first_touch_after_accept(config: SlaConfig) -> list[Issue]:
 
 
 def tiers_cover_every_lead(config: SlaConfig) -> list[Issue]:
-    """Tiers after a catch-all tier never apply; without a catch-all some leads get no SLA."""
+    """Without a catch-all tier some leads get no SLA."""
+    return [
+        warning(
+            ("policies", i, "tiers"),
+            f"policy {p.name!r} has no catch-all tier; unmatched leads get no SLA",
+        )
+        for i, p in enumerate(config.policies)
+        if not any(t.match.is_catch_all for t in p.tiers)
+    ]
+
+
+def tiers_match_something(config: SlaConfig) -> list[Issue]:
+    """A tier whose every lead falls in an earlier tier (first match wins) matches nothing."""
     issues = []
     for i, p in enumerate(config.policies):
-        catch_all = [j for j, t in enumerate(p.tiers) if t.match.is_catch_all]
-        if not catch_all:
-            issues.append(
-                warning(
-                    ("policies", i, "tiers"),
-                    f"policy {p.name!r} has no catch-all tier; unmatched leads get no SLA",
+        conds = [conditions(t.match, TIER_FIELDS) for t in p.tiers]
+        for j, tier in enumerate(p.tiers):
+            earlier = next((k for k in range(j) if covers(conds[k], conds[j])), None)
+            if earlier is not None:
+                issues.append(
+                    error(
+                        ("policies", i, "tiers", j),
+                        f"tier {tier.name!r} matches nothing: every lead it covers falls in "
+                        f"tier {p.tiers[earlier].name!r} first",
+                    )
                 )
-            )
-        elif catch_all[0] + 1 < len(p.tiers):
-            issues.append(
-                warning(
-                    ("policies", i, "tiers", catch_all[0] + 1),
-                    "tiers after a catch-all tier never apply",
-                )
-            )
     return issues
 
 
@@ -268,6 +332,7 @@ SLA_RULES: tuple[Callable[[SlaConfig], list[Issue]], ...] = (
     holidays_unique,
     tiers_first_touch_after_accept,
     tiers_cover_every_lead,
+    tiers_match_something,
     escalation_steps_unique,
     names_unique,
     teams_in_one_policy,
@@ -290,6 +355,7 @@ def validate_handoff(rules: RoutingRules, config: SlaConfig) -> list[Issue]:
         for t in p.teams
         if t not in rules.teams
     ]
+    issues += segments_are_bands(rules, config)
     if not any(not p.teams for p in config.policies):
         covered = {t for p in config.policies for t in p.teams}
         issues += [
@@ -300,4 +366,32 @@ def validate_handoff(rules: RoutingRules, config: SlaConfig) -> list[Issue]:
             for t in rules.teams
             if t not in covered
         ]
+    return issues
+
+
+def segments_are_bands(rules: RoutingRules, config: SlaConfig) -> list[Issue]:
+    """A lead's segment is its routing employee band, so a tier or commitment naming any other
+    segment matches nothing (checked only when bands are defined)."""
+    bands = {b.name.casefold() for b in rules.employee_bands}
+    if not bands:
+        return []
+    known = ", ".join(b.name for b in rules.employee_bands)
+    issues = [
+        error(
+            ("policies", i, "tiers", j, "match", "segment"),
+            f"tier {t.name!r} matches nothing: segment {seg!r} is no employee band ({known})",
+        )
+        for i, p in enumerate(config.policies)
+        for j, t in enumerate(p.tiers)
+        for seg in t.match.segment
+        if seg.casefold() not in bands
+    ]
+    issues += [
+        error(
+            ("mql_commitments", k, "segment"),
+            f"segment {c.segment!r} is no employee band ({known}, or all)",
+        )
+        for k, c in enumerate(config.mql_commitments)
+        if c.segment.casefold() not in bands | {"all"}
+    ]
     return issues

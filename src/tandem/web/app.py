@@ -10,6 +10,9 @@ from fastapi.templating import Jinja2Templates
 
 from tandem import __version__
 from tandem.db import make_engine, make_session_factory
+from tandem.handoff import api as handoff_api
+from tandem.handoff import pages as handoff_pages
+from tandem.handoff import scheduler as handoff_scheduler
 from tandem.ingest import web as ingest_web
 from tandem.settings import Settings
 from tandem.web import api, pages
@@ -57,6 +60,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(handoff_api.router)
+    app.include_router(handoff_pages.router)
+    handoff_scheduler.install(app)  # SLA ticks in the background when TANDEM_SLA_SCHEDULER is on
     app.include_router(ingest_web.router)
     _include_scorecard(app)
 

@@ -1,0 +1,51 @@
+"""Request dependencies shared by the handoff pages and API, and domain-error translation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from tandem.handoff.config import ConfigError
+from tandem.handoff.runtime import HandoffConfig, HandoffNotConfigured
+from tandem.handoff.scheduler import config_cache
+from tandem.handoff.scores import ScoreProvider, table_scores
+from tandem.handoff.service import HandoffError, LeadNotFound, NotAllowed
+from tandem.web.csrf import verify_csrf
+from tandem.web.deps import DbSession
+
+
+def get_config(request: Request, db: DbSession) -> HandoffConfig:
+    """The live handoff configuration; 503 naming every file:line issue when unusable."""
+    try:
+        return config_cache(request.app).get(db)
+    except HandoffNotConfigured as exc:
+        raise HTTPException(503, f"The handoff is not configured: {exc}") from None
+    except ConfigError as exc:
+        raise HTTPException(503, f"The handoff configuration has errors:\n{exc}") from None
+
+
+def get_scores(request: Request) -> ScoreProvider:
+    """The score provider: `app.state.score_provider` if one is set, else `table_scores`."""
+    return getattr(request.app.state, "score_provider", None) or table_scores
+
+
+async def api_csrf(request: Request) -> None:
+    """CSRF check for API writes made with the browser's session cookie (bearer tokens are
+    not sent by browsers on their own, so token calls need no check)."""
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+        await verify_csrf(request)
+
+
+def http_error(exc: HandoffError) -> HTTPException:
+    """403 for a role that may not act, 404 for a missing lead, 409 for the rest: the lead is
+    not in the user's queue, or it was already handled."""
+    if isinstance(exc, NotAllowed):
+        return HTTPException(403, str(exc))
+    if isinstance(exc, LeadNotFound):
+        return HTTPException(404, str(exc))
+    return HTTPException(409, str(exc))
+
+
+Config = Annotated[HandoffConfig, Depends(get_config)]
+Scores = Annotated[ScoreProvider, Depends(get_scores)]

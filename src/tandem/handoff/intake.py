@@ -1,0 +1,215 @@
+"""Handing MQLs to sales: route each new MQL, record the handoff, tell the owner.
+
+MQLs arrive two ways: `mark_mql` (scoring calls it when a contact crosses the threshold), and
+the scheduler's sweep for contacts already in the `mql` stage without a live handoff (moved
+by an import or any other path). The SLA clocks start at the handoff: the MQL moment when
+`mark_mql` is used, at most one scheduler interval later for the sweep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session
+
+from tandem.campaigns.models import Campaign
+from tandem.contacts.models import Contact
+from tandem.handoff.assign import Router, lead_facts, tier_facts
+from tandem.handoff.clocks import evaluate
+from tandem.handoff.models import Handoff, HandoffStatus
+from tandem.handoff.moves import move_stage
+from tandem.handoff.notify import Kind, add_notifications, lead_labels, notification
+from tandem.handoff.runtime import HandoffConfig
+from tandem.handoff.scores import ScoreProvider, table_scores
+from tandem.handoff.sqlutil import insert_ignore, update_by_id
+from tandem.lifecycle.models import StageTransition
+from tandem.lifecycle.stages import Stage
+
+_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class NewMql:
+    """A contact that became an MQL at `at`, and what caused it (e.g. scoring:v3)."""
+
+    contact_id: int
+    at: dt.datetime
+    cause: str | None = None
+
+
+def pending_mqls(db_session: Session, *, limit: int | None = None) -> list[NewMql]:
+    """Contacts in the MQL stage without a live handoff, with their latest move to MQL."""
+    live = exists().where(
+        and_(Handoff.contact_id == Contact.id, Handoff.status.in_(HandoffStatus.LIVE))
+    )
+    query = (
+        select(Contact.id, Contact.stage_entered_at, Contact.created_at)
+        .where(Contact.lifecycle_stage == Stage.MQL.value, ~live)
+        .order_by(Contact.id)
+    )
+    rows = db_session.execute(query.limit(limit) if limit else query).all()
+    moved: dict[int, tuple[dt.datetime, str | None]] = {}
+    ids = [r[0] for r in rows]
+    for start in range(0, len(ids), _CHUNK):
+        for cid, at, actor in db_session.execute(
+            select(StageTransition.contact_id, StageTransition.occurred_at, StageTransition.actor)
+            .where(
+                StageTransition.to_stage == Stage.MQL.value,
+                StageTransition.contact_id.in_(ids[start : start + _CHUNK]),
+            )
+            .order_by(StageTransition.occurred_at, StageTransition.id)
+        ):
+            moved[cid] = (at, actor)  # ordered by time: the last one wins
+    return [
+        NewMql(cid, *moved.get(cid, (entered or created, None))) for cid, entered, created in rows
+    ]
+
+
+def _arrivals(db_session: Session, ids: Sequence[int]) -> dict[int, tuple[int | None, str, str]]:
+    """How each contact first arrived: campaign id, channel and source (for reject reports)."""
+    out = {}
+    for start in range(0, len(ids), _CHUNK):
+        for cid, campaign_id, channel, medium, source in db_session.execute(
+            select(
+                Contact.id,
+                Contact.first_touch_campaign_id,
+                Campaign.channel,
+                Contact.first_touch_medium,
+                Contact.first_touch_source,
+            )
+            .outerjoin(Campaign, Contact.first_touch_campaign_id == Campaign.id)
+            .where(Contact.id.in_(ids[start : start + _CHUNK]))
+        ):
+            out[cid] = (campaign_id, channel or medium, source)
+    return out
+
+
+def hand_off(
+    db_session: Session,
+    config: HandoffConfig,
+    mqls: Sequence[NewMql],
+    *,
+    as_of: dt.datetime,
+    router: Router | None = None,
+    scores: ScoreProvider = table_scores,
+    clock_start: dt.datetime | None = None,
+) -> list[int]:
+    """Route each MQL and record its handoff; returns the new handoff ids.
+
+    Clocks start at `clock_start` (default `as_of`). A contact already handed off for the
+    same MQL moment is skipped, so a sweep repeated by two workers records it once.
+    """
+    if not mqls:
+        return []
+    router = router or Router(db_session, config)
+    ids = [m.contact_id for m in mqls]
+    facts = lead_facts(db_session, config, ids)
+    grades = {cid: s.grade for cid, s in scores(db_session, ids).items()}
+    arrivals = _arrivals(db_session, ids)
+    start = clock_start or as_of
+    rows = []
+    for mql in mqls:
+        lead = facts[mql.contact_id]
+        decision = router.route(lead)
+        policy = config.sla.policy_for_team(decision.team)
+        tier = policy.select_tier(
+            tier_facts(router.rules, lead, grades.get(mql.contact_id))
+        ) if policy else None  # fmt: skip
+        campaign_id, channel, source = arrivals[mql.contact_id]
+        row = {
+            "contact_id": mql.contact_id,
+            "mql_at": mql.at,
+            "cause": mql.cause,
+            "status": HandoffStatus.OPEN,
+            "owner_id": config.user_id(decision.owner_id),
+            "queue": decision.queue,
+            "team": decision.team,
+            "rule_id": decision.rule_id,
+            "route_reason": decision.reason[:1000],
+            "policy": policy.name if policy else None,
+            "tier": tier.name if tier else None,
+            "segment": lead.employee_band or router.rules.band_for(lead.employee_count),
+            "clock_started_at": start,
+            "reassignments": 0,
+            "campaign_id": campaign_id,
+            "channel": channel,
+            "source": source,
+            "created_at": as_of,
+        }
+        rows.append({**row, **_clocks(config, row, as_of)})
+    # Rows conflicting on (contact, MQL moment) were handed off already and do not come back.
+    new = insert_ignore(db_session, Handoff, rows, Handoff.id, Handoff.contact_id, Handoff.owner_id)
+    router.save()
+    update_by_id(
+        db_session,
+        Contact,
+        [{"id": cid, "owner_id": owner} for _, cid, owner in new if owner is not None],
+    )
+    labels = lead_labels(db_session, [cid for _, cid, _ in new])
+    add_notifications(
+        db_session,
+        [
+            notification(
+                user_id=owner,
+                kind=Kind.NEW_LEAD,
+                subject=f"New MQL in your queue: {labels[cid]}",
+                body="Routed to you. Open the handoff packet to accept or reject it.",
+                at=start,
+                contact_id=cid,
+                handoff_id=hid,
+                key=f"handoff:{hid}:assigned:{owner}:{start.isoformat()}",
+            )
+            for hid, cid, owner in new
+            if owner is not None
+        ],
+    )
+    return [hid for hid, _, _ in new]
+
+
+def _clocks(config: HandoffConfig, row: dict, as_of: dt.datetime) -> dict:
+    """Deadlines to store with a new handoff, evaluated here rather than by a separate pass.
+    Escalations already due (a clock started in the past) are left to the SLA pass, which
+    runs next in the same tick: `next_check_at` is then `as_of`."""
+    blank = {"accepted_at": None, "rejected_at": None, "first_touch_at": None}
+    ev = evaluate(config, SimpleNamespace(**row, **blank), (), as_of)
+    return {
+        "accept_due_at": ev.accept_due_at,
+        "first_touch_due_at": ev.first_touch_due_at,
+        "next_check_at": as_of if ev.due else ev.next_check_at,
+    }
+
+
+def mark_mql(
+    *,
+    db_session: Session,
+    config: HandoffConfig,
+    contact_id: int,
+    at: dt.datetime,
+    cause: str | None = None,
+    by_user_id: int | None = None,
+    scores: ScoreProvider = table_scores,
+) -> int | None:
+    """Move a contact to MQL (logged, with its cause) and hand it off with clocks from `at`.
+
+    Returns the new handoff id (None if this MQL moment was handed off already).
+    """
+    contact = db_session.get(Contact, contact_id)
+    if contact is None:
+        raise LookupError(f"no contact with id {contact_id}")
+    move_stage(
+        db_session=db_session,
+        contact=contact,
+        to_stage=Stage.MQL,
+        at=at,
+        by_user_id=by_user_id,
+        cause=cause,
+        reason=None if cause is None else f"became an MQL ({cause})",
+    )
+    ids = hand_off(
+        db_session, config, [NewMql(contact_id, at, cause)], as_of=at, scores=scores, clock_start=at
+    )
+    return ids[0] if ids else None

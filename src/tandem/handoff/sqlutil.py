@@ -1,0 +1,52 @@
+"""Portable bulk statements the handoff needs on both SQLite and PostgreSQL.
+
+Core statements on the tables (not the ORM's bulk paths): a tick writes tens of thousands of
+rows and the per-row ORM bookkeeping would cost more than the SLA maths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+_CHUNK = 2_000
+
+
+def insert_ignore(
+    db_session: Session, model: Any, rows: Sequence[dict[str, Any]], *returning: Any
+) -> list[Row[Any]]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING `returning`: the rows that landed.
+
+    This is how idempotency is enforced: a unique key already present (inserted by an earlier
+    run, or a concurrent worker) simply yields nothing, and the caller acts only on what came
+    back.
+    """
+    if not rows:
+        return []
+    dialect = db_session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model.__table__).on_conflict_do_nothing().returning(*returning)
+    out: list[Row[Any]] = []
+    for start in range(0, len(rows), _CHUNK):
+        out += db_session.execute(stmt, list(rows[start : start + _CHUNK])).all()
+    return out
+
+
+def update_by_id(db_session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """UPDATE each row (a dict with `id` and the same other keys) in one executemany."""
+    if not rows:
+        return
+    table = model.__table__
+    names = [k for k in rows[0] if k != "id"]
+    stmt = (
+        table.update()
+        .where(table.c.id == bindparam("row_id"))
+        .values({n: bindparam(f"new_{n}") for n in names})
+    )
+    params = [{"row_id": r["id"], **{f"new_{n}": r[n] for n in names}} for r in rows]
+    for start in range(0, len(params), _CHUNK):
+        db_session.execute(stmt, params[start : start + _CHUNK])
