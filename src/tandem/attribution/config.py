@@ -70,6 +70,9 @@ class WindowConfig(_Frozen):
 
     lookback_days: int = Field(gt=0)
     until_close: bool
+    # Whose activities count: the deal's contact roles (and primary contact), or also every
+    # contact at the deal's account. Read by the DB layer; the pure core gets touches as given.
+    contacts: Literal["contact_roles", "account"]
 
 
 class TimeDecayConfig(_Frozen):

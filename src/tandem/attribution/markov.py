@@ -12,16 +12,18 @@ data and `mam`; ChannelAttribution estimates the same quantity by simulation.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.linalg import spsolve
 
 from tandem.attribution.batch import JourneyBatch
 from tandem.attribution.channel_shares import channel_share_weights
 from tandem.attribution.config import AttributionConfig
 from tandem.attribution.paths import Paths
 from tandem.attribution.registry import register
+
+if TYPE_CHECKING:  # scipy is imported where it is used: importing the package stays quick
+    from scipy import sparse
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,6 +40,8 @@ class MarkovAttribution:
 
 def markov_attribution(paths: Paths, *, order: int = 1) -> MarkovAttribution:
     """Fit the Markov chain of `order` on `paths` and compute every channel's removal effect."""
+    from scipy import sparse
+
     last_channel, source, target, weight = _transitions(paths, order)
     n_states = len(last_channel) + 3  # start, histories, then conversion and null
     conversion = n_states - 2
@@ -66,11 +70,14 @@ def markov_attribution(paths: Paths, *, order: int = 1) -> MarkovAttribution:
     )
 
 
-def _absorb(q: sparse.csr_matrix, r: np.ndarray, keep: np.ndarray) -> float:
+def _absorb(q: "sparse.csr_matrix", r: np.ndarray, keep: np.ndarray) -> float:
     """P(absorbed in conversion | start) with only the `keep` transient states (start first).
 
     Dropping a state drops every transition into it, which is exactly "sent to null".
     """
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
     index = np.flatnonzero(keep)
     q_kept = q[index][:, index]
     system = (sparse.identity(len(index), format="csc") - q_kept).tocsc()

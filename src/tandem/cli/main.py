@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from tandem import __version__
+from tandem.attribution import cli as attribution_cli
 from tandem.cli import demo, users
 from tandem.cli.context import console, engine, fail, settings
 from tandem.goals import cli as goals_cli
@@ -25,6 +26,7 @@ app.add_typer(goals_cli.app, name="goals")
 app.add_typer(report_cli.app, name="report")
 app.add_typer(handoff_ops.routing_app, name="routing")
 app.add_typer(handoff_ops.sla_app, name="sla")
+app.add_typer(attribution_cli.app, name="attribution")
 app.add_typer(ingest_cli.app, name="import")
 app.add_typer(ingest_cli.contacts_app, name="contacts")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)

@@ -9,6 +9,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from tandem import __version__
+from tandem.attribution import api as attribution_api
+from tandem.attribution import pages as attribution_pages
 from tandem.db import make_engine, make_session_factory
 from tandem.handoff import api as handoff_api
 from tandem.handoff import pages as handoff_pages
@@ -64,6 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(handoff_pages.router)
     handoff_scheduler.install(app)  # SLA ticks in the background when TANDEM_SLA_SCHEDULER is on
     app.include_router(ingest_web.router)
+    app.include_router(attribution_api.router)
+    app.include_router(attribution_pages.router)
     _include_scorecard(app)
 
     @app.exception_handler(LoginRequired)

@@ -1,0 +1,102 @@
+"""The attribution pages: /attribution and /opportunities/{id}/retrospective (HTML).
+
+Handlers only translate: the report and the retrospective are built by the services, and the
+JSON twins in `tandem.attribution.api` return the very same view-models.
+"""
+
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from tandem.attribution import AttributionConfig, default_config
+from tandem.attribution.chart import dot_chart
+from tandem.attribution.report import build_report
+from tandem.attribution.retrospective import build_retrospective
+from tandem.attribution.schemas import DIMENSIONS, AttributionFilters
+from tandem.attribution.service import OpportunityNotFound, parse_filters
+from tandem.web.csrf import verify_csrf
+from tandem.web.deps import DbSession, PageUser
+from tandem.web.pages import render
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["attribution"])
+
+
+@lru_cache(maxsize=1)
+def attribution_config() -> AttributionConfig:
+    """The attribution configuration the web app uses (the shipped default.yaml)."""
+    return default_config()
+
+
+def filter_query(filters: AttributionFilters) -> dict[str, str]:
+    """The filters as query-string values, to keep them across links."""
+    values = filters.model_dump(exclude_none=True)
+    return {k: str(v) for k, v in values.items()}
+
+
+@router.get("/attribution", response_class=HTMLResponse)
+def attribution_page(
+    request: Request,
+    db: DbSession,
+    user: PageUser,
+    basis: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    segment: str | None = None,
+    region: str | None = None,
+    vertical: str | None = None,
+    contacts: str | None = None,
+    by: str = "channel",
+) -> HTMLResponse:
+    filters, errors = parse_filters(
+        basis=basis,
+        start=start,
+        end=end,
+        segment=segment,
+        region=region,
+        vertical=vertical,
+        contacts=contacts,
+    )
+    if by not in DIMENSIONS:
+        errors["by"] = f"{by!r} is not a breakdown; use one of {', '.join(DIMENSIONS)}"
+        by = "channel"
+    report = build_report(db_session=db, filters=filters, config=attribution_config())
+    shown = next(b for b in report.breakdowns if b.dimension == by)
+    query = filter_query(filters)
+    return render(
+        request,
+        "attribution_report.html",
+        status_code=422 if errors else 200,
+        user=user,
+        report=report,
+        by=by,
+        breakdown=shown,
+        chart=dot_chart(shown, report.models),
+        dimensions=DIMENSIONS,
+        errors=errors,
+        form={
+            "basis": basis or "",
+            "start": start or "",
+            "end": end or "",
+            "segment": segment or "",
+            "region": region or "",
+            "vertical": vertical or "",
+            "contacts": contacts or "",
+        },
+        query=urlencode(query),
+        query_by=urlencode({**query, "by": by}),
+    )
+
+
+@router.get("/opportunities/{opportunity_id}/retrospective", response_class=HTMLResponse)
+def retrospective_page(
+    request: Request, db: DbSession, user: PageUser, opportunity_id: int
+) -> HTMLResponse:
+    try:
+        retro = build_retrospective(
+            db_session=db, opportunity_id=opportunity_id, config=attribution_config()
+        )
+    except OpportunityNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return render(request, "attribution_retrospective.html", user=user, r=retro)
