@@ -1,18 +1,30 @@
-"""Import generated CSVs (contacts, then activities) into SQLite and PostgreSQL; compare with a
-naive pandas `read_csv` + `to_sql` of the same files; measure the event API on loopback.
+"""Import generated CSVs (contacts, then activities) into SQLite and PostgreSQL with `tandem
+import`'s job runner; compare with a naive pandas `read_csv` + `to_sql` of the same files; measure
+the event API (a real uvicorn server in a subprocess, an httpx client, batches of 1,000).
 
     .venv/bin/python bench/ingest_bench.py --contacts 1000000 --activities 20000000
-    .venv/bin/python bench/ingest_bench.py --contacts 20000 --activities 200000 --api-batches 20
+    .venv/bin/python bench/ingest_bench.py --backend sqlite --contacts 200000 --activities 2000000
 
-PostgreSQL runs on a throwaway cluster (tandem.testing.postgres) unless --no-postgres.
+Each import reports rows/s and how much of its time went to database statements (inserts,
+lookups, commits); `floor_*` is the database's own cost of inserting the same rows into an empty
+table with the same indexes (no client work at all). PostgreSQL runs on a throwaway cluster
+(tandem.testing.postgres). The machine's load average is printed with the figures.
 """
+
+from __future__ import annotations
 
 import argparse
 import json
+import os
+import socket
+import subprocess
+import sys
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -28,66 +40,185 @@ def generate(folder: Path, contacts: int, activities: int) -> tuple[Path, Path]:
             "created_at": pl.repeat("2024-01-01 10:00:00", contacts, eager=True),
         }
     )
-    n = pl.int_range(0, activities, eager=True)
-    touches = pl.DataFrame(
-        {
-            "contact_email": "p"
-            + ((n * 7919) % contacts).cast(pl.String)
-            + "@acme"
-            + (((n * 7919) % contacts) % 5000).cast(pl.String)
-            + ".com",
-            "type": pl.Series(["web_visit", "email_click", "content_download", "meeting"])[n % 4],
-            "occurred_at": (n * 37 + 1_700_000_000).cast(pl.String),
-            "url": "https://acme.com/p/" + (n % 997).cast(pl.String),
-        }
-    )
     contacts_csv, activities_csv = folder / "contacts.csv", folder / "activities.csv"
     people.write_csv(contacts_csv)
-    touches.write_csv(activities_csv)
+    with activities_csv.open("wb") as handle:
+        step = 2_000_000
+        for start in range(0, activities, step):
+            n = pl.int_range(start, min(start + step, activities), eager=True)
+            who = (n * 7919) % contacts
+            touches = pl.DataFrame(
+                {
+                    "contact_email": "p"
+                    + who.cast(pl.String)
+                    + "@acme"
+                    + (who % 5000).cast(pl.String)
+                    + ".com",
+                    "type": pl.Series(["web_visit", "email_click", "content_download", "meeting"])[
+                        n % 4
+                    ],
+                    "occurred_at": (n * 37 + 1_700_000_000).cast(pl.String),
+                    "url": "https://acme.com/p/" + (n % 997).cast(pl.String),
+                }
+            )
+            touches.write_csv(handle, include_header=start == 0)
     return contacts_csv, activities_csv
 
 
-def tandem_import(url: str, kind: str, path: Path) -> tuple[float, dict]:
+class DbClock:
+    """Seconds spent in database statements of the frame path (and commits)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        from tandem.ingest import bulkwrite
+
+        for owner, name in (
+            (bulkwrite.Sql, "insert_new"),
+            (bulkwrite.Sql, "select"),
+            (bulkwrite.Sql, "select_all"),
+            (bulkwrite, "_record_moves"),
+        ):
+            self._wrap(owner, name)
+
+    def _wrap(self, owner: Any, name: str) -> None:
+        function = getattr(owner, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        setattr(owner, name, timed)
+
+    def tx(self, engine: Any) -> Any:
+        @contextmanager
+        def begin() -> Iterator[Any]:
+            with engine.connect() as connection:
+                transaction = connection.begin()
+                try:
+                    yield connection
+                except BaseException:
+                    transaction.rollback()
+                    raise
+                start = time.perf_counter()
+                transaction.commit()
+                self.seconds += time.perf_counter() - start
+
+        return begin
+
+
+def tandem_import(url: str, kind: str, path: Path, clock: DbClock) -> dict[str, Any]:
     from tandem.db import make_engine
     from tandem.ingest import jobs
     from tandem.ingest.mapping import profile_mapping
 
     engine = make_engine(url)
-    job_id = jobs.create_job(
-        engine.begin,
-        path=path,
-        kind=kind,
-        profile="generic",
-        mapping=profile_mapping("generic", kind),
-    )
+    tx = clock.tx(engine)
+    mapping = profile_mapping("generic", kind)
+    job_id = jobs.create_job(tx, path=path, kind=kind, profile="generic", mapping=mapping)
+    clock.seconds = 0.0
+    start, cpu = time.perf_counter(), time.process_time()
+    job = jobs.run_job(tx, job_id)
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    rows = job["rows_total"]
+    return {
+        "status": job["status"],
+        "rows": rows,
+        "new": job["rows_new"],
+        "unchanged": job["rows_unchanged"],
+        "quarantined": job["rows_quarantined"],
+        "seconds": round(seconds, 1),
+        "rows_per_s": round(rows / seconds),
+        "db_share": round(clock.seconds / seconds, 2),
+        "client_cpu_s": round(time.process_time() - cpu, 1),
+    }
+
+
+def floor(url: str, table: str) -> dict[str, Any]:
+    """The database's own cost for the rows Tandem stored: copy them (INSERT ... SELECT inside
+    the database, no client work) into an empty table with the same indexes and unique keys, a
+    commit per chunk of the import's size. No foreign keys: a lower bound."""
+    from sqlalchemy import UniqueConstraint, text
+
+    from tandem.db import make_engine
+    from tandem.ingest.jobs import FRAME_CHUNK_ROWS
+    from tandem.tables import metadata
+
+    model = metadata.tables[table]
+    copy = f"floor_{table}"
+    engine = make_engine(url)
+    chunk = FRAME_CHUNK_ROWS[engine.dialect.name]
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {copy}"))
+        connection.execute(
+            text(f"CREATE TABLE {copy} AS SELECT * FROM {table} WHERE 1 = 0")  # noqa: S608
+        )
+        groups = [(i.unique, [c.name for c in i.columns]) for i in model.indexes]
+        groups += [
+            (True, [c.name for c in u.columns])
+            for u in model.constraints
+            if isinstance(u, UniqueConstraint)
+        ]
+        groups.append((True, ["id"]))
+        for n, (unique, columns) in enumerate(groups):
+            kind = "UNIQUE INDEX" if unique else "INDEX"
+            connection.execute(text(f"CREATE {kind} {copy}_{n} ON {copy} ({', '.join(columns)})"))
+        top = connection.execute(
+            text(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608
+        ).scalar_one()
     start = time.perf_counter()
-    job = jobs.run_job(engine.begin, job_id, chunk_rows=20_000)
-    return time.perf_counter() - start, job
+    for low in range(0, top, chunk):
+        with engine.begin() as connection:
+            connection.execute(
+                text(f"INSERT INTO {copy} SELECT * FROM {table} WHERE id > :a AND id <= :b"),  # noqa: S608
+                {"a": low, "b": low + chunk},
+            )
+    seconds = time.perf_counter() - start
+    with engine.begin() as connection:
+        rows = connection.execute(text(f"SELECT count(*) FROM {copy}")).scalar_one()  # noqa: S608
+        connection.execute(text(f"DROP TABLE {copy}"))
+    engine.dispose()
+    return {"rows": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds)}
 
 
-def pandas_to_sql(url: str, path: Path) -> float:
+def pandas_to_sql(url: str, path: Path, rows: int | None) -> dict[str, Any]:
     import pandas as pd
     from sqlalchemy import create_engine
 
+    engine = create_engine(url)
     start = time.perf_counter()
-    frame = pd.read_csv(path)
-    frame.to_sql(
-        f"naive_{path.stem}", create_engine(url), if_exists="replace", index=False, chunksize=50_000
-    )
-    return time.perf_counter() - start
+    frame = pd.read_csv(path, nrows=rows)
+    frame.to_sql(f"naive_{path.stem}", engine, if_exists="replace", index=False, chunksize=50_000)
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return {
+        "rows": len(frame),
+        "seconds": round(seconds, 1),
+        "rows_per_s": round(len(frame) / seconds),
+    }
 
 
-def api_throughput(url: str, batches: int, size: int = 1000) -> float:
-    """Activities per second through POST /api/v1/activities on 127.0.0.1, batches of `size`."""
+SERVER = """
+import sys, uvicorn
+from tandem.settings import Settings
+from tandem.web.app import create_app
+uvicorn.run(create_app(Settings(database_url=sys.argv[1])), host="127.0.0.1",
+            port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def api_throughput(url: str, batches: int, size: int = 1000) -> dict[str, Any]:
+    """POST /api/v1/activities on 127.0.0.1 (uvicorn in a subprocess), `batches` batches of
+    `size` new activities after one warm-up batch; rows/s and per-batch latency."""
     import httpx
-    import uvicorn
     from sqlalchemy.orm import Session
 
     from tandem.auth import service as auth
     from tandem.auth.models import User
     from tandem.db import make_engine
-    from tandem.settings import Settings
-    from tandem.web.app import create_app
 
     engine = make_engine(url)
     with Session(engine) as s:
@@ -96,83 +227,118 @@ def api_throughput(url: str, batches: int, size: int = 1000) -> float:
         s.flush()
         _, token = auth.create_api_token(db_session=s, user=user, name="bench")
         s.commit()
-    import socket
-
+    engine.dispose()
     with socket.socket() as probe:  # a free loopback port
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(Settings(database_url=url)), port=port, log_level="error")
-    server = uvicorn.Server(config)
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    server = subprocess.Popen([sys.executable, "-c", SERVER, url, str(port)])
+    base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {token}"}
-    start = time.perf_counter()
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=120) as client:
-        for b in range(batches):
-            items = [
-                {
-                    "contact_email": f"api{(b * size + i) % 5000}@bench.io",
-                    "type": "web_visit",
-                    "occurred_at": "2024-06-01T00:00:00Z",
-                    "url": f"https://bench.io/{b}/{i}",
-                }
-                for i in range(size)
-            ]
-            response = client.post("/api/v1/activities", json=items)
-            assert response.status_code == 200 and response.json()["new"] == size, response.text
-    elapsed = time.perf_counter() - start
-    server.should_exit = True
-    return batches * size / elapsed
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    client.get("/login")
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError("the API server did not start") from None
+                    time.sleep(0.2)
+            latencies = []
+            for b in range(batches + 1):
+                items = [
+                    {
+                        "contact_email": f"api{(b * size + i) % 5000}@bench.io",
+                        "type": "web_visit",
+                        "occurred_at": "2024-06-01T00:00:00Z",
+                        "url": f"https://bench.io/{b}/{i}",
+                    }
+                    for i in range(size)
+                ]
+                start = time.perf_counter()
+                response = client.post("/api/v1/activities", json=items)
+                elapsed = time.perf_counter() - start
+                body = response.json()
+                assert response.status_code == 200 and body["new"] == size, response.text[:300]
+                if b:  # the first batch warms up (and creates the 5,000 contacts' first ones)
+                    latencies.append(elapsed)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1)
+
+    return {
+        "batches": batches,
+        "batch_size": size,
+        "rows_per_s": round(batches * size / sum(latencies)),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+    }
 
 
-def run(url: str, files: tuple[Path, Path], api_batches: int) -> dict:
+def run(url: str, files: tuple[Path, Path], args: argparse.Namespace) -> dict[str, Any]:
     from tandem.db import make_engine
     from tandem.migrate import upgrade
 
-    upgrade(make_engine(url))
-    out: dict = {}
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    clock = DbClock()
+    out: dict[str, Any] = {"load_average_before": [round(x, 1) for x in os.getloadavg()]}
     for kind, path in zip(("contacts", "activities"), files, strict=True):
-        seconds, job = tandem_import(url, kind, path)
-        naive = pandas_to_sql(url, path)
-        rows = job["rows_total"]
-        out[kind] = {
-            "rows": rows,
-            "new": job["rows_new"],
-            "seconds": round(seconds, 1),
-            "rows_per_s": round(rows / seconds),
-            "pandas_to_sql_rows_per_s": round(rows / naive),
-        }
-    seconds, again = tandem_import(url, "contacts", files[0])
-    out["contacts_reimport"] = {
-        "unchanged": again["rows_unchanged"],
-        "rows_per_s": round(again["rows_total"] / seconds),
-    }
-    print(json.dumps({url.split(":")[0]: out}), flush=True)
-    if api_batches:
+        out[kind] = tandem_import(url, kind, path, clock)
+        print(json.dumps({kind: out[kind]}), flush=True)
+    out["contacts_again"] = tandem_import(url, "contacts", files[0], clock)
+    print(json.dumps({"contacts_again": out["contacts_again"]}), flush=True)
+    if args.floor:
+        for table in ("contacts", "activities"):
+            out[f"floor_{table}"] = floor(url, table)
+            print(json.dumps({f"floor_{table}": out[f"floor_{table}"]}), flush=True)
+    for kind, path in zip(("contacts", "activities"), files, strict=True):
+        out[f"pandas_{kind}"] = pandas_to_sql(url, path, args.pandas_rows)
+        print(json.dumps({f"pandas_{kind}": out[f"pandas_{kind}"]}), flush=True)
+    if args.api_batches:
         try:
-            out["api_activities_per_s_batch_1000"] = round(api_throughput(url, api_batches))
+            out["api"] = api_throughput(url, args.api_batches)
         except Exception as exc:  # report the import figures regardless
             out["api_error"] = f"{type(exc).__name__}: {exc}"
+        print(json.dumps({"api": out.get("api", out.get("api_error"))}), flush=True)
+    out["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--contacts", type=int, default=20_000)
-    parser.add_argument("--activities", type=int, default=200_000)
-    parser.add_argument("--api-batches", type=int, default=20)
-    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--contacts", type=int, default=200_000)
+    parser.add_argument("--activities", type=int, default=2_000_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--api-batches", type=int, default=50)
+    parser.add_argument(
+        "--pandas-rows", type=int, default=None, help="pandas baseline on the first N rows only"
+    )
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--no-floor", dest="floor", action="store_false", help="skip the database floor"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        files = generate(Path(folder), args.contacts, args.activities)
-        results = {"sqlite": run(f"sqlite:///{folder}/bench.db", files, args.api_batches)}
-        if not args.no_postgres:
+    with tempfile.TemporaryDirectory(dir=args.workdir) as name:
+        folder = Path(name)
+        start = time.perf_counter()
+        files = generate(folder, args.contacts, args.activities)
+        print(f"generated in {time.perf_counter() - start:.0f} s", flush=True)
+        results: dict[str, Any] = {"cpus": os.cpu_count()}
+        if args.backend in ("sqlite", "both"):
+            results["sqlite"] = run(f"sqlite:///{folder}/bench.db", files, args)
+        if args.backend in ("postgresql", "both"):
             from tandem.testing.postgres import start_cluster
 
             cluster = start_cluster(port=55432)
             try:
-                results["postgresql"] = run(cluster.url(), files, args.api_batches)
+                results["postgresql"] = run(cluster.url(), files, args)
             finally:
                 cluster.stop()
     print(json.dumps(results, indent=2))

@@ -73,7 +73,7 @@ def test_limits_and_auth(client, token, monkeypatch):
     monkeypatch.setattr(client.app.state.settings, "ingest_max_body_bytes", 100)
     huge = client.post("/api/v1/activities", json=[_event(i) for i in range(2)], headers=token)
     assert huge.status_code == 413 and "100 bytes" in huge.json()["detail"]
-    monkeypatch.setattr(events, "MAX_BODY_BYTES", 10_000)
+    monkeypatch.setattr(client.app.state.settings, "ingest_max_body_bytes", 10_000)
     bad = client.post("/api/v1/activities", content=b"{not json", headers=token)
     assert bad.status_code == 422 and "not valid JSON" in bad.json()["detail"]
 

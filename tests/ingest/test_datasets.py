@@ -56,6 +56,12 @@ def test_olist_funnel(db, run_import, tmp_path):
     )
     assert by_source["paid_search"] == sum(r["origin"] == "paid_search" for r in mqls)
     assert by_source[None] == sum(r["origin"] in ("", "unknown") for r in mqls)
+    kept = dict(db.execute(select(Opportunity.external_id, Opportunity.custom_fields)).all())
+    assert kept == {
+        f"olist-{d['mql_id']}": {"sdr_id": d["sdr_id"], "sr_id": d["sr_id"]} for d in deals
+    }
+    sellers = db.scalars(select(Account.custom_fields)).all()
+    assert all("sdr_id" not in c and c["lead_type"] for c in sellers if c.get("lead_type"))
 
 
 def test_maven_pipeline(db, run_import, tmp_path):
@@ -72,3 +78,12 @@ def test_maven_pipeline(db, run_import, tmp_path):
     assert db.scalar(select(func.count()).where(Opportunity.account_id.is_(None))) == no_account
     assert db.scalar(select(func.count()).where(Account.industry == "technolgy")) == 0
     assert any("GTXPro" in n["note"] for n in opps["notes"])
+    managers = {t["sales_agent"]: t["manager"] for t in _rows(folder / "sales_teams.csv")}
+    kept = dict(db.execute(select(Opportunity.external_id, Opportunity.custom_fields)).all())
+    assert kept == {
+        r["opportunity_id"]: {
+            "sales_agent": r["sales_agent"],
+            "manager": managers[r["sales_agent"]],
+        }
+        for r in pipeline
+    }

@@ -20,6 +20,11 @@ app = typer.Typer(
 )
 contacts_app = typer.Typer(help="Contact maintenance.", no_args_is_help=True)
 SHOWN_ERRORS = 20
+CHUNK_HELP = (
+    "Rows per committed chunk (default for contacts and activities: "
+    f"{jobs.FRAME_CHUNK_ROWS['sqlite']:,} on SQLite, {jobs.FRAME_CHUNK_ROWS['postgresql']:,} on "
+    f"PostgreSQL; {jobs.CHUNK_ROWS:,} otherwise)."
+)
 
 
 def _tx() -> jobs.ChunkTx:
@@ -35,7 +40,7 @@ def _mapping(kind: str, profile: str, mapping_file: Path | None) -> Mapping:
         raise typer.Exit(1) from None
 
 
-def _run(tx: jobs.ChunkTx, job_id: int, chunk_rows: int, action: Any = jobs.run_job) -> None:
+def _run(tx: jobs.ChunkTx, job_id: int, chunk_rows: int | None, action: Any = jobs.run_job) -> None:
     """Run a job with a progress bar, print its report; exit 1 when it failed."""
     columns = (
         *Progress.get_default_columns()[:1],
@@ -78,7 +83,7 @@ def _kind_command(kind: str) -> None:
         file: Path = typer.Argument(..., help="The CSV file."),
         profile: str = typer.Option("generic", help=f"One of: {', '.join(PROFILES)}."),
         mapping: Path | None = typer.Option(None, help="A mapping YAML (generic profile)."),
-        chunk_rows: int = typer.Option(jobs.CHUNK_ROWS, help="Rows per committed chunk."),
+        chunk_rows: int | None = typer.Option(None, help=CHUNK_HELP),
     ) -> None:
         tx = _tx()
         chosen = _mapping(kind, profile, mapping)
@@ -94,7 +99,7 @@ for _kind in KINDS_ORDER:
 
 
 @app.command("resume")
-def resume(job: int, chunk_rows: int = typer.Option(jobs.CHUNK_ROWS)) -> None:
+def resume(job: int, chunk_rows: int | None = typer.Option(None, help=CHUNK_HELP)) -> None:
     """Finish an interrupted import from its last checkpoint."""
     tx = _tx()
     try:
@@ -130,7 +135,7 @@ def errors(
 def retry(
     job: int,
     fixed: Path = typer.Option(..., help="Corrected rows (e.g. from `errors JOB --csv`)."),
-    chunk_rows: int = typer.Option(jobs.CHUNK_ROWS),
+    chunk_rows: int | None = typer.Option(None, help=CHUNK_HELP),
 ) -> None:
     """Re-import corrected rows of a job as a new job with the same kind and mapping."""
     tx = _tx()
@@ -166,7 +171,7 @@ def dataset(
         job_id = jobs.create_job(
             tx, path=step.path, kind=step.kind, profile=name, mapping=mapping, notes=step.notes
         )
-        _run(tx, job_id, jobs.CHUNK_ROWS)
+        _run(tx, job_id, None)
 
 
 @app.command("jobs")

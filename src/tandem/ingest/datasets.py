@@ -2,8 +2,9 @@
 which order, and the data sets' known traps, handled on purpose and said in the report.
 
 `olist`: MQLs become contacts (stage mql, first touch = origin + landing page); each closed deal
-becomes a seller account and a won opportunity of that MQL's contact. `maven-crm`: accounts,
-then the pipeline joined with products (list price for open deals) and sales teams (region).
+becomes a seller account and a won opportunity of that MQL's contact (SDR and SR ids in the
+deal's custom fields). `maven-crm`: accounts, then the pipeline joined with products (list price
+for open deals) and sales teams (region; agent and manager in the deal's custom fields).
 """
 
 from __future__ import annotations
@@ -65,9 +66,13 @@ def _olist(directory: Path) -> list[Step]:
         Step(
             "accounts",
             directory / OLIST_DEALS,
-            ("one account per seller, deal details kept in its custom fields",),
+            ("one account per seller, the seller's details kept in its custom fields",),
         ),
-        Step("opportunities", directory / OLIST_DEALS, (won_before,)),
+        Step(
+            "opportunities",
+            directory / OLIST_DEALS,
+            (won_before, "SDR and SR ids kept in the deal's custom fields"),
+        ),
     ]
 
 

@@ -2,7 +2,8 @@
 
 Pure data plus small helpers. Field names are Tandem's words; most equal a table column, the
 `account_*`, `contact_*`, `owner_*`, `campaign*`, `asset*` ones are references resolved on write.
-`custom.<name>` (contacts, accounts) and `properties.<name>` (activities) land in JSON columns.
+`custom.<name>` (contacts, accounts, opportunities) and `properties.<name>` (activities) land in
+JSON columns.
 """
 
 from dataclasses import dataclass, field
@@ -155,6 +156,7 @@ KINDS: dict[str, Kind] = {
         ),
         required=(("name",), ("stage",)),
         keys=(("external_id",), ("name", "account_name")),
+        json_prefix="custom",
     ),
     "usage": Kind(
         "usage",

@@ -4,32 +4,45 @@ Each chunk's rows, its quarantined rows and the job's counters and checkpoint ar
 transaction, so a job killed at any instant resumes (`resume_job`) with no row written twice and
 none skipped. Rows before the checkpoint are read again on resume only to rebuild the in-file
 duplicate check; they are not written again.
+
+Contacts and activities take the frame path (`chunks`, `frames`, `bulkwrite`: Polars columns,
+set-based SQL); the records it cannot vouch for, and every other kind, take the row path
+(`rows`, `store`). Both give the same records, errors, counts and notes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
+import polars as pl
 from sqlalchemy import Connection, select, update
 
 from tandem.db import utcnow
-from tandem.ingest import csvfile
-from tandem.ingest.fields import get_kind
+from tandem.ingest import bulkwrite, csvfile, frames
+from tandem.ingest.chunks import LINE, Chunk, FrameReader, column
+from tandem.ingest.fields import Kind, get_kind
 from tandem.ingest.mapping import Mapping
 from tandem.ingest.models import ImportJob, QuarantinedRow
 from tandem.ingest.resolve import Resolver
 from tandem.ingest.rows import ColumnPlan, RowError, RowMapper, plan_columns
-from tandem.ingest.store import WRITERS, Context, Item
+from tandem.ingest.setsql import Sql
+from tandem.ingest.store import WRITERS, Context, Item, Written
 
 JOBS = ImportJob.__table__
 ERRORS = QuarantinedRow.__table__
-CHUNK_ROWS = 5_000
+CHUNK_ROWS = 5_000  # the row path
+# The frame path (contacts, activities). SQLite has one writer: a chunk holds the write lock for
+# a few seconds, so its chunks stay small enough for the event API to wait them out.
+FRAME_CHUNK_ROWS = {"sqlite": 50_000, "postgresql": 200_000}
 ChunkTx = Callable[[], AbstractContextManager[Connection]]
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 
@@ -102,16 +115,24 @@ class _State:
         entry["line"] = min(entry["line"], line)
 
 
+def default_chunk_rows(kind: str, mapping: Mapping, dialect: str = "postgresql") -> int:
+    """Rows per committed chunk: larger where the frame path writes."""
+    if frames.supported(get_kind(kind), mapping):
+        return CHUNK_ROWS
+    return FRAME_CHUNK_ROWS.get(dialect, FRAME_CHUNK_ROWS["postgresql"])
+
+
 def run_job(
     tx: ChunkTx,
     job_id: int,
     *,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     on_progress: Progress | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> dict[str, Any]:
     """Run (or resume) a job to the end of its file; returns the job row as a dict."""
     with tx() as connection:
+        dialect = connection.dialect.name
         job = dict(
             connection.execute(select(JOBS).where(JOBS.c.id == job_id)).mappings().one_or_none()
             or {}
@@ -123,6 +144,9 @@ def run_job(
     if job["status"] == "failed" and not job["sha256"]:
         raise JobError(f"job {job_id} failed: {job['message']}")
     state = _State(job, {n["note"]: dict(n) for n in job["notes"] or []})
+    if chunk_rows is None:
+        mapping = Mapping.model_validate(job["mapping"])
+        chunk_rows = default_chunk_rows(job["kind"], mapping, dialect)
     try:
         _run(tx, state, chunk_rows, on_progress, clock)
     except JobError as exc:
@@ -152,6 +176,26 @@ def _run(
         raise JobError(f"{job['file_name']} changed since job {job['id']} started (sha256 differs)")
     for message in info.notes:
         state.note(message, 1, 0)
+    if frames.supported(kind, mapping) is None:
+        _run_frames(tx, state, info, kind, mapping, chunk_rows, on_progress, clock)
+    else:
+        _run_rows(tx, state, info, kind, mapping, chunk_rows, on_progress, clock)
+    if on_progress:
+        on_progress(info.size, info.size)
+    _finish(tx, state, "done", None, clock())
+
+
+def _run_rows(
+    tx: ChunkTx,
+    state: _State,
+    info: csvfile.FileInfo,
+    kind: Kind,
+    mapping: Mapping,
+    chunk_rows: int,
+    on_progress: Progress | None,
+    clock: Callable[[], datetime],
+) -> None:
+    job = state.job
     progress = [0]
     reader = csvfile.records(info, progress)
     first = next(reader, None)
@@ -192,9 +236,173 @@ def _run(
             if on_progress:
                 on_progress(progress[0], info.size)
     writer.flush(None)
-    if on_progress:
-        on_progress(info.size, info.size)
-    _finish(tx, state, "done", None, clock())
+
+
+def _run_frames(
+    tx: ChunkTx,
+    state: _State,
+    info: csvfile.FileInfo,
+    kind: Kind,
+    mapping: Mapping,
+    chunk_rows: int,
+    on_progress: Progress | None,
+    clock: Callable[[], datetime],
+) -> None:
+    job = state.job
+    reader = FrameReader(info)
+    if reader.header is None:
+        raise JobError(f"{job['file_name']} has no header row")
+    plan = plan_columns(reader.header[1], mapping, kind)
+    _check_plan(plan, state)
+    framer = frames.FrameMapper(kind, mapping, plan, info.strict_encoding)
+    mapper = RowMapper(kind, mapping, plan)
+    seen = KeySet()
+    writer = _FrameWriter(tx, state, clock, kind, plan)
+    checkpoint = job["checkpoint_line"]
+
+    def prepared() -> Iterator[tuple[Chunk, pl.DataFrame, list[Item], list[RowError]]]:
+        for chunk in reader.chunks(chunk_rows):
+            mapped = framer(chunk.frame)
+            slow: list[Item] = []
+            errors: list[RowError] = []
+            for line in sorted([*mapped.unsure, *(r[0] for r in chunk.ragged)]):
+                values = chunk.values(line)
+                record, problems = mapper(line, values)
+                if record is not None and not info.strict_encoding:
+                    problems = _undecodable(line, values, plan)
+                    record = None if problems else record
+                if record is None:
+                    errors.extend(problems)
+                else:
+                    slow.append((line, record))
+            frame, slow, duplicates = _dedupe(seen, kind, mapped.frame, slow)
+            yield chunk, frame, slow, errors + duplicates
+
+    # Reading and validating the next chunk overlaps with writing this one (Polars, NumPy and
+    # the database drivers release the GIL).
+    try:
+        for chunk, frame, slow, errors in _ahead(prepared()):
+            if chunk.last_line > checkpoint:
+                if checkpoint:
+                    frame = frame.filter(pl.col(LINE) > checkpoint)
+                    slow = [item for item in slow if item[0] > checkpoint]
+                    errors = [e for e in errors if e.line > checkpoint]
+                writer.flush(chunk, frame, slow, errors, checkpoint)
+            if on_progress:
+                on_progress(chunk.read, info.size)
+    finally:
+        with suppress(Exception):
+            writer.close()
+
+
+_T = TypeVar("_T")
+
+
+def _ahead(items: Iterator[_T], depth: int = 1) -> Iterator[_T]:
+    """`items`, produced by a background thread up to `depth` items ahead of the consumer; an
+    exception there is raised here, and stopping here stops it."""
+    slots: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        slots.put((True, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put((False, None))
+        except BaseException as exc:  # handed to the consumer
+            slots.put((False, exc))
+
+    worker = threading.Thread(target=produce, name="tandem-import-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            more, item = slots.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        with suppress(queue.Empty):
+            while True:
+                slots.get_nowait()
+        worker.join(timeout=5)
+
+
+class KeySet:
+    """64-bit hashes of the match keys seen so far in a file, with the line each was first seen
+    on: sorted runs merged as they grow (16 bytes a key, lookups by binary search)."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def first_lines(self, hashes: np.ndarray) -> np.ndarray:
+        """The line each hash was first seen on, 0 for unseen ones."""
+        out = np.zeros(len(hashes), dtype=np.int64)
+        for keys, lines in self.runs:
+            at = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
+            hit = keys[at] == hashes
+            out[hit] = lines[at[hit]]
+        return out
+
+    def add(self, hashes: np.ndarray, lines: np.ndarray) -> None:
+        """Remember new (not yet seen, distinct) hashes."""
+        if len(hashes) == 0:
+            return
+        order = np.argsort(hashes)
+        self.runs.append((hashes[order], lines[order]))
+        while len(self.runs) > 1 and len(self.runs[-1][0]) * 2 >= len(self.runs[-2][0]):
+            (k2, l2), (k1, l1) = self.runs.pop(), self.runs.pop()
+            keys, lines = np.concatenate((k1, k2)), np.concatenate((l1, l2))
+            order = np.argsort(keys, kind="stable")
+            self.runs.append((keys[order], lines[order]))
+
+
+def _dedupe(
+    seen: KeySet, kind: Kind, frame: pl.DataFrame, slow: list[Item]
+) -> tuple[pl.DataFrame, list[Item], list[RowError]]:
+    """The in-file duplicate check over a chunk's records (frame and row path alike): a record
+    whose key an earlier record had is quarantined as "duplicate of line N"."""
+    keys = pl.concat(
+        [
+            pl.DataFrame({LINE: frame[LINE], "key": frames.dedupe_keys(kind, frame)}),
+            pl.DataFrame(
+                {LINE: [line for line, _ in slow], "key": [kind.key_of(r) for _, r in slow]},
+                schema={LINE: pl.Int64, "key": pl.String},
+            ),
+        ]
+    ).filter(pl.col("key").is_not_null())
+    if keys.height == 0:
+        return frame, slow, []
+    keys = keys.sort(LINE).with_columns(pl.col("key").hash(seed=7).alias("h"))
+    keys = keys.with_columns(pl.col(LINE).min().over("h").alias("first"))
+    firsts = keys.filter(pl.col(LINE) == pl.col("first"))
+    hashes = firsts["h"].to_numpy()
+    earlier = seen.first_lines(hashes)
+    seen.add(hashes[earlier == 0], firsts["first"].to_numpy()[earlier == 0])
+    known = pl.DataFrame({"h": firsts["h"], "earlier": earlier})
+    keys = keys.join(known, on="h", how="left").with_columns(
+        pl.when(pl.col("earlier") > 0).then(pl.col("earlier")).otherwise(pl.col("first"))
+        .alias("first")
+    )  # fmt: skip
+    dups = keys.filter(pl.col(LINE) != pl.col("first")).sort(LINE)
+    if dups.height == 0:
+        return frame, slow, []
+    errors = []
+    for line, key, first in dups.select(LINE, "key", "first").iter_rows():
+        name = key.split("|", 1)[0]
+        errors.append(RowError(line, name, None, f"duplicate of line {first} (same {name})"))
+    lines = set(dups[LINE].to_list())
+    frame = frame.filter(~pl.col(LINE).is_in(list(lines)))
+    return frame, [item for item in slow if item[0] not in lines], errors
 
 
 def _check_plan(plan: ColumnPlan, state: _State) -> None:
@@ -261,71 +469,194 @@ class _ChunkWriter:
         if self.size == 0 and line is None:
             return
         with self.tx() as connection:
+            _claim(connection, job["id"])
             ctx = Context(connection, self.clock(), f"import:{job['profile']}")
             if self.resolver is None:
                 self.resolver = ctx.resolver
             self.resolver.connection = connection
             ctx.resolver = self.resolver
-            written = WRITERS[job["kind"]](ctx, self.items) if self.items else []
-            errors = list(self.errors) + [w.error for w in written if w.error is not None]
-            counts = {
-                s: sum(w.status == s for w in written)
-                for s in ("new", "updated", "unchanged", "duplicate")
-            }
-            for message, at in ctx.notes:
-                self.state.note(message, at)
-            for what, n in self.resolver.created.items():
-                self.state.note(
-                    f"{what} created for references that matched none", self.last_line, n
-                )
-            self.resolver.created.clear()
-            bad_lines = {e.line for e in errors}
-            job["rows_total"] += self.size
-            job["rows_new"] += counts["new"]
-            job["rows_updated"] += counts["updated"]
-            job["rows_unchanged"] += counts["unchanged"] + sum(
-                w.status == "duplicate" and w.error is None for w in written
-            )
-            job["rows_quarantined"] += len(bad_lines)
-            job["checkpoint_line"] = self.last_line
-            job["notes"] = list(self.state.notes.values())
-            if errors:
-                connection.execute(
-                    ERRORS.insert(),
-                    [_error_row(job["id"], e, self.raw.get(e.line)) for e in errors],
-                )
-            self._resolve_parent(connection, written)
-            connection.execute(
-                update(JOBS)
-                .where(JOBS.c.id == job["id"])
-                .values(
-                    **{
-                        k: job[k]
-                        for k in (
-                            "rows_total",
-                            "rows_new",
-                            "rows_updated",
-                            "rows_unchanged",
-                            "rows_quarantined",
-                            "checkpoint_line",
-                            "notes",
-                        )
-                    }
-                )
+            try:
+                written = WRITERS[job["kind"]](ctx, self.items) if self.items else []
+            except BaseException:
+                ctx.discard()
+                raise
+            ctx.close()
+            fixed = [
+                self.internal[w.line]
+                for w in written
+                if w.error is None and w.line in self.internal
+            ]
+            _commit(
+                connection,
+                self.state,
+                ctx,
+                size=self.size,
+                last_line=self.last_line,
+                written=written,
+                errors=self.errors,
+                raw=self.raw.get,
+                fixed=fixed,
             )
         self.items, self.errors, self.raw, self.internal, self.size = [], [], {}, {}, 0
 
-    def _resolve_parent(self, connection: Connection, written: list[Any]) -> None:
-        parent = self.state.job["parent_job_id"]
-        fixed = [
-            self.internal[w.line] for w in written if w.error is None and w.line in self.internal
-        ]
-        if parent and fixed:
-            connection.execute(
-                update(ERRORS)
-                .where(ERRORS.c.job_id == parent, ERRORS.c.line.in_(fixed))
-                .values(resolved_by_job_id=self.state.job["id"])
+
+class _FrameWriter:
+    """Writes a chunk of the frame path with the job's checkpoint in one transaction."""
+
+    def __init__(
+        self,
+        tx: ChunkTx,
+        state: _State,
+        clock: Callable[[], datetime],
+        kind: Kind,
+        plan: ColumnPlan,
+    ) -> None:
+        self.tx, self.state, self.clock, self.kind, self.plan = tx, state, clock, kind, plan
+        self.resolver: Resolver | None = None
+        self.contacts = bulkwrite.ContactIds()
+        self.cache: int | None = None  # SQLite page cache size before the job
+
+    def close(self) -> None:
+        """Give the connection its page cache size back (a web process keeps its pool)."""
+        if self.cache is not None:
+            with self.tx() as connection:
+                Sql(connection).restore_cache(self.cache)
+
+    def flush(
+        self,
+        chunk: Chunk,
+        frame: pl.DataFrame,
+        slow: list[Item],
+        errors: list[RowError],
+        checkpoint: int,
+    ) -> None:
+        job = self.state.job
+        lines = [*chunk.frame[LINE].to_list(), *(r[0] for r in chunk.ragged)]
+        size = sum(line > checkpoint for line in lines)
+        with self.tx() as connection:
+            _claim(connection, job["id"])
+            ctx = Context(connection, self.clock(), f"import:{job['profile']}")
+            if self.resolver is None:
+                self.resolver = ctx.resolver
+            self.resolver.connection = connection
+            ctx.resolver = self.resolver
+            previous = Sql(connection).large_cache()
+            if self.cache is None:
+                self.cache = previous
+            try:
+                if self.kind.name == "contacts":
+                    outcome = bulkwrite.write_contacts(ctx, frame)
+                else:
+                    outcome = bulkwrite.write_activities(ctx, frame, self.contacts)
+                redo = frames.records(
+                    frame.filter(pl.col(LINE).is_in(outcome.redo)), self.kind.json_prefix
+                )
+                items = sorted([*slow, *redo], key=lambda item: item[0])
+                written = WRITERS[self.kind.name](ctx, items) if items else []
+            except BaseException:
+                ctx.discard()
+                raise
+            ctx.close()
+            done = outcome.status.filter(~pl.col(LINE).is_in(outcome.redo))
+            written += outcome.rejected
+            tally = dict(done.group_by("status").len().iter_rows())
+            _commit(
+                connection,
+                self.state,
+                ctx,
+                size=size,
+                last_line=chunk.last_line,
+                written=written,
+                errors=errors,
+                raw=chunk.values,
+                fixed=self._fixed(chunk, done, written),
+                counts={
+                    "new": tally.get("new", 0),
+                    "updated": tally.get("updated", 0),
+                    "unchanged": tally.get("unchanged", 0) + tally.get("duplicate", 0),
+                },
             )
+
+    def _fixed(self, chunk: Chunk, done: pl.DataFrame, written: list[Written]) -> list[int]:
+        """`_tandem_line` of the rows written without error (a retry marks them fixed)."""
+        index = self.plan.internal.get("line")
+        if index is None or not self.state.job["parent_job_id"]:
+            return []
+        fast = chunk.frame.join(done.select(LINE), on=LINE).select(
+            pl.col(column(index)).str.strip_chars().cast(pl.Int64, strict=False)
+        )
+        out = fast.to_series().drop_nulls().to_list()
+        in_frame = set(done[LINE].to_list())
+        for w in written:
+            if w.error is None and w.line not in in_frame:
+                values = chunk.values(w.line)
+                with suppress(ValueError, IndexError):
+                    out.append(int(values[index]))
+        return out
+
+
+def _claim(connection: Connection, job_id: int) -> None:
+    """Write first: on SQLite the chunk then holds the write lock before it reads anything, so
+    a concurrent writer cannot invalidate what it read."""
+    connection.execute(update(JOBS).where(JOBS.c.id == job_id).values(status="running"))
+
+
+def _commit(
+    connection: Connection,
+    state: _State,
+    ctx: Context,
+    *,
+    size: int,
+    last_line: int,
+    written: list[Written],
+    errors: list[RowError],
+    raw: Callable[[int], list[str] | None],
+    fixed: list[int],
+    counts: dict[str, int] | None = None,
+) -> None:
+    """A chunk's quarantined rows, the job's counters, notes and checkpoint (same transaction).
+    `counts` adds rows the frame path wrote (not in `written`)."""
+    job = state.job
+    errors = list(errors) + [w.error for w in written if w.error is not None]
+    counts = {
+        s: sum(w.status == s for w in written) + (counts or {}).get(s, 0)
+        for s in ("new", "updated", "unchanged")
+    }
+    for message, at, rows in ctx.notes:
+        state.note(message, at, rows)
+    for what, n in ctx.resolver.created.items():
+        state.note(f"{what} created for references that matched none", last_line, n)
+    ctx.resolver.created.clear()
+    job["rows_total"] += size
+    job["rows_new"] += counts["new"]
+    job["rows_updated"] += counts["updated"]
+    job["rows_unchanged"] += counts["unchanged"] + sum(
+        w.status == "duplicate" and w.error is None for w in written
+    )
+    job["rows_quarantined"] += len({e.line for e in errors})
+    job["checkpoint_line"] = last_line
+    job["notes"] = list(state.notes.values())
+    if errors:
+        connection.execute(
+            ERRORS.insert(),
+            [_error_row(job["id"], e, raw(e.line)) for e in sorted(errors, key=_order)],
+        )
+    parent = job["parent_job_id"]
+    if parent and fixed:
+        connection.execute(
+            update(ERRORS)
+            .where(ERRORS.c.job_id == parent, ERRORS.c.line.in_(fixed))
+            .values(resolved_by_job_id=job["id"])
+        )
+    counters = ("rows_total", "rows_new", "rows_updated", "rows_unchanged", "rows_quarantined",
+                "checkpoint_line", "notes")  # fmt: skip
+    connection.execute(
+        update(JOBS).where(JOBS.c.id == job["id"]).values(**{k: job[k] for k in counters})
+    )
+
+
+def _order(error: RowError) -> int:
+    return error.line
 
 
 def _error_row(job_id: int, error: RowError, raw: list[str] | None) -> dict[str, Any]:

@@ -86,7 +86,7 @@ class Resolver:
                 if r is not None and getattr(r, field)
             }
             wanted = {w for w in wanted if w[0] not in self.accounts[n]}
-            for (value,), row in find(self.connection, ACCOUNTS, key, wanted).items():
+            for (value,), row in find(self.connection, ACCOUNTS, key, wanted, True).items():
                 self.accounts[n].put(value, row["id"])
         out = [self._cached_account(r) for r in refs]
         if create:
@@ -117,7 +117,7 @@ class Resolver:
         """Contact id by email; unknown emails become contacts (linked by email domain)."""
         missing = {e for e in emails if e not in self.contacts}
         for (email,), row in find(
-            self.connection, CONTACTS, CONTACT_KEYS[0], {(e,) for e in missing}
+            self.connection, CONTACTS, CONTACT_KEYS[0], {(e,) for e in missing}, True
         ).items():
             self.contacts.put(email, row["id"])
         new = sorted(e for e in missing if e not in self.contacts)
@@ -133,7 +133,7 @@ class Resolver:
     def contact_ids_by_external(self, external_ids: set[str]) -> dict[str, int]:
         """Contact id by external id (never created: an id alone is not enough to make one)."""
         missing = {(x,) for x in external_ids if x not in self.contacts_ext}
-        for (ext,), row in find(self.connection, CONTACTS, CONTACT_KEYS[1], missing).items():
+        for (ext,), row in find(self.connection, CONTACTS, CONTACT_KEYS[1], missing, True).items():
             self.contacts_ext.put(ext, row["id"])
         return {x: self.contacts_ext[x] for x in external_ids if x in self.contacts_ext}
 
@@ -143,7 +143,11 @@ class Resolver:
         todo = {n for n in names if n.lower() not in self.campaigns}
         for key in CAMPAIGN_KEYS:
             found = find(
-                self.connection, CAMPAIGNS, key, {(n.lower() if key.folded else n,) for n in todo}
+                self.connection,
+                CAMPAIGNS,
+                key,
+                {(n.lower() if key.folded else n,) for n in todo},
+                True,
             )
             for n in list(todo):
                 row = found.get((n.lower() if key.folded else n,))
@@ -162,7 +166,9 @@ class Resolver:
         """Asset id by external id or URL (unknown assets are not invented)."""
         todo = {r for r in refs if r not in self.assets}
         for key in (Key(("external_id",)), Key(("url",))):
-            for (value,), row in find(self.connection, ASSETS, key, {(r,) for r in todo}).items():
+            for (value,), row in find(
+                self.connection, ASSETS, key, {(r,) for r in todo}, True
+            ).items():
                 self.assets.put(value, row["id"])
         return {r: self.assets[r] for r in refs if r in self.assets}
 

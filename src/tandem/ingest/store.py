@@ -7,15 +7,19 @@ with a `RowError` (e.g. a reference that matches nothing). Stage changes append 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.orm import Session
 
 from tandem.activities.models import Activity
 from tandem.contacts.buying_roles import BuyingRole
+from tandem.events import StoredActivity, activities_stored
 from tandem.ingest.resolve import (
     ACCOUNT_KEYS,
     ACCOUNTS,
@@ -26,6 +30,7 @@ from tandem.ingest.resolve import (
     Resolver,
 )
 from tandem.ingest.rows import RowError
+from tandem.ingest.setsql import Sql
 from tandem.ingest.upsert import Key, Result, dialect_insert, upsert
 from tandem.ingest.values import FREE_MAIL
 from tandem.lifecycle.models import StageTransition
@@ -53,19 +58,50 @@ class Written:
 
 @dataclass
 class Context:
-    """What writers share for one job or request: the connection, the clock, the actor."""
+    """What writers share for one job or request: the connection, the clock, the actor, and
+    the ORM session `activities_stored` subscribers get (the request's, or one on the
+    connection, made when first needed and flushed by `close`)."""
 
     connection: Connection
     now: datetime
     actor: str
+    session: Session | None = None
     resolver: Resolver = field(init=False)
-    notes: list[tuple[str, int]] = field(default_factory=list)  # (note, line) for the report
+    notes: list[tuple[str, int, int]] = field(default_factory=list)  # (note, first line, rows)
+    _own_session: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.resolver = Resolver(self.connection)
 
-    def note(self, message: str, line: int) -> None:
-        self.notes.append((message, line))
+    def note(self, message: str, line: int, rows: int = 1) -> None:
+        self.notes.append((message, line, rows))
+
+    def announce(self, activities: Sequence[StoredActivity]) -> None:
+        """Tell subscribers about newly stored activities, in this transaction."""
+        if not activities:
+            return
+        if self.session is None:
+            self.session = Session(
+                bind=self.connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+            )
+            self._own_session = True
+        activities_stored(self.session, activities)
+        self.session.flush()
+
+    def close(self) -> None:
+        """Keep what subscribers wrote through a session made by `announce` (its savepoint is
+        released; the connection's transaction stays open) and close it."""
+        if self._own_session and self.session is not None:
+            self.session.commit()
+            self.discard()
+
+    def discard(self) -> None:
+        """Close a session made by `announce` without keeping its writes (on errors)."""
+        if self._own_session and self.session is not None:
+            self.session.close()
+            self.session, self._own_session = None, False
 
 
 def _copy(record: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
@@ -89,13 +125,17 @@ def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Writt
     return out
 
 
+OWNER_MISSING = "owner is not a Tandem user: left unassigned (add the user, import again)"
+STAGE_KEPT = "stage kept: the contact is already further along the funnel"
+
+
 def _owner(ctx: Context, record: dict[str, Any], line: int) -> dict[str, int]:
     email, name = record.get("owner_email"), record.get("owner_name")
     if not (email or name):
         return {}
     owner = ctx.resolver.user_id(email, name)
     if owner is None:
-        ctx.note("owner is not a Tandem user: left unassigned (add the user, import again)", line)
+        ctx.note(OWNER_MISSING, line)
         return {}
     return {"owner_id": owner}
 
@@ -171,7 +211,7 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
     if held:
         lines = {r["email"]: line for line, r in items}
         for email in held:
-            ctx.note("stage kept: the contact is already further along the funnel", lines[email])
+            ctx.note(STAGE_KEPT, lines[email])
     moves = []
     for (_, record), result in zip(items, results, strict=True):
         stage = record.get("lifecycle_stage")
@@ -263,7 +303,9 @@ def write_activities(ctx: Context, items: list[Item]) -> list[Written]:
             }
         )
         out.append(None)
-    new = insert_new_activities(ctx.connection, rows)
+    stored = insert_new_activities(ctx.connection, rows)
+    ctx.announce(list(stored.values()))
+    new = set(stored)
     keyed = iter(rows)
     written = []
     for (line, _), done in zip(items, out, strict=True):
@@ -276,18 +318,48 @@ def write_activities(ctx: Context, items: list[Item]) -> list[Written]:
     return written
 
 
-def insert_new_activities(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert the activities whose key is not stored yet; the keys actually inserted.
+def insert_new_activities(
+    connection: Connection, rows: list[dict[str, Any]]
+) -> dict[str, StoredActivity]:
+    """Insert the activities whose key is not stored yet; those actually inserted, by key.
 
-    The unique index decides, so two requests racing with the same key store it once."""
+    One statement with ON CONFLICT DO NOTHING: the unique index decides, so two requests racing
+    with the same key store it once (and a key repeated in `rows` is stored once)."""
     if not rows:
-        return set()
-    statement = (
-        dialect_insert(connection, ACTIVITIES)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(ACTIVITIES.c.idempotency_key)
-    )
-    return set(connection.execute(statement, rows).scalars())
+        return {}
+    frame = pl.DataFrame(
+        {
+            name: [r.get(name) for r in rows]
+            for name in (
+                "idempotency_key",
+                "contact_id",
+                "type",
+                "occurred_at",
+                "received_at",
+                "campaign_id",
+                "asset_id",
+                "channel",
+                "url",
+            )
+        },  # fmt: skip
+        schema=ACTIVITY_SCHEMA,
+    ).with_columns(pl.Series("properties", [json.dumps(r["properties"]) for r in rows]))
+    returned = ["idempotency_key", "contact_id", "type", "occurred_at"]
+    back = Sql(connection).insert_new(ACTIVITIES, frame, returned)
+    return {key: StoredActivity(i, c, t, at) for i, key, c, t, at in back.iter_rows()}
+
+
+ACTIVITY_SCHEMA = {
+    "idempotency_key": pl.String,
+    "contact_id": pl.Int64,
+    "type": pl.String,
+    "occurred_at": pl.Datetime("us", "UTC"),
+    "received_at": pl.Datetime("us", "UTC"),
+    "campaign_id": pl.Int64,
+    "asset_id": pl.Int64,
+    "channel": pl.String,
+    "url": pl.String,
+}
 
 
 def write_campaigns(ctx: Context, items: list[Item]) -> list[Written]:
@@ -350,7 +422,8 @@ OPPORTUNITY_KEYS = (
 
 def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
     """Deals matched by external id, then name within the account; a won deal makes its primary
-    contact a customer (never before the contact's previous stage change)."""
+    contact a customer (never before the contact's previous stage change). `custom.<name>`
+    values (a CRM's extra deal fields) are merged into the deal's custom fields."""
     resolver = ctx.resolver
     accounts = resolver.account_ids([AccountRef.of(r) for _, r in items], create=True)
     by_email = resolver.contact_ids(
@@ -386,10 +459,14 @@ def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
         )
         if contact is not None:
             row["primary_contact_id"] = contact
+        if "custom" in record:
+            row["custom_fields"] = record["custom"]
         kept.append((line, record))
         rows.append(row)
         contacts.append(contact)
-    results = upsert(ctx.connection, OPPORTUNITIES, rows, OPPORTUNITY_KEYS)
+    results = upsert(
+        ctx.connection, OPPORTUNITIES, rows, OPPORTUNITY_KEYS, json_column="custom_fields"
+    )
     roles = [
         {
             "opportunity_id": res.id,

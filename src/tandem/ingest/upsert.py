@@ -58,10 +58,16 @@ def dialect_insert(connection: Connection, table: Table) -> Any:
 
 
 def find(
-    connection: Connection, table: Table, key: Key, values: Iterable[tuple[Any, ...]]
+    connection: Connection,
+    table: Table,
+    key: Key,
+    values: Iterable[tuple[Any, ...]],
+    ids_only: bool = False,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Existing rows whose `key` is among `values`, by key value."""
+    """Existing rows whose `key` is among `values`, by key value (`ids_only`: only their id
+    and key columns)."""
     wanted = list(dict.fromkeys(values))
+    shown = [table.c.id, *(table.c[c] for c in key.columns)] if ids_only else [table]
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
     for start in range(0, len(wanted), IN_BATCH):
         part = wanted[start : start + IN_BATCH]
@@ -76,7 +82,7 @@ def find(
                     for p in part
                 )
             )
-        for row in connection.execute(select(table).where(where)).mappings():
+        for row in connection.execute(select(*shown).where(where)).mappings():
             found.setdefault(key.of(dict(row)) or (), dict(row))
     return found
 

@@ -1,0 +1,241 @@
+"""Set-based SQL on the connection of a chunk or request, in its transaction, through the raw
+DB-API cursor (no per-row SQLAlchemy work): reads of the rows whose key is in a list (one
+statement: `IN (SELECT value FROM json_each(?))` on SQLite, `= ANY(%s)` on PostgreSQL) and
+inserts of new rows with `ON CONFLICT DO NOTHING` that say which rows were inserted.
+
+Values come back typed for Polars: timestamps as aware UTC datetimes, numerics as floats, JSON
+as text. Table and column names come from the models, never from input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from typing import Any
+
+import polars as pl
+from sqlalchemy import JSON, Boolean, Connection, Date, Numeric, Table
+
+from tandem.db import UTCDateTime
+
+SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's SQLite DATETIME text (as tandem.bulk writes)
+SQLITE_CACHE_KIB = 512 * 1024  # page cache of an importing connection (SQLite's default: 2 MB)
+
+
+def _kind_of(table: Table, name: str) -> str:
+    column_type = table.c[name].type
+    if isinstance(column_type, UTCDateTime):
+        return "datetime"
+    if isinstance(column_type, JSON):
+        return "json"
+    if isinstance(column_type, Boolean):
+        return "bool"
+    if isinstance(column_type, Date):
+        return "date"
+    if isinstance(column_type, Numeric):
+        return "numeric"
+    return "plain"
+
+
+class Sql:
+    """Reads and inserts on the chunk's connection (raw DB-API cursor), in its transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.sqlite = connection.dialect.name == "sqlite"
+        self.raw = connection.connection.driver_connection
+
+    def large_cache(self) -> int | None:
+        """SQLite: a page cache big enough for random inserts into big indexes (idempotency
+        keys) for this connection; returns the previous size, for `restore_cache`."""
+        if not self.sqlite:
+            return None
+        previous = int(self._run("PRAGMA cache_size")[0][0])
+        self._run(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        return previous
+
+    def restore_cache(self, previous: int | None) -> None:
+        if previous is not None:
+            self._run(f"PRAGMA cache_size={previous}")
+
+    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if self.sqlite:
+            return self.raw.execute(sql, params).fetchall()
+        with self.raw.cursor() as cursor:
+            cursor.execute(sql, params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    def select(self, table: Table, columns: list[str], key: str, keys: list[Any]) -> pl.DataFrame:
+        """`columns` of the rows whose `key` is one of `keys` (typed: datetimes aware UTC,
+        numerics as floats, JSON as text)."""
+        kinds = {c: _kind_of(table, c) for c in columns}
+        if not keys:
+            return self._typed(table, columns, [], kinds)
+        if self.sqlite:
+            where = f"{key} IN (SELECT value FROM json_each(?))"  # noqa: S608 - model names
+            param: Any = json.dumps(keys)
+            shown = list(columns)
+        else:
+            where, param = f"{key} = ANY(%s)", list(keys)
+            shown = [_pg_read(c, kinds[c]) for c in columns]
+        sql = f"SELECT {', '.join(shown)} FROM {table.name} WHERE {where}"  # noqa: S608
+        return self._typed(table, columns, self._run(sql, (param,)), kinds)
+
+    def select_all(self, table: Table, columns: list[str]) -> pl.DataFrame:
+        kinds = {c: _kind_of(table, c) for c in columns}
+        shown = columns if self.sqlite else [_pg_read(c, kinds[c]) for c in columns]
+        sql = f"SELECT {', '.join(shown)} FROM {table.name}"  # noqa: S608
+        return self._typed(table, columns, self._run(sql), kinds)
+
+    def count(self, table: Table) -> int:
+        return int(self._run(f"SELECT count(*) FROM {table.name}")[0][0])  # noqa: S608
+
+    def _typed(
+        self, table: Table, columns: list[str], rows: list[Any], kinds: dict[str, str]
+    ) -> pl.DataFrame:
+        schema: dict[str, pl.DataType] = {}
+        for c in columns:
+            kind = kinds[c]
+            if kind == "datetime":
+                schema[c] = pl.String() if self.sqlite else pl.Int64()
+            elif kind == "numeric":
+                schema[c] = pl.Float64()
+            elif kind in ("json", "plain") and table.c[c].type.python_type is not int:
+                schema[c] = pl.String()
+            elif kind == "bool":
+                schema[c] = pl.Boolean()
+            else:
+                schema[c] = pl.Int64()
+        frame = pl.DataFrame(rows, schema=schema, orient="row")
+        fixes = []
+        for c in columns:
+            if kinds[c] != "datetime":
+                continue
+            if self.sqlite:
+                text = pl.col(c).str.slice(0, 26)
+                fixes.append(
+                    text.str.to_datetime(SQLITE_TS, strict=False, time_unit="us")
+                    .dt.replace_time_zone("UTC")
+                    .alias(c)
+                )
+            else:
+                fixes.append(pl.from_epoch(pl.col(c), "us").dt.replace_time_zone("UTC").alias(c))
+        return frame.with_columns(fixes) if fixes else frame
+
+    def insert_new(
+        self,
+        table: Table,
+        frame: pl.DataFrame,
+        returning: list[str],
+        sort: str | None = None,
+        exclusive: bool = False,
+    ) -> pl.DataFrame:
+        """Insert the rows of `frame` (table column names) that conflict with no unique key;
+        `id` and the `returning` columns of the rows inserted, in insertion order. Rows
+        repeating a unique value of an earlier row of `frame` are not inserted either.
+
+        `exclusive` (SQLite): the transaction holds the database's write lock already (see
+        `jobs._claim`), so one executemany is followed by reading the rows past the largest id
+        before it (SQLite gives new rows larger ids). Otherwise one `INSERT ... SELECT ... FROM
+        json_each(?) ... RETURNING`. PostgreSQL: COPY into a temporary staging table, then one
+        `INSERT ... SELECT ... RETURNING`. `sort`: insert in the order of that (uniquely
+        indexed) column, so its index pages are visited in order rather than at random."""
+        wanted = ["id", *returning]
+        kinds = {c: _kind_of(table, c) for c in wanted}
+        if frame.height == 0:
+            return self._typed(table, wanted, [], kinds)
+        if sort is not None:
+            frame = frame.sort(sort)
+        columns = frame.columns
+        listed = ", ".join(columns)
+        if self.sqlite:
+            back = ", ".join(wanted)
+            rows = (self._executemany if exclusive else self._json)(table, frame, listed, back)
+        else:
+            rows = self._copy(
+                table, frame, listed, ", ".join(_pg_read(c, kinds[c]) for c in wanted)
+            )
+        return self._typed(table, wanted, rows, kinds)
+
+    def _executemany(
+        self, table: Table, frame: pl.DataFrame, listed: str, back: str
+    ) -> list[tuple[Any, ...]]:
+        before = self._run(f"SELECT coalesce(max(id), 0) FROM {table.name}")[0][0]  # noqa: S608
+        marks = ", ".join("?" for _ in frame.columns)
+        self.raw.executemany(
+            f"INSERT INTO {table.name} ({listed}) VALUES ({marks}) "  # noqa: S608
+            "ON CONFLICT DO NOTHING",
+            _for_sqlite(frame).iter_rows(),
+        )
+        sql = f"SELECT {back} FROM {table.name} WHERE id > ? ORDER BY id"  # noqa: S608
+        return self._run(sql, (before,))
+
+    def _json(
+        self, table: Table, frame: pl.DataFrame, listed: str, back: str
+    ) -> list[tuple[Any, ...]]:
+        picked = ", ".join(f"json_extract(value, '$.{c}')" for c in frame.columns)
+        sql = (
+            f"INSERT INTO {table.name} ({listed}) SELECT {picked} "  # noqa: S608
+            f"FROM json_each(?) WHERE true ORDER BY key ON CONFLICT DO NOTHING RETURNING {back}"
+        )
+        return self._run(sql, (_for_sqlite(frame).write_json(),))
+
+    def _copy(
+        self, table: Table, frame: pl.DataFrame, listed: str, back: str
+    ) -> list[tuple[Any, ...]]:
+        stage = (
+            "tandem_stage_"
+            + hashlib.blake2b(f"{table.name}:{listed}".encode(), digest_size=6).hexdigest()
+        )
+        ordered = frame.with_row_index("_ord").with_columns(pl.col("_ord").cast(pl.Int64))
+        buffer = io.BytesIO()
+        _for_postgres(ordered).write_csv(buffer, include_header=False, null_value="")
+        with self.raw.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS "  # noqa: S608 - model names
+                f"SELECT 0 AS _ord, {listed} FROM {table.name} WHERE 1 = 0"
+            )
+            cursor.execute(f"TRUNCATE {stage}")
+            with cursor.copy(f"COPY {stage} (_ord, {listed}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(buffer.getvalue())
+            cursor.execute(
+                f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {stage} "  # noqa: S608
+                f"ORDER BY _ord ON CONFLICT DO NOTHING RETURNING {back}"
+            )
+            return cursor.fetchall()
+
+
+def _pg_read(name: str, kind: str) -> str:
+    if kind == "datetime":
+        return f"(extract(epoch from {name}) * 1000000)::int8"
+    if kind == "numeric":
+        return f"{name}::float8"
+    if kind == "json":
+        return f"{name}::text"
+    return name
+
+
+def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
+    out = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            out.append(col.dt.convert_time_zone("UTC").dt.strftime(SQLITE_TS))
+        elif dtype == pl.Date:
+            out.append(col.dt.strftime("%Y-%m-%d"))
+        elif dtype == pl.Boolean:
+            out.append(col.cast(pl.Int8))
+        elif dtype == pl.Null:
+            out.append(col.cast(pl.String))
+        else:
+            out.append(col)
+    return frame.select(out)
+
+
+def _for_postgres(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(name).dt.convert_time_zone("UTC").dt.strftime(SQLITE_TS + "+00")
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)
+    )
