@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "examples" / "scoring" / "default.yaml"
 AS_OF = datetime(2024, 6, 1, tzinfo=UTC)
 US_PER_DAY = 86_400_000_000
-DOCS = ROOT / "docs" / "scoring.md"
+DOCS = ROOT / "docs" / "benchmarks.md"
 
 
 def _dict_column(rng: np.random.Generator, values: list, p: list[float] | None, n: int) -> pa.Array:
@@ -68,8 +68,9 @@ def generate(n_contacts: int, n_activities: int, out: Path, seed: int = 7) -> tu
                 None,
                 n,
             ),
-            "contact.budget": _dict_column(
-                rng, ["approved", "allocated", "none", *maybe], [0.1, 0.1, 0.2, 0.6], n
+            "contact.budget": pa.array(
+                np.where(rng.random(n) < 0.3, np.round(rng.lognormal(9.5, 1.0, n), -2), np.nan),
+                from_pandas=True,
             ),
             "contact.authority": _dict_column(
                 rng, ["decision_maker", "influencer", *maybe], [0.15, 0.35, 0.5], n
@@ -158,7 +159,39 @@ def generate(n_contacts: int, n_activities: int, out: Path, seed: int = 7) -> tu
         writer.write_table(table, row_group_size=1_000_000)
     if writer:
         writer.close()
+    write_outcomes(n_contacts, out, rng)
     return cpath, apath
+
+
+def write_outcomes(n: int, out: Path, rng: np.random.Generator) -> None:
+    """transitions.parquet and opportunities.parquet: ~3% of contacts get a deal in the last
+    year (40% won), preceded by SAL and SQL moves; a further ~3% reach SQL without a deal."""
+    as_of_us = int(AS_OF.timestamp()) * 1_000_000
+    dealt = rng.choice(n, size=n * 3 // 100, replace=False)
+    created = as_of_us - (rng.random(dealt.size) * 365 * US_PER_DAY).astype(np.int64)
+    won = rng.random(dealt.size) < 0.4
+    ts = pa.timestamp("us", tz="UTC")
+    pq.write_table(
+        pa.table(
+            {
+                "opportunity_id": pa.array(np.arange(dealt.size, dtype=np.int64)),
+                "contact_id": pa.array(dealt.astype(np.int64)),
+                "created_at": pa.array(created, ts),
+                "won": pa.array(won),
+                "amount": pa.array(np.round(rng.lognormal(10, 0.7, dealt.size), 2)),
+            }
+        ),
+        out / "opportunities.parquet",
+    )
+    sql_only = rng.choice(n, size=n * 3 // 100, replace=False)
+    sql_at = as_of_us - (rng.random(sql_only.size) * 365 * US_PER_DAY).astype(np.int64)
+    ids = np.concatenate([dealt, dealt, sql_only]).astype(np.int64)
+    stages = ["sal"] * dealt.size + ["sql"] * dealt.size + ["sql"] * sql_only.size
+    at = np.concatenate([created - 10 * US_PER_DAY, created - 5 * US_PER_DAY, sql_at])
+    pq.write_table(
+        pa.table({"contact_id": ids, "to_stage": stages, "occurred_at": pa.array(at, ts)}),
+        out / "transitions.parquet",
+    )
 
 
 # --- implementations (each run in a child process) ----------------------------------------------
@@ -327,12 +360,101 @@ def run_rows(cpath: Path, apath: Path, sample: int) -> dict:
     }
 
 
-IMPLS = {"polars": run_polars, "pandas": run_pandas, "rows": run_rows}
+def run_duckdb(cpath: Path, apath: Path, _: int) -> dict:
+    """The same score as one DuckDB SQL query over the same Parquet files (bench/scoring_sql)."""
+    import duckdb
+    from scoring_sql import score_sql
+
+    from tandem.scoring.loader import load_model
+
+    model = load_model(MODEL)
+    t0 = time.perf_counter()
+    out = duckdb.sql(score_sql(model, str(cpath), str(apath), AS_OF)).pl()
+    seconds = time.perf_counter() - t0
+    return {
+        "seconds": seconds,
+        "contacts": out.height,
+        "total_cents": int(out["total_cents"].sum()),
+        "mqls": int(out["is_mql"].sum()),
+    }
+
+
+def run_backtest(cpath: Path, apath: Path, _: int) -> dict:
+    """A year of history replayed weekly: monthly table, threshold sweep, recommendations."""
+    from datetime import timedelta
+
+    import polars as pl
+
+    from tandem.scoring.backtest import History
+    from tandem.scoring.backtest_report import build_report
+    from tandem.scoring.loader import load_model
+
+    model = load_model(MODEL)
+    folder = cpath.parent
+    history = History(
+        pl.scan_parquet(cpath),
+        pl.scan_parquet(apath),
+        pl.read_parquet(folder / "transitions.parquet"),
+        pl.read_parquet(folder / "opportunities.parquet"),
+    )
+    t0 = time.perf_counter()
+    report = build_report(
+        [("default", model)],
+        history,
+        start=AS_OF - timedelta(days=365),
+        end=AS_OF,
+        step=timedelta(days=7),
+        outcome="won",
+        mqls_per_rep_week=5,
+        reps=20,
+    )
+    seconds = time.perf_counter() - t0
+    section = report.models[0]
+    return {
+        "seconds": seconds,
+        "mqls": section.mqls,
+        "won": section.won,
+        "months": len(section.months),
+        "thresholds": len(section.sweep),
+        "capacity_threshold": section.capacity_threshold,
+        "f1_threshold": section.f1_threshold,
+    }
+
+
+IMPLS = {
+    "polars": run_polars,
+    "duckdb": run_duckdb,
+    "pandas": run_pandas,
+    "rows": run_rows,
+    "backtest": run_backtest,
+}
+
+
+def run_store(folder: Path, events: int) -> dict:
+    """bench/scoring_store.py on the same data: load (once), approve, event API latencies."""
+    import scoring_store
+
+    db = folder / "store.db"
+    out = {}
+    if not db.exists():
+        out["load"] = scoring_store.run_step("load", str(folder))
+    out["approve"] = scoring_store.run_step("approve", str(folder))
+    out["events"] = scoring_store.run_step("events", str(folder), "--events", str(events))
+    return out
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. Not `ru_maxrss`: on Linux a child inherits its parent's peak
+    across fork and exec, which would charge the data generator's memory to every child."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(impl: str, cpath: Path, apath: Path, sample: int) -> None:
     out = IMPLS[impl](cpath, apath, sample)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(out))
 
 
@@ -360,7 +482,9 @@ def main() -> None:
     p.add_argument("--data-dir", type=Path, default=Path("/tmp/tandem-scoring-bench"))
     p.add_argument("--row-sample", type=int, default=20_000, help="contacts scored row by row")
     p.add_argument("--skip", nargs="*", default=[], choices=list(IMPLS))
-    p.add_argument("--write-docs", action="store_true", help="update docs/scoring.md figures")
+    p.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    p.add_argument("--store", action="store_true", help="also load SQLite, approve, time the API")
+    p.add_argument("--events", type=int, default=2000, help="API requests timed by --store")
     p.add_argument("--child", choices=list(IMPLS), help=argparse.SUPPRESS)
     p.add_argument("--contacts-file", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--activities-file", type=Path, help=argparse.SUPPRESS)
@@ -369,7 +493,7 @@ def main() -> None:
         child(args.child, args.contacts_file, args.activities_file, args.row_sample)
         return
     t0 = time.perf_counter()
-    size_dir = args.data_dir / f"{args.contacts}x{args.activities}"
+    size_dir = args.data_dir / f"v2-{args.contacts}x{args.activities}"
     cpath, apath = generate(args.contacts, args.activities, size_dir)
     print(f"data: {cpath.parent} ({time.perf_counter() - t0:.1f}s)", flush=True)
     results = {}
@@ -377,6 +501,9 @@ def main() -> None:
         if impl not in args.skip:
             results[impl] = run_child(impl, cpath, apath, min(args.row_sample, args.contacts))
             print(impl, results[impl], flush=True)
+    if args.store:
+        results["store"] = run_store(cpath.parent, args.events)
+        print("store", results["store"], flush=True)
     report = render(args, results)
     print(report)
     if args.write_docs:
@@ -397,6 +524,8 @@ def render(args: argparse.Namespace, results: dict) -> str:
     ref = results.get("polars")
     for impl, r in results.items():
         note = ""
+        if impl in ("backtest", "store"):
+            continue
         if impl == "rows":
             scale = args.activities / max(r["activities"], 1)
             note = (
@@ -412,19 +541,71 @@ def render(args: argparse.Namespace, results: dict) -> str:
             if impl == "polars":
                 note = f"{r['mqls']:,} MQLs, {r['parts']:,} parts rows"
         lines.append(f"| {impl} | {seconds:,.1f} | {r['peak_rss_mb']:,.0f} | {note} |")
+    if ref and "duckdb" in results:
+        ratio = ref["seconds"] / results["duckdb"]["seconds"]
+        lines += ["", f"Tandem (Polars) / DuckDB query time: **{ratio:.2f}x** (target: within 2x)."]
+    if "backtest" in results:
+        b = results["backtest"]
+        lines += [
+            "",
+            f"Backtest of a year (53 weekly replays, monthly table, {b['thresholds']}-threshold "
+            f"sweep, both recommendations): **{b['seconds']:.1f} s**, peak RSS "
+            f"{b['peak_rss_mb']:,.0f} MiB ({b['mqls']:,} MQLs, {b['won']:,} won; capacity pick "
+            f"{b['capacity_threshold']}, F1-best {b['f1_threshold']}).",
+        ]
+    if "store" in results:
+        lines += ["", *store_lines(results["store"])]
     return "\n".join(lines)
+
+
+def store_lines(store: dict) -> list[str]:
+    """The store benchmark (load, approval rescore, event API latencies) as Markdown."""
+    out = []
+    if "load" in store:
+        load = store["load"]
+        out.append(
+            f"Store: {load['contacts']:,} contacts and {load['activities']:,} activities bulk-"
+            f"loaded into SQLite in {load['seconds']:.0f} s."
+        )
+    a = store["approve"]
+    out.append(
+        f"Approval of the model on that store (propose, approve, full rescore read from and "
+        f"written to SQLite, MQL transitions): **{a['seconds']:.1f} s** (read "
+        f"{a['seconds_detail']['read']:.1f} s, score {a['seconds_detail']['score']:.1f} s, "
+        f"write {a['seconds_detail']['write']:.1f} s), peak RSS {a['peak_rss_mb']:,.0f} MiB, "
+        f"{a['mqls']:,} MQLs, {a['promoted_to_mql']:,} moved to MQL."
+    )
+    e = store["events"]
+    out += [
+        "",
+        "| single activity via POST /api/v1/activities (loopback) | p50 ms | p95 ms | p99 ms | n |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {label} | {e[k]['p50']} | {e[k]['p95']} | {e[k]['p99']} | {e[k]['n']} |"
+            for k, label in (
+                ("scored", "whole request, model active (ingest + incremental score, one commit)"),
+                ("handler", "of which the incremental score update (timed inside the server)"),
+                ("unscored", "whole request, no active model (ingest only)"),
+            )
+        ),
+    ]
+    return out
 
 
 def _machine() -> str:
     import os
 
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {mem:.0f} GiB RAM"
+    load = os.getloadavg()[0]
+    return f"{os.cpu_count()} cores, {mem:.0f} GiB RAM, load average {load:.1f} at the end"
 
 
 def write_docs(report: str) -> None:
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-    text = DOCS.read_text()
+    """Replace the scoring section of docs/benchmarks.md (other sections are left alone)."""
+    start, end = "<!-- scoring-bench:start -->", "<!-- scoring-bench:end -->"
+    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+    if start not in text:
+        text += f"\n## Scoring\n\n{start}\n{end}\n"
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
     DOCS.write_text(f"{head}{start}\n{report}\n{end}{tail}")

@@ -8,8 +8,27 @@ from tandem.scoring.loader import load_model
 from tandem.scoring.model import ScoringModel
 
 from .scoring_support import EXAMPLE
+from .store_support import Role, person
 
 
 @pytest.fixture(scope="session")
 def default_model() -> ScoringModel:
     return load_model(EXAMPLE)
+
+
+@pytest.fixture
+def marketer(db):
+    return person(db, Role.MARKETER, "Mia Marketer")
+
+
+@pytest.fixture
+def sales_manager(db):
+    return person(db, Role.SALES_MANAGER, "Sam Manager")
+
+
+@pytest.fixture
+def incremental_on():
+    """The incremental update subscribed to `activities_stored` (as the app and CLI do)."""
+    from tandem.scoring import incremental
+
+    incremental.register()

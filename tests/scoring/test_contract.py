@@ -56,6 +56,12 @@ PURE = [
     "rescore",
     "backtest",
     "predictive",
+    "diff",
+    "backtest_report",
+    "tabular",
+    "features",
+    "grid",
+    "scorecard",
 ]
 FORBIDDEN = ["sqlalchemy", "fastapi", "typer", "httpx", "tandem.db", "tandem.web", "tandem.cli"]
 

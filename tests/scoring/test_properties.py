@@ -247,3 +247,32 @@ def test_vectorised_rescore_equals_pure_engine(
         ]
         want = [(p.rule_id, p.kind, p.points, p.occurrences, p.capped) for p in pure.parts]
         assert got == want
+
+
+@settings(max_examples=25 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models(), st.lists(st.tuples(contact_fields(), activities(0)), min_size=1, max_size=4))
+def test_backtest_grid_equals_pure_engine_at_every_date(
+    model: ScoringModel, people: list[tuple[dict[str, Any], list[ActivityFact]]]
+) -> None:
+    """The grid (match once, cross with dates, prefilter by the best possible score) gives the
+    engine's fit, engagement and total at each date, and leaves out only contacts that can
+    never meet the MQL rule."""
+    from tandem.scoring.backtest import score_grid
+
+    facts = [ContactFacts(i, fields) for i, (fields, _) in enumerate(people)]
+    histories = [[replace(a, contact_id=i) for a in acts] for i, (_, acts) in enumerate(people)]
+    contacts, acts_df = _tables(facts, [a for h in histories for a in h])
+    dates = [AS_OF - timedelta(days=d) for d in (60, 20, 3, 0)] + [AS_OF + timedelta(days=1)]
+    grid = score_grid(model, contacts, acts_df, dates, floor=model.mql)
+    for f, history in zip(facts, histories, strict=True):
+        rows = grid.filter(pl.col("contact_id") == f.contact_id).sort("k")
+        pure = [score_contact(model, f, history, as_of=d) for d in dates]
+        if rows.height == 0:
+            assert not any(p.is_mql for p in pure)
+            continue
+        got = [
+            (r["fit_cents"], r["engagement_cents"], r["total_cents"])
+            for r in rows.iter_rows(named=True)
+        ]
+        want = [(int(p.fit * 100), int(p.engagement * 100), int(p.total * 100)) for p in pure]
+        assert got == want

@@ -13,6 +13,8 @@ from tandem.handoff import cli as handoff_cli
 from tandem.handoff import ops_cli as handoff_ops
 from tandem.ingest import cli as ingest_cli
 from tandem.reports import cli as report_cli
+from tandem.scoring import cli as scoring_cli
+from tandem.scoring import incremental as scoring_incremental
 
 app = typer.Typer(
     help="Tandem: one revenue engine for marketing and sales.",
@@ -28,6 +30,8 @@ app.add_typer(handoff_ops.routing_app, name="routing")
 app.add_typer(handoff_ops.sla_app, name="sla")
 app.add_typer(attribution_cli.app, name="attribution")
 app.add_typer(ingest_cli.app, name="import")
+app.add_typer(scoring_cli.app, name="scoring")
+scoring_incremental.register()  # imports through the CLI update scores as activities land
 app.add_typer(ingest_cli.contacts_app, name="contacts")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

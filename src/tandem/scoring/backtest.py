@@ -27,11 +27,13 @@ import polars as pl
 
 from tandem.lifecycle.stages import Stage
 from tandem.scoring.engine import epoch_us
-from tandem.scoring.model import ScoringModel
-from tandem.scoring.rescore import Frame, as_lazy, mql_expr, parts_frame, scores_from_parts
+from tandem.scoring.grid import score_grid
+from tandem.scoring.model import MqlRule, ScoringModel
+from tandem.scoring.rescore import Frame, as_lazy, mql_expr
 
 Outcome = Literal["sql", "opportunity", "won"]
 Dimension = Literal["total", "fit", "engagement"]
+_SAL_STAGES = [Stage.SAL.value, Stage.SQL.value, Stage.OPPORTUNITY.value, Stage.CUSTOMER.value]
 _SQL_STAGES = [Stage.SQL.value, Stage.OPPORTUNITY.value, Stage.CUSTOMER.value]
 _OPP_STAGES = [Stage.OPPORTUNITY.value, Stage.CUSTOMER.value]
 
@@ -64,6 +66,33 @@ class BacktestResult:
     opportunity_rate: float
     win_rate: float
     contacts: pl.DataFrame
+    sals: int = 0
+    sal_rate: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """A model's scores on a grid of dates: contact_id, k, fit/engagement/total cents."""
+
+    dates: list[datetime]
+    grid: pl.DataFrame
+
+
+def replay(
+    model: ScoringModel,
+    history: History,
+    *,
+    start: datetime,
+    end: datetime,
+    step: timedelta = timedelta(days=7),
+    floor: MqlRule | None = None,
+) -> Replay:
+    """Score the model as of every grid date (see `score_grid`); reusable by `backtest` and
+    `threshold_sweep` so a report replays history once."""
+    dates = grid_dates(start, end, step)
+    return Replay(
+        dates, score_grid(model, history.contacts, history.activities, dates, floor=floor)
+    )
 
 
 def grid_dates(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
@@ -75,20 +104,6 @@ def grid_dates(start: datetime, end: datetime, step: timedelta) -> list[datetime
         dates.append(moment)
         moment += step
     return [*dates, end]
-
-
-def score_grid(
-    model: ScoringModel, contacts: Frame, activities: Frame, dates: Sequence[datetime]
-) -> pl.DataFrame:
-    """contact_id, k (grid index), fit/engagement/total cents as of each date."""
-    people, acts = as_lazy(contacts), as_lazy(activities)
-    frames = []
-    for k, moment in enumerate(dates):
-        ids, parts = parts_frame(model, people, acts, as_of=moment)
-        scores = scores_from_parts(model, ids, parts)
-        cols = ("contact_id", "fit_cents", "engagement_cents", "total_cents")
-        frames.append(scores.select(*cols, pl.lit(k, pl.Int32).alias("k")))
-    return pl.concat(pl.collect_all(frames))
 
 
 def first_crossings(
@@ -106,7 +121,9 @@ def first_crossings(
     )
 
 
-def _links(history: History) -> pl.DataFrame:
+def opportunity_links(history: History) -> pl.DataFrame:
+    """opportunity_id, contact_id, created_us, won, amount: each deal with every contact it
+    links to (directly, or through the contact's account when both frames have account_id)."""
     opps = as_lazy(history.opportunities).with_columns(
         pl.col("created_at").dt.epoch("us").alias("created_us")
     )
@@ -122,7 +139,8 @@ def _links(history: History) -> pl.DataFrame:
 
 
 def outcomes(crossed: pl.DataFrame, history: History) -> pl.DataFrame:
-    """Per MQL contact: reached_sql, reached_opportunity, won flags after its bucket start."""
+    """Per MQL contact: reached_sal, reached_sql, reached_opportunity, won after its bucket
+    start (SAL: a transition to sal or beyond, or an opportunity created)."""
     moves = (
         as_lazy(history.transitions)
         .select("contact_id", "to_stage", pl.col("occurred_at").dt.epoch("us").alias("at_us"))
@@ -131,13 +149,14 @@ def outcomes(crossed: pl.DataFrame, history: History) -> pl.DataFrame:
         .filter(pl.col("at_us") > pl.col("from_us"))
         .group_by("contact_id")
         .agg(
+            pl.col("to_stage").is_in(_SAL_STAGES).any().alias("t_sal"),
             pl.col("to_stage").is_in(_SQL_STAGES).any().alias("t_sql"),
             pl.col("to_stage").is_in(_OPP_STAGES).any().alias("t_opp"),
             (pl.col("to_stage") == Stage.CUSTOMER.value).any().alias("t_won"),
         )
     )
     opps = (
-        _links(history)
+        opportunity_links(history)
         .join(crossed.select("contact_id", "from_us"), on="contact_id")
         .filter(pl.col("created_us") > pl.col("from_us"))
         .group_by("contact_id")
@@ -149,6 +168,7 @@ def outcomes(crossed: pl.DataFrame, history: History) -> pl.DataFrame:
         "contact_id",
         "mql_us",
         "from_us",
+        (pl.col("t_sal").fill_null(False) | has_opp).alias("reached_sal"),
         (pl.col("t_sql").fill_null(False) | has_opp).alias("reached_sql"),
         (pl.col("t_opp").fill_null(False) | has_opp).alias("reached_opportunity"),
         (pl.col("t_won").fill_null(False) | pl.col("o_won").fill_null(False)).alias("won"),
@@ -157,7 +177,7 @@ def outcomes(crossed: pl.DataFrame, history: History) -> pl.DataFrame:
 
 def _revenue(flags: pl.DataFrame, history: History) -> float:
     won = (
-        _links(history)
+        opportunity_links(history)
         .filter(pl.col("won").fill_null(False))
         .join(flags.select("contact_id", "from_us"), on="contact_id")
         .filter(pl.col("created_us") > pl.col("from_us"))
@@ -168,7 +188,9 @@ def _revenue(flags: pl.DataFrame, history: History) -> float:
 
 def _result(flags: pl.DataFrame, history: History) -> BacktestResult:
     n = flags.height
-    sqls, opps, won = (int(flags[c].sum()) for c in ("reached_sql", "reached_opportunity", "won"))
+    sals, sqls, opps, won = (
+        int(flags[c].sum()) for c in ("reached_sal", "reached_sql", "reached_opportunity", "won")
+    )
     return BacktestResult(
         mqls=n,
         sqls=sqls,
@@ -179,6 +201,8 @@ def _result(flags: pl.DataFrame, history: History) -> BacktestResult:
         opportunity_rate=opps / n if n else 0.0,
         win_rate=won / n if n else 0.0,
         contacts=flags,
+        sals=sals,
+        sal_rate=sals / n if n else 0.0,
     )
 
 
@@ -189,7 +213,7 @@ def _model_mql(model: ScoringModel) -> pl.Expr:
 def evaluate_as_of(model: ScoringModel, history: History, *, as_of: datetime) -> BacktestResult:
     """MQLs as of one date (every contact meeting the rule then) and their later outcomes."""
     dates = [as_of]
-    grid = score_grid(model, history.contacts, history.activities, dates)
+    grid = score_grid(model, history.contacts, history.activities, dates, floor=model.mql)
     crossed = first_crossings(grid, _model_mql(model), dates, skip_first=False)
     return _result(outcomes(crossed, history), history)
 
@@ -201,29 +225,42 @@ def backtest(
     start: datetime,
     end: datetime,
     step: timedelta = timedelta(days=7),
+    replayed: Replay | None = None,
 ) -> BacktestResult:
     """New MQLs the model would have produced in (start, end] and what became of them."""
-    dates = grid_dates(start, end, step)
-    grid = score_grid(model, history.contacts, history.activities, dates)
-    crossed = first_crossings(grid, _model_mql(model), dates, skip_first=True)
+    run = replayed or replay(model, history, start=start, end=end, step=step, floor=model.mql)
+    crossed = first_crossings(run.grid, _model_mql(model), run.dates, skip_first=True)
     return _result(outcomes(crossed, history), history)
 
 
 @dataclass(frozen=True, slots=True)
 class Sweep:
-    """One row per threshold, and the recommended ("Goldilocks") threshold."""
+    """One row per threshold, the F-beta ("Goldilocks") threshold and, given a capacity, the
+    threshold that fills it best."""
 
     table: pl.DataFrame
     recommended: float | None
     criterion: str
+    capacity_pick: float | None = None
+    capacity_criterion: str = ""
+    base_rate: float = 0.0
 
 
-def _positives(history: History, outcome: Outcome, start: datetime) -> tuple[int, float]:
+_OUTCOME_COLUMN = {"sql": "reached_sql", "opportunity": "reached_opportunity", "won": "won"}
+
+
+def _positives(history: History, outcome: Outcome, start: datetime) -> tuple[int, float, int]:
     people = as_lazy(history.contacts).select("contact_id").collect()
     everyone = people.with_columns(pl.lit(epoch_us(start)).alias("from_us"), mql_us=pl.lit(0))
     flags = outcomes(everyone, history)
-    column = {"sql": "reached_sql", "opportunity": "reached_opportunity", "won": "won"}[outcome]
-    return int(flags[column].sum()), _revenue(flags.filter(pl.col("won")), history)
+    column = _OUTCOME_COLUMN[outcome]
+    revenue = _revenue(flags.filter(pl.col("won")), history)
+    return int(flags[column].sum()), revenue, people.height
+
+
+def sweep_floor(model: ScoringModel, dimension: Dimension) -> MqlRule:
+    """The loosest MQL rule a sweep on `dimension` tests: the model's, without that threshold."""
+    return model.mql.model_copy(update={dimension: None})
 
 
 def threshold_sweep(
@@ -238,22 +275,29 @@ def threshold_sweep(
     outcome: Outcome = "won",
     beta: float = 1.0,
     max_mqls: int | None = None,
+    replayed: Replay | None = None,
 ) -> Sweep:
     """Replay the model at each threshold on `dimension`; other MQL thresholds stay as they are.
 
-    Columns: threshold, mqls, positives (MQLs reaching `outcome`), precision, recall,
-    f_beta, revenue, revenue_share. The Goldilocks threshold maximises F-beta of precision
-    (quality) and recall (volume of real buyers caught); beta < 1 favours quality, > 1 volume.
-    With `max_mqls` (sales capacity for the period) thresholds producing more are ruled out.
-    Ties go to the higher threshold (fewer MQLs for the same balance).
+    Columns: threshold, mqls, positives (MQLs reaching `outcome`), precision (their conversion
+    rate), recall, lift (precision over the base rate of all contacts), f_beta, revenue,
+    revenue_share. The Goldilocks threshold maximises F-beta of precision (quality) and recall
+    (volume of real buyers caught); beta < 1 favours quality, > 1 volume; ties go to the higher
+    threshold. With `max_mqls` (sales capacity for the period), thresholds producing more are
+    ruled out, and `capacity_pick` is the threshold within capacity whose MQLs convert most
+    often in number (ties: the higher conversion rate), i.e. the one that fills sales' capacity
+    with the most buyers; a pure rate maximum would pick a threshold with a handful of MQLs.
     """
-    dates = grid_dates(start, end, step)
-    grid = score_grid(model, history.contacts, history.activities, dates)
+    run = replayed or replay(
+        model, history, start=start, end=end, step=step, floor=sweep_floor(model, dimension)
+    )
+    grid, dates = run.grid, run.dates
     if thresholds is None:
         top = float(grid[f"{dimension}_cents"].max() or 0) / 100
         thresholds = sorted({round(x) for x in np.linspace(0, max(top, 1.0), 21)})
-    total_pos, total_rev = _positives(history, outcome, start)
-    column = {"sql": "reached_sql", "opportunity": "reached_opportunity", "won": "won"}[outcome]
+    total_pos, total_rev, population = _positives(history, outcome, start)
+    base_rate = total_pos / population if population else 0.0
+    column = _OUTCOME_COLUMN[outcome]
     rows = []
     for t in thresholds:
         mql = model.mql.model_copy(update={dimension: float(t)})
@@ -274,6 +318,7 @@ def threshold_sweep(
                 "positives": hits,
                 "precision": precision,
                 "recall": recall,
+                "lift": precision / base_rate if base_rate else 0.0,
                 "f_beta": (1 + b2) * precision * recall / denom if denom else 0.0,
                 "revenue": revenue,
                 "revenue_share": revenue / total_rev if total_rev else 0.0,
@@ -282,11 +327,20 @@ def threshold_sweep(
     table = pl.DataFrame(rows)
     eligible = table if max_mqls is None else table.filter(pl.col("mqls") <= max_mqls)
     eligible = eligible.filter(pl.col("positives") > 0)
-    recommended = None
+    recommended = capacity_pick = None
     if eligible.height:
         best = eligible.sort(["f_beta", "threshold"], descending=[True, True]).row(0, named=True)
         recommended = best["threshold"]
+        if max_mqls is not None:
+            order = ["positives", "precision", "threshold"]
+            fill = eligible.sort(order, descending=[True, True, True]).row(0, named=True)
+            capacity_pick = fill["threshold"]
     criterion = f"max F{beta:g} of precision and recall for outcome '{outcome}'"
+    capacity_criterion = ""
     if max_mqls is not None:
         criterion += f", at most {max_mqls} MQLs"
-    return Sweep(table, recommended, criterion)
+        capacity_criterion = (
+            f"most MQLs reaching '{outcome}' with at most {max_mqls} MQLs (sales capacity), "
+            "ties to the higher conversion rate"
+        )
+    return Sweep(table, recommended, criterion, capacity_pick, capacity_criterion, base_rate)

@@ -1,4 +1,6 @@
-"""`tandem scoring ...`: validate a model file, print its JSON Schema, score a contact."""
+"""`tandem scoring ...`: validate a model file, print its JSON Schema, score a contact; the
+database commands (versions, approval, rescore, backtest) live in `cli_store`, training in
+`cli_train`."""
 
 from __future__ import annotations
 
@@ -9,13 +11,19 @@ from typing import Annotated, Any
 
 import typer
 
+from tandem.scoring import cli_store, cli_train
 from tandem.scoring.engine import score_contact
 from tandem.scoring.facts import ActivityFact, ContactFacts, ScoreResult
 from tandem.scoring.issues import has_errors
 from tandem.scoring.loader import ModelInvalid, check_file, load_model
 from tandem.scoring.model import json_schema
 
-app = typer.Typer(help="Scoring as code: validate, inspect and try scoring models.")
+app = typer.Typer(
+    help="Scoring as code: validate and try model files, propose and approve versions, "
+    "rescore, backtest, and train the predictive score."
+)
+for _command in (*cli_store.COMMANDS, cli_train.train):
+    app.command()(_command)
 
 _COLOURS = {"error": "red", "warning": "yellow"}
 ModelArg = Annotated[Path, typer.Argument(help="Scoring model YAML file.", dir_okay=False)]

@@ -12,7 +12,7 @@ KNOWN_FIELDS: dict[str, FieldKind] = {
     "contact.job_level": "text",
     "contact.job_function": "text",
     "contact.title": "text",
-    "contact.budget": "text",
+    "contact.budget": "number",  # the stated budget amount (BANT)
     "contact.authority": "text",
     "contact.need": "text",
     "contact.timeline": "text",
@@ -29,6 +29,9 @@ KNOWN_FIELDS: dict[str, FieldKind] = {
     "account.is_target": "bool",
     "account.tier": "any",
     "account.domain": "text",
+    "account.name": "text",
+    "contact.buying_role": "text",
+    "contact.lead_medium": "text",
 }
 
 #: Which field kinds each operator can match.

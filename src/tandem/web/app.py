@@ -16,6 +16,9 @@ from tandem.handoff import api as handoff_api
 from tandem.handoff import pages as handoff_pages
 from tandem.handoff import scheduler as handoff_scheduler
 from tandem.ingest import web as ingest_web
+from tandem.scoring import api as scoring_api
+from tandem.scoring import incremental as scoring_incremental
+from tandem.scoring import pages as scoring_pages
 from tandem.settings import Settings
 from tandem.web import api, pages
 from tandem.web.csrf import csrf_token
@@ -68,6 +71,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ingest_web.router)
     app.include_router(attribution_api.router)
     app.include_router(attribution_pages.router)
+    app.include_router(scoring_api.router)
+    app.include_router(scoring_pages.router)
+    scoring_incremental.register()  # each stored activity rescores its contact in the same commit
     _include_scorecard(app)
 
     @app.exception_handler(LoginRequired)

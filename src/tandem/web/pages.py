@@ -13,6 +13,7 @@ from tandem.auth import throttle
 from tandem.contacts import service as contacts
 from tandem.db import utcnow
 from tandem.lifecycle.stages import Stage
+from tandem.scoring import views as scoring_views
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import SESSION_COOKIE, DbSession, PageUser
 
@@ -145,7 +146,8 @@ def contact_page(request: Request, db: DbSession, user: PageUser, contact_id: in
         detail = contacts.contact_detail(db_session=db, contact_id=contact_id)
     except contacts.ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
-    return render(request, "contact.html", user=user, c=detail)
+    score = scoring_views.contact_panel(db, contact_id, as_of=utcnow())
+    return render(request, "contact.html", user=user, c=detail, score=score)
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)

@@ -1,0 +1,34 @@
+"""Scoring's domain errors; the web layer maps each to one HTTP status (never the reverse)."""
+
+from __future__ import annotations
+
+from tandem.scoring.issues import Issue
+
+
+class ScoringError(Exception):
+    """Base of every scoring service error; the message is meant for the user."""
+
+
+class VersionNotFound(ScoringError, LookupError):
+    """No model version with that id."""
+
+
+class NotAllowed(ScoringError):
+    """The user may not take this step (wrong role or team)."""
+
+
+class Conflict(ScoringError):
+    """The step no longer applies: already decided, or the active model changed meanwhile."""
+
+
+class InvalidModel(ScoringError):
+    """The proposed YAML has errors; `issues` holds every issue with file:line."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        errors = [i.format() for i in issues if i.level == "error"]
+        super().__init__("the model has errors:\n" + "\n".join(errors))
+
+
+class NotEnoughOutcomes(ScoringError):
+    """Too few outcomes to train a predictive model honestly."""
