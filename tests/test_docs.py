@@ -11,10 +11,11 @@ def _commands(group: typer.Typer, prefix: str = "tandem") -> list[str]:
     names = []
 
     def walk(command, path):
-        sub = getattr(command, "commands", None)
-        if sub:
-            for name, child in sub.items():
-                walk(child, f"{path} {name}")
+        # list_commands/get_command, not .commands: `tandem`'s groups are loaded on first use.
+        if hasattr(command, "list_commands"):
+            ctx = typer.Context(command)
+            for name in command.list_commands(ctx):
+                walk(command.get_command(ctx, name), f"{path} {name}")
         else:
             names.append(path)
 

@@ -1,38 +1,55 @@
 """The `tandem` command."""
 
+import importlib
 from pathlib import Path
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from tandem import __version__
-from tandem.attribution import cli as attribution_cli
-from tandem.cli import demo, users
 from tandem.cli.context import console, engine, fail, settings
-from tandem.goals import cli as goals_cli
-from tandem.handoff import cli as handoff_cli
-from tandem.handoff import ops_cli as handoff_ops
-from tandem.ingest import cli as ingest_cli
-from tandem.reports import cli as report_cli
-from tandem.scoring import cli as scoring_cli
 from tandem.scoring import incremental as scoring_incremental
 
+#: Command groups, imported only when used: `tandem report weekly` does not pay for
+#: scikit-learn (scoring), FastAPI (the SLA scheduler) or Alembic (demo) at start-up.
+SUBCOMMANDS = {
+    "users": "tandem.cli.users:app",
+    "demo": "tandem.cli.demo:app",
+    "handoff": "tandem.handoff.cli:app",
+    "goals": "tandem.goals.cli:app",
+    "report": "tandem.reports.cli:app",
+    "routing": "tandem.handoff.ops_cli:routing_app",
+    "sla": "tandem.handoff.ops_cli:sla_app",
+    "attribution": "tandem.attribution.cli:app",
+    "import": "tandem.ingest.cli:app",
+    "scoring": "tandem.scoring.cli:app",
+    "contacts": "tandem.ingest.cli:contacts_app",
+}
+
+
+class LazyGroup(TyperGroup):
+    """The `tandem` group: the commands of `SUBCOMMANDS` are imported on first use."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in SUBCOMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name not in self.commands and cmd_name in SUBCOMMANDS:
+            module, attr = SUBCOMMANDS[cmd_name].split(":")
+            command = typer.main.get_group(getattr(importlib.import_module(module), attr))
+            command.name = cmd_name
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     help="Tandem: one revenue engine for marketing and sales.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(users.app, name="users")
-app.add_typer(demo.app, name="demo")
-app.add_typer(handoff_cli.app, name="handoff")
-app.add_typer(goals_cli.app, name="goals")
-app.add_typer(report_cli.app, name="report")
-app.add_typer(handoff_ops.routing_app, name="routing")
-app.add_typer(handoff_ops.sla_app, name="sla")
-app.add_typer(attribution_cli.app, name="attribution")
-app.add_typer(ingest_cli.app, name="import")
-app.add_typer(scoring_cli.app, name="scoring")
 scoring_incremental.register()  # imports through the CLI update scores as activities land
-app.add_typer(ingest_cli.contacts_app, name="contacts")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
