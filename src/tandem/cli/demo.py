@@ -105,8 +105,13 @@ def setup(
     contacts: int = typer.Option(5_000, min=1, help="How many contacts to generate."),
     seed: int = typer.Option(42, help="Random seed."),
     reset: bool = typer.Option(False, help="Delete an existing SQLite demo database first."),
+    scoring: bool = typer.Option(
+        True, help="Put a scoring model in force (proposed, approved, rescored) if none is."
+    ),
+    predictive: bool = typer.Option(True, help="Also train the predictive score."),
 ) -> None:
-    """Everything `make demo` needs: database, demo data, demo users and their logins."""
+    """Everything `make demo` needs: database, demo data, demo users and their logins, and an
+    active scoring model with a pending proposal."""
     from tandem.cli.context import settings
 
     current = settings()
@@ -125,4 +130,28 @@ def setup(
     else:
         console.print(f"database already holds {has_data:,} contacts; keeping them")
         ensure_demo_users()
+    if scoring:
+        setup_scoring(predictive)
     print_logins()
+
+
+def setup_scoring(predictive: bool) -> None:
+    """The demo's scoring (see `tandem.demo.scoring`), unless a model version exists."""
+    from tandem.demo.scoring import setup_scoring as put_in_force
+    from tandem.scoring.models import ScoringModelVersion
+
+    with db_session() as db:
+        if db.scalar(select(func.count()).select_from(ScoringModelVersion)):
+            console.print("scoring models exist already; keeping them")
+            return
+        with console.status("scoring: proposing, approving and rescoring every contact"):
+            done = put_in_force(db, now=utcnow(), train=predictive)
+    console.print(
+        f"scoring: {done.active} active, proposed by the marketer and approved by the sales "
+        "manager\n"
+        f"  {done.contacts:,} contacts scored, {done.mqls:,} meet the MQL rule "
+        f"({done.promoted:,} moved to mql)\n"
+        f"  {done.pending} pending approval\n"
+        f"  predictive: {done.predictive_note}",
+        highlight=False,
+    )

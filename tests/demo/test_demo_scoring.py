@@ -1,0 +1,124 @@
+"""`tandem demo setup` puts a scoring model in force the real way: proposed by the demo marketer,
+approved by the demo sales manager, every contact rescored and explained, a second version
+pending, and a predictive score trained on the workspace's outcomes."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from tandem.audit.models import AuditEvent
+from tandem.auth.models import User
+from tandem.cli.main import app
+from tandem.contacts.models import Contact
+from tandem.db import make_engine, utcnow
+from tandem.lifecycle.models import StageTransition
+from tandem.scoring import views
+from tandem.scoring.models import (
+    ContactPrediction,
+    ContactScore,
+    ContactScoreHistory,
+    PredictiveModelRecord,
+    ScoringModelVersion,
+)
+
+CONTACTS = 1_500
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TANDEM_DATABASE_URL", url)
+        result = CliRunner().invoke(
+            app, ["demo", "setup", "--contacts", str(CONTACTS)], catch_exceptions=False
+        )
+    assert result.exit_code == 0, result.output
+    engine = make_engine(url)
+    yield engine, result.output
+    engine.dispose()
+
+
+def test_an_active_model_was_proposed_by_marketing_and_approved_by_sales(demo_db):
+    engine, output = demo_db
+    words = " ".join(output.split())
+    assert "demo@1 active" in words and "demo@2 pending approval" in words
+    with Session(engine) as db:
+        versions = {v.version: v for v in db.scalars(select(ScoringModelVersion))}
+        active, pending = versions[1], versions[2]
+        assert active.status == "active" and active.active_flag == 1
+        assert db.get(User, active.proposed_by_id).email == "marketer@tandem.demo"
+        assert db.get(User, active.decided_by_id).email == "manager@tandem.demo"
+        assert pending.status == "proposed" and pending.base_version_id == active.id
+        actions = db.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.action.like("scoring.%"))
+            .order_by(AuditEvent.id)
+        ).all()
+        assert actions == ["scoring.propose", "scoring.approve", "scoring.propose", "scoring.train"]
+        # The pending version has a readable diff for the sales manager, who may decide it.
+        manager = db.scalars(select(User).where(User.email == "manager@tandem.demo")).one()
+        detail = views.version_detail(db, pending, manager)
+        assert detail.can_decide and detail.changes
+        assert {c.key for c in detail.changes} >= {"senior_buyer", "webinar_registered"}
+
+
+def test_every_contact_is_scored_and_explained_and_mqls_look_realistic(demo_db):
+    engine, _ = demo_db
+    with Session(engine) as db:
+        rows = db.scalars(select(ContactScore)).all()
+        assert len(rows) == CONTACTS
+        for row in rows:
+            parts = sum((Decimal(str(p["points"])) for p in row.parts), Decimal("0"))
+            assert parts.quantize(Decimal("0.01")) == row.total, row.contact_id
+        mqls = sum(r.is_mql for r in rows)
+        assert 0.002 * CONTACTS <= mqls <= 0.1 * CONTACTS
+        assert {r.grade for r in rows} == {"A", "B", "C", "D"}
+        moved = db.scalar(
+            select(func.count())
+            .select_from(StageTransition)
+            .where(StageTransition.actor == "scoring:demo@1")
+        )
+        assert 0 < moved <= mqls
+
+
+def test_a_known_contact_page_panel_sums_to_its_score_and_has_a_history(demo_db):
+    engine, _ = demo_db
+    with Session(engine) as db:
+        best = db.scalars(select(ContactScore).order_by(ContactScore.total.desc())).first()
+        assert db.get(Contact, best.contact_id) is not None
+        panel = views.contact_panel(db, best.contact_id, as_of=utcnow())
+        assert panel.model == "demo@1"
+        assert panel.total is not None and panel.parts_sum == panel.total
+        assert panel.fit + panel.engagement == panel.total
+        assert panel.grade in "ABCD" and panel.parts
+        assert len(panel.history) >= 2 and panel.sparkline
+        causes = set(
+            db.scalars(
+                select(ContactScoreHistory.cause).where(
+                    ContactScoreHistory.contact_id == best.contact_id
+                )
+            )
+        )
+        assert causes == {"replay", "rescore"}
+        assert panel.prediction is not None and 0 <= panel.prediction.score <= 100
+
+
+def test_the_predictive_score_is_trained_on_the_workspace(demo_db):
+    engine, _ = demo_db
+    with Session(engine) as db:
+        trained = db.scalars(select(PredictiveModelRecord)).one()
+        assert trained.active_flag == 1 and trained.outcome == "opportunity"
+        assert trained.auc > 0.55
+        assert db.scalar(select(func.count()).select_from(ContactPrediction)) == CONTACTS
+
+
+def test_setup_again_keeps_the_models(demo_db, monkeypatch):
+    engine, _ = demo_db
+    monkeypatch.setenv("TANDEM_DATABASE_URL", engine.url.render_as_string())
+    result = CliRunner().invoke(app, ["demo", "setup"], catch_exceptions=False)
+    assert result.exit_code == 0 and "scoring models exist already" in result.output
+    with Session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(ScoringModelVersion)) == 2
