@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
 
-from tandem.scoring.tabular import MIN_OUTCOMES, TrainReport
+from tandem.scoring.errors import MIN_OUTCOMES
+
+if TYPE_CHECKING:  # scikit-learn is imported by the training itself, not by `tandem` start-up
+    from tandem.scoring.tabular import TrainReport
 
 
 def report_text(report: TrainReport, title: str) -> str:

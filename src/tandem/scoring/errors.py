@@ -30,5 +30,9 @@ class InvalidModel(ScoringError):
         super().__init__("the model has errors:\n" + "\n".join(errors))
 
 
+#: Positives and negatives each needed to train: below that a cross-validated AUC is noise.
+MIN_OUTCOMES = 50
+
+
 class NotEnoughOutcomes(ScoringError):
     """Too few outcomes to train a predictive model honestly."""

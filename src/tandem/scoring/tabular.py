@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import StratifiedKFold
 
-from tandem.scoring.errors import NotEnoughOutcomes
+from tandem.scoring.errors import MIN_OUTCOMES, NotEnoughOutcomes
 from tandem.scoring.scorecard import (
     _MISSING_KEY,
     Encoder,
@@ -38,7 +38,6 @@ from tandem.scoring.scorecard import (
     prepare,
 )
 
-MIN_OUTCOMES = 50  # positives and negatives each: below that a CV AUC is noise
 PERFECT_AUC = 0.95
 _POSITIVE = {"1", "true", "yes", "y", "t", "won", "converted"}
 
