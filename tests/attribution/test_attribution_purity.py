@@ -20,11 +20,13 @@ ADAPTERS = {
     "cli.py",
     "pages.py",
     "lookups.py",
+    "models.py",
     "query.py",
     "report.py",
     "retrospective.py",
     "schemas.py",
     "service.py",
+    "store.py",
 }
 
 

@@ -123,6 +123,46 @@ def paths_command(
         typer.echo(to_csv(result.columns, result.iter_rows()), nl=False)
 
 
+@app.command("run")
+def run_command(
+    model: list[str] = typer.Option(
+        None, "--model", help="Only this model (repeat for several; default every model)."
+    ),
+    changed: bool = typer.Option(
+        False, "--changed", help="Only re-credit won deals new or changed since the last run."
+    ),
+    config_file: Path | None = typer.Option(None, "--config", help="Attribution YAML."),
+) -> None:
+    """Credit won revenue under every model and store the results for pages and reports."""
+    from tandem.attribution.registry import available
+    from tandem.attribution.store import refresh_changed, run_full
+    from tandem.cli.context import console, db_session
+    from tandem.db import utcnow
+
+    if changed:
+        if model or config_file:
+            raise _fail("--changed reuses the last full run's models and configuration")
+        with db_session() as db:
+            summary = refresh_changed(db_session=db, now=utcnow())
+        if summary is None:
+            raise _fail("no attribution stored yet: run `tandem attribution run` first")
+    else:
+        config = _config(config_file)
+        unknown = [m for m in model or [] if m not in available(config)]
+        if unknown:
+            raise _fail(
+                f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(available(config))}"
+            )
+        with db_session() as db:
+            summary = run_full(db_session=db, config=config, now=utcnow(), models=model or None)
+    console.print(
+        f"attribution run {summary.run_id} ({summary.kind}, config {summary.config_version}): "
+        f"{summary.opportunities:,} won deals, {summary.credits:,} credits stored "
+        f"({', '.join(summary.models)}); unattributed {summary.unattributed_cents / 100:,.2f}"
+        + (f"; {summary.removed:,} deals no longer won dropped" if summary.removed else "")
+    )
+
+
 @app.command("report")
 def report_command(
     basis: str = typer.Option("won", help="won (revenue, by close date) or pipeline (created)."),

@@ -31,7 +31,7 @@ def attribution_config() -> AttributionConfig:
 
 def filter_query(filters: AttributionFilters) -> dict[str, str]:
     """The filters as query-string values, to keep them across links."""
-    values = filters.model_dump(exclude_none=True)
+    values = filters.model_dump(exclude_none=True, exclude={"opportunity_ids"})
     return {k: str(v) for k, v in values.items()}
 
 

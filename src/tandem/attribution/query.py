@@ -110,6 +110,8 @@ def deal_conditions(filters: AttributionFilters) -> list[ColumnElement[bool]]:
         value = getattr(filters, name)
         if value:
             conditions.append(getattr(Opportunity, name) == value)
+    if filters.opportunity_ids is not None:
+        conditions.append(Opportunity.id.in_(filters.opportunity_ids))
     return conditions
 
 

@@ -28,6 +28,8 @@ class AttributionFilters(BaseModel):
     region: str | None = None
     vertical: str | None = None
     contacts: ContactScope | None = None
+    # Only these deals (the stored results' incremental refresh); None: every deal.
+    opportunity_ids: tuple[int, ...] | None = None
 
 
 class ModelInfo(BaseModel):

@@ -4,6 +4,7 @@
 retrospective, the CSV export and the CLI all start from it.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,13 +79,17 @@ def first_mql_in_window(
 
 
 def run_attribution(
-    *, db_session: Session, filters: AttributionFilters, config: AttributionConfig
+    *,
+    db_session: Session,
+    filters: AttributionFilters,
+    config: AttributionConfig,
+    models: Sequence[str] | None = None,
 ) -> AttributionRun:
     """Credit the deals of `filters` under every model of `config`.
 
     Won revenue: won deals are credited, lost ones only teach Markov and Shapley what did
     not convert; time decay measures age from the close. Pipeline: every opportunity is
-    credited its amount, age measured from its creation.
+    credited its amount, age measured from its creation. `models` defaults to every model.
     """
     connection = db_session.connection()
     window = config.window
@@ -120,7 +125,7 @@ def run_attribution(
         config=config,
         deals=deals,
         touches=touches,
-        result=attribute(batch, config=config),
+        result=attribute(batch, config=config, models=models),
     )
 
 

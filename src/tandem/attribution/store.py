@@ -1,0 +1,355 @@
+"""Stored attribution results: write a run's credits, refresh the deals that changed, read back.
+
+A **full run** (`tandem attribution run`) credits every won deal under every model of the
+configuration and replaces the stored credits. An **incremental refresh** (`tandem attribution
+run --changed`, or the scheduler) re-credits only the won deals that are new or changed since
+(amount or close date) and drops the deals no longer won. Position and time-decay models give
+exactly what a full run would; Markov and Shapley reuse the channel shares the last full run
+learned (a full run re-learns them).
+
+The revenue dashboard, the weekly review and the attribution page read these tables; when no
+run has been stored they say so ("not computed yet") and show no estimate in their place.
+"""
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Float, cast, delete, func, select
+from sqlalchemy.orm import Session
+
+from tandem.attribution import (
+    AttributionConfig,
+    AttributionResult,
+    batch_from_frames,
+    markov_attribution,
+    shapley_values,
+)
+from tandem.attribution.channel_shares import channel_share_weights
+from tandem.attribution.models import (
+    AttributedOpportunity,
+    AttributionCredit,
+    AttributionRunRecord,
+)
+from tandem.attribution.money import allocate_cents
+from tandem.attribution.query import TS, read_frame, timestamp
+from tandem.attribution.schemas import AttributionFilters
+from tandem.attribution.service import AttributionRun, run_attribution
+from tandem.bulk import insert_frame
+from tandem.opportunities.models import Opportunity
+
+NOT_COMPUTED = "Attribution not computed yet — run `tandem attribution run`."
+DATA_DRIVEN = ("markov", "shapley")
+#: Above this many changed deals an incremental refresh is not worth it: run in full.
+INCREMENTAL_LIMIT = 5000
+_CREDIT_COLUMNS = ("channel", "campaign_id", "asset_id", "team", "source")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one run stored."""
+
+    run_id: int
+    kind: str
+    models: tuple[str, ...]
+    config_version: str
+    opportunities: int  # won deals credited (or found unattributed)
+    credits: int  # rows written: touches x models
+    unattributed_cents: int
+    removed: int  # deals whose credits were dropped (no longer won), incremental only
+
+
+def latest_run(db_session: Session, *, kind: str | None = None) -> AttributionRunRecord | None:
+    """The most recent finished run (of `kind`, if given)."""
+    query = select(AttributionRunRecord).where(AttributionRunRecord.finished_at.is_not(None))
+    if kind:
+        query = query.where(AttributionRunRecord.kind == kind)
+    return db_session.scalar(query.order_by(AttributionRunRecord.id.desc()).limit(1))
+
+
+def _learned_shares(run: AttributionRun, models: Sequence[str]) -> dict[str, dict[str, float]]:
+    """The channel shares Markov and Shapley learned from this run's journeys."""
+    wanted = [m for m in DATA_DRIVEN if m in models]
+    if not wanted or run.touches.height == 0:
+        return {}
+    batch = batch_from_frames(
+        run.deals.select("opportunity_id", "amount_cents", "converted", "as_of"), run.touches
+    )
+    paths, config, shares = batch.to_paths(), run.config, {}
+    if "markov" in wanted:
+        fitted = markov_attribution(paths, order=config.markov.order).shares
+        shares["markov"] = dict(zip(batch.channels, map(float, fitted), strict=True))
+    if "shapley" in wanted:
+        s = config.shapley
+        fitted = shapley_values(
+            paths,
+            characteristic=s.characteristic,
+            exact_max_channels=s.exact_max_channels,
+            samples=s.samples,
+            seed=s.seed,
+        ).shares
+        shares["shapley"] = dict(zip(batch.channels, map(float, fitted), strict=True))
+    return shares
+
+
+def _with_learned(
+    run: AttributionRun, models: Sequence[str], shares: dict[str, dict[str, float]]
+) -> AttributionResult:
+    """`run`'s credits plus Markov/Shapley credits from previously learned channel shares."""
+    result = run.result
+    batch = batch_from_frames(
+        run.deals.select("opportunity_id", "amount_cents", "converted", "as_of"), run.touches
+    )
+    amount = np.where(batch.converted, batch.amount_cents, 0)
+    kept = np.repeat(batch.converted, batch.lengths)
+    columns = []
+    for name in (m for m in models if m in DATA_DRIVEN):
+        learned = shares.get(name, {})
+        aligned = np.array([learned.get(c, 0.0) for c in batch.channels], dtype=np.float64)
+        weights = channel_share_weights(batch, aligned)
+        columns.append(pl.Series(name, allocate_cents(amount, weights, batch.offsets)[kept]))
+    return AttributionResult(
+        config_version=result.config_version,
+        models=tuple(m for m in models if m in result.models or m in DATA_DRIVEN),
+        credits=result.credits.with_columns(columns),
+        unattributed_cents=result.unattributed_cents,
+    )
+
+
+def _write(
+    db_session: Session,
+    record: AttributionRunRecord,
+    run: AttributionRun,
+    result: AttributionResult,
+) -> tuple[int, int]:
+    """Insert the credited deals and their credits per touch and model; (deals, credits)."""
+    won = run.deals.filter(pl.col("converted"))
+    touches = result.credits.group_by("opportunity_id").len("touches")
+    deals = (
+        won.select("opportunity_id", "amount_cents", "closed_at")
+        .join(touches, on="opportunity_id", how="left")
+        .with_columns(
+            pl.col("touches").fill_null(0).cast(pl.Int64), pl.lit(record.id).alias("run_id")
+        )
+    )
+    long = result.credits.unpivot(
+        index=["opportunity_id", "activity_id", "touch_index", *_CREDIT_COLUMNS],
+        on=list(result.models),
+        variable_name="model",
+        value_name="credit_cents",
+    ).with_columns(
+        pl.lit(record.id).alias("run_id"),
+        pl.col("campaign_id").cast(pl.Int64),
+        pl.col("asset_id").cast(pl.Int64),
+        pl.col("channel").cast(pl.String),
+        pl.col("team").cast(pl.String),
+        pl.col("source").cast(pl.String),
+    )
+    connection = db_session.connection()
+    insert_frame(connection, "attribution_opportunities", deals)
+    insert_frame(connection, "attribution_credits", long)
+    return deals.height, long.height
+
+
+def run_full(
+    *,
+    db_session: Session,
+    config: AttributionConfig,
+    now: datetime,
+    models: Sequence[str] | None = None,
+) -> RunSummary:
+    """Credit every won deal under `models` (default all) and replace the stored credits."""
+    record = AttributionRunRecord(
+        kind="full", basis="won", started_at=now, config_version=config.version, models=[],
+        config=config.model_dump(mode="json"), shares={},
+    )  # fmt: skip
+    db_session.add(record)
+    db_session.flush()
+    run = run_attribution(
+        db_session=db_session, filters=AttributionFilters(basis="won"), config=config, models=models
+    )
+    chosen = run.result.models
+    db_session.execute(delete(AttributionCredit))
+    db_session.execute(delete(AttributedOpportunity))
+    deals, credits = _write(db_session, record, run, run.result)
+    record.models = list(chosen)
+    record.shares = _learned_shares(run, chosen)
+    record.opportunities, record.credits = deals, credits
+    record.unattributed_cents = run.result.unattributed_cents
+    record.finished_at = now
+    db_session.flush()
+    return RunSummary(record.id, "full", chosen, config.version, deals, credits,
+                      run.result.unattributed_cents, 0)  # fmt: skip
+
+
+def _won_now(db_session: Session) -> pl.DataFrame:
+    connection = db_session.connection()
+    query = select(
+        Opportunity.id,
+        cast(Opportunity.amount, Float),
+        timestamp(connection, Opportunity.closed_at),
+    ).where(
+        Opportunity.is_won.is_(True),
+        Opportunity.is_closed.is_(True),
+        Opportunity.closed_at.is_not(None),
+    )
+    frame = read_frame(
+        connection, query, {"opportunity_id": pl.Int64, "amount": pl.Float64, "closed_at": TS}
+    )
+    return frame.select(
+        "opportunity_id",
+        (pl.col("amount").fill_null(0) * 100).round().cast(pl.Int64).alias("amount_cents"),
+        "closed_at",
+    )
+
+
+def _stored_deals(db_session: Session) -> pl.DataFrame:
+    connection = db_session.connection()
+    query = select(
+        AttributedOpportunity.opportunity_id,
+        AttributedOpportunity.amount_cents,
+        timestamp(connection, AttributedOpportunity.closed_at),
+        AttributedOpportunity.touches,
+    )
+    schema = {"opportunity_id": pl.Int64, "amount_cents": pl.Int64, "closed_at": TS,
+              "touches": pl.Int64}  # fmt: skip
+    return read_frame(connection, query, schema)
+
+
+def changed_deals(db_session: Session) -> tuple[list[int], list[int]]:
+    """(won deals new or changed since they were credited, credited deals no longer won)."""
+    now, stored = _won_now(db_session), _stored_deals(db_session)
+    joined = now.join(stored, on="opportunity_id", how="left", suffix="_stored")
+    changed = joined.filter(
+        pl.col("amount_cents_stored").is_null()
+        | (pl.col("amount_cents") != pl.col("amount_cents_stored"))
+        | (pl.col("closed_at") != pl.col("closed_at_stored")).fill_null(True)
+    )
+    gone = stored.join(now, on="opportunity_id", how="anti")
+    return sorted(changed["opportunity_id"].to_list()), sorted(gone["opportunity_id"].to_list())
+
+
+def refresh_changed(*, db_session: Session, now: datetime) -> RunSummary | None:
+    """Re-credit the won deals that are new or changed since the last run; None if no full run
+    has been stored yet (run one first)."""
+    full = latest_run(db_session, kind="full")
+    if full is None:
+        return None
+    config = AttributionConfig.model_validate(full.config)
+    models = tuple(full.models)
+    changed, gone = changed_deals(db_session)
+    if len(changed) > INCREMENTAL_LIMIT:
+        return run_full(db_session=db_session, config=config, now=now, models=models)
+    record = AttributionRunRecord(
+        kind="incremental", basis="won", started_at=now, config_version=config.version,
+        models=list(models), config=full.config, shares=full.shares,
+    )  # fmt: skip
+    db_session.add(record)
+    db_session.flush()
+    dropped = changed + gone
+    for start in range(0, len(dropped), 500):
+        ids = dropped[start : start + 500]
+        db_session.execute(
+            delete(AttributionCredit).where(AttributionCredit.opportunity_id.in_(ids))
+        )
+        db_session.execute(
+            delete(AttributedOpportunity).where(AttributedOpportunity.opportunity_id.in_(ids))
+        )
+    deals = credits = unattributed = 0
+    if changed:
+        run = run_attribution(
+            db_session=db_session,
+            filters=AttributionFilters(basis="won", opportunity_ids=tuple(changed)),
+            config=config,
+            models=[m for m in models if m not in DATA_DRIVEN],
+        )
+        result = _with_learned(run, models, full.shares)
+        deals, credits = _write(db_session, record, run, result)
+        unattributed = result.unattributed_cents
+    record.opportunities, record.credits, record.unattributed_cents = deals, credits, unattributed
+    record.finished_at = now
+    db_session.flush()
+    return RunSummary(record.id, "incremental", models, config.version, deals, credits,
+                      unattributed, len(gone))  # fmt: skip
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class StoredCredits:
+    """The stored credits summed per won deal, model, campaign and channel (for the scorecard)."""
+
+    run_id: int
+    computed_at: datetime
+    models: tuple[str, ...]
+    config_version: str
+    stamp: tuple  # the latest run's id, time and counts: a newer run changes it
+    credits: pl.DataFrame  # opportunity_id, model, campaign_id, channel, cents
+    deals: pl.DataFrame  # opportunity_id, amount_cents, touches (0: unattributed)
+
+
+_cache: dict[str, StoredCredits] = {}
+_cache_lock = threading.Lock()
+
+
+def stored_credits(db_session: Session) -> StoredCredits | None:
+    """The latest stored results, summed for dashboards; None when nothing was computed yet.
+
+    Kept in memory per database until a newer run is stored (one cheap query tells).
+    """
+    last = db_session.execute(
+        select(
+            AttributionRunRecord.id,
+            AttributionRunRecord.finished_at,
+            AttributionRunRecord.credits,
+            AttributionRunRecord.opportunities,
+            AttributionRunRecord.unattributed_cents,
+        )
+        .where(AttributionRunRecord.finished_at.is_not(None))
+        .order_by(AttributionRunRecord.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    full = latest_run(db_session, kind="full")
+    if full is None:
+        return None
+    key = str(db_session.connection().engine.url)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached and cached.stamp == tuple(last):
+            return cached
+    connection = db_session.connection()
+    query = select(
+        AttributionCredit.opportunity_id,
+        AttributionCredit.model,
+        AttributionCredit.campaign_id,
+        AttributionCredit.channel,
+        func.sum(AttributionCredit.credit_cents),
+    ).group_by(
+        AttributionCredit.opportunity_id,
+        AttributionCredit.model,
+        AttributionCredit.campaign_id,
+        AttributionCredit.channel,
+    )
+    schema = {"opportunity_id": pl.Int64, "model": pl.String, "campaign_id": pl.Int64,
+              "channel": pl.String, "cents": pl.Int64}  # fmt: skip
+    credits = read_frame(connection, query, schema).with_columns(
+        pl.col("model").cast(pl.Categorical), pl.col("channel").cast(pl.Categorical)
+    )
+    found = StoredCredits(
+        run_id=last.id,
+        computed_at=last.finished_at,
+        models=tuple(full.models),
+        config_version=full.config_version,
+        stamp=tuple(last),
+        credits=credits,
+        deals=_stored_deals(db_session).drop("closed_at"),
+    )
+    with _cache_lock:
+        _cache[key] = found
+    return found

@@ -1,0 +1,177 @@
+"""Stored attribution: a run writes credits per deal, touch and model; the refresh re-credits the
+deals that changed; every stored deal's credits add up to its amount under every model."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from tandem.attribution import default_config
+from tandem.attribution.models import AttributedOpportunity, AttributionCredit, AttributionRunRecord
+from tandem.attribution.store import (
+    changed_deals,
+    latest_run,
+    refresh_changed,
+    run_full,
+    stored_credits,
+)
+from tests import factories as f
+from tests.factories import T0
+
+from . import world
+
+NOW = T0 + timedelta(days=90)
+CHANNELS = ["paid_search", "webinar", "email", "organic_search", "sales_outreach", "direct"]
+TYPES = ["ad_click", "webinar_attend", "email_click", "content_download", "sales_call"]
+
+
+def stored(db) -> pl.DataFrame:
+    rows = db.execute(
+        select(
+            AttributionCredit.opportunity_id,
+            AttributionCredit.model,
+            AttributionCredit.activity_id,
+            AttributionCredit.channel,
+            AttributionCredit.campaign_id,
+            AttributionCredit.credit_cents,
+        )
+    ).all()
+    schema = ["opportunity_id", "model", "activity_id", "channel", "campaign_id", "cents"]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def amounts(db) -> dict[int, int]:
+    return dict(
+        db.execute(
+            select(AttributedOpportunity.opportunity_id, AttributedOpportunity.amount_cents)
+        ).all()
+    )
+
+
+def sums(frame: pl.DataFrame) -> dict[tuple[int, str], int]:
+    grouped = frame.group_by("opportunity_id", "model").agg(pl.col("cents").sum())
+    return {(o, m): c for o, m, c in grouped.iter_rows()}
+
+
+def test_nothing_stored_yet(db):
+    world.build(db)
+    assert latest_run(db) is None and stored_credits(db) is None
+    assert refresh_changed(db_session=db, now=NOW) is None
+
+
+def test_full_run_stores_every_model_with_its_time_and_config(db):
+    w = world.build(db)
+    summary = run_full(db_session=db, config=default_config(), now=NOW)
+    run = latest_run(db)
+    assert run.id == summary.run_id and run.kind == "full" and run.finished_at == NOW
+    assert run.config["window"]["lookback_days"] == 180 and run.config_version == "2025.1"
+    assert set(run.models) >= {"first_touch", "linear", "w_shaped", "markov", "shapley"}
+    assert set(run.shares) == {"markov", "shapley"}
+    # The won deal's four touches under every model; the touchless won deal is unattributed.
+    assert amounts(db) == {w.won.id: 1_000_000, w.bare.id: 250_000}
+    assert summary.unattributed_cents == 250_000 and summary.opportunities == 2
+    credits = stored(db)
+    assert credits.height == 4 * len(run.models) == summary.credits
+    assert set(credits["opportunity_id"]) == {w.won.id}
+    assert all(c == 1_000_000 for c in sums(credits).values())
+    first = credits.filter(pl.col("model") == "first_touch", pl.col("cents") > 0)
+    assert first.rows() == [(w.won.id, "first_touch", w.acts["a2"], "paid_search", w.ads.id,
+                             1_000_000)]  # fmt: skip
+    # Read back for the scorecard: per deal, model, campaign and channel.
+    read = stored_credits(db)
+    assert read.run_id == run.id and read.models == tuple(run.models)
+    linear = read.credits.filter(pl.col("model") == "linear")
+    assert linear["cents"].sum() == 1_000_000
+    assert dict(zip(read.deals["opportunity_id"], read.deals["touches"], strict=True)) == {
+        w.won.id: 4,
+        w.bare.id: 0,
+    }
+
+
+def test_only_the_models_asked_for(db):
+    world.build(db)
+    run_full(db_session=db, config=default_config(), now=NOW, models=["linear", "u_shaped"])
+    assert set(stored(db)["model"]) == {"linear", "u_shaped"}
+    assert latest_run(db).models == ["linear", "u_shaped"]
+
+
+def test_refresh_recredits_changed_deals_and_drops_deals_no_longer_won(db):
+    w = world.build(db)
+    run_full(db_session=db, config=default_config(), now=NOW)
+    before = stored(db)
+    assert changed_deals(db) == ([], [])
+    w.won.amount = Decimal("12000")  # the deal grew
+    w.lost.is_won, w.lost.stage = True, "closed_won"  # reopened and won after all
+    w.bare.is_won, w.bare.stage = False, "closed_lost"
+    db.flush()
+    assert changed_deals(db) == (sorted([w.won.id, w.lost.id]), [w.bare.id])
+    summary = refresh_changed(db_session=db, now=NOW + timedelta(hours=1))
+    assert summary.kind == "incremental" and summary.removed == 1
+    assert latest_run(db).kind == "incremental"
+    assert amounts(db) == {w.won.id: 1_200_000, w.lost.id: 500_000}
+    after = stored(db)
+    assert all(c == amounts(db)[o] for (o, _), c in sums(after).items())
+    # Position models re-credit exactly as a full run would; the shares are re-learned in full.
+    linear = after.filter(pl.col("model") == "linear", pl.col("opportunity_id") == w.won.id)
+    assert linear["cents"].to_list() == [300_000] * 4
+    assert before.filter(pl.col("opportunity_id") == w.won.id).height == 4 * len(
+        set(before["model"])
+    )
+    assert changed_deals(db) == ([], [])
+    assert refresh_changed(db_session=db, now=NOW).credits == 0  # nothing changed: no work
+
+
+@st.composite
+def deals(draw):
+    n = draw(st.integers(1, 5))
+    out = []
+    for _ in range(n):
+        touches = draw(
+            st.lists(
+                st.tuples(st.integers(0, 170), st.sampled_from(CHANNELS), st.sampled_from(TYPES)),
+                max_size=7,
+            )
+        )
+        cents = draw(st.integers(1, 10**9))
+        won = draw(st.booleans())
+        out.append((touches, cents, won))
+    return out
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(generated=deals())
+def test_stored_credits_sum_to_each_deals_amount(db, generated):
+    nested = db.begin_nested()
+    try:
+        account = f.account(db)
+        expected = {}
+        for touches, cents, won in generated:
+            person = f.contact(db, account_id=account.id)
+            for days, channel, kind in touches:
+                f.activity(db, person, kind, T0 - timedelta(days=days, seconds=7), channel=channel)
+            deal = f.opportunity(
+                db, account, amount=Decimal(cents) / 100, created_at=T0,
+                closed_at=T0 + timedelta(days=10), is_closed=True, is_won=won,
+                stage="closed_won" if won else "closed_lost", contacts=[(person, "champion")],
+            )  # fmt: skip
+            if won:
+                expected[deal.id] = (cents, len(touches))
+        summary = run_full(db_session=db, config=default_config(), now=NOW)
+        models = latest_run(db).models
+        assert amounts(db) == {k: c for k, (c, _) in expected.items()}
+        got = sums(stored(db))
+        for deal_id, (cents, touches) in expected.items():
+            for model in models:
+                assert got.get((deal_id, model), 0) == (cents if touches else 0), (deal_id, model)
+        unattributed = sum(c for c, t in expected.values() if not t)
+        assert summary.unattributed_cents == unattributed
+        count = db.scalar(select(func.count()).select_from(AttributionCredit))
+        assert count == sum(t for _, t in expected.values()) * len(models)
+        assert db.scalar(select(func.count()).select_from(AttributionRunRecord)) >= 1
+    finally:
+        nested.rollback()
