@@ -74,6 +74,19 @@ def _counts(table: pl.DataFrame) -> tuple[dict[str, int], dict[tuple[str, str], 
     return entered, converted
 
 
+def _range_counts(
+    contacts: pl.DataFrame,
+    mask: pl.Expr,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    reached: pl.Expr | None,
+) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """`_counts` over the contacts that entered stages within ``[start, min(end, as_of))``."""
+    narrow = _narrow(contacts, mask, None, _reached(reached, as_of))
+    return _counts(_entered_by_depth(narrow, start, min(end, as_of), None))
+
+
 def stage_totals(
     contacts: pl.DataFrame,
     mask: pl.Expr,
@@ -83,9 +96,7 @@ def stage_totals(
     reached: pl.Expr | None = None,
 ) -> list[StageCount]:
     """Contacts that reached each stage within ``[start, min(end, as_of))``."""
-    stop = min(end, as_of)
-    narrow = _narrow(contacts, mask, None, _reached(reached, as_of))
-    entered, _ = _counts(_entered_by_depth(narrow, start, stop, None))
+    entered, _ = _range_counts(contacts, mask, start, end, as_of, reached)
     return [StageCount(stage=s, contacts=entered[s]) for s in STAGES]
 
 
@@ -98,9 +109,7 @@ def conversions(
     reached: pl.Expr | None = None,
 ) -> list[Conversion]:
     """Stage-to-stage conversion along the funnel for contacts entering each stage in range."""
-    stop = min(end, as_of)
-    narrow = _narrow(contacts, mask, None, _reached(reached, as_of))
-    entered, converted = _counts(_entered_by_depth(narrow, start, stop, None))
+    entered, converted = _range_counts(contacts, mask, start, end, as_of, reached)
     return [
         Conversion(
             from_stage=a,
