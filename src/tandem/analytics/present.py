@@ -324,8 +324,50 @@ def revenue(vm: RevenueView) -> tuple[list[Tile], list[Panel]]:
             ),
             empty=None if vm.targets else "No revenue or bookings target overlaps this range.",
         ),
+        *attribution_panels(vm),
+    ]
+
+
+def attribution_panels(vm: RevenueView) -> list[Panel]:
+    """Attributed revenue by channel and by campaign from the stored run, or why there is none."""
+    if vm.attribution_model is None:
+        return [
+            Panel(
+                title="Attributed revenue by campaign and channel",
+                empty="Not computed yet — run `tandem attribution run`.",
+            )
+        ]
+    from tandem.attribution.service import MODEL_LABELS
+
+    model = MODEL_LABELS.get(vm.attribution_model, label(vm.attribution_model))
+    when = f"{vm.attribution_computed_at:%Y-%m-%d %H:%M} UTC" if vm.attribution_computed_at else ""
+    note = f"{model} model, computed {when} (config {vm.attribution_config_version})"
+    units: list = [None, "money", "count"]
+    return [
+        panel(
+            f"Attributed revenue by channel · {note}",
+            Chart(
+                id="revenue-by-channel",
+                title="Attributed revenue by channel",
+                kind="hbar",
+                categories=[r.key for r in vm.by_channel],
+                series=[Series(name=model, values=[r.revenue for r in vm.by_channel])],
+                unit="money",
+            ),
+            table(
+                ["Channel", "Attributed revenue", "Deals"],
+                [[r.key, r.revenue, r.deals] for r in vm.by_channel],
+                units,
+            ),
+            "No won deal in this range has stored credits.",
+        ),
         Panel(
-            title="Attributed revenue by campaign and channel",
-            empty="Not stored yet: see the Attribution page (/attribution), which computes it.",
+            title=f"Attributed revenue by campaign · {model}",
+            table=table(
+                ["Campaign", "Attributed revenue", "Deals"],
+                [[r.key, r.revenue, r.deals] for r in vm.by_campaign],
+                units,
+            ),
+            empty=None if vm.by_campaign else "No won deal in this range has stored credits.",
         ),
     ]

@@ -232,7 +232,14 @@ class RevenueView(BaseModel):
     bookings: float
     bookings_monthly: list[MonthTypeAmount]
     targets: list[TargetRow]
-    attribution_model: str | None
+    attribution_model: str | None  # None: no attribution stored yet
+    attribution_models: list[str] = []  # every model the stored run computed
+    attribution_computed_at: datetime | None = None
+    attribution_config_version: str | None = None
+    attributed: float | None = None  # credited to touches, this model, deals won in range
+    unattributed: float | None = None  # won deals with no touch in their window
+    not_computed_deals: int = 0  # won in range, not in the stored run (won or changed since)
+    not_computed_amount: float = 0.0
     by_campaign: list[CreditRow]
     by_channel: list[CreditRow]
     notices: list[Notice] = []

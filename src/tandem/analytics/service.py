@@ -82,6 +82,16 @@ def build_view(
                 commitments[month] = target
         return views.handoff_view(facts, filters, issues, as_of=as_of, commitments=commitments)
     if page == "revenue":
+        from tandem.attribution.store import stored_credits
+
         targets = targets_in_range(db_session=db_session, facts=facts, filters=filters, as_of=as_of)
-        return views.revenue_view(facts, filters, issues, as_of=as_of, targets=targets)
+        return views.revenue_view(
+            facts,
+            filters,
+            issues,
+            as_of=as_of,
+            targets=targets,
+            stored=stored_credits(db_session),
+            model=opts.get("model"),
+        )
     raise UnknownPage(f"no dashboard called {page!r} (try {', '.join(PAGES)})")

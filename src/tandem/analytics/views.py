@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from tandem.analytics import funnel, pipeline, rollup, velocity
+from tandem.analytics.attributed import StoredAttribution, attributed, pick_model
 from tandem.analytics.dims import DIMENSIONS, FilterIssue, Filters
 from tandem.analytics.frames import (
     Facts,
@@ -42,10 +43,9 @@ SLA_NOT_CONFIGURED = (
     "with SLA clocks (docs/handoff.md); Tandem shows no estimate in their place. Acceptance "
     "below is read from the lifecycle log."
 )
-ATTRIBUTION_NOT_CONFIGURED = (
-    "Attributed revenue by campaign and channel: not stored yet. The Attribution page "
-    "(/attribution) computes it on demand; this scorecard shows stored results only, and no "
-    "estimate in their place."
+ATTRIBUTION_NOT_COMPUTED = (
+    "Attributed revenue by campaign and channel: not computed yet — run `tandem attribution "
+    "run`. This scorecard shows stored results only, and no estimate in their place."
 )
 
 
@@ -279,12 +279,37 @@ def revenue_view(
     *,
     as_of: datetime,
     targets: list[TargetRow],
+    stored: StoredAttribution | None = None,
+    model: str | None = None,
 ) -> RevenueView:
     """Bookings per month and type against the period targets; attribution when stored."""
     start, end = _bounds(filters)
     deals = where(facts.opportunities, filters)
     monthly = pipeline.bookings_by_month(deals, start, min(end, as_of))
-    notices = [Notice(message=ATTRIBUTION_NOT_CONFIGURED)]
+    notices, found = [], None
+    chosen = pick_model(stored.models, model) if stored else None
+    if stored is None or chosen is None:
+        notices.append(Notice(message=ATTRIBUTION_NOT_COMPUTED))
+    else:
+        won = pipeline.closed_in(deals, start, min(end, as_of)).filter(pl.col("is_won"))
+        names = dict(zip(facts.campaigns["campaign_id"], facts.campaigns["name"], strict=True))
+        found = attributed(won, stored.credits, stored.deals, model=chosen, campaign_names=names)
+        if model and model != chosen:
+            notices.append(
+                Notice(
+                    level="warning",
+                    message=f"model: the stored run has no {model!r}; showing {chosen} "
+                    f"(stored: {', '.join(stored.models)}).",
+                )
+            )
+        if found.not_computed_deals:
+            notices.append(
+                Notice(
+                    message=f"{found.not_computed_deals:,} deals won in this range "
+                    f"({found.not_computed_amount:,.0f}) are not in the stored attribution "
+                    "(won or changed since it ran) — run `tandem attribution run --changed`."
+                )
+            )
     if not monthly:
         notices.append(Notice(message=f"No deal was won from {_range_text(filters)}."))
     if not targets:
@@ -296,8 +321,15 @@ def revenue_view(
         bookings=sum(m.amount for m in monthly),
         bookings_monthly=monthly,
         targets=targets,
-        attribution_model=None,
-        by_campaign=[],
-        by_channel=[],
+        attribution_model=chosen if found else None,
+        attribution_models=list(stored.models) if stored else [],
+        attribution_computed_at=stored.computed_at if stored else None,
+        attribution_config_version=stored.config_version if stored else None,
+        attributed=found.attributed if found else None,
+        unattributed=found.unattributed if found else None,
+        not_computed_deals=found.not_computed_deals if found else 0,
+        not_computed_amount=found.not_computed_amount if found else 0.0,
+        by_campaign=found.by_campaign if found else [],
+        by_channel=found.by_channel if found else [],
         notices=notices,
     )

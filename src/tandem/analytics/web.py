@@ -88,6 +88,8 @@ def build(page: str, request: Request, db: Session, facts: Facts) -> tuple[BaseM
     if page == "funnel":
         options["view"] = "cohort" if params["view"] == "cohort" else "period"
         options["by"] = params["by"] if params["by"] in DIMENSIONS else "channel"
+    if page == "revenue":
+        options["model"] = request.query_params.get("model") or None
     vm = service.build_view(
         page,
         db_session=db,
