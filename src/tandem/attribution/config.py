@@ -131,14 +131,14 @@ class AttributionConfigError(ValueError):
 
 def parse_config(text: str, *, source: str = "<string>") -> AttributionConfig:
     """Validate YAML `text` into an AttributionConfig; errors name `source`, line and field."""
-    data, root, issues = compose_with_lines(text, source)
-    if issues:
+    doc, issues = compose_with_lines(text, source)
+    if doc is None or issues:
         raise AttributionConfigError(issues)
     try:
-        return AttributionConfig.model_validate(data)
+        return AttributionConfig.model_validate(doc.data)
     except ValidationError as error:
         raise AttributionConfigError(
-            [issue_for(source, root, err["loc"], err["msg"]) for err in error.errors()]
+            [issue_for(doc, err["loc"], err["msg"]) for err in error.errors()]
         ) from None
 
 

@@ -26,6 +26,7 @@ from tandem.scoring.errors import NotEnoughOutcomes
 from tandem.scoring.grid import score_grid
 from tandem.scoring.model import ScoringModel
 from tandem.scoring.models import ScoringModelVersion
+from tandem.scoring.rescore import mql_expr
 
 HERE = Path(__file__).parent
 MODEL_FILES = (HERE / "scoring_v1.yaml", HERE / "scoring_v2.yaml")
@@ -83,15 +84,6 @@ def replay_history(
         | (pl.col("fit_cents") != pl.col("fit_cents").shift(1))
         | (pl.col("engagement_cents") != pl.col("engagement_cents").shift(1))
     ).fill_null(True)
-    mql = model.mql
-    meets = pl.lit(True)
-    for threshold, column in (
-        (mql.fit, "fit_cents"),
-        (mql.engagement, "engagement_cents"),
-        (mql.total, "total_cents"),
-    ):
-        if threshold is not None:
-            meets = meets & (pl.col(column) >= round(threshold * 100))
     at = pl.DataFrame({"k": range(len(dates)), "at": dates}).with_columns(
         pl.col("k").cast(pl.Int32), pl.col("at").dt.cast_time_unit("us")
     )
@@ -102,7 +94,7 @@ def replay_history(
             "contact_id",
             pl.lit(version.id).alias("model_version_id"),
             *((pl.col(f"{c}_cents") / 100).alias(c) for c in ("fit", "engagement", "total")),
-            meets.alias("is_mql"),
+            mql_expr(model.mql.total, model.mql.fit, model.mql.engagement),
             "at",
             pl.lit("replay").alias("cause"),
         )

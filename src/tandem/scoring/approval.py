@@ -237,6 +237,22 @@ def _retire(
     return db_session.get(ScoringModelVersion, version.base_version_id, populate_existing=True)
 
 
+def _settle(
+    db_session: Session,
+    version: ScoringModelVersion,
+    status: str,
+    user: User,
+    now: datetime,
+    note: str | None,
+) -> None:
+    """Record the decision on `version`: its new status, who decided, when and why."""
+    version.status = status
+    version.decided_by_id = user.id
+    version.decided_at = now
+    version.decision_note = note
+    db_session.flush()
+
+
 def approve(
     *, db_session: Session, user: User, version_id: int, now: datetime, note: str | None = None
 ) -> tuple[ScoringModelVersion, service.RescoreSummary]:
@@ -246,12 +262,8 @@ def approve(
         _check_decider(user, version)
         model = service.model_of(version)  # stored text was valid when proposed; still parses
         previous = _retire(db_session, version, now)
-        version.status = VersionStatus.ACTIVE
         version.active_flag = 1
-        version.decided_by_id = user.id
-        version.decided_at = now
-        version.decision_note = note
-        db_session.flush()
+        _settle(db_session, version, VersionStatus.ACTIVE, user, now, note)
     except (IntegrityError, OperationalError) as exc:
         # Another transaction activated a version between our checks and this write: the
         # unique index refuses a second active row (PostgreSQL), or SQLite refuses to let a
@@ -278,11 +290,7 @@ def reject(
     """Turn a proposal down (other team's approver only); the reason is kept and audited."""
     version = get_version(db_session, version_id, lock=True)
     _check_decider(user, version)
-    version.status = VersionStatus.REJECTED
-    version.decided_by_id = user.id
-    version.decided_at = now
-    version.decision_note = note
-    db_session.flush()
+    _settle(db_session, version, VersionStatus.REJECTED, user, now, note)
     record(
         db_session=db_session,
         actor_user_id=user.id,

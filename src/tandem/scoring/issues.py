@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tandem.yaml_source import nearest_line
+
 Level = Literal["error", "warning"]
 Path = tuple[str | int, ...]
 
@@ -34,11 +36,7 @@ class SourceMap:
 
     def line_for(self, path: Path) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
-        for end in range(len(path), -1, -1):
-            line = self.lines.get(path[:end])
-            if line is not None:
-                return line
-        return None
+        return nearest_line(self.lines, path)
 
     def issue(self, level: Level, path: Path, message: str, code: str = "") -> Issue:
         """An issue located at `path` in this file."""

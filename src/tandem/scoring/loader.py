@@ -1,7 +1,8 @@
 """Load a scoring model from YAML, keeping the line of every key for error messages.
 
-YAML is composed into nodes first so each key's line is known, then built into plain data and
-parsed by pydantic; pydantic's error locations are mapped back onto those lines.
+`tandem.yaml_source` parses the YAML into plain data plus the line of every key path (the
+parsing shared with the handoff and attribution loaders); pydantic then parses the data and its
+error locations are mapped back onto those lines.
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ from functools import cache
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from tandem.scoring.issues import Issue, Path, SourceMap, display_path, has_errors
 from tandem.scoring.model import ScoringModel
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
+from tandem.yaml_source import YamlSyntaxError, parse_document
 
 
 class ModelInvalid(ValueError):
@@ -28,67 +27,21 @@ class ModelInvalid(ValueError):
         super().__init__("invalid scoring model:\n" + "\n".join(errors))
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader (no arbitrary objects); we walk its node tree ourselves for start marks."""
-
-
 def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Issue]]:
     """Parse YAML text into plain data plus a SourceMap; syntax errors become issues."""
-    source_map = SourceMap(filename)
-    issues: list[Issue] = []
-    loader = _LineLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, source_map, issues
-        data = loader.construct_document(node)
-        _walk(loader, node, (), source_map, issues, set())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or str(exc)
-        issues.append(Issue("error", filename, line, f"YAML syntax: {problem}", "yaml-syntax"))
-        return None, source_map, issues
-    except yaml.YAMLError as exc:
-        issues.append(Issue("error", filename, None, f"YAML: {exc}", "yaml-syntax"))
-        return None, source_map, issues
-    finally:
-        loader.dispose()
-    return data, source_map, issues
-
-
-def _walk(
-    loader: yaml.SafeLoader,
-    node: yaml.Node,
-    path: Path,
-    source_map: SourceMap,
-    issues: list[Issue],
-    active: set[int],
-) -> None:
-    if id(node) in active:  # a recursive alias; the data itself was built by PyYAML
-        return
-    active.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                continue
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int):
-                continue
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                # PyYAML keeps the last value silently; a scoring model must not hide a rule.
-                where = display_path((*path, key))
-                issues.append(Issue("error", source_map.file, line, f"{where}: duplicate key"))
-            seen.add(key)
-            source_map.lines[(*path, key)] = line
-            _walk(loader, value_node, (*path, key), source_map, issues, active)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            source_map.lines[(*path, index)] = item.start_mark.line + 1
-            _walk(loader, item, (*path, index), source_map, issues, active)
-    active.discard(id(node))
+        doc = parse_document(text, filename)
+    except YamlSyntaxError as exc:
+        issue = Issue("error", filename, exc.line, f"YAML syntax: {exc.problem}", "yaml-syntax")
+        return None, SourceMap(filename), [issue]
+    # The document's own line is not a key's: an issue about the whole file names no line.
+    source_map = SourceMap(filename, {path: line for path, line in doc.lines.items() if path})
+    issues = [
+        # PyYAML keeps the last value silently; a scoring model must not hide a rule.
+        Issue("error", filename, line, f"{display_path(path)}: duplicate key")
+        for path, line in doc.duplicates
+    ]
+    return doc.data, source_map, issues
 
 
 _MISSING = object()
