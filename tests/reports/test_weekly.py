@@ -196,3 +196,26 @@ def test_cli_writes_pdf_and_html(tmp_path, monkeypatch):
     assert no_smtp.exit_code == 0
     send = runner.invoke(cli, ["report", "send", "--week", "2026-W47"])
     assert send.exit_code == 1 and "TANDEM_SMTP_HOST" in send.output
+
+
+def test_attributed_revenue_comes_from_the_stored_run(db):
+    from datetime import timedelta
+
+    from tandem.attribution import default_config
+    from tandem.attribution.store import run_full
+    from tests.attribution import world
+    from tests.factories import T0
+
+    world.build(db)  # won 10,000 on 2026-04-01 (four touches), 2,500 on 2026-05-01 (none)
+    before = review(db, "2026-W18")
+    assert before.attribution is None
+    assert "Not computed yet — run `tandem attribution run`." in render_html(before)
+    run_full(db_session=db, config=default_config(), now=T0 + timedelta(days=90))
+    vm = review(db, "2026-W18")
+    a = vm.attribution
+    assert a.model == "w_shaped" and a.model_label == "W-shaped"
+    assert (a.attributed, a.unattributed, a.not_computed_deals) == (10000, 2500, 0)
+    assert sum(r.revenue for r in a.by_channel) == sum(r.revenue for r in a.by_campaign) == 10000
+    html = render_html(vm)
+    assert "8. Attributed revenue by campaign and channel" in html and "Search ads" in html
+    assert "credited by the W-shaped model" in html

@@ -13,7 +13,10 @@ TITLES = (
     "Which regions deals come from",
     "Which verticals leads come from",
     "Where we are falling short",
+    "Attributed revenue by campaign and channel",
 )
+#: Campaigns listed in the review (the largest credit first); the page has them all.
+TOP_CAMPAIGNS = 10
 
 
 def _types_table(rows: list[DealTypeRow]):
@@ -220,7 +223,49 @@ def sections(vm: WeeklyReview) -> list[Panel]:
             if vm.gaps
             else "No shortfall: every metric met its target and the previous week.",
         ),
+        _attribution_panel(vm),
     ]
+
+
+def _attribution_panel(vm: WeeklyReview) -> Panel:
+    a = vm.attribution
+    if a is None:
+        return Panel(title=TITLES[7], empty="Not computed yet — run `tandem attribution run`.")
+    note = (
+        f"Won revenue of the 13 weeks {vm.trailing_start} to {vm.end}, credited by the "
+        f"{a.model_label} model (attribution computed {a.computed_at:%Y-%m-%d %H:%M} UTC, "
+        f"config {a.config_version}): {fmt(a.attributed, 'money')} to touches, "
+        f"{fmt(a.unattributed, 'money')} to deals with no touch."
+    )
+    if a.not_computed_deals:
+        note += (
+            f" {a.not_computed_deals:,} deals ({fmt(a.not_computed_amount, 'money')}) were won "
+            "or changed after that run and are not included: run "
+            "`tandem attribution run --changed`."
+        )
+    chart = Chart(
+        id="report-attributed",
+        title="Attributed revenue by channel",
+        kind="hbar",
+        categories=[r.key for r in a.by_channel],
+        series=[Series(name=a.model_label, values=[r.revenue for r in a.by_channel])],
+        unit="money",
+    )
+    rows = [["Channel", r.key, r.revenue, r.deals] for r in a.by_channel] + [
+        ["Campaign", r.key, r.revenue, r.deals] for r in a.by_campaign[:TOP_CAMPAIGNS]
+    ]
+    return Panel(
+        title=TITLES[7],
+        chart=None if chart.is_empty else chart,
+        table=table(
+            ["By", "Channel or campaign", "Attributed revenue", "Deals"],
+            rows,
+            [None, None, "money", "count"],
+        )
+        if rows
+        else None,  # fmt: skip
+        empty=note,
+    )
 
 
 def _closing_chart(trailing: list[DealTypeRow]) -> Chart | None:

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from tandem.analytics.gaps import Gap
 from tandem.analytics.ltv import SegmentLtv
-from tandem.analytics.schemas import DealTypeRow, Notice
+from tandem.analytics.schemas import CreditRow, DealTypeRow, Notice
 from tandem.goals.pace import Pace
 
 
@@ -42,6 +42,21 @@ class VerticalRow(BaseModel):
     mqls_trailing: int
 
 
+class WeeklyAttribution(BaseModel):
+    """Won revenue of the trailing weeks credited by one model of the stored attribution."""
+
+    model: str
+    model_label: str
+    computed_at: datetime
+    config_version: str
+    attributed: float
+    unattributed: float  # won deals with no touch in their window
+    not_computed_deals: int  # won in the weeks, not in the stored run (won or changed since)
+    not_computed_amount: float
+    by_channel: list[CreditRow]
+    by_campaign: list[CreditRow]
+
+
 class WeeklyReview(BaseModel):
     """Answers, in order: what closes, what occurs most, revenue against target, LTV per
     segment, regions, verticals and where we fall short."""
@@ -62,3 +77,4 @@ class WeeklyReview(BaseModel):
     regions: list[RegionRow]
     verticals: list[VerticalRow]
     gaps: list[Gap]
+    attribution: WeeklyAttribution | None = None  # None: not computed yet

@@ -6,6 +6,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from tandem.analytics import gaps as gap_rules
+from tandem.analytics.attributed import attributed, pick_model
 from tandem.analytics.charts import label
 from tandem.analytics.frames import STAGES, Facts, reach_column
 from tandem.analytics.ltv import METHOD, ltv_by_segment
@@ -21,6 +22,7 @@ from tandem.reports.schemas import (
     RevenueSummary,
     VerticalRow,
     WeekAmount,
+    WeeklyAttribution,
     WeeklyReview,
 )
 
@@ -181,6 +183,39 @@ def _gaps(db_session: Session, facts: Facts, week: Period, as_of: datetime) -> l
     return gap_rules.largest(found)
 
 
+def _attribution(
+    db_session: Session, facts: Facts, start: datetime, end: datetime
+) -> WeeklyAttribution | None:
+    """The trailing weeks' won revenue by channel and campaign, from the stored attribution."""
+    from tandem.attribution.service import MODEL_LABELS
+    from tandem.attribution.store import stored_credits
+
+    stored = stored_credits(db_session)
+    model = pick_model(stored.models, None) if stored else None
+    if stored is None or model is None:
+        return None
+    names = dict(zip(facts.campaigns["campaign_id"], facts.campaigns["name"], strict=True))
+    found = attributed(
+        _won(facts.opportunities, start, end),
+        stored.credits,
+        stored.deals,
+        model=model,
+        campaign_names=names,
+    )
+    return WeeklyAttribution(
+        model=model,
+        model_label=MODEL_LABELS.get(model, model),
+        computed_at=stored.computed_at,
+        config_version=stored.config_version,
+        attributed=found.attributed,
+        unattributed=found.unattributed,
+        not_computed_deals=found.not_computed_deals,
+        not_computed_amount=found.not_computed_amount,
+        by_channel=found.by_channel,
+        by_campaign=found.by_campaign,
+    )
+
+
 def weekly_review(
     *, db_session: Session, facts: Facts, as_of: datetime, week: Period | None = None
 ) -> WeeklyReview:
@@ -226,4 +261,5 @@ def weekly_review(
         regions=_regions(deals, trailing_start, week.end_at),
         verticals=_verticals(facts.contacts, week, trailing_start),
         gaps=_gaps(db_session, facts, week, as_of),
+        attribution=_attribution(db_session, facts, trailing_start, week.end_at),
     )
