@@ -89,6 +89,12 @@ def test_propose_approve_and_backtest(workspace):
     assert html.exit_code == 0
     page = out.read_text()
     assert page.count('class="card model-report"') == 2 and "<table" in page
+    proposed = invoke("propose", str(other), "--as", marketer)
+    assert proposed.exit_code == 0
+    both = json.loads(invoke("backtest", "--compare-version", "2", "--format", "json").output)
+    assert [m["label"] for m in both["models"]] == ["small@1", "small@2"]
+    missing = invoke("backtest", "--version", "1", "--compare-version", "9")
+    assert missing.exit_code == 1 and "no scoring model version with id 9" in missing.output
     text = invoke("backtest", "--step-days", "14").output
     assert "recommended within capacity: n/a (give --capacity)" in text and "F1-best" in text
 

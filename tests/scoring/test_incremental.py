@@ -147,3 +147,24 @@ def test_import_batches_are_rescored_in_bulk_with_the_same_numbers(
     }
     lead = db.get(Contact, people[0].id)
     assert lead.lifecycle_stage == "mql" and len(_transitions(db, lead.id)) == 1
+
+
+def test_the_update_commits_or_rolls_back_with_the_writers_transaction(
+    db, marketer, sales_manager, incremental_on
+):
+    now = utcnow()
+    lead = f.contact(db, job_level="vp", lifecycle_stage="lead")
+    activate(db, marketer, sales_manager, small_yaml(), now - DAY)
+    before = db.get(ContactScore, lead.id).total
+    history = len(db.scalars(select(ContactScoreHistory.id)).all())
+    writer = db.begin_nested()  # the writer's transaction
+    stored(db, lead, "demo_request", now - timedelta(minutes=5))
+    db.flush()
+    assert db.get(ContactScore, lead.id).is_mql is True  # scored inside it
+    assert _transitions(db, lead.id) == [("lead", "mql", "scoring:small@1")]
+    writer.rollback()  # the activity is not stored after all: neither is its score
+    db.expire_all()
+    assert db.get(ContactScore, lead.id).total == before
+    assert db.get(Contact, lead.id).lifecycle_stage == "lead"
+    assert _transitions(db, lead.id) == []
+    assert len(db.scalars(select(ContactScoreHistory.id)).all()) == history

@@ -151,6 +151,9 @@ def backtest(
     version: Annotated[
         int | None, typer.Option(help="A stored version id instead of --model.")
     ] = None,
+    compare_version: Annotated[
+        int | None, typer.Option(help="A stored version id instead of --compare.")
+    ] = None,
     start: Annotated[
         str | None,
         typer.Option("--from", help="First day, YYYY-MM-DD (default: a year before --to)."),
@@ -173,6 +176,7 @@ def backtest(
     from tandem.scoring import approval, service
     from tandem.scoring.backtest_page import run_backtest
     from tandem.scoring.backtest_report import year_before
+    from tandem.scoring.errors import VersionNotFound
     from tandem.scoring.loader import ModelInvalid, load_model
 
     if output_format not in ("text", "json", "html") or outcome not in (
@@ -196,9 +200,14 @@ def backtest(
                 models.append((active.label, service.model_of(active)))
             if compare is not None:
                 models.append((compare.name, load_model(compare)))
+            elif compare_version is not None:
+                other = approval.get_version(db, compare_version)
+                models.append((other.label, service.model_of(other)))
         except ModelInvalid as exc:
             _issues(exc.issues)
             raise fail("the model file has errors") from None
+        except VersionNotFound as exc:
+            raise fail(str(exc)) from None
         to = (_day(end) + timedelta(days=1)) if end else utcnow()  # type: ignore[operator]
         report = run_backtest(
             db,
