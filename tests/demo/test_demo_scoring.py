@@ -122,3 +122,43 @@ def test_setup_again_keeps_the_models(demo_db, monkeypatch):
     assert result.exit_code == 0 and "scoring models exist already" in result.output
     with Session(engine) as db:
         assert db.scalar(select(func.count()).select_from(ScoringModelVersion)) == 2
+
+
+def test_setup_scoring_on_each_backend(engine, tmp_path, monkeypatch):
+    """The same steps on SQLite and PostgreSQL, on a small world whose outcomes are too few to
+    train on: the predictive step says so and everything else is in place."""
+    from datetime import UTC, datetime
+
+    from tandem.cli.demo import ensure_demo_users
+    from tandem.demo.load import load_demo
+    from tandem.demo.scoring import setup_scoring
+    from tandem.demo.spec import DemoSpec
+    from tandem.migrate import upgrade
+
+    if engine.dialect.name == "sqlite":
+        url = f"sqlite:///{tmp_path / 'demo.db'}"
+    else:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("DROP DATABASE IF EXISTS demo_scoring")
+            conn.exec_driver_sql("CREATE DATABASE demo_scoring")
+        url = engine.url.set(database="demo_scoring").render_as_string(hide_password=False)
+    monkeypatch.setenv("TANDEM_DATABASE_URL", url)
+    target = make_engine(url)
+    upgrade(target)
+    reps = ensure_demo_users()
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    load_demo(target, DemoSpec(contacts=400, as_of=now, seed=3, rep_ids=tuple(reps)))
+    with Session(target) as db:
+        done = setup_scoring(db, now=now)
+        db.commit()
+    assert (done.active, done.pending, done.contacts) == ("demo@1", "demo@2", 400)
+    assert done.predictive_auc is None and done.predictive_note.startswith("not trained")
+    with Session(target) as db:
+        assert db.scalar(select(func.count()).select_from(ContactScore)) == 400
+        replayed = db.scalar(
+            select(func.count())
+            .select_from(ContactScoreHistory)
+            .where(ContactScoreHistory.cause == "replay")
+        )
+        assert replayed == done.history_points >= 400
+    target.dispose()
