@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
@@ -39,6 +40,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def running(app) -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port, in a thread; yields its base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 15
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory) -> Iterator[tuple[str, dict]]:
     """A real uvicorn server on loopback over a seeded SQLite database."""
@@ -62,17 +80,8 @@ def live_server(tmp_path_factory) -> Iterator[tuple[str, dict]]:
         f.activity(db, person, "content_download", T0.replace(day=3), asset_id=guide.id)
         db.commit()
         seeded = {"contact_id": person.id, "account_id": acct.id}
-    port = _free_port()
-    app = create_app(Settings(database_url=url, environment="test"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", seeded
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(Settings(database_url=url, environment="test"))) as base:
+        yield base, seeded
 
 
 @pytest.fixture(scope="module")

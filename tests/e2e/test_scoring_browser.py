@@ -2,13 +2,10 @@
 its approval, the backtest of two versions side by side, and a contact's score panel, with no
 console error and no failed request."""
 
-import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -18,7 +15,7 @@ from tandem.db import make_engine
 from tandem.scoring.models import ContactScore
 from tandem.settings import Settings
 from tandem.web.app import create_app
-from tests.e2e.test_browser import _free_port, browser  # noqa: F401 - the shared Chromium
+from tests.e2e.test_browser import browser, running  # noqa: F401 - the shared Chromium
 
 pytestmark = pytest.mark.browser
 
@@ -38,23 +35,8 @@ def demo_server(tmp_path_factory) -> Iterator[tuple[str, int]]:
         top = db.scalars(select(ContactScore.contact_id).order_by(ContactScore.total.desc()))
         contact_id = top.first()
     engine.dispose()
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(Settings(database_url=url, environment="test")),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 15
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", contact_id
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(Settings(database_url=url, environment="test"))) as base:
+        yield base, contact_id
 
 
 def test_scoring_pages_render_on_the_demo_and_sales_approves_v2(demo_server, browser):  # noqa: F811
