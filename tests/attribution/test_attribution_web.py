@@ -16,6 +16,18 @@ from tandem.web.deps import SESSION_COOKIE
 
 from . import world
 
+NOW = world.T0 + 90 * world.DAY
+
+
+def stored_world(db):
+    """The world with its attribution stored, as `tandem attribution run` leaves it."""
+    from tandem.attribution import default_config
+    from tandem.attribution.store import run_full
+
+    w = world.build(db)
+    run_full(db_session=db, config=default_config(), now=NOW)
+    return w
+
 
 @pytest.fixture
 def signed_in(client, db):
@@ -41,7 +53,7 @@ def test_pages_need_a_signed_in_user(client):
 
 
 def test_attribution_page_shows_models_side_by_side_with_spread(signed_in, db):
-    world.build(db)
+    stored_world(db)
     html = signed_in.get("/attribution?by=channel").text
     assert 'id="attribution-chart"' in html and "<script" not in html.split("<main>")[1]
     header = re.search(r'<table id="breakdown">.*?</thead>', html, re.S).group(0)
@@ -66,7 +78,7 @@ def test_page_filters_keep_values_and_explain_bad_ones(signed_in, db):
 
 
 def test_json_twin_matches_the_page(signed_in, db):
-    world.build(db)
+    stored_world(db)
     data = signed_in.get("/api/v1/attribution?segment=enterprise").json()
     assert Decimal(data["total"]) == Decimal("10000.00")
     assert data["filters"]["segment"] == "enterprise" and data["contacts"] == "contact_roles"
@@ -77,7 +89,7 @@ def test_json_twin_matches_the_page(signed_in, db):
 
 
 def test_csv_export_neutralises_formulas_and_reconciles(signed_in, db):
-    w = world.build(db)
+    w = stored_world(db)
     w.ads.name = '=HYPERLINK("http://evil.example","x")'
     w.webinar.name = "@SUM(A1)"
     db.flush()
@@ -138,3 +150,44 @@ def test_retrospective_of_a_lost_deal_and_of_an_untouched_one(signed_in, db):
     assert "reported as unattributed" in bare
     assert signed_in.get("/opportunities/999999/retrospective").status_code == 404
     assert signed_in.get("/api/v1/attribution/opportunities/999999").status_code == 404
+
+
+def test_page_says_not_computed_yet_and_shows_no_number(signed_in, db):
+    world.build(db)
+    html = signed_in.get("/attribution").text
+    assert 'id="not-computed"' in html and "run <code>tandem attribution run</code>" in html
+    assert 'id="total"' not in html and 'id="attribution-chart"' not in html
+    data = signed_in.get("/api/v1/attribution").json()
+    assert data["source"] == "none" and data["models"] == [] and data["attributed"] == {}
+    # Pipeline created is not stored: it is computed for the request, and says so.
+    pipeline = signed_in.get("/attribution?basis=pipeline").text
+    assert 'id="computed-now"' in pipeline and 'id="total">17,500<' in pipeline
+
+
+def test_stored_report_equals_the_report_computed_now(signed_in, db):
+    from tandem.attribution import default_config
+    from tandem.attribution.report import build_report
+    from tandem.attribution.schemas import AttributionFilters
+
+    stored_world(db)
+    for filters in (AttributionFilters(), AttributionFilters(segment="enterprise")):
+        kept = build_report(db_session=db, filters=filters, config=default_config(), stored=True)
+        now = build_report(db_session=db, filters=filters, config=default_config())
+        assert kept.source == "stored" and now.source == "computed"
+        fields = ("total", "attributed", "unattributed_total", "unattributed", "breakdowns",
+                  "roi", "opportunities", "learning_only", "models")  # fmt: skip
+        for field in fields:
+            assert getattr(kept, field) == getattr(now, field), field
+    html = signed_in.get("/attribution").text
+    assert 'id="stored-run"' in html and "not-computed-deals" not in html
+
+
+def test_deals_won_after_the_run_are_named_not_counted(signed_in, db):
+    w = stored_world(db)
+    w.bare.amount = Decimal("3000")  # changed since the run
+    db.flush()
+    data = signed_in.get("/api/v1/attribution").json()
+    assert [d["name"] for d in data["not_computed"]] == ["Other renewal"]
+    assert Decimal(data["total"]) == Decimal("10000.00")  # the stored, still current deal only
+    html = signed_in.get("/attribution").text
+    assert "tandem attribution run --changed" in html

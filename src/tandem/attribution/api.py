@@ -20,7 +20,7 @@ def _report(db: DbSession, **raw: str | None) -> AttributionReport:
     filters, errors = parse_filters(**raw)
     if errors:
         raise HTTPException(422, errors)
-    return build_report(db_session=db, filters=filters, config=attribution_config())
+    return build_report(db_session=db, filters=filters, config=attribution_config(), stored=True)
 
 
 @router.get("", response_model=AttributionReport)

@@ -70,3 +70,14 @@ class AttributionCredit(Base):
     team: Mapped[str] = mapped_column(String(20))
     source: Mapped[str | None] = mapped_column(String(200))
     credit_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class AttributionCampaignTouch(Base):
+    """A campaign that touched a closed deal's window, won or lost (the ROI's deal counts)."""
+
+    __tablename__ = "attribution_campaign_touches"
+
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -61,7 +61,7 @@ def attribution_page(
     if by not in DIMENSIONS:
         errors["by"] = f"{by!r} is not a breakdown; use one of {', '.join(DIMENSIONS)}"
         by = "channel"
-    report = build_report(db_session=db, filters=filters, config=attribution_config())
+    report = build_report(db_session=db, filters=filters, config=attribution_config(), stored=True)
     shown = next(b for b in report.breakdowns if b.dimension == by)
     query = filter_query(filters)
     return render(

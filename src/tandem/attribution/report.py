@@ -136,11 +136,52 @@ def _roi_rows(
     ]
 
 
-def build_report(
-    *, db_session: Session, filters: AttributionFilters, config: AttributionConfig
+NOT_COMPUTED = "Not computed yet — run `tandem attribution run`."
+
+
+def _nothing_stored(
+    db_session: Session, filters: AttributionFilters, config: AttributionConfig
 ) -> AttributionReport:
-    """The attribution page's data for `filters`."""
-    run = run_attribution(db_session=db_session, filters=filters, config=config)
+    """The report when no attribution is stored: no number, only what to do."""
+    zero = Decimal("0.00")
+    return AttributionReport(
+        filters=filters, contacts=filters.contacts or config.window.contacts,
+        config_version=config.version, lookback_days=config.window.lookback_days,
+        until_close=config.window.until_close, models=[], opportunities=0, learning_only=0,
+        total=zero, attributed={}, unattributed_total=zero, unattributed=[],
+        breakdowns=[Breakdown(dimension=d, rows=[]) for d in DIMENSIONS], roi=[],
+        filter_values=lookups.filter_values(db_session.connection()), source="none",
+    )  # fmt: skip
+
+
+def build_report(
+    *,
+    db_session: Session,
+    filters: AttributionFilters,
+    config: AttributionConfig,
+    stored: bool = False,
+) -> AttributionReport:
+    """The attribution page's data for `filters`.
+
+    With `stored`, won revenue is read from the stored results (`tandem attribution run`)
+    in the stored run's contact scope; pipeline created, or another contact scope, is
+    computed for the request. Without it, everything is computed for the request.
+    """
+    from tandem.attribution.store import latest_run, stored_run
+
+    found = None
+    if stored and filters.basis == "won":
+        full = latest_run(db_session, kind="full")
+        if full is None:
+            return _nothing_stored(db_session, filters, config)
+        scope = full.config["window"]["contacts"]
+        if filters.contacts in (None, scope):
+            found = stored_run(db_session=db_session, filters=filters)
+    run = (
+        found.run
+        if found
+        else run_attribution(db_session=db_session, filters=filters, config=config)
+    )
     connection = db_session.connection()
     result = run.result
     credited = run.deals.filter(pl.col("converted"))
@@ -151,7 +192,9 @@ def build_report(
     campaigns = lookups.campaigns(connection)
     labels = _labels(run, campaigns, db_session)
     aggregates = {d: aggregate(result, by=d) for d in DIMENSIONS}  # type: ignore[arg-type]
+    config = run.config
     stages = lookups.stage_counts(connection, filters, lookback_days=config.window.lookback_days)
+    late = found.not_computed if found else run.deals.clear()
     return AttributionReport(
         filters=filters,
         contacts=run.scope,
@@ -160,7 +203,7 @@ def build_report(
         until_close=config.window.until_close,
         models=model_infos(result.models),
         opportunities=credited.height,
-        learning_only=run.deals.height - credited.height,
+        learning_only=run.deals.height - credited.height - late.height,
         total=from_cents(credited["amount_cents"].sum()),
         attributed={m: from_cents(result.credits[m].sum()) for m in result.models},
         unattributed_total=from_cents(result.unattributed_cents),
@@ -175,6 +218,19 @@ def build_report(
         breakdowns=[breakdown(d, aggregates[d], labels[d]) for d in DIMENSIONS],
         roi=_roi_rows(run, aggregates["campaign"], campaigns, stages),
         filter_values=lookups.filter_values(connection),
+        source="stored" if found else "computed",
+        run_id=found.last.id if found else None,
+        computed_at=found.last.finished_at if found else None,
+        full_run_at=found.record.finished_at if found else None,
+        not_computed=[
+            UnattributedDeal(
+                opportunity_id=r["opportunity_id"],
+                name=r["name"],
+                amount=from_cents(r["amount_cents"]),
+            )
+            for r in late.iter_rows(named=True)
+        ],
+        not_computed_total=from_cents(late["amount_cents"].sum() if late.height else 0),
     )
 
 

@@ -104,6 +104,14 @@ class AttributionReport(BaseModel):
     breakdowns: list[Breakdown]
     roi: list[CampaignRoiRow]
     filter_values: dict[str, list[str]]  # known segments, regions, verticals
+    # Where the numbers come from: the stored results ("stored"), computed for this request
+    # ("computed": pipeline basis, another contact scope), or nothing stored yet ("none").
+    source: Literal["stored", "computed", "none"] = "computed"
+    run_id: int | None = None  # the latest stored run (full or incremental)
+    computed_at: datetime | None = None  # when that run finished
+    full_run_at: datetime | None = None  # when the last full run (the models and shares) ran
+    not_computed: list[UnattributedDeal] = []  # won deals not in the stored results yet
+    not_computed_total: Decimal = Decimal("0.00")
 
 
 class RetroEvent(BaseModel):

@@ -31,6 +31,7 @@ from tandem.attribution import (
 from tandem.attribution.channel_shares import channel_share_weights
 from tandem.attribution.models import (
     AttributedOpportunity,
+    AttributionCampaignTouch,
     AttributionCredit,
     AttributionRunRecord,
 )
@@ -148,9 +149,15 @@ def _write(
         pl.col("team").cast(pl.String),
         pl.col("source").cast(pl.String),
     )
+    campaigns = (
+        run.touches.filter(pl.col("campaign_id").is_not_null())
+        .select("opportunity_id", pl.col("campaign_id").cast(pl.Int64))
+        .unique()
+    )
     connection = db_session.connection()
     insert_frame(connection, "attribution_opportunities", deals)
     insert_frame(connection, "attribution_credits", long)
+    insert_frame(connection, "attribution_campaign_touches", campaigns)
     return deals.height, long.height
 
 
@@ -174,6 +181,7 @@ def run_full(
     chosen = run.result.models
     db_session.execute(delete(AttributionCredit))
     db_session.execute(delete(AttributedOpportunity))
+    db_session.execute(delete(AttributionCampaignTouch))
     deals, credits = _write(db_session, record, run, run.result)
     record.models = list(chosen)
     record.shares = _learned_shares(run, chosen)
@@ -257,6 +265,11 @@ def refresh_changed(*, db_session: Session, now: datetime) -> RunSummary | None:
         )
         db_session.execute(
             delete(AttributedOpportunity).where(AttributedOpportunity.opportunity_id.in_(ids))
+        )
+    for start in range(0, len(changed), 500):  # deals no longer won keep theirs (lost deals count)
+        ids = changed[start : start + 500]
+        db_session.execute(
+            delete(AttributionCampaignTouch).where(AttributionCampaignTouch.opportunity_id.in_(ids))
         )
     deals = credits = unattributed = 0
     if changed:
@@ -353,3 +366,106 @@ def stored_credits(db_session: Session) -> StoredCredits | None:
     with _cache_lock:
         _cache[key] = found
     return found
+
+
+@dataclass(frozen=True, eq=False)
+class StoredRun:
+    """The stored results of the won deals of some filters, shaped as an `AttributionRun`."""
+
+    run: AttributionRun
+    record: AttributionRunRecord  # the last full run (its time, models, configuration)
+    last: AttributionRunRecord  # the latest run, full or incremental
+    not_computed: pl.DataFrame  # won deals of the filters with no stored result: id, name, cents
+
+
+def stored_run(*, db_session: Session, filters: AttributionFilters) -> StoredRun | None:
+    """The won deals of `filters` with their stored credits; None when nothing is stored.
+
+    Amounts are the ones credited (a deal changed since shows in `not_computed` until the
+    refresh), so per model the credits plus the unattributed deals make the total exactly.
+    """
+    full, last = latest_run(db_session, kind="full"), latest_run(db_session)
+    if full is None or last is None:
+        return None
+    from tandem.attribution.query import deal_conditions, deals
+
+    config = AttributionConfig.model_validate(full.config)
+    connection = db_session.connection()
+    found = deals(connection, filters)
+    known = _stored_deals(db_session).select(
+        "opportunity_id",
+        pl.col("amount_cents").alias("stored_cents"),
+        pl.col("closed_at").alias("stored_closed_at"),
+        "touches",
+    )
+    found = found.join(known, on="opportunity_id", how="left")
+    current = (
+        pl.col("stored_cents").is_not_null()
+        & (pl.col("stored_cents") == pl.col("amount_cents"))
+        & (pl.col("stored_closed_at") == pl.col("closed_at"))
+    )
+    not_computed = found.filter(pl.col("is_won") & ~current.fill_null(False))
+    found = found.with_columns(
+        (pl.col("is_won") & current.fill_null(False)).alias("converted"),
+        pl.lit(None, dtype=TS).alias("mql_at"),
+        pl.col("closed_at").alias("as_of"),
+    )
+    models = tuple(full.models)
+    query = (
+        select(
+            AttributionCredit.opportunity_id,
+            AttributionCredit.activity_id,
+            AttributionCredit.touch_index,
+            AttributionCredit.channel,
+            AttributionCredit.campaign_id,
+            AttributionCredit.asset_id,
+            AttributionCredit.team,
+            AttributionCredit.source,
+            AttributionCredit.model,
+            AttributionCredit.credit_cents,
+        )
+        .join(Opportunity, Opportunity.id == AttributionCredit.opportunity_id)
+        .where(*deal_conditions(filters), Opportunity.is_won.is_(True))
+    )
+    schema = {"opportunity_id": pl.Int64, "activity_id": pl.Int64, "touch_index": pl.Int32,
+              "channel": pl.String, "campaign_id": pl.Int64, "asset_id": pl.Int64,
+              "team": pl.String, "source": pl.String, "model": pl.String,
+              "credit_cents": pl.Int64}  # fmt: skip
+    long = read_frame(connection, query, schema).join(
+        found.filter(pl.col("converted")).select("opportunity_id"), on="opportunity_id", how="semi"
+    )
+    index = ["opportunity_id", "activity_id", "touch_index", *_CREDIT_COLUMNS]
+    if long.height:
+        wide = long.pivot(on="model", index=index, values="credit_cents")
+    else:
+        wide = pl.DataFrame(schema={k: schema[k] for k in index})
+    wide = wide.with_columns(
+        pl.col(m).fill_null(0) if m in wide.columns else pl.lit(0, dtype=pl.Int64).alias(m)
+        for m in models
+    ).sort("opportunity_id", "touch_index")
+    credited = found.filter(pl.col("converted"))
+    result = AttributionResult(
+        config_version=full.config_version,
+        models=models,
+        credits=wide.select(*index, *models),
+        unattributed_cents=int(credited.filter(pl.col("touches") == 0)["amount_cents"].sum()),
+    )
+    touched = read_frame(
+        connection,
+        select(AttributionCampaignTouch.opportunity_id, AttributionCampaignTouch.campaign_id),
+        {"opportunity_id": pl.Int64, "campaign_id": pl.Int64},
+    ).join(found.select("opportunity_id"), on="opportunity_id", how="semi")
+    run = AttributionRun(
+        filters=filters,
+        scope=config.window.contacts,
+        config=config,
+        deals=found.drop("stored_cents", "stored_closed_at", "touches"),
+        touches=touched,  # campaigns that touched each closed deal, won or lost
+        result=result,
+    )
+    return StoredRun(
+        run=run,
+        record=full,
+        last=last,
+        not_computed=not_computed.select("opportunity_id", "name", "amount_cents"),
+    )

@@ -1,4 +1,5 @@
-"""attribution: stored results (runs, credited deals, credits per touch and model)
+"""attribution: stored results (runs, credited deals, credits per touch and model, campaigns
+that touched each closed deal)
 
 Revision ID: 0013_attribution_store
 Revises: 0001
@@ -91,6 +92,20 @@ def upgrade() -> None:
         ["model", "opportunity_id"],
         unique=False,
     )
+    op.create_table(
+        "attribution_campaign_touches",
+        sa.Column("opportunity_id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["opportunity_id"],
+            ["opportunities.id"],
+            name=op.f("fk_attribution_campaign_touches_opportunity_id_opportunities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "opportunity_id", "campaign_id", name=op.f("pk_attribution_campaign_touches")
+        ),
+    )
     op.create_index(
         op.f("ix_attribution_credits_opportunity_id"),
         "attribution_credits",
@@ -102,6 +117,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_attribution_credits_opportunity_id"), table_name="attribution_credits")
     op.drop_index("ix_attribution_credits_model_opportunity", table_name="attribution_credits")
+    op.drop_table("attribution_campaign_touches")
     op.drop_table("attribution_credits")
     op.drop_table("attribution_opportunities")
     op.drop_table("attribution_runs")
