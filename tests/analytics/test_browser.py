@@ -7,11 +7,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import uvicorn
 from sqlalchemy.orm import Session
 
+from tandem.attribution import default_config
+from tandem.attribution.store import run_full
 from tandem.auth.roles import Role
 from tandem.db import make_engine
 from tandem.goals import service as goals
@@ -43,6 +46,7 @@ def server(tmp_path_factory) -> Iterator[str]:
             db_session=db,
             goal_in=GoalIn(team="marketing", metric="mqls", period="2026-11", target=6),
         )
+        run_full(db_session=db, config=default_config(), now=datetime(2026, 11, 20, tzinfo=UTC))
         db.commit()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -119,3 +123,17 @@ def test_goals_and_weekly_review_pages(server, page, tmp_path_factory):
     shot = tmp_path_factory.mktemp("shots") / "weekly.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 20_000
+
+
+def test_goals_and_attribution_pages_screenshots(server, page, tmp_path_factory):
+    shots = tmp_path_factory.mktemp("shots")
+    page.goto(f"{server}/goals?period=2026-11")
+    page.screenshot(path=str(shots / "goals.png"), full_page=True)
+    assert (shots / "goals.png").stat().st_size > 20_000
+    page.goto(f"{server}/attribution")
+    assert "Stored results: attribution run" in page.locator("#stored-run").inner_text()
+    assert page.locator("#total").inner_text() != ""
+    page.screenshot(path=str(shots / "attribution.png"), full_page=True)
+    assert (shots / "attribution.png").stat().st_size > 20_000
+    page.goto(f"{server}/analytics/revenue?{RANGE}")
+    assert "Attributed revenue by channel" in page.locator("main").inner_text()
