@@ -83,8 +83,11 @@ def test_full_run_stores_every_model_with_its_time_and_config(db):
     # Read back for the scorecard: per deal, model, campaign and channel.
     read = stored_credits(db)
     assert read.run_id == run.id and read.models == tuple(run.models)
-    linear = read.credits.filter(pl.col("model") == "linear")
-    assert linear["cents"].sum() == 1_000_000
+    assert read.model == "w_shaped" and read.credits["cents"].sum() == 1_000_000
+    linear = stored_credits(db, "linear")
+    assert linear.model == "linear" and set(linear.credits["model"]) == {"linear"}
+    assert linear.credits["cents"].sum() == 1_000_000
+    assert stored_credits(db, "no_such_model").model == "w_shaped"
     assert dict(zip(read.deals["opportunity_id"], read.deals["touches"], strict=True)) == {
         w.won.id: 4,
         w.bare.id: 0,

@@ -21,6 +21,7 @@ class StoredAttribution(Protocol):
     """What the scorecard reads of the stored attribution (`attribution.store.StoredCredits`)."""
 
     computed_at: datetime
+    model: str  # the model of `credits`
     models: tuple[str, ...]
     config_version: str
     credits: pl.DataFrame  # opportunity_id, model, campaign_id, channel, cents

@@ -91,7 +91,7 @@ def build_view(
             issues,
             as_of=as_of,
             targets=targets,
-            stored=stored_credits(db_session),
+            stored=stored_credits(db_session, opts.get("model")),
             model=opts.get("model"),
         )
     raise UnknownPage(f"no dashboard called {page!r} (try {', '.join(PAGES)})")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from tandem.analytics import funnel, pipeline, rollup, velocity
-from tandem.analytics.attributed import StoredAttribution, attributed, pick_model
+from tandem.analytics.attributed import StoredAttribution, attributed
 from tandem.analytics.dims import DIMENSIONS, FilterIssue, Filters
 from tandem.analytics.frames import (
     Facts,
@@ -287,7 +287,7 @@ def revenue_view(
     deals = where(facts.opportunities, filters)
     monthly = pipeline.bookings_by_month(deals, start, min(end, as_of))
     notices, found = [], None
-    chosen = pick_model(stored.models, model) if stored else None
+    chosen = stored.model if stored else None
     if stored is None or chosen is None:
         notices.append(Notice(message=ATTRIBUTION_NOT_COMPUTED))
     else:

@@ -294,14 +294,15 @@ def refresh_changed(*, db_session: Session, now: datetime) -> RunSummary | None:
 
 @dataclass(frozen=True, eq=False)
 class StoredCredits:
-    """The stored credits summed per won deal, model, campaign and channel (for the scorecard)."""
+    """One model's stored credits summed per won deal, campaign and channel (the scorecard)."""
 
     run_id: int
     computed_at: datetime
+    model: str  # the model whose credits `credits` holds
     models: tuple[str, ...]
     config_version: str
     stamp: tuple  # the latest run's id, time and counts: a newer run changes it
-    credits: pl.DataFrame  # opportunity_id, model, campaign_id, channel, cents
+    credits: pl.DataFrame  # opportunity_id, campaign_id, channel, cents, model
     deals: pl.DataFrame  # opportunity_id, amount_cents, touches (0: unattributed)
 
 
@@ -309,11 +310,15 @@ _cache: dict[str, StoredCredits] = {}
 _cache_lock = threading.Lock()
 
 
-def stored_credits(db_session: Session) -> StoredCredits | None:
-    """The latest stored results, summed for dashboards; None when nothing was computed yet.
+def stored_credits(db_session: Session, model: str | None = None) -> StoredCredits | None:
+    """The latest stored credits of one model, summed for dashboards; None when nothing was
+    computed yet. `model` if the run stored it, else the scorecard's default model.
 
-    Kept in memory per database until a newer run is stored (one cheap query tells).
+    Kept in memory per database and model until a newer run is stored (one cheap query
+    tells); only that model's rows are read (an index covers it).
     """
+    from tandem.analytics.attributed import pick_model
+
     last = db_session.execute(
         select(
             AttributionRunRecord.id,
@@ -329,34 +334,38 @@ def stored_credits(db_session: Session) -> StoredCredits | None:
     if last is None:
         return None
     full = latest_run(db_session, kind="full")
-    if full is None:
+    chosen = pick_model(tuple(full.models), model) if full else None
+    if full is None or chosen is None:
         return None
-    key = str(db_session.connection().engine.url)
+    key = f"{db_session.connection().engine.url}|{chosen}"
     with _cache_lock:
         cached = _cache.get(key)
         if cached and cached.stamp == tuple(last):
             return cached
     connection = db_session.connection()
-    query = select(
-        AttributionCredit.opportunity_id,
-        AttributionCredit.model,
-        AttributionCredit.campaign_id,
-        AttributionCredit.channel,
-        func.sum(AttributionCredit.credit_cents),
-    ).group_by(
-        AttributionCredit.opportunity_id,
-        AttributionCredit.model,
-        AttributionCredit.campaign_id,
-        AttributionCredit.channel,
+    query = (
+        select(
+            AttributionCredit.opportunity_id,
+            AttributionCredit.campaign_id,
+            AttributionCredit.channel,
+            func.sum(AttributionCredit.credit_cents),
+        )
+        .where(AttributionCredit.model == chosen)
+        .group_by(
+            AttributionCredit.opportunity_id,
+            AttributionCredit.campaign_id,
+            AttributionCredit.channel,
+        )
     )
-    schema = {"opportunity_id": pl.Int64, "model": pl.String, "campaign_id": pl.Int64,
-              "channel": pl.String, "cents": pl.Int64}  # fmt: skip
+    schema = {"opportunity_id": pl.Int64, "campaign_id": pl.Int64, "channel": pl.String,
+              "cents": pl.Int64}  # fmt: skip
     credits = read_frame(connection, query, schema).with_columns(
-        pl.col("model").cast(pl.Categorical), pl.col("channel").cast(pl.Categorical)
+        pl.lit(chosen).alias("model"), pl.col("channel").cast(pl.Categorical)
     )
     found = StoredCredits(
         run_id=last.id,
         computed_at=last.finished_at,
+        model=chosen,
         models=tuple(full.models),
         config_version=full.config_version,
         stamp=tuple(last),

@@ -6,7 +6,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from tandem.analytics import gaps as gap_rules
-from tandem.analytics.attributed import attributed, pick_model
+from tandem.analytics.attributed import attributed
 from tandem.analytics.charts import label
 from tandem.analytics.frames import STAGES, Facts, reach_column
 from tandem.analytics.ltv import METHOD, ltv_by_segment
@@ -191,9 +191,9 @@ def _attribution(
     from tandem.attribution.store import stored_credits
 
     stored = stored_credits(db_session)
-    model = pick_model(stored.models, None) if stored else None
-    if stored is None or model is None:
+    if stored is None:
         return None
+    model = stored.model
     names = dict(zip(facts.campaigns["campaign_id"], facts.campaigns["name"], strict=True))
     found = attributed(
         _won(facts.opportunities, start, end),
