@@ -62,7 +62,9 @@ def test_json_api_same_team_is_403_and_invalid_lists_lines(client, db, marketer,
         "/api/v1/scoring/versions", json={"yaml_text": "name: x\nversion: 1\n"}, headers=headers
     )
     assert bad.status_code == 422
-    assert any(i["line"] is not None for i in bad.json()["detail"]["issues"]) or bad.json()
+    issues = bad.json()["detail"]["issues"]
+    assert issues and all(i["line"] == 1 for i in issues)  # missing top-level keys: line 1
+    assert any("mql: required field is missing" in i["message"] for i in issues)
     made = client.post(
         "/api/v1/scoring/versions", json={"yaml_text": small_yaml()}, headers=headers
     )
@@ -73,6 +75,16 @@ def test_json_api_same_team_is_403_and_invalid_lists_lines(client, db, marketer,
     )
     assert same_team.status_code == 403
     assert client.get("/api/v1/scoring").json()["pending"][0]["id"] == version_id
+    assert login(client, sales_manager.email).status_code == 303
+    other_team = {"x-csrf-token": client.cookies.get(CSRF_COOKIE)}
+    approved = client.post(
+        f"/api/v1/scoring/versions/{version_id}/approve", json={}, headers=other_team
+    )
+    assert approved.status_code == 200
+    again = client.post(
+        f"/api/v1/scoring/versions/{version_id}/reject", json={"note": "late"}, headers=other_team
+    )
+    assert again.status_code == 409 and "already active" in again.text
 
 
 def test_contact_page_shows_score_parts_summing_to_the_total(client, db, marketer, sales_manager):

@@ -34,8 +34,8 @@ def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Issue]]:
     except YamlSyntaxError as exc:
         issue = Issue("error", filename, exc.line, f"YAML syntax: {exc.problem}", "yaml-syntax")
         return None, SourceMap(filename), [issue]
-    # The document's own line is not a key's: an issue about the whole file names no line.
-    source_map = SourceMap(filename, {path: line for path, line in doc.lines.items() if path})
+    # `()` is the document's first line: a missing top-level key is reported there.
+    source_map = SourceMap(filename, dict(doc.lines))
     issues = [
         # PyYAML keeps the last value silently; a scoring model must not hide a rule.
         Issue("error", filename, line, f"{display_path(path)}: duplicate key")
