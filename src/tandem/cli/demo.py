@@ -137,6 +137,7 @@ def setup(
 
 def setup_scoring(predictive: bool) -> None:
     """The demo's scoring (see `tandem.demo.scoring`), unless a model version exists."""
+    from tandem.demo.scoring import SALES_MANAGER
     from tandem.demo.scoring import setup_scoring as put_in_force
     from tandem.scoring.models import ScoringModelVersion
 
@@ -151,7 +152,8 @@ def setup_scoring(predictive: bool) -> None:
         "manager\n"
         f"  {done.contacts:,} contacts scored, {done.mqls:,} meet the MQL rule "
         f"({done.promoted:,} moved to mql)\n"
-        f"  {done.pending} pending approval\n"
+        f"  {done.pending} pending approval: sign in as {SALES_MANAGER} and open "
+        f"/scoring/versions/{done.pending_id}\n"
         f"  predictive: {done.predictive_note}",
         highlight=False,
     )

@@ -46,6 +46,7 @@ class DemoScoring:
 
     active: str
     pending: str
+    pending_id: int
     contacts: int
     mqls: int
     promoted: int
@@ -150,6 +151,7 @@ def setup_scoring(
     return DemoScoring(
         active=active.label,
         pending=v2.label,
+        pending_id=v2.id,
         contacts=summary.contacts,
         mqls=summary.mqls,
         promoted=summary.promoted,
