@@ -54,7 +54,17 @@ class AttributionCredit(Base):
     """The credit one attribution model gave one touch of one won deal, in cents."""
 
     __tablename__ = "attribution_credits"
-    __table_args__ = (Index("ix_attribution_credits_model_opportunity", "model", "opportunity_id"),)
+    # Covering: the scorecard's read of one model is an index-only scan.
+    __table_args__ = (
+        Index(
+            "ix_attribution_credits_model_opportunity",
+            "model",
+            "opportunity_id",
+            "campaign_id",
+            "channel",
+            "credit_cents",
+        ),  # fmt: skip
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("attribution_runs.id", ondelete="CASCADE"))

@@ -9,7 +9,6 @@ from typer.core import TyperGroup
 
 from tandem import __version__
 from tandem.cli.context import console, engine, fail, settings
-from tandem.scoring import incremental as scoring_incremental
 
 #: Command groups, imported only when used: `tandem report weekly` does not pay for
 #: scikit-learn (scoring), FastAPI (the SLA scheduler) or Alembic (demo) at start-up.
@@ -26,6 +25,8 @@ SUBCOMMANDS = {
     "scoring": "tandem.scoring.cli:app",
     "contacts": "tandem.ingest.cli:contacts_app",
 }
+#: Groups that never store activities, so they need not load scoring's incremental update.
+READ_ONLY = {"report", "goals", "attribution", "users"}
 
 
 class LazyGroup(TyperGroup):
@@ -36,6 +37,10 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx, cmd_name: str):
         if cmd_name not in self.commands and cmd_name in SUBCOMMANDS:
+            if cmd_name not in READ_ONLY:
+                from tandem.scoring import incremental
+
+                incremental.register()  # imports through the CLI update scores as activities land
             module, attr = SUBCOMMANDS[cmd_name].split(":")
             command = typer.main.get_group(getattr(importlib.import_module(module), attr))
             command.name = cmd_name
@@ -49,7 +54,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-scoring_incremental.register()  # imports through the CLI update scores as activities land
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

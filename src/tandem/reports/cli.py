@@ -1,5 +1,7 @@
 """`tandem report ...`: the weekly revenue review as HTML or PDF, and its email schedule."""
 
+import importlib
+import threading
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +33,9 @@ def weekly(
     if format not in ("html", "pdf"):
         raise fail(f"--format must be html or pdf, not {format!r}")
     kind: Literal["html", "pdf"] = format  # type: ignore[assignment]
+    if kind == "pdf":
+        # WeasyPrint takes seconds to import: do it while the facts and the review are read.
+        threading.Thread(target=importlib.import_module, args=("weasyprint",), daemon=True).start()
     with db_session() as db:
         try:
             vm = service.build_weekly(db_session=db, facts=_facts(db), as_of=utcnow(), week=week)

@@ -89,7 +89,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_attribution_credits_model_opportunity",
         "attribution_credits",
-        ["model", "opportunity_id"],
+        ["model", "opportunity_id", "campaign_id", "channel", "credit_cents"],
         unique=False,
     )
     op.create_table(
