@@ -28,7 +28,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/tandem.db"
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     session_hours: int = 12
+    session_idle_minutes: int = 120
     cookie_secure: bool = False
+    # Permissions (docs/security.md): what a sales rep sees besides their own records.
+    reps_see_unassigned: bool = True
+    reps_see_all_pipeline: bool = False
+    upload_max_bytes: int = 200 * 1024 * 1024  # the import upload page
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

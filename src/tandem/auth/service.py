@@ -105,17 +105,34 @@ def start_session(*, db_session: Session, user: User, now: datetime, hours: int)
     secret = new_secret()
     db_session.add(
         UserSession(
-            token_hash=digest(secret), user_id=user.id, expires_at=now + timedelta(hours=hours)
+            token_hash=digest(secret),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=hours),
         )
     )
     return secret
 
 
-def user_for_session(*, db_session: Session, secret: str, now: datetime) -> User | None:
-    """The signed-in user for a session cookie, or None when unknown or expired."""
+#: How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
+SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def user_for_session(
+    *, db_session: Session, secret: str, now: datetime, idle: timedelta | None = None
+) -> User | None:
+    """The signed-in user for a session cookie, or None when unknown or expired: past its
+    absolute end, or unused for longer than `idle` (the row is deleted when the caller commits)."""
     row = db_session.scalar(select(UserSession).where(UserSession.token_hash == digest(secret)))
     if row is None or row.expires_at <= now or not row.user.is_active:
         return None
+    seen = row.last_seen_at or row.created_at
+    if idle is not None and seen is not None and now - seen > idle:
+        db_session.delete(row)
+        return None
+    if row.last_seen_at is None or now - row.last_seen_at >= SEEN_RESOLUTION:
+        row.last_seen_at = now
     return row.user
 
 
@@ -152,8 +169,19 @@ def user_for_api_token(*, db_session: Session, plain: str, now: datetime) -> Use
     return token.user
 
 
-def revoke_api_token(*, db_session: Session, token_id: int, now: datetime) -> None:
+def revoke_api_token(
+    *, db_session: Session, token_id: int, now: datetime, actor_id: int | None = None
+) -> None:
     """Revoke a token so it no longer authenticates."""
     token = db_session.get(ApiToken, token_id)
     if token is not None and token.revoked_at is None:
         token.revoked_at = now
+        audit.record(
+            db_session=db_session,
+            actor_user_id=actor_id,
+            action="api_token.revoke",
+            entity_type="api_token",
+            entity_id=token.id,
+            before={"revoked_at": None},
+            after={"revoked_at": now.isoformat(), "prefix": token.prefix},
+        )

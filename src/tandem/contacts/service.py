@@ -32,8 +32,17 @@ class ContactNotFound(LookupError):
     """No contact with that id."""
 
 
-def _filtered(q: str | None, stage: str | None, owner_id: int | None) -> Select[tuple[int]]:
+def _filtered(
+    q: str | None,
+    stage: str | None,
+    owner_id: int | None,
+    visible_to: tuple[bool, int] | None = None,
+) -> Select[tuple[int]]:
     query = select(Contact.id)
+    if visible_to is not None:  # a rep's view: their own contacts, and the unassigned ones
+        unassigned, own_id = visible_to
+        mine = Contact.owner_id == own_id
+        query = query.where(or_(mine, Contact.owner_id.is_(None)) if unassigned else mine)
     if q:
         pattern = f"%{q.strip().lower()}%"
         query = query.where(
@@ -58,9 +67,11 @@ def list_contacts(
     owner_id: int | None = None,
     page: int = 1,
     page_size: int = 50,
+    visible_to: tuple[bool, int] | None = None,
 ) -> ContactPage:
-    """One page of contacts matching the search and filters, newest first."""
-    ids = _filtered(q, stage, owner_id)
+    """One page of contacts matching the search and filters, newest first. `visible_to`
+    (unassigned too?, user id) limits it to what a sales rep may see."""
+    ids = _filtered(q, stage, owner_id, visible_to)
     total = db_session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     pages = max(1, math.ceil(total / page_size))
     page = min(max(page, 1), pages)

@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tandem.audit import service as audit
 from tandem.contacts.models import Contact
 from tandem.handoff.calendar import BusinessCalendar
 from tandem.handoff.transitions import Move, StageSpan, check_move, stage_spans
@@ -48,8 +49,19 @@ def move_stage(
         reason=checked.reason,
     )
     db_session.add(row)
+    before = contact.lifecycle_stage
     contact.lifecycle_stage = checked.to_stage.value
     contact.stage_entered_at = at
+    if by_user_id is not None:  # a person moved it (accept, reject, an override): audited
+        audit.record(
+            db_session=db_session,
+            actor_user_id=by_user_id,
+            action="stage.move",
+            entity_type="contact",
+            entity_id=contact.id,
+            before={"stage": before},
+            after={"stage": checked.to_stage.value, "cause": cause, "reason": checked.reason},
+        )
     db_session.flush()
     return row
 

@@ -161,7 +161,7 @@ def _frame_path(spec: Kind, flat: dict[int, dict[str, Any]]) -> tuple[pl.DataFra
     text = [
         i
         for i, item in flat.items()
-        if all(isinstance(v, str | None) and spec.accepts(k) for k, v in item.items())
+        if item and all(isinstance(v, str | None) and spec.accepts(k) for k, v in item.items())
     ]
     if not text:
         return pl.DataFrame(), list(flat)

@@ -26,9 +26,9 @@ from tandem.ingest.preview import preview
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
 from tandem.web.pages import render
+from tandem.web.security import too_large
 
 router = APIRouter(prefix="/ingest", dependencies=[Depends(verify_csrf)])
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 def _admin(user: PageUser) -> None:
@@ -83,11 +83,10 @@ async def upload_preview(
     form = {"kind": kind, "profile": profile, "mapping_text": mapping_text}
     if kind not in KINDS_ORDER or profile not in PROFILES:
         return _form(request, user, db, error="choose a kind and a profile from the lists", **form)
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        return _form(
-            request, user, db, error="the file is over 200 MB: use `tandem import`", **form
-        )
+    limit = request.app.state.settings.upload_max_bytes  # the body limit refuses most first
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, too_large(limit))
     try:
         mapping = _mapping(kind, profile, mapping_text)
     except MappingError as exc:

@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from tandem import __version__
 from tandem.accounts import service as accounts
 from tandem.accounts.schemas import AccountDetail
 from tandem.analytics.scorecard import Scorecard, build_scorecard
+from tandem.auth import permissions
 from tandem.auth.schemas import UserRead
 from tandem.contacts import service as contacts
 from tandem.contacts.schemas import ContactDetail, ContactPage
@@ -38,6 +39,7 @@ def scorecard(db: DbSession, user: ApiUser) -> Scorecard:
 
 @router.get("/contacts", response_model=ContactPage)
 def list_contacts(
+    request: Request,
     db: DbSession,
     user: ApiUser,
     q: str | None = None,
@@ -54,6 +56,7 @@ def list_contacts(
         owner_id=owner_id,
         page=page,
         page_size=page_size,
+        visible_to=permissions.visible_owner_ids(user, request.app.state.settings),
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from tandem import __version__
 from tandem.attribution import api as attribution_api
 from tandem.attribution import pages as attribution_pages
+from tandem.audit import web as audit_web
 from tandem.db import make_engine, make_session_factory
 from tandem.handoff import api as handoff_api
 from tandem.handoff import pages as handoff_pages
@@ -23,7 +24,7 @@ from tandem.settings import Settings
 from tandem.web import api, pages
 from tandem.web.csrf import csrf_token
 from tandem.web.deps import LoginRequired
-from tandem.web.security import SecurityHeaders
+from tandem.web.security import FormBodyLimit, SecurityHeaders
 
 WEB_DIR = Path(__file__).parent
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.templates = _templates()
+    app.add_middleware(FormBodyLimit)  # 413 for a page body (an upload) over the limit
     app.add_middleware(SecurityHeaders, secure_cookies=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(api.router)
@@ -75,6 +77,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(scoring_pages.router)
     scoring_incremental.register()  # each stored activity rescores its contact in the same commit
     _include_scorecard(app)
+    app.include_router(audit_web.api)
+    app.include_router(audit_web.pages)
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:

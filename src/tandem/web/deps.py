@@ -1,6 +1,7 @@
 """Request dependencies: the database session and the signed-in user."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tandem.auth import service as auth
 from tandem.auth.models import User
+from tandem.auth.permissions import authorize
 from tandem.db import session_scope, utcnow
 
 SESSION_COOKIE = "tandem_session"
@@ -35,7 +37,8 @@ def _session_user(request: Request, db: Session) -> User | None:
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
-    return auth.user_for_session(db_session=db, secret=secret, now=utcnow())
+    idle = timedelta(minutes=request.app.state.settings.session_idle_minutes)
+    return auth.user_for_session(db_session=db, secret=secret, now=utcnow(), idle=idle)
 
 
 def page_user(request: Request, db: DbSession) -> User:
@@ -43,6 +46,7 @@ def page_user(request: Request, db: DbSession) -> User:
     user = _session_user(request, db)
     if user is None:
         raise LoginRequired(str(request.url.path))
+    authorize(request, db, user)  # the route's rule in tandem.auth.permissions
     return user
 
 
@@ -59,6 +63,7 @@ def api_user(request: Request, db: DbSession) -> User:
             "missing or invalid credentials",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    authorize(request, db, user)  # the route's rule in tandem.auth.permissions
     return user
 
 

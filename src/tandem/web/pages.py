@@ -8,8 +8,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tandem.accounts import service as accounts
 from tandem.analytics.scorecard import build_scorecard
+from tandem.auth import permissions, throttle
 from tandem.auth import service as auth
-from tandem.auth import throttle
 from tandem.contacts import service as contacts
 from tandem.db import utcnow
 from tandem.lifecycle.stages import Stage
@@ -126,6 +126,7 @@ def contact_list(
         owner_id=owner_id,
         page=page,
         page_size=request.app.state.settings.page_size,
+        visible_to=permissions.visible_owner_ids(user, request.app.state.settings),
     )
     return render(
         request,

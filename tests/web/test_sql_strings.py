@@ -1,0 +1,101 @@
+"""No SQL built from strings: every f-string, `%`, `+` or `.format()` whose text looks like SQL
+is found by walking the syntax tree of src/, and must be on the short allow-list below, each
+interpolating only identifiers from our own models (never a value from a request or a file)."""
+
+import ast
+import re
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "tandem"
+SQL = re.compile(
+    r"\b(SELECT|INSERT|UPDATE|DELETE|DROP|CREATE|ALTER|TRUNCATE|SET LOCAL|COPY|WHERE|VALUES)\b"
+)
+
+#: file under src/tandem -> the expressions it may interpolate into SQL, and why that is safe.
+ALLOWED: dict[str, tuple[set[str], str]] = {
+    "bulk.py": (
+        {"table", "index.name", "', '.join(frame.columns)", "', '.join(columns)",
+         "', '.join(('?' for _ in columns))"},
+        "table, index and column names of our metadata (with_defaults refuses unknown columns)",
+    ),
+    "ingest/deferred.py": (
+        {"table.name", "index.name", "PG_INDEX_MEMORY"},
+        "names from our metadata and a module constant",
+    ),
+    "ingest/setsql.py": (
+        {"table.name", "', '.join(shown)", "', '.join(wanted)", "where", "back", "listed",
+         "picked", "marks", "key", "stage"},
+        "column lists of our tables built by the module (values always go as parameters)",
+    ),
+    "audit/guard.py": ({"MESSAGE"}, "a module constant in the trigger DDL"),
+}  # fmt: skip
+
+
+def _constant_text(node: ast.AST) -> str:
+    return " ".join(
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    )
+
+
+def _interpolated(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.JoinedStr):
+        return [ast.unparse(v.value) for v in node.values if isinstance(v, ast.FormattedValue)]
+    if isinstance(node, ast.BinOp):
+        return [
+            ast.unparse(side)
+            for side in (node.left, node.right)
+            if not isinstance(side, ast.Constant | ast.JoinedStr)
+        ]
+    if isinstance(node, ast.Call):
+        return [ast.unparse(a) for a in node.args] + [ast.unparse(k.value) for k in node.keywords]
+    return []
+
+
+def _built_strings(tree: ast.AST):
+    """f-strings, `%` / `+` on string constants and `"...".format(...)` calls."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            yield node
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+            if isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+                yield node
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format"
+            and isinstance(node.func.value, ast.Constant)
+        ):
+            yield node
+
+
+def find_string_built_sql(root: Path = SRC) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("migrations/"):
+            continue  # fixed DDL written by us, run by an operator
+        tree = ast.parse(path.read_text(), str(path))
+        for node in _built_strings(tree):
+            if not SQL.search(_constant_text(node)):
+                continue
+            for expr in _interpolated(node) or ["?"]:
+                if expr not in ALLOWED.get(rel, (set(), ""))[0]:
+                    found.append(f"{rel}:{node.lineno}: SQL built with {expr!r}")
+    return found
+
+
+def test_no_sql_is_built_from_strings_outside_the_allow_list():
+    assert find_string_built_sql() == []
+
+
+def test_the_check_catches_each_way_of_building_sql(tmp_path):
+    (tmp_path / "bad.py").write_text(
+        "q1 = text(f'SELECT * FROM t WHERE name = {name}')\n"
+        "q2 = 'DELETE FROM t WHERE id = %s' % ident\n"
+        "q3 = 'UPDATE t SET a = 1 WHERE b = ' + value\n"
+        "q4 = 'SELECT {}'.format(col)\n"
+        "ok = text('SELECT 1 WHERE a = :a')\n"
+        "msg = f'{count} rows'\n"
+    )
+    found = find_string_built_sql(tmp_path)
+    assert sorted(line.split(":")[1] for line in found) == ["1", "2", "3", "4"]
