@@ -27,7 +27,7 @@ import polars as pl
 from sqlalchemy import Connection, select, update
 
 from tandem.db import utcnow
-from tandem.ingest import bulkwrite, csvfile, frames
+from tandem.ingest import bulkwrite, csvfile, deferred, frames
 from tandem.ingest.chunks import LINE, Chunk, FrameReader, column
 from tandem.ingest.fields import Kind, get_kind
 from tandem.ingest.mapping import Mapping
@@ -35,7 +35,7 @@ from tandem.ingest.models import ImportJob, QuarantinedRow
 from tandem.ingest.resolve import Resolver
 from tandem.ingest.rows import ColumnPlan, RowError, RowMapper, plan_columns
 from tandem.ingest.setsql import Sql
-from tandem.ingest.store import WRITERS, Context, Item, Written
+from tandem.ingest.store import ACTIVITIES, WRITERS, Context, Item, Written
 
 JOBS = ImportJob.__table__
 ERRORS = QuarantinedRow.__table__
@@ -43,6 +43,8 @@ CHUNK_ROWS = 5_000  # the row path
 # The frame path (contacts, activities). SQLite has one writer: a chunk holds the write lock for
 # a few seconds, so its chunks stay small enough for the event API to wait them out.
 FRAME_CHUNK_ROWS = {"sqlite": 50_000, "postgresql": 200_000}
+# A big first load of activities (`deferred`): fewer, larger commits.
+BULK_CHUNK_ROWS = {"sqlite": 200_000, "postgresql": 200_000}
 ChunkTx = Callable[[], AbstractContextManager[Connection]]
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 
@@ -144,11 +146,13 @@ def run_job(
     if job["status"] == "failed" and not job["sha256"]:
         raise JobError(f"job {job_id} failed: {job['message']}")
     state = _State(job, {n["note"]: dict(n) for n in job["notes"] or []})
+    bulk_rows = None
     if chunk_rows is None:
         mapping = Mapping.model_validate(job["mapping"])
         chunk_rows = default_chunk_rows(job["kind"], mapping, dialect)
+        bulk_rows = BULK_CHUNK_ROWS.get(dialect, chunk_rows)
     try:
-        _run(tx, state, chunk_rows, on_progress, clock)
+        _run(tx, state, chunk_rows, on_progress, clock, bulk_rows)
     except JobError as exc:
         _finish(tx, state, "failed", _one_line(exc), clock())
         raise
@@ -167,6 +171,7 @@ def _run(
     chunk_rows: int,
     on_progress: Progress | None,
     clock: Callable[[], datetime],
+    bulk_rows: int | None = None,
 ) -> None:
     job = state.job
     mapping = Mapping.model_validate(job["mapping"])
@@ -177,7 +182,13 @@ def _run(
     for message in info.notes:
         state.note(message, 1, 0)
     if frames.supported(kind, mapping) is None:
-        _run_frames(tx, state, info, kind, mapping, chunk_rows, on_progress, clock)
+        deferring = False
+        if kind.name == "activities":
+            with tx() as connection:
+                deferring = deferred.worth_it(connection, ACTIVITIES, _estimate_rows(info))
+        if deferring and bulk_rows:
+            chunk_rows = bulk_rows
+        _run_frames(tx, state, info, kind, mapping, chunk_rows, on_progress, clock, deferring)
     else:
         _run_rows(tx, state, info, kind, mapping, chunk_rows, on_progress, clock)
     if on_progress:
@@ -247,6 +258,7 @@ def _run_frames(
     chunk_rows: int,
     on_progress: Progress | None,
     clock: Callable[[], datetime],
+    deferring: bool = False,
 ) -> None:
     job = state.job
     reader = FrameReader(info)
@@ -257,7 +269,7 @@ def _run_frames(
     framer = frames.FrameMapper(kind, mapping, plan, info.strict_encoding)
     mapper = RowMapper(kind, mapping, plan)
     seen = KeySet()
-    writer = _FrameWriter(tx, state, clock, kind, plan)
+    writer = _FrameWriter(tx, state, clock, kind, plan, deferring)
     checkpoint = job["checkpoint_line"]
 
     def prepared() -> Iterator[tuple[Chunk, pl.DataFrame, list[Item], list[RowError]]]:
@@ -293,6 +305,14 @@ def _run_frames(
     finally:
         with suppress(Exception):
             writer.close()
+
+
+def _estimate_rows(info: csvfile.FileInfo) -> int:
+    """Records in the file (header excluded), from the line length of its first MB."""
+    with open(info.path, "rb") as handle:
+        sample = handle.read(1 << 20)
+    lines = sample.count(b"\n")
+    return max(0, int(info.size * lines / len(sample)) - 1) if sample else 0
 
 
 _T = TypeVar("_T")
@@ -510,17 +530,23 @@ class _FrameWriter:
         clock: Callable[[], datetime],
         kind: Kind,
         plan: ColumnPlan,
+        deferring: bool = False,
     ) -> None:
         self.tx, self.state, self.clock, self.kind, self.plan = tx, state, clock, kind, plan
         self.resolver: Resolver | None = None
         self.contacts = bulkwrite.ContactIds()
         self.cache: int | None = None  # SQLite page cache size before the job
+        self.deferring = deferring  # drop the secondary indexes with the first chunk
 
     def close(self) -> None:
-        """Give the connection its page cache size back (a web process keeps its pool)."""
+        """Give the connection its page cache size back (a web process keeps its pool); build
+        the activities' secondary indexes if this job (or a killed one) dropped them."""
         if self.cache is not None:
             with self.tx() as connection:
                 Sql(connection).restore_cache(self.cache)
+        if self.kind.name == "activities":
+            with self.tx() as connection:
+                deferred.restore(connection, ACTIVITIES)
 
     def flush(
         self,
@@ -543,6 +569,9 @@ class _FrameWriter:
             previous = Sql(connection).large_cache()
             if self.cache is None:
                 self.cache = previous
+            if self.deferring:  # a big load: build them once at the end (`close`)
+                deferred.drop(connection, ACTIVITIES)
+                self.deferring = False
             try:
                 if self.kind.name == "contacts":
                     outcome = bulkwrite.write_contacts(ctx, frame)

@@ -149,9 +149,10 @@ class Sql:
             frame = frame.sort(sort)
         columns = frame.columns
         listed = ", ".join(columns)
+        if self.sqlite and exclusive:
+            return self._executemany(table, frame, listed, wanted, kinds)
         if self.sqlite:
-            back = ", ".join(wanted)
-            rows = (self._executemany if exclusive else self._json)(table, frame, listed, back)
+            rows = self._json(table, frame, listed, ", ".join(wanted))
         else:
             rows = self._copy(
                 table, frame, listed, ", ".join(_pg_read(c, kinds[c]) for c in wanted)
@@ -159,17 +160,22 @@ class Sql:
         return self._typed(table, wanted, rows, kinds)
 
     def _executemany(
-        self, table: Table, frame: pl.DataFrame, listed: str, back: str
-    ) -> list[tuple[Any, ...]]:
+        self, table: Table, frame: pl.DataFrame, listed: str, wanted: list[str], kinds: dict
+    ) -> pl.DataFrame:
         before = self._run(f"SELECT coalesce(max(id), 0) FROM {table.name}")[0][0]  # noqa: S608
         marks = ", ".join("?" for _ in frame.columns)
-        self.raw.executemany(
+        cursor = self.raw.executemany(
             f"INSERT INTO {table.name} ({listed}) VALUES ({marks}) "  # noqa: S608
             "ON CONFLICT DO NOTHING",
             _for_sqlite(frame).iter_rows(),
         )
-        sql = f"SELECT {back} FROM {table.name} WHERE id > ? ORDER BY id"  # noqa: S608
-        return self._run(sql, (before,))
+        if cursor.rowcount == frame.height and before < 2**62:
+            # Every row went in, under the write lock: SQLite gave them the ids after the
+            # largest one, in order (an INTEGER PRIMARY KEY without AUTOINCREMENT).
+            ids = pl.int_range(before + 1, before + 1 + frame.height, eager=True).alias("id")
+            return frame.select(ids, *wanted[1:])
+        sql = f"SELECT {', '.join(wanted)} FROM {table.name} WHERE id > ? ORDER BY id"  # noqa: S608
+        return self._typed(table, wanted, self._run(sql, (before,)), kinds)
 
     def _json(
         self, table: Table, frame: pl.DataFrame, listed: str, back: str
