@@ -115,6 +115,32 @@ def test_role_changes_stage_moves_and_token_revocations_are_audited(db):
     assert len(stage_events) == 1
 
 
+def test_scoring_decisions_are_audited_with_before_and_after(db):
+    from tandem.scoring import approval
+    from tests.scoring.store_support import small_yaml
+
+    marketer = _person(db, Role.MARKETER, "mkt@example.com")
+    manager = _person(db, Role.SALES_MANAGER, "mgr@example.com")
+    now = utcnow()
+    first = approval.propose(db_session=db, user=marketer, yaml_text=small_yaml(1), now=now)
+    approval.reject(db_session=db, user=manager, version_id=first.id, now=now, note="too loose")
+    second = approval.propose(db_session=db, user=marketer, yaml_text=small_yaml(2), now=now)
+    approval.approve(db_session=db, user=manager, version_id=second.id, now=now)
+    db.flush()
+    events = db.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_id.in_([str(first.id), str(second.id)]))
+        .order_by(AuditEvent.id)
+    ).all()
+    by_action = {(e.action, e.entity_id): e for e in events}
+    rejected = by_action[("scoring.reject", str(first.id))]
+    assert rejected.actor_user_id == manager.id
+    assert rejected.before["status"] == "proposed" and rejected.after["status"] == "rejected"
+    approved = by_action[("scoring.approve", str(second.id))]
+    assert "active" in approved.before and approved.after["status"] == "active"
+    assert by_action[("scoring.propose", str(second.id))].actor_user_id == marketer.id
+
+
 # --- the page, the JSON twin and the CSV --------------------------------------------------------
 
 

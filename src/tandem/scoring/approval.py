@@ -290,6 +290,7 @@ def reject(
     """Turn a proposal down (other team's approver only); the reason is kept and audited."""
     version = get_version(db_session, version_id, lock=True)
     _check_decider(user, version)
+    before = _snapshot(version)
     _settle(db_session, version, VersionStatus.REJECTED, user, now, note)
     record(
         db_session=db_session,
@@ -297,6 +298,7 @@ def reject(
         action="scoring.reject",
         entity_type=ENTITY,
         entity_id=version.id,
+        before=before,
         after={**_snapshot(version), "note": note},
     )
     return version

@@ -74,7 +74,7 @@ def login(
         secret,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.cookie_secure or request.url.scheme == "https",
         max_age=settings.session_hours * 3600,
     )
     return response

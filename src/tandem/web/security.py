@@ -35,7 +35,7 @@ class SecurityHeaders(BaseHTTPMiddleware):
                 new_token,
                 httponly=True,
                 samesite="lax",
-                secure=self.secure_cookies,
+                secure=self.secure_cookies or request.url.scheme == "https",
             )
         return response
 
