@@ -1,4 +1,4 @@
-"""`tandem users ...`: create, list, change roles, issue API tokens."""
+"""`tandem users ...`: create, list, change roles, issue and revoke API tokens."""
 
 import typer
 from pydantic import ValidationError
@@ -74,3 +74,29 @@ def token(email: str, name: str = typer.Option("cli", help="A label for the toke
             raise fail(f"no user with email {email}")
         _, plain = auth.create_api_token(db_session=db, user=user, name=name)
         console.print(plain, highlight=False)
+
+
+@app.command("revoke-token")
+def revoke_token(token_or_prefix: str) -> None:
+    """Revoke an API token, given whole or by its first 10 characters; refused from the next
+    request on (recorded in the audit log)."""
+    from sqlalchemy import select
+
+    from tandem.auth.models import ApiToken
+    from tandem.auth.tokens import digest
+    from tandem.db import utcnow
+
+    with db_session() as db:
+        query = select(ApiToken).where(
+            ApiToken.prefix == token_or_prefix[:10], ApiToken.revoked_at.is_(None)
+        )
+        if len(token_or_prefix) > 10:
+            query = query.where(ApiToken.token_hash == digest(token_or_prefix))
+        found = db.scalars(query).all()
+        if len(found) != 1:
+            what = "no live token matches" if not found else "several live tokens match"
+            raise fail(f"{what} {token_or_prefix[:10]}...: give the whole token")
+        auth.revoke_api_token(db_session=db, token_id=found[0].id, now=utcnow())
+        console.print(
+            f"revoked token {found[0].prefix}... ({found[0].name}) of {found[0].user.email}"
+        )
