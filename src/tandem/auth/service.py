@@ -90,6 +90,32 @@ def set_role(*, db_session: Session, email: str, role: Role, actor_id: int | Non
     return user
 
 
+def set_active(
+    *, db_session: Session, email: str, active: bool, actor_id: int | None = None
+) -> User:
+    """Deactivate (or reactivate) a user instead of deleting them: the audit log keeps naming
+    them. Deactivating ends their browser sessions; their API tokens stop working too."""
+    user = get_by_email(db_session=db_session, email=email)
+    if user is None:
+        raise UserNotFound(f"no user with email {email}")
+    before = user.is_active
+    user.is_active = active
+    if not active:
+        for row in db_session.scalars(select(UserSession).where(UserSession.user_id == user.id)):
+            db_session.delete(row)
+    if before != active:
+        audit.record(
+            db_session=db_session,
+            actor_user_id=actor_id,
+            action="user.activate" if active else "user.deactivate",
+            entity_type="user",
+            entity_id=user.id,
+            before={"is_active": before},
+            after={"is_active": active},
+        )
+    return user
+
+
 def authenticate(*, db_session: Session, email: str, password: str, now: datetime) -> User:
     """The active user with these credentials, or `AuthError` without saying which was wrong."""
     user = get_by_email(db_session=db_session, email=email)

@@ -65,6 +65,20 @@ def set_role(email: str, role: Role) -> None:
         console.print(f"{user.email} is now {user.role}")
 
 
+@app.command("deactivate")
+def deactivate(
+    email: str, undo: bool = typer.Option(False, "--undo", help="Reactivate instead.")
+) -> None:
+    """Stop a user signing in or using their tokens (users are never deleted: the audit log
+    keeps naming them). Recorded in the audit log."""
+    with db_session() as db:
+        try:
+            user = auth.set_active(db_session=db, email=email, active=undo)
+        except auth.UserNotFound as exc:
+            raise fail(str(exc)) from None
+        console.print(f"{user.email} is {'active' if user.is_active else 'deactivated'}")
+
+
 @app.command("token")
 def token(email: str, name: str = typer.Option("cli", help="A label for the token.")) -> None:
     """Issue an API token for a user; it is shown once."""
