@@ -25,6 +25,7 @@ VARIANTS = {
     "segment+region": "segment=enterprise&region=emea",
     "channel": "channel=webinar",
     "cohort": "view=cohort&by=vertical",
+    "markov": "model=markov",  # revenue only: stored attribution under another model
 }
 
 
@@ -162,7 +163,9 @@ def main() -> None:
     rows = []
     for page in PAGES:
         for variant, query in VARIANTS.items():
-            if variant == "cohort" and page != "funnel":
+            if (variant == "cohort" and page != "funnel") or (
+                variant == "markov" and page != "revenue"
+            ):
                 continue
             for kind, prefix in (("html", "/analytics/"), ("json", "/api/v1/analytics/")):
                 path = f"{prefix}{page}?{query}"
@@ -179,6 +182,18 @@ def main() -> None:
         times = _time(client, path, args.n)
         kind = "json" if "json" in name else "html"
         rows.append((name, "all", kind, _p(times, 0.5), _p(times, 0.95), _p(CPU[path], 0.5)))
+    # Attribution reads the stored results (`tandem attribution run` first); the first request
+    # after a run reads them into memory, the next ones slice that copy.
+    start = time.perf_counter()
+    first = client.get("/attribution")
+    results["attribution_first_request_s"] = (time.perf_counter() - start, first.status_code)
+    for variant, query in (("all", ""), ("segment+region", "segment=enterprise&region=emea")):
+        for kind, prefix in (("html", "/attribution"), ("json", "/api/v1/attribution")):
+            path = f"{prefix}?{query}"
+            times = _time(client, path, args.n)
+            rows.append(
+                ("attribution", variant, kind, _p(times, 0.5), _p(times, 0.95), _p(CPU[path], 0.5))
+            )
     results["pages"] = rows
     report = {}
     for kind, path in (

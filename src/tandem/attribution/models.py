@@ -6,6 +6,7 @@ amount it credited, so a deal that changed since can be found) and one `Attribut
 per touch and model (the cents, and the campaign, channel and asset of that touch).
 """
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ class AttributionRunRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # full | incremental
+    # Unique per run: readers keep what they read in memory until the token changes.
+    token: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
     basis: Mapped[str] = mapped_column(String(20), default="won")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -193,7 +193,14 @@ def build_report(
     labels = _labels(run, campaigns, db_session)
     aggregates = {d: aggregate(result, by=d) for d in DIMENSIONS}  # type: ignore[arg-type]
     config = run.config
-    stages = lookups.stage_counts(connection, filters, lookback_days=config.window.lookback_days)
+    if found:
+        from tandem.attribution.store import cached_stage_counts
+
+        stages = cached_stage_counts(db_session, filters, lookback_days=config.window.lookback_days)
+    else:
+        stages = lookups.stage_counts(
+            connection, filters, lookback_days=config.window.lookback_days
+        )
     late = found.not_computed if found else run.deals.clear()
     return AttributionReport(
         filters=filters,

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Float, cast, delete, func, select
+from sqlalchemy import Float, case, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from tandem.attribution import (
@@ -323,9 +323,7 @@ def stored_credits(db_session: Session, model: str | None = None) -> StoredCredi
         select(
             AttributionRunRecord.id,
             AttributionRunRecord.finished_at,
-            AttributionRunRecord.credits,
-            AttributionRunRecord.opportunities,
-            AttributionRunRecord.unattributed_cents,
+            AttributionRunRecord.token,
         )
         .where(AttributionRunRecord.finished_at.is_not(None))
         .order_by(AttributionRunRecord.id.desc())
@@ -396,7 +394,7 @@ def stored_run(*, db_session: Session, filters: AttributionFilters) -> StoredRun
     full, last = latest_run(db_session, kind="full"), latest_run(db_session)
     if full is None or last is None:
         return None
-    from tandem.attribution.query import deal_conditions, deals
+    from tandem.attribution.query import deals
 
     config = AttributionConfig.model_validate(full.config)
     connection = db_session.connection()
@@ -420,38 +418,10 @@ def stored_run(*, db_session: Session, filters: AttributionFilters) -> StoredRun
         pl.col("closed_at").alias("as_of"),
     )
     models = tuple(full.models)
-    query = (
-        select(
-            AttributionCredit.opportunity_id,
-            AttributionCredit.activity_id,
-            AttributionCredit.touch_index,
-            AttributionCredit.channel,
-            AttributionCredit.campaign_id,
-            AttributionCredit.asset_id,
-            AttributionCredit.team,
-            AttributionCredit.source,
-            AttributionCredit.model,
-            AttributionCredit.credit_cents,
-        )
-        .join(Opportunity, Opportunity.id == AttributionCredit.opportunity_id)
-        .where(*deal_conditions(filters), Opportunity.is_won.is_(True))
-    )
-    schema = {"opportunity_id": pl.Int64, "activity_id": pl.Int64, "touch_index": pl.Int32,
-              "channel": pl.String, "campaign_id": pl.Int64, "asset_id": pl.Int64,
-              "team": pl.String, "source": pl.String, "model": pl.String,
-              "credit_cents": pl.Int64}  # fmt: skip
-    long = read_frame(connection, query, schema).join(
+    wide = _stored_wide(db_session, last, models).join(
         found.filter(pl.col("converted")).select("opportunity_id"), on="opportunity_id", how="semi"
     )
     index = ["opportunity_id", "activity_id", "touch_index", *_CREDIT_COLUMNS]
-    if long.height:
-        wide = long.pivot(on="model", index=index, values="credit_cents")
-    else:
-        wide = pl.DataFrame(schema={k: schema[k] for k in index})
-    wide = wide.with_columns(
-        pl.col(m).fill_null(0) if m in wide.columns else pl.lit(0, dtype=pl.Int64).alias(m)
-        for m in models
-    ).sort("opportunity_id", "touch_index")
     credited = found.filter(pl.col("converted"))
     result = AttributionResult(
         config_version=full.config_version,
@@ -459,11 +429,11 @@ def stored_run(*, db_session: Session, filters: AttributionFilters) -> StoredRun
         credits=wide.select(*index, *models),
         unattributed_cents=int(credited.filter(pl.col("touches") == 0)["amount_cents"].sum()),
     )
-    touched = read_frame(
+    touched = _cached(db_session, last, "campaign_touches", lambda: read_frame(
         connection,
         select(AttributionCampaignTouch.opportunity_id, AttributionCampaignTouch.campaign_id),
         {"opportunity_id": pl.Int64, "campaign_id": pl.Int64},
-    ).join(found.select("opportunity_id"), on="opportunity_id", how="semi")
+    )).join(found.select("opportunity_id"), on="opportunity_id", how="semi")  # fmt: skip
     run = AttributionRun(
         filters=filters,
         scope=config.window.contacts,
@@ -478,3 +448,62 @@ def stored_run(*, db_session: Session, filters: AttributionFilters) -> StoredRun
         last=last,
         not_computed=not_computed.select("opportunity_id", "name", "amount_cents"),
     )
+
+
+_frames: dict[tuple[str, str], tuple[str, pl.DataFrame]] = {}
+
+
+def _cached(db_session: Session, last: AttributionRunRecord, name: str, read) -> pl.DataFrame:
+    """`read()`, kept in memory per database until another run is stored (its token)."""
+    key = (str(db_session.connection().engine.url), name)
+    with _cache_lock:
+        hit = _frames.get(key)
+        if hit and hit[0] == last.token:
+            return hit[1]
+    frame = read()
+    with _cache_lock:
+        _frames[key] = (last.token, frame)
+    return frame
+
+
+def cached_stage_counts(
+    db_session: Session, filters: AttributionFilters, *, lookback_days: int
+) -> pl.DataFrame:
+    """Campaign ROI's MQL and SQL counts, computed once per stored run and date range."""
+    from tandem.attribution.lookups import stage_counts
+
+    last = latest_run(db_session)
+    if last is None:
+        return stage_counts(db_session.connection(), filters, lookback_days=lookback_days)
+    dates = AttributionFilters(start=filters.start, end=filters.end)
+    return _cached(
+        db_session, last, f"stages|{dates.start}|{dates.end}|{lookback_days}",
+        lambda: stage_counts(db_session.connection(), dates, lookback_days=lookback_days),
+    )  # fmt: skip
+
+
+def _stored_wide(
+    db_session: Session, last: AttributionRunRecord, models: tuple[str, ...]
+) -> pl.DataFrame:
+    """Every stored credit, one row per touch and a cents column per model (SQL pivots)."""
+    index = ["opportunity_id", "activity_id", "touch_index", *_CREDIT_COLUMNS]
+
+    def read() -> pl.DataFrame:
+        c = AttributionCredit
+        cents = [
+            func.sum(case((c.model == m, c.credit_cents), else_=0)).label(f"m{i}")
+            for i, m in enumerate(models)
+        ]
+        query = select(
+            c.opportunity_id, c.activity_id, c.touch_index, func.min(c.channel),
+            func.min(c.campaign_id), func.min(c.asset_id), func.min(c.team), func.min(c.source),
+            *cents,
+        ).group_by(c.opportunity_id, c.activity_id, c.touch_index)  # fmt: skip
+        schema = {"opportunity_id": pl.Int64, "activity_id": pl.Int64, "touch_index": pl.Int32,
+                  "channel": pl.String, "campaign_id": pl.Int64, "asset_id": pl.Int64,
+                  "team": pl.String, "source": pl.String,
+                  **{m: pl.Int64 for m in models}}  # fmt: skip
+        frame = read_frame(db_session.connection(), query, schema)
+        return frame.select(*index, *models).sort("opportunity_id", "touch_index")
+
+    return _cached(db_session, last, "wide|" + ",".join(models), read)

@@ -25,6 +25,7 @@ def upgrade() -> None:
         "attribution_runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("token", sa.String(length=32), nullable=False),
         sa.Column("basis", sa.String(length=20), nullable=False),
         sa.Column("started_at", tandem.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", tandem.db.UTCDateTime(timezone=True), nullable=True),
