@@ -115,3 +115,32 @@ def test_property_an_event_sent_twice_is_stored_once(db, rows):
         )
     finally:
         savepoint.rollback()
+
+
+def test_small_and_big_batches_store_the_same(db, monkeypatch):
+    """Below `FRAME_MIN_ITEMS` items a batch is written item by item (one INSERT each for a
+    few); above, by the frame path: same answers, same rows, same repeated-key handling."""
+    from tandem.db import utcnow
+
+    batch = [_event(n % 7, url=f"https://acme.com/{n % 9}") for n in range(30)]
+    batch += batch[:5] + [_event(3, idempotency_key="k-1"), _event(4, idempotency_key="k-1")]
+    batch.append({"type": "x"})
+    outcomes = []
+    for frame_min in (1, 10_000):
+        monkeypatch.setattr(events, "FRAME_MIN_ITEMS", frame_min)
+        savepoint = db.connection().begin_nested()
+        try:
+            got = events.ingest(
+                db_session=db, kind="activities", items=batch, now=utcnow(), actor="t"
+            )
+            rows = db.execute(
+                select(
+                    Activity.idempotency_key, Activity.type, Activity.occurred_at, Activity.url
+                ).order_by(Activity.idempotency_key)
+            ).all()
+            statuses = [(i.index, i.status, i.idempotency_key) for i in got.items]
+            outcomes.append((got.new, got.duplicates, got.rejected, statuses, rows))
+        finally:
+            savepoint.rollback()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][:3] == (31, 6, 1)

@@ -18,9 +18,13 @@ from tandem.ingest.rows import ColumnPlan, validate_record
 from tandem.ingest.store import WRITERS, Context, Item, Written
 
 MAX_BATCH = 10_000
+# Below this many items a batch is validated item by item: the frame path's fixed cost (some
+# sixty Polars queries) is worth it only for many items.
+FRAME_MIN_ITEMS = 200
 API_KINDS = ("activities", "contacts", "accounts")
 # JSON objects clients may send for a kind's free-form column.
 _JSON_KEYS = {"properties": "properties", "custom_fields": "custom", "custom": "custom"}
+_TEXT = (str, type(None))  # `str | None` would build a union object per value
 
 
 class BatchTooLarge(ValueError):
@@ -87,8 +91,9 @@ def ingest(
 ) -> IngestResult:
     """Store the valid items of a batch in the session's transaction; report on each item.
 
-    Activities whose values are all text take the frame path (validated column by column,
-    written set-based); the others, and other kinds, are validated and written item by item.
+    In a batch of at least `FRAME_MIN_ITEMS` activities, those whose values are all text take
+    the frame path (validated column by column, written set-based); the others, and smaller
+    batches and other kinds, are validated and written item by item.
     An idempotency key repeated in the batch is stored at most once, for its first item."""
     spec = get_kind(kind)
     results: list[ItemResult | None] = [None] * len(items)
@@ -101,7 +106,7 @@ def ingest(
             results[index] = ItemResult(index=index, status="rejected", errors=[error])
     frame = pl.DataFrame()
     rest = list(flat)
-    if kind in frames.FAST_KINDS and kind == "activities":
+    if kind in frames.FAST_KINDS and kind == "activities" and len(flat) >= FRAME_MIN_ITEMS:
         frame, rest = _frame_path(spec, flat)
     valid: list[Item] = []
     for index in rest:
@@ -161,7 +166,7 @@ def _frame_path(spec: Kind, flat: dict[int, dict[str, Any]]) -> tuple[pl.DataFra
     text = [
         i
         for i, item in flat.items()
-        if item and all(isinstance(v, str | None) and spec.accepts(k) for k, v in item.items())
+        if item and all(isinstance(v, _TEXT) and spec.accepts(k) for k, v in item.items())
     ]
     if not text:
         return pl.DataFrame(), list(flat)

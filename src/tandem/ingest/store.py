@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -327,6 +327,8 @@ def insert_new_activities(
     with the same key store it once (and a key repeated in `rows` is stored once)."""
     if not rows:
         return {}
+    if len(rows) <= SMALL_INSERT:
+        return _insert_few(connection, rows)
     frame = pl.DataFrame(
         {
             name: [r.get(name) for r in rows]
@@ -347,6 +349,48 @@ def insert_new_activities(
     returned = ["idempotency_key", "contact_id", "type", "occurred_at"]
     back = Sql(connection).insert_new(ACTIVITIES, frame, returned)
     return {key: StoredActivity(i, c, t, at) for i, key, c, t, at in back.iter_rows()}
+
+
+SMALL_INSERT = 20  # rows inserted one statement each (no frame to build)
+_ACTIVITY_COLUMNS = ("idempotency_key", "contact_id", "type", "occurred_at", "received_at",
+                     "campaign_id", "asset_id", "channel", "url", "properties")  # fmt: skip
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME text
+
+
+def _insert_few(connection: Connection, rows: list[dict[str, Any]]) -> dict[str, StoredActivity]:
+    """`insert_new_activities` for a few rows: `INSERT ... ON CONFLICT DO NOTHING RETURNING id`
+    per row on the raw DB-API connection (the unique index decides, as for a batch)."""
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        f"INSERT INTO {ACTIVITIES.name} ({', '.join(_ACTIVITY_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(mark for _ in _ACTIVITY_COLUMNS)}) "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    )
+    raw = connection.connection.driver_connection
+    out: dict[str, StoredActivity] = {}
+    cursor = raw.cursor()
+    try:
+        for r in rows:
+            values = [r.get(c) for c in _ACTIVITY_COLUMNS]
+            values[-1] = json.dumps(r["properties"])
+            if sqlite:
+                values[3] = _utc(values[3]).strftime(_SQLITE_TS)
+                values[4] = _utc(values[4]).strftime(_SQLITE_TS)
+            cursor.execute(sql, values)
+            got = cursor.fetchone()
+            if got is not None:
+                key = r["idempotency_key"]
+                out[key] = StoredActivity(
+                    got[0], r["contact_id"], r["type"], _utc(r["occurred_at"])
+                )
+    finally:
+        cursor.close()
+    return out
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 ACTIVITY_SCHEMA = {

@@ -1,0 +1,250 @@
+"""The event API under a bounded loopback load: `tandem serve` in a second process on 127.0.0.1,
+an asyncio + httpx client sending new activities in batches and one by one at several
+concurrencies; rows/s, p50/p99 per request, and count in == count stored.
+
+    .venv/bin/python bench/ingest_api_bench.py --backend sqlite \\
+        --batch-events 200000 --batch-size 1000 --single-events 5000 --concurrency 1 4 16
+
+Each run is against a fresh database (SQLite file, or a throwaway PostgreSQL cluster) seeded
+with `--contacts` contacts, an admin user and an API token; the scoring model's incremental
+update runs as in production (`create_app` registers it). Every event is new (a distinct url),
+for a contact among the seeded ones; the first `--warmup` requests of each mode are not timed.
+The machine's load average is printed with the figures (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def seed(url: str, contacts: int) -> str:
+    """Migrate, add `contacts` contacts, an admin and an API token; the token."""
+    import polars as pl
+    from sqlalchemy.orm import Session
+
+    from tandem.auth import service as auth
+    from tandem.auth.models import User
+    from tandem.bulk import insert_frame, with_defaults
+    from tandem.db import make_engine, utcnow
+    from tandem.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    ids = pl.int_range(0, contacts, eager=True)
+    people = pl.DataFrame({"email": "c" + ids.cast(pl.String) + "@bench.io"}).with_columns(
+        pl.lit(utcnow()).alias("created_at"), pl.lit(utcnow()).alias("updated_at")
+    )
+    with engine.begin() as connection:
+        insert_frame(connection, "contacts", with_defaults("contacts", people))
+    with Session(engine) as s:
+        user = User(email="bench@x.io", name="b", password_hash="x", role="admin")
+        s.add(user)
+        s.flush()
+        _, token = auth.create_api_token(db_session=s, user=user, name="bench")
+        s.commit()
+    engine.dispose()
+    return token
+
+
+def stored(url: str) -> int:
+    from sqlalchemy import text
+
+    from tandem.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        n = connection.execute(text("SELECT count(*) FROM activities")).scalar_one()
+    engine.dispose()
+    return int(n)
+
+
+def serve(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    with socket.socket() as probe:  # a free loopback port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "TANDEM_DATABASE_URL": url,
+        "TANDEM_DATA_DIR": str(workdir / "data"),
+        "TANDEM_SECRET_KEY": "bench-" + "x" * 40,
+    }
+    command = [sys.executable, "-m", "tandem", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    log = (workdir / "serve.log").open("wb")
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT), port
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
+
+
+class Events:
+    """Distinct new activities for the seeded contacts."""
+
+    def __init__(self, contacts: int) -> None:
+        self.contacts, self.n = contacts, 0
+
+    def take(self, k: int) -> list[dict[str, str]]:
+        out = []
+        for _ in range(k):
+            i = self.n
+            self.n += 1
+            out.append(
+                {
+                    "contact_email": f"c{(i * 7919) % self.contacts}@bench.io",
+                    "type": ("web_visit", "email_click", "content_download")[i % 3],
+                    "occurred_at": f"2024-06-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
+                    "url": f"https://bench.io/e/{i}",
+                }
+            )
+        return out
+
+
+async def load(
+    base: str,
+    token: str,
+    events: Events,
+    total: int,
+    size: int,
+    concurrency: int,
+    warmup: int,
+) -> dict[str, Any]:
+    """`total` events in requests of `size` (a list, or one object when size is 1), at most
+    `concurrency` requests in flight; the first `warmup` requests are not timed."""
+    import httpx
+
+    requests = total // size
+    bodies = [events.take(size) for _ in range(requests + warmup)]
+    payloads = [json.dumps(b[0] if size == 1 else b).encode() for b in bodies]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    sent = new = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120, limits=limits) as c:
+
+        async def post(payload: bytes) -> float:
+            nonlocal new
+            start = time.perf_counter()
+            response = await c.post("/api/v1/activities", content=payload)
+            elapsed = time.perf_counter() - start
+            if response.status_code != 200:
+                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+            new += response.json()["new"]
+            return elapsed
+
+        for payload in payloads[:warmup]:
+            await post(payload)
+        sent += warmup * size
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        for payload in payloads[warmup:]:
+            queue.put_nowait(payload)
+
+        async def worker() -> None:
+            while True:
+                try:
+                    payload = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                latencies.append(await post(payload))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        seconds = time.perf_counter() - start
+    sent += requests * size
+    return {
+        "size": size,
+        "concurrency": concurrency,
+        "events": requests * size,
+        "requests": requests,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(requests * size / seconds),
+        "requests_per_s": round(requests / seconds, 1),
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "sent": sent,
+        "new": new,
+    }
+
+
+def run(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    token = seed(url, args.contacts)
+    server, port = serve(url, workdir)
+    base = f"http://127.0.0.1:{port}"
+    out: dict[str, Any] = {"load_average_before": [round(x, 1) for x in os.getloadavg()]}
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(base + "/login", timeout=5)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("tandem serve did not start") from None
+                time.sleep(0.2)
+        events = Events(args.contacts)
+        modes = []
+        for concurrency in args.concurrency:
+            modes.append((args.batch_events, args.batch_size, concurrency))
+        for concurrency in args.concurrency:
+            modes.append((args.single_events, 1, concurrency))
+        results = []
+        for total, size, concurrency in modes:
+            if total < size:
+                continue
+            warmup = 1 if size > 1 else 20
+            result = asyncio.run(load(base, token, events, total, size, concurrency, warmup))
+            result["load_average"] = [round(x, 1) for x in os.getloadavg()]
+            print(json.dumps(result), flush=True)
+            results.append(result)
+        out["modes"] = results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    sent = sum(r["sent"] for r in out["modes"])
+    new = sum(r["new"] for r in out["modes"])
+    out.update(sent=sent, answered_new=new, stored=stored(url))
+    out["lost"] = sent - out["stored"]
+    out["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--batch-events", type=int, default=200_000)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--single-events", type=int, default=5_000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    results: dict[str, Any] = {"cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(dir=args.workdir) as name:
+        folder = Path(name)
+        if args.backend in ("sqlite", "both"):
+            results["sqlite"] = run(f"sqlite:///{folder}/api.db", folder, args)
+        if args.backend in ("postgresql", "both"):
+            from tandem.testing.postgres import start_cluster
+
+            cluster = start_cluster(port=55433)
+            try:
+                results["postgresql"] = run(cluster.url(), folder, args)
+            finally:
+                cluster.stop()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
