@@ -143,7 +143,10 @@ def read_inbox(db: DbSession, user: ApiUser, ids: list[int] | None = None) -> di
 @router.get("/reps/{user_id}/settings", response_model=RepSettingsIn)
 def get_rep_settings(db: DbSession, user: ApiUser, user_id: int) -> RepSettingsIn:
     """A rep's away flag, capacity override and email mode."""
-    return reps.get_settings(db, user_id)
+    try:
+        return reps.get_settings(db, user_id)
+    except service.HandoffError as exc:
+        raise http_error(exc) from None
 
 
 @router.put("/reps/{user_id}/settings", response_model=RepSettingsIn, dependencies=Writes)

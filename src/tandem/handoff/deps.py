@@ -10,9 +10,9 @@ from tandem.handoff.config import ConfigError
 from tandem.handoff.runtime import HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scheduler import config_cache
 from tandem.handoff.scores import ScoreProvider, table_scores
-from tandem.handoff.service import HandoffError, LeadNotFound, NotAllowed
+from tandem.handoff.service import HandoffError, NotAllowed
 from tandem.web.csrf import verify_csrf
-from tandem.web.deps import DbSession
+from tandem.web.deps import SESSION_COOKIE, DbSession
 
 
 def get_config(request: Request, db: DbSession) -> HandoffConfig:
@@ -33,7 +33,8 @@ def get_scores(request: Request) -> ScoreProvider:
 async def api_csrf(request: Request) -> None:
     """CSRF check for API writes made with the browser's session cookie (bearer tokens are
     not sent by browsers on their own, so token calls need no check)."""
-    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+    bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
+    if not bearer and SESSION_COOKIE in request.cookies:  # no credentials at all: 401 follows
         await verify_csrf(request)
 
 
@@ -42,7 +43,7 @@ def http_error(exc: HandoffError) -> HTTPException:
     not in the user's queue, or it was already handled."""
     if isinstance(exc, NotAllowed):
         return HTTPException(403, str(exc))
-    if isinstance(exc, LeadNotFound):
+    if isinstance(exc, LookupError):  # LeadNotFound, reps.UserNotFound
         return HTTPException(404, str(exc))
     return HTTPException(409, str(exc))
 

@@ -14,11 +14,21 @@ from tandem.auth.roles import Role
 from tandem.handoff.models import RepSetting
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import RepSettingsIn
-from tandem.handoff.service import NotAllowed
+from tandem.handoff.service import HandoffError, NotAllowed
+
+
+class UserNotFound(HandoffError, LookupError):
+    """No user with that id."""
+
+
+def _check_user(db_session: Session, user_id: int) -> None:
+    if db_session.get(User, user_id) is None:
+        raise UserNotFound(f"no user with id {user_id}")
 
 
 def get_settings(db_session: Session, user_id: int) -> RepSettingsIn:
     """A user's settings (defaults when never set)."""
+    _check_user(db_session, user_id)
     row = db_session.get(RepSetting, user_id)
     if row is None:
         return RepSettingsIn(away=False, email_mode="instant", capacity=None)
@@ -41,6 +51,7 @@ def update_settings(
 ) -> RepSettingsIn:
     """Apply the fields given in `changes`. Users set their own away flag and email mode;
     their manager (or an admin) may set those too, and alone may override capacity."""
+    _check_user(db_session, user_id)
     own = actor.id == user_id
     if not own and not _may_manage(config, actor, user_id):
         raise NotAllowed("only the user, their manager or an admin may change these settings")

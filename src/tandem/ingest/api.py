@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -11,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from tandem.auth.models import User
 from tandem.db import utcnow
 from tandem.ingest import events
+from tandem.ingest.fields import get_kind
 from tandem.web.deps import DbSession, api_user
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
@@ -35,7 +37,41 @@ def _limit(request: Request) -> int:
     return settings.ingest_max_body_bytes
 
 
+_JSON_TYPES = {
+    "text": "string", "email": "string", "domain": "string", "country": "string",
+    "choice": "string", "activity_type": "string", "date": "string", "datetime": "string",
+    "decimal": ["number", "string"], "int": ["integer", "string"], "float": ["number", "string"],
+    "bool": ["boolean", "string"],
+}  # fmt: skip
+
+
+def _documented_body(kind: str) -> dict[str, object]:
+    """The OpenAPI request body: one item, a list, or {kind: [...]}; unknown fields are kept."""
+    spec = get_kind(kind)
+    fields: dict[str, object] = {}
+    for f in spec.fields.values():
+        schema: dict[str, object] = {"type": _JSON_TYPES.get(f.type, "string")}
+        if f.choices:
+            schema["enum"] = list(f.choices)
+        if f.max_length:
+            schema["maxLength"] = f.max_length
+        fields[f.name] = schema
+    item = {"type": "object", "properties": fields}
+    batch = {"type": "array", "items": item, "maxItems": events.MAX_BATCH}
+    wrapped = {"type": "object", "required": [kind], "properties": {kind: batch}}
+    schema = {"anyOf": [wrapped, batch, item]}
+    content = {"application/json": {"schema": schema}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return not media or media == "application/json" or media.endswith("+json")
+
+
 async def _body(request: Request) -> object:
+    if not _is_json(request.headers.get("content-type", "")):
+        raise HTTPException(415, "send the body as JSON (Content-Type: application/json)")
     limit = _limit(request)
     declared = request.headers.get("content-length")
     too_big = HTTPException(
@@ -50,9 +86,21 @@ async def _body(request: Request) -> object:
         if len(body) > limit:
             raise too_big
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        parsed = json.loads(body, parse_constant=_not_json)
+        if _SURROGATE.search(body):  # rare: then check that every string can be stored
+            json.dumps(parsed, ensure_ascii=False).encode()
+        return parsed
+    except (ValueError, UnicodeError) as exc:
         raise HTTPException(422, f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise HTTPException(422, "body is not valid JSON: nested too deeply") from None
+
+
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 async def _ingest(kind: str, request: Request, db: DbSession, user: User) -> events.IngestResult:
@@ -71,7 +119,9 @@ async def _ingest(kind: str, request: Request, db: DbSession, user: User) -> eve
     )
 
 
-@router.post("/activities", response_model=events.IngestResult)
+@router.post(
+    "/activities", response_model=events.IngestResult, openapi_extra=_documented_body("activities")
+)
 async def post_activities(request: Request, db: DbSession, user: TokenUser) -> events.IngestResult:
     """One activity or a batch (a list, or {"activities": [...]}) of up to 10,000. Each is stored
     once per idempotency key (given, or derived from its content); unknown contacts are created
@@ -79,13 +129,17 @@ async def post_activities(request: Request, db: DbSession, user: TokenUser) -> e
     return await _ingest("activities", request, db, user)
 
 
-@router.post("/contacts", response_model=events.IngestResult)
+@router.post(
+    "/contacts", response_model=events.IngestResult, openapi_extra=_documented_body("contacts")
+)
 async def post_contacts(request: Request, db: DbSession, user: TokenUser) -> events.IngestResult:
     """Create or update contacts, matched by email then external id."""
     return await _ingest("contacts", request, db, user)
 
 
-@router.post("/accounts", response_model=events.IngestResult)
+@router.post(
+    "/accounts", response_model=events.IngestResult, openapi_extra=_documented_body("accounts")
+)
 async def post_accounts(request: Request, db: DbSession, user: TokenUser) -> events.IngestResult:
     """Create or update accounts, matched by external id, domain, then name."""
     return await _ingest("accounts", request, db, user)

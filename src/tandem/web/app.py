@@ -21,7 +21,7 @@ from tandem.scoring import api as scoring_api
 from tandem.scoring import incremental as scoring_incremental
 from tandem.scoring import pages as scoring_pages
 from tandem.settings import Settings
-from tandem.web import api, pages
+from tandem.web import api, openapi, pages
 from tandem.web.csrf import csrf_token
 from tandem.web.deps import LoginRequired
 from tandem.web.security import FormBodyLimit, SecurityHeaders
@@ -64,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = _templates()
     app.add_middleware(FormBodyLimit)  # 413 for a page body (an upload) over the limit
     app.add_middleware(SecurityHeaders, secure_cookies=settings.cookie_secure)
+    app.add_middleware(openapi.BodyLimit)  # 413 for an /api/ body over the limit
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     _include_scorecard(app)
     app.include_router(audit_web.api)
     app.include_router(audit_web.pages)
+    openapi.install(app)  # documents the error answers, auth and body limit of /api/
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:
