@@ -83,3 +83,99 @@ def test_sigkill_then_resume_imports_every_row_exactly_once(target, tmp_path):
     assert (final["status"], final["rows_total"], final["rows_new"]) == ("done", ROWS + 2, ROWS)
     assert final["rows_quarantined"] == 2 and f"{ROWS:,} new" in output
     assert f"contacts.csv:{ROWS + 2}: email: duplicate of line 5 (same email)" in output
+
+
+# A scoring model without decay or caps: a contact's score is exactly its number of web visits,
+# so an activity stored or scored twice (or lost) shows in the total.
+COUNTING_MODEL = """\
+name: visits
+version: 1
+fit_rules: []
+behaviour_rules:
+  - {id: visit, activity_type: web_visit, points: 1}
+mql: {total: 100000}
+grades: {A: 300, B: 200, C: 100}
+"""
+PEOPLE = 120
+
+
+def _activate_counting_model(eng):
+    from sqlalchemy.orm import Session
+
+    from tandem.auth.models import User
+    from tandem.auth.roles import Role
+    from tandem.db import utcnow
+    from tandem.scoring import approval
+
+    with Session(eng) as session:
+        marketer = User(
+            email="m@example.com", name="M", role=Role.MARKETER.value, password_hash="x"
+        )
+        manager = User(
+            email="s@example.com", name="S", role=Role.SALES_MANAGER.value, password_hash="x"
+        )
+        session.add_all([marketer, manager])
+        session.flush()
+        version = approval.propose(
+            db_session=session, user=marketer, yaml_text=COUNTING_MODEL, now=utcnow()
+        )
+        approval.approve(db_session=session, user=manager, version_id=version.id, now=utcnow())
+        session.commit()
+
+
+def _wait_for_checkpoint(eng, process, line):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        with eng.connect() as conn:
+            row = conn.execute(text("SELECT checkpoint_line FROM import_jobs")).first()
+        if row is not None and row.checkpoint_line > line:
+            return row.checkpoint_line
+        time.sleep(0.02)
+    raise AssertionError(f"no checkpoint past line {line}: {process.poll()=}")
+
+
+def test_sigkill_mid_activities_import_then_resume_stores_and_scores_each_once(target, tmp_path):
+    """Killed mid-way (chunks of 50: contact by contact scoring), resumed in the default chunk
+    size (a bulk rescore per chunk): every activity once, every score its contact's visits."""
+    url, eng = target
+    _activate_counting_model(eng)
+    path = tmp_path / "activities.csv"
+    visits = [0] * PEOPLE
+    with path.open("w") as handle:
+        handle.write("contact_email,type,occurred_at,url\n")
+        for i in range(ROWS):
+            person, kind = i % PEOPLE, "web_visit" if i % 4 else "content_download"
+            visits[person] += kind == "web_visit"
+            minute = f"{i // 60 % 60:02d}:{i % 60:02d}"
+            handle.write(f"p{person}@acme.com,{kind},2024-03-01 10:{minute},https://t.io/{i}\n")
+    process = _tandem(url, "import", "activities", str(path), "--chunk-rows", "50")
+    _wait_for_checkpoint(eng, process, 1_000)
+    assert process.poll() is None, "the import finished before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    with eng.connect() as conn:
+        job = conn.execute(text("SELECT id, status, checkpoint_line FROM import_jobs")).one()
+        stored = conn.scalar(text("SELECT count(*) FROM activities"))
+        scored = conn.scalar(text("SELECT coalesce(sum(total), 0) FROM contact_scores"))
+    assert job.status == "running" and stored == job.checkpoint_line - 1 < ROWS
+    done_visits = sum(1 for i in range(stored) if i % 4)  # committed chunks were scored with them
+    assert scored == done_visits
+    resumed = _tandem(url, "import", "resume", str(job.id))
+    output = resumed.communicate(timeout=180)[0]
+    assert resumed.returncode == 0, output
+    with eng.connect() as conn:
+        final = conn.execute(text("SELECT * FROM import_jobs")).mappings().one()
+        assert conn.scalar(text("SELECT count(*) FROM activities")) == ROWS
+        keys = conn.scalar(text("SELECT count(DISTINCT idempotency_key) FROM activities"))
+        assert keys == ROWS
+        assert conn.scalar(text("SELECT count(*) FROM contacts")) == PEOPLE
+        scores = dict(
+            conn.execute(
+                text(
+                    "SELECT c.email, s.total FROM contact_scores s"
+                    " JOIN contacts c ON c.id = s.contact_id"
+                )
+            ).all()
+        )
+    assert (final["status"], final["rows_new"], final["rows_quarantined"]) == ("done", ROWS, 0)
+    assert scores == {f"p{i}@acme.com": n for i, n in enumerate(visits) if n}
