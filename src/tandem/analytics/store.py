@@ -24,8 +24,11 @@ FORMAT = 3
 class FactsStore:
     """Parquet files of one database's facts in `directory`."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, only: tuple[str, ...] | None = None) -> None:
         self.directory = directory
+        # Read only these frames (the others come back empty): the weekly review from the CLI
+        # needs contacts, deals and campaigns, not the stays and the rollup.
+        self.only = only
 
     def _meta(self) -> Path:
         return self.directory / "facts.json"
@@ -38,13 +41,17 @@ class FactsStore:
             return None
         if meta.get("format") != FORMAT or meta.get("fingerprint") != _plain(fingerprint):
             return None
+        wanted = [n for n in _FRAMES if self.only is None or n in self.only]
         try:
-            frames = {n: pl.read_parquet(self.directory / f"{n}.parquet") for n in _FRAMES}
+            frames = {n: pl.read_parquet(self.directory / f"{n}.parquet") for n in wanted}
         except OSError:
             return None
+        frames |= {n: pl.DataFrame() for n in _FRAMES if n not in wanted}
         frames = {
             n: f.with_columns(
-                pl.col(c).cast(pl.Categorical) for c in meta["categorical"].get(n, [])
+                pl.col(c).cast(pl.Categorical)
+                for c in meta["categorical"].get(n, [])
+                if c in f.columns
             )
             for n, f in frames.items()
         }
@@ -76,7 +83,7 @@ def _plain(fingerprint: tuple[Any, ...]) -> list[str]:
     return [str(v) for v in fingerprint]
 
 
-def facts_store(settings: Settings) -> FactsStore:
+def facts_store(settings: Settings, only: tuple[str, ...] | None = None) -> FactsStore:
     """The Parquet copy for the configured database, under TANDEM_DATA_DIR/analytics."""
     key = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
-    return FactsStore(settings.data_dir / "analytics" / key)
+    return FactsStore(settings.data_dir / "analytics" / key, only)

@@ -18,9 +18,14 @@ from tandem.reports.render import render_html, render_pdf
 app = typer.Typer(help="The weekly revenue review.", no_args_is_help=True)
 
 
+#: The facts the weekly review reads (`tandem.reports.weekly`); the others are not loaded.
+REVIEW_FRAMES = ("contacts", "opportunities", "campaigns")
+
+
 def _facts(db) -> Facts:
     # The Parquet copy the web app keeps makes this quick when the data has not changed.
-    return FactsCache(refresh_seconds=0, background=False, store=facts_store(settings())).get(db)
+    store = facts_store(settings(), only=REVIEW_FRAMES)
+    return FactsCache(refresh_seconds=0, background=False, store=store).get(db)
 
 
 @app.command("weekly")
