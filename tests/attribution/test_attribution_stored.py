@@ -124,7 +124,9 @@ def test_refresh_recredits_changed_deals_and_drops_deals_no_longer_won(db):
         set(before["model"])
     )
     assert changed_deals(db) == ([], [])
+    runs = db.scalar(select(func.count()).select_from(AttributionRunRecord))
     assert refresh_changed(db_session=db, now=NOW).credits == 0  # nothing changed: no work
+    assert db.scalar(select(func.count()).select_from(AttributionRunRecord)) == runs
 
 
 @st.composite

@@ -6,6 +6,7 @@ the request that notices the change keeps the previous facts (stamped with when 
 read) while one thread rebuilds, so page time never includes a rebuild once warm.
 """
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from tandem.analytics.snapshot import fingerprint, load_facts
 from tandem.analytics.store import FactsStore
 from tandem.db import utcnow
 
+log = logging.getLogger("tandem.analytics.cache")
+
 
 class FactsCache:
     """The current `Facts` of one database, refreshed when its fingerprint changes."""
@@ -29,11 +32,15 @@ class FactsCache:
         background: bool,
         session_factory: Callable[[], Session] | None = None,
         store: FactsStore | None = None,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self.refresh_seconds = refresh_seconds
         self.background = background and session_factory is not None
         self.session_factory = session_factory
         self.store = store
+        # Run after a background re-read (the store changed): the stored attribution's
+        # incremental refresh, so deals won or changed are credited without a cron job.
+        self.on_change = on_change
         self._facts: Facts | None = None
         self._print: tuple[Any, ...] | None = None
         self._checked = 0.0
@@ -78,6 +85,11 @@ class FactsCache:
             try:
                 with self.session_factory() as session, self._load_lock:
                     self._facts, self._print = self._load(session, current), current
+                if self.on_change is not None:
+                    try:
+                        self.on_change()
+                    except Exception:  # never let it stop the dashboards' refresh
+                        log.exception("after-refresh hook failed")
             finally:
                 self._rebuilding = False
 

@@ -48,8 +48,18 @@ def facts_cache(app: FastAPI) -> FactsCache:
             background=settings.analytics_background_refresh and not testing,
             session_factory=state.session_factory,
             store=None if testing else facts_store(settings),
+            on_change=lambda: refresh_stored_attribution(state.session_factory),
         )
     return state.analytics_cache
+
+
+def refresh_stored_attribution(session_factory) -> None:
+    """Re-credit the won deals new or changed since the stored attribution ran (if one ran)."""
+    from tandem.attribution.store import refresh_changed
+    from tandem.db import session_scope
+
+    with session_scope(session_factory) as db:
+        refresh_changed(db_session=db, now=utcnow())
 
 
 def install(app: FastAPI) -> None:

@@ -249,6 +249,8 @@ def refresh_changed(*, db_session: Session, now: datetime) -> RunSummary | None:
     config = AttributionConfig.model_validate(full.config)
     models = tuple(full.models)
     changed, gone = changed_deals(db_session)
+    if not changed and not gone:  # nothing to do: no run recorded, readers keep their copy
+        return RunSummary(full.id, "incremental", models, config.version, 0, 0, 0, 0)
     if len(changed) > INCREMENTAL_LIMIT:
         return run_full(db_session=db_session, config=config, now=now, models=models)
     record = AttributionRunRecord(
