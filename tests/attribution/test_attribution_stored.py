@@ -180,3 +180,14 @@ def test_stored_credits_sum_to_each_deals_amount(db, generated):
         assert db.scalar(select(func.count()).select_from(AttributionRunRecord)) >= 1
     finally:
         nested.rollback()
+
+
+def test_refresh_of_a_deal_without_touches(db):
+    w = world.build(db)
+    run_full(db_session=db, config=default_config(), now=NOW)
+    w.bare.amount = Decimal("2600")
+    db.flush()
+    summary = refresh_changed(db_session=db, now=NOW)
+    assert (summary.opportunities, summary.credits, summary.unattributed_cents) == (1, 0, 260_000)
+    assert amounts(db)[w.bare.id] == 260_000
+    assert all(c == 1_000_000 for c in sums(stored(db)).values())
