@@ -191,3 +191,16 @@ def test_refresh_of_a_deal_without_touches(db):
     assert (summary.opportunities, summary.credits, summary.unattributed_cents) == (1, 0, 260_000)
     assert amounts(db)[w.bare.id] == 260_000
     assert all(c == 1_000_000 for c in sums(stored(db)).values())
+
+
+def test_warm_reads_the_stored_results_into_memory(db):
+    from tandem.attribution import store
+
+    world.build(db)
+    store.warm(db_session=db)  # nothing stored: nothing to read
+    run_full(db_session=db, config=default_config(), now=NOW)
+    store.warm(db_session=db)
+    token = latest_run(db).token
+    names = {name for (_, name), (t, _) in store._frames.items() if t == token}
+    assert any(n.startswith("wide|") for n in names) and "campaign_touches" in names
+    assert any(n.startswith("stages|") for n in names)

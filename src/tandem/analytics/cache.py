@@ -85,11 +85,7 @@ class FactsCache:
             try:
                 with self.session_factory() as session, self._load_lock:
                     self._facts, self._print = self._load(session, current), current
-                if self.on_change is not None:
-                    try:
-                        self.on_change()
-                    except Exception:  # never let it stop the dashboards' refresh
-                        log.exception("after-refresh hook failed")
+                self._after_change()
             finally:
                 self._rebuilding = False
 
@@ -104,8 +100,16 @@ class FactsCache:
             assert self.session_factory is not None
             with self.session_factory() as session:
                 self.get(session)
+            self._after_change()
 
         threading.Thread(target=run, name="tandem-analytics-warm", daemon=True).start()
+
+    def _after_change(self) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change()
+            except Exception:  # never let it stop the dashboards' refresh
+                log.exception("after-refresh hook failed")
 
     def invalidate(self) -> None:
         """Forget the facts, so the next request rebuilds (e.g. after an import)."""

@@ -54,12 +54,15 @@ def facts_cache(app: FastAPI) -> FactsCache:
 
 
 def refresh_stored_attribution(session_factory) -> None:
-    """Re-credit the won deals new or changed since the stored attribution ran (if one ran)."""
-    from tandem.attribution.store import refresh_changed
+    """Re-credit the won deals new or changed since the stored attribution ran (if one ran),
+    then read the stored results into memory, so the attribution page's first view is quick."""
+    from tandem.attribution.store import refresh_changed, warm
     from tandem.db import session_scope
 
     with session_scope(session_factory) as db:
         refresh_changed(db_session=db, now=utcnow())
+    with session_scope(session_factory) as db:
+        warm(db_session=db)
 
 
 def install(app: FastAPI) -> None:

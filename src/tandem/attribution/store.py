@@ -509,3 +509,16 @@ def _stored_wide(
         return frame.select(*index, *models).sort("opportunity_id", "touch_index")
 
     return _cached(db_session, last, "wide|" + ",".join(models), read)
+
+
+def warm(*, db_session: Session) -> None:
+    """Read the latest stored results into memory (the attribution page's and the scorecard's
+    copies, and the ROI counts of the default range); nothing when nothing is stored."""
+    from tandem.attribution.report import build_report
+
+    full = latest_run(db_session, kind="full")
+    if full is None:
+        return
+    stored_credits(db_session)
+    config = AttributionConfig.model_validate(full.config)
+    build_report(db_session=db_session, filters=AttributionFilters(), config=config, stored=True)
