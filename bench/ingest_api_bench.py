@@ -83,6 +83,12 @@ def serve(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT), port
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
@@ -204,7 +210,17 @@ def run(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
             if total < size:
                 continue
             warmup = 1 if size > 1 else 20
-            result = asyncio.run(load(base, token, events, total, size, concurrency, warmup))
+            try:
+                before = cpu_seconds(server.pid)
+                result = asyncio.run(load(base, token, events, total, size, concurrency, warmup))
+                spent = cpu_seconds(server.pid) - before  # warm-up requests included
+                result["server_cpu_ms_per_request"] = round(
+                    1000 * spent / (result["requests"] + warmup), 2
+                )
+            except RuntimeError as exc:  # a failed request: said, with the server's last words
+                tail = (workdir / "serve.log").read_text(errors="replace")[-1500:]
+                result = {"size": size, "concurrency": concurrency, "error": str(exc),
+                          "server_log": tail, "sent": 0, "new": 0}  # fmt: skip
             result["load_average"] = [round(x, 1) for x in os.getloadavg()]
             print(json.dumps(result), flush=True)
             results.append(result)

@@ -96,6 +96,11 @@ def ingest(
     batches and other kinds, are validated and written item by item.
     An idempotency key repeated in the batch is stored at most once, for its first item."""
     spec = get_kind(kind)
+    if db_session.get_bind().dialect.name == "sqlite":
+        # Write what is pending (the token's last use) before reading anything: the
+        # transaction then holds SQLite's write lock, or waits for it (busy_timeout), instead
+        # of failing at its first insert because another writer committed after its reads.
+        db_session.flush()
     results: list[ItemResult | None] = [None] * len(items)
     flat: dict[int, dict[str, Any]] = {}
     for index, item in enumerate(items):
