@@ -134,14 +134,20 @@ async def load(
     payloads = [json.dumps(b[0] if size == 1 else b).encode() for b in bodies]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     latencies: list[float] = []
-    sent = new = 0
+    sent = new = retries = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120, limits=limits) as c:
 
         async def post(payload: bytes) -> float:
-            nonlocal new
+            """One request as a client sees it: a 503 (database busy) is sent again after its
+            Retry-After, and the latency counts the wait."""
+            nonlocal new, retries
             start = time.perf_counter()
             response = await c.post("/api/v1/activities", content=payload)
+            while response.status_code == 503:
+                retries += 1
+                await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+                response = await c.post("/api/v1/activities", content=payload)
             elapsed = time.perf_counter() - start
             if response.status_code != 200:
                 raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
@@ -179,6 +185,7 @@ async def load(
         "p99_ms": percentile(latencies, 0.99),
         "sent": sent,
         "new": new,
+        "retries_503": retries,
     }
 
 

@@ -144,3 +144,22 @@ def test_small_and_big_batches_store_the_same(db, monkeypatch):
             savepoint.rollback()
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][:3] == (31, 6, 1)
+
+
+def test_a_busy_sqlite_answers_503_and_stores_nothing(client, token, db, monkeypatch):
+    """SQLite's write lock not to be had: 503 with Retry-After, and a retry is safe."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    real = events.ingest
+
+    def busy(**kw):
+        real(**kw)  # wrote, then the lock was lost: the request's transaction rolls back
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(events, "ingest", busy)
+    answer = client.post("/api/v1/activities", json=_event(1), headers=token)
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
+    monkeypatch.setattr(events, "ingest", real)
+    assert client.post("/api/v1/activities", json=_event(1), headers=token).json()["new"] == 1

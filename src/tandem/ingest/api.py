@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import OperationalError
 
 from tandem.auth.models import User
 from tandem.db import utcnow
@@ -109,14 +110,23 @@ async def _ingest(kind: str, request: Request, db: DbSession, user: User) -> eve
         items = events.batch_items(body, kind)
     except events.BatchTooLarge as exc:
         raise HTTPException(413, str(exc)) from None
-    return await run_in_threadpool(
-        events.ingest,
-        db_session=db,
-        kind=kind,
-        items=items,
-        now=utcnow(),
-        actor=f"api:{user.email}",
-    )
+    try:
+        return await run_in_threadpool(
+            events.ingest,
+            db_session=db,
+            kind=kind,
+            items=items,
+            now=utcnow(),
+            actor=f"api:{user.email}",
+        )
+    except OperationalError as exc:
+        if "database is locked" not in str(exc.orig):
+            raise
+        # SQLite's one write lock was not to be had (busy writers): nothing was stored (the
+        # request's transaction rolls back) and the same request again is safe.
+        raise HTTPException(
+            503, "the database is busy: send the same request again", headers={"Retry-After": "1"}
+        ) from None
 
 
 @router.post(
