@@ -186,12 +186,18 @@ def create_api_token(*, db_session: Session, user: User, name: str) -> tuple[Api
     return token, plain
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # how exactly `last_used_at` follows token use
+
+
 def user_for_api_token(*, db_session: Session, plain: str, now: datetime) -> User | None:
     """The user owning a live (unrevoked) API token, or None."""
     token = db_session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(plain)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
-    token.last_used_at = now
+    # At most once a minute: the write locks the token's row until the request commits, so
+    # writing on every call would queue all of one token's concurrent requests behind each other.
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        token.last_used_at = now
     return token.user
 
 
