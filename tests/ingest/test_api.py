@@ -158,8 +158,13 @@ def test_a_busy_sqlite_answers_503_and_stores_nothing(client, token, db, monkeyp
         real(**kw)  # wrote, then the lock was lost: the request's transaction rolls back
         raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
 
-    monkeypatch.setattr(events, "ingest", busy)
-    answer = client.post("/api/v1/activities", json=_event(1), headers=token)
-    assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
+    def raw_busy(**kw):
+        real(**kw)
+        raise sqlite3.OperationalError("database is locked")  # from a raw DB-API cursor
+
+    for failing in (busy, raw_busy):
+        monkeypatch.setattr(events, "ingest", failing)
+        answer = client.post("/api/v1/activities", json=_event(1), headers=token)
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
     monkeypatch.setattr(events, "ingest", real)
     assert client.post("/api/v1/activities", json=_event(1), headers=token).json()["new"] == 1

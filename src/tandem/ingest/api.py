@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -119,11 +120,13 @@ async def _ingest(kind: str, request: Request, db: DbSession, user: User) -> eve
             now=utcnow(),
             actor=f"api:{user.email}",
         )
-    except OperationalError as exc:
-        if "database is locked" not in str(exc.orig):
+    except (OperationalError, sqlite3.OperationalError) as exc:
+        if "database is locked" not in str(getattr(exc, "orig", exc)):
             raise
-        # SQLite's one write lock was not to be had (busy writers): nothing was stored (the
-        # request's transaction rolls back) and the same request again is safe.
+        # SQLite's one write lock was not to be had (busy writers, or another writer committed
+        # after this request's first read): nothing was stored (the request's transaction
+        # rolls back) and the same request again is safe. Raw-cursor statements raise
+        # sqlite3's own error, SQLAlchemy's wrap it.
         raise HTTPException(
             503, "the database is busy: send the same request again", headers={"Retry-After": "1"}
         ) from None
