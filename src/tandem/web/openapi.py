@@ -40,10 +40,14 @@ REASONS = {
     413: "Request body too large",
     415: "Request body is not JSON",
     422: "Invalid request",
-    503: "Not configured",
+    503: "Not configured, or busy: retry after the Retry-After seconds",
 }
 # Extra answers by path prefix (most specific rules live with the routers' services).
 BY_PREFIX = {"/api/v1/handoff/": (409, 503)}
+# The event API on a busy SQLite: 503 with Retry-After (send the batch again).
+BY_OPERATION = {
+    ("post", f"/api/v1/{kind}"): (503,) for kind in ("activities", "contacts", "accounts")
+}
 
 
 def _error(code: int) -> dict[str, Any]:
@@ -79,6 +83,7 @@ def document_errors(spec: dict[str, Any]) -> dict[str, Any]:
             for prefix, extra in BY_PREFIX.items():
                 if path.startswith(prefix):
                     codes.update(extra)
+            codes.update(BY_OPERATION.get((method, path), ()))
             for code in sorted(codes):
                 if code == 422 and "422" in responses:
                     content = responses["422"].setdefault("content", {})
