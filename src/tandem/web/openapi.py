@@ -143,7 +143,9 @@ Send = Callable[[Message], Awaitable[None]]
 class BodyLimit:
     """413 for an /api/ request whose body is over `ingest_max_body_bytes`, declared or streamed.
 
-    Without it a route would buffer a body of any size into memory before validating it.
+    Without it a route would buffer a body of any size into memory before validating it. A body
+    without a declared length is read here up to the limit and replayed to the route: raising
+    from inside `receive` instead would reach the route wrapped by the middleware's task group.
     """
 
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
@@ -154,34 +156,32 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = scope["app"].state.settings.ingest_max_body_bytes
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > limit:
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit():
+            if int(declared) > limit:
                 await self._too_large(send, limit)
                 return
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
         seen = 0
-        over = replaced = False
-
-        async def counted() -> Message:
-            # Raised while the route reads its body; a route that turns read errors into its
-            # own answer (FastAPI's 400 for a body it cannot parse) gets its answer replaced.
-            nonlocal seen, over
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    over = True
-                    raise HTTPException(413, _message(limit))
-            return message
-
-        async def answered(message: Message) -> None:
-            nonlocal replaced
-            if over and message["type"] == "http.response.start" and message["status"] != 413:
-                replaced = True
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > limit:
                 await self._too_large(send, limit)
-            elif not replaced:
-                await send(message)
+                return
+            if not message.get("more_body", False):
+                break
+        buffered = iter(messages)
 
-        await self.app(scope, counted, answered)
+        async def replay() -> Message:
+            return next(buffered, None) or await receive()
+
+        await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send, limit: int) -> None:
         body = json.dumps({"detail": _message(limit)}).encode()
