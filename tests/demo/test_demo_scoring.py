@@ -162,3 +162,34 @@ def test_setup_scoring_on_each_backend(engine, tmp_path, monkeypatch):
         )
         assert replayed == done.history_points >= 400
     target.dispose()
+
+
+def test_setup_stores_an_attribution_run_crediting_every_won_deal(demo_db):
+    """The revenue pages read stored credits: the demo has them, summing to each deal."""
+    from tandem.attribution.models import AttributedOpportunity, AttributionCredit
+    from tandem.opportunities.models import Opportunity
+
+    engine, output = demo_db
+    with Session(engine) as db:
+        won = dict(
+            db.execute(select(Opportunity.id, Opportunity.amount).where(Opportunity.is_won)).all()
+        )
+        stored = dict(
+            db.execute(
+                select(AttributedOpportunity.opportunity_id, AttributedOpportunity.amount_cents)
+            ).all()
+        )
+        assert won and stored == {i: int(a * 100) for i, a in won.items()}
+        touched = select(AttributedOpportunity.opportunity_id).where(
+            AttributedOpportunity.touches > 0
+        )
+        expected = sum(stored[i] for i in db.scalars(touched))
+        sums = dict(
+            db.execute(
+                select(AttributionCredit.model, func.sum(AttributionCredit.credit_cents)).group_by(
+                    AttributionCredit.model
+                )
+            ).all()
+        )
+    assert f"attribution: {len(won):,} won deals credited" in " ".join(output.split())
+    assert len(sums) >= 5 and set(sums.values()) == {expected}

@@ -109,9 +109,12 @@ def setup(
         True, help="Put a scoring model in force (proposed, approved, rescored) if none is."
     ),
     predictive: bool = typer.Option(True, help="Also train the predictive score."),
+    attribution: bool = typer.Option(
+        True, help="Credit the won deals under every attribution model if no run is stored."
+    ),
 ) -> None:
-    """Everything `make demo` needs: database, demo data, demo users and their logins, and an
-    active scoring model with a pending proposal."""
+    """Everything `make demo` needs: database, demo data, demo users and their logins, an
+    active scoring model with a pending proposal, and a stored attribution run."""
     from tandem.cli.context import settings
 
     current = settings()
@@ -132,7 +135,27 @@ def setup(
         ensure_demo_users()
     if scoring:
         setup_scoring(predictive)
+    if attribution:
+        setup_attribution()
     print_logins()
+
+
+def setup_attribution() -> None:
+    """A full attribution run with the default models, unless one is stored: the revenue
+    dashboard, /attribution and the weekly review read stored credits."""
+    from tandem.attribution import default_config
+    from tandem.attribution.store import latest_run, run_full
+
+    with db_session() as db:
+        if latest_run(db) is not None:
+            console.print("attribution runs exist already; keeping them")
+            return
+        with console.status("attribution: crediting won deals under every model"):
+            done = run_full(db_session=db, config=default_config(), now=utcnow())
+    console.print(
+        f"attribution: {done.opportunities:,} won deals credited under {len(done.models)} models",
+        highlight=False,
+    )
 
 
 def setup_scoring(predictive: bool) -> None:
