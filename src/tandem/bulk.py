@@ -18,7 +18,7 @@ from sqlalchemy.schema import CreateIndex
 from tandem.tables import metadata
 
 # SQLAlchemy's own SQLite DATETIME text format, so ORM reads of bulk-loaded rows round-trip.
-_SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"
+SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's SQLite DATETIME text
 
 
 def with_defaults(table: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -40,12 +40,13 @@ def with_defaults(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(extra) if extra else frame
 
 
-def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
+def for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
+    """Columns as SQLite stores them: timestamps as SQLAlchemy's text, booleans as 0/1."""
     out = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if isinstance(dtype, pl.Datetime):
-            out.append(col.dt.convert_time_zone("UTC").dt.strftime(_SQLITE_TS))
+            out.append(col.dt.convert_time_zone("UTC").dt.strftime(SQLITE_TS))
         elif dtype == pl.Date:
             out.append(col.dt.strftime("%Y-%m-%d"))
         elif dtype == pl.Boolean:
@@ -57,9 +58,10 @@ def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(out)
 
 
-def _for_postgres(frame: pl.DataFrame) -> pl.DataFrame:
+def for_postgres(frame: pl.DataFrame) -> pl.DataFrame:
+    """Timestamps as UTC text COPY reads."""
     return frame.with_columns(
-        pl.col(name).dt.convert_time_zone("UTC").dt.strftime(_SQLITE_TS + "+00")
+        pl.col(name).dt.convert_time_zone("UTC").dt.strftime(SQLITE_TS + "+00")
         for name, dtype in frame.schema.items()
         if isinstance(dtype, pl.Datetime)
     )
@@ -67,7 +69,7 @@ def _for_postgres(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _copy_postgres(dbapi: Any, table: str, frame: pl.DataFrame) -> None:
     buffer = io.BytesIO()
-    _for_postgres(frame).write_csv(buffer, include_header=False, null_value="")
+    for_postgres(frame).write_csv(buffer, include_header=False, null_value="")
     sql = f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)"
     with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
         copy.write(buffer.getvalue())
@@ -85,7 +87,7 @@ def insert_frame(connection: Connection, table: str, frame: pl.DataFrame) -> int
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names checked above
             f"VALUES ({', '.join('?' for _ in columns)})"
         )
-        dbapi.executemany(sql, _for_sqlite(frame).iter_rows())
+        dbapi.executemany(sql, for_sqlite(frame).iter_rows())
     else:
         _copy_postgres(dbapi, table, frame)
     return frame.height
@@ -128,7 +130,7 @@ class _Writer:
         if self.dialect.name == "sqlite":
             # Arrow ingest: the per-row loop runs in C, several times faster than executemany.
             with self.connection.cursor() as cursor:
-                cursor.adbc_ingest(table, _for_sqlite(frame).to_arrow(), mode="append")
+                cursor.adbc_ingest(table, for_sqlite(frame).to_arrow(), mode="append")
         else:
             _copy_postgres(self.connection, table, frame)
         return frame.height

@@ -17,9 +17,9 @@ from typing import Any
 import polars as pl
 from sqlalchemy import JSON, Boolean, Connection, Date, Numeric, Table
 
+from tandem.bulk import SQLITE_TS, for_postgres, for_sqlite
 from tandem.db import UTCDateTime
 
-SQLITE_TS = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's SQLite DATETIME text (as tandem.bulk writes)
 SQLITE_CACHE_KIB = 512 * 1024  # page cache of an importing connection (SQLite's default: 2 MB)
 
 
@@ -167,7 +167,7 @@ class Sql:
         cursor = self.raw.executemany(
             f"INSERT INTO {table.name} ({listed}) VALUES ({marks}) "  # noqa: S608
             "ON CONFLICT DO NOTHING",
-            _for_sqlite(frame).iter_rows(),
+            for_sqlite(frame).iter_rows(),
         )
         if cursor.rowcount == frame.height and before < 2**62:
             # Every row went in, under the write lock: SQLite gave them the ids after the
@@ -185,7 +185,7 @@ class Sql:
             f"INSERT INTO {table.name} ({listed}) SELECT {picked} "  # noqa: S608
             f"FROM json_each(?) WHERE true ORDER BY key ON CONFLICT DO NOTHING RETURNING {back}"
         )
-        return self._run(sql, (_for_sqlite(frame).write_json(),))
+        return self._run(sql, (for_sqlite(frame).write_json(),))
 
     def _copy(
         self, table: Table, frame: pl.DataFrame, listed: str, back: str
@@ -196,7 +196,7 @@ class Sql:
         )
         ordered = frame.with_row_index("_ord").with_columns(pl.col("_ord").cast(pl.Int64))
         buffer = io.BytesIO()
-        _for_postgres(ordered).write_csv(buffer, include_header=False, null_value="")
+        for_postgres(ordered).write_csv(buffer, include_header=False, null_value="")
         with self.raw.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS "  # noqa: S608 - model names
@@ -220,28 +220,3 @@ def _pg_read(name: str, kind: str) -> str:
     if kind == "json":
         return f"{name}::text"
     return name
-
-
-def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
-    out = []
-    for name, dtype in frame.schema.items():
-        col = pl.col(name)
-        if isinstance(dtype, pl.Datetime):
-            out.append(col.dt.convert_time_zone("UTC").dt.strftime(SQLITE_TS))
-        elif dtype == pl.Date:
-            out.append(col.dt.strftime("%Y-%m-%d"))
-        elif dtype == pl.Boolean:
-            out.append(col.cast(pl.Int8))
-        elif dtype == pl.Null:
-            out.append(col.cast(pl.String))
-        else:
-            out.append(col)
-    return frame.select(out)
-
-
-def _for_postgres(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(
-        pl.col(name).dt.convert_time_zone("UTC").dt.strftime(SQLITE_TS + "+00")
-        for name, dtype in frame.schema.items()
-        if isinstance(dtype, pl.Datetime)
-    )
