@@ -7,7 +7,7 @@ skipped with a loud message, except under CI, where that is an error.
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,22 @@ def engine(
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def fresh_database(engine: Engine, tmp_path: Path) -> Callable[[str], str]:
+    """Makes a new, empty database of the test's backend that other processes and connections
+    see (unlike the test's rolled-back one): `make(name)` returns its URL."""
+
+    def make(name: str) -> str:
+        if engine.dialect.name == "sqlite":
+            return f"sqlite:///{tmp_path / name}.db"
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        return engine.url.set(database=name).render_as_string(hide_password=False)
+
+    return make
 
 
 @pytest.fixture

@@ -23,15 +23,9 @@ PEOPLE = 40
 
 
 @pytest.fixture
-def target(engine, tmp_path):
+def target(fresh_database):
     """A fresh migrated database a server process can see, with an admin's API token."""
-    if engine.dialect.name == "sqlite":
-        url = f"sqlite:///{tmp_path / 'serve.db'}"
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS serve_crash")
-            conn.exec_driver_sql("CREATE DATABASE serve_crash")
-        url = engine.url.set(database="serve_crash").render_as_string(hide_password=False)
+    url = fresh_database("serve_crash")
     eng = make_engine(url)
     upgrade(eng)
     _activate_counting_model(eng)

@@ -124,7 +124,7 @@ def test_setup_again_keeps_the_models(demo_db, monkeypatch):
         assert db.scalar(select(func.count()).select_from(ScoringModelVersion)) == 2
 
 
-def test_setup_scoring_on_each_backend(engine, tmp_path, monkeypatch):
+def test_setup_scoring_on_each_backend(fresh_database, monkeypatch):
     """The same steps on SQLite and PostgreSQL, on a small world whose outcomes are too few to
     train on: the predictive step says so and everything else is in place."""
     from datetime import UTC, datetime
@@ -135,13 +135,7 @@ def test_setup_scoring_on_each_backend(engine, tmp_path, monkeypatch):
     from tandem.demo.spec import DemoSpec
     from tandem.migrate import upgrade
 
-    if engine.dialect.name == "sqlite":
-        url = f"sqlite:///{tmp_path / 'demo.db'}"
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS demo_scoring")
-            conn.exec_driver_sql("CREATE DATABASE demo_scoring")
-        url = engine.url.set(database="demo_scoring").render_as_string(hide_password=False)
+    url = fresh_database("demo_scoring")
     monkeypatch.setenv("TANDEM_DATABASE_URL", url)
     target = make_engine(url)
     upgrade(target)

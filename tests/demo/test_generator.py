@@ -160,7 +160,7 @@ def test_first_touch_comes_from_the_first_activity(world):
     assert joined["first_touch_campaign_id"].equals(joined["campaign_id"], check_names=False)
 
 
-def test_load_writes_every_generated_row(engine, tmp_path):
+def test_load_writes_every_generated_row(fresh_database):
     """Loads into a fresh schema of each backend and reads it back through the ORM."""
     from sqlalchemy.orm import Session
 
@@ -168,15 +168,7 @@ def test_load_writes_every_generated_row(engine, tmp_path):
     from tandem.db import make_engine
     from tandem.migrate import upgrade
 
-    if engine.dialect.name == "sqlite":
-        target = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS demo_load")
-            conn.exec_driver_sql("CREATE DATABASE demo_load")
-        target = make_engine(
-            engine.url.set(database="demo_load").render_as_string(hide_password=False)
-        )
+    target = make_engine(fresh_database("demo_load"))
     upgrade(target)
     with Session(target) as s:
         s.add_all(

@@ -17,15 +17,9 @@ ROWS = 10_000
 
 
 @pytest.fixture
-def target(engine, tmp_path):
+def target(fresh_database):
     """A fresh migrated database the subprocess can see (not the test's rolled-back one)."""
-    if engine.dialect.name == "sqlite":
-        url = f"sqlite:///{tmp_path / 'resume.db'}"
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS ingest_resume")
-            conn.exec_driver_sql("CREATE DATABASE ingest_resume")
-        url = engine.url.set(database="ingest_resume").render_as_string(hide_password=False)
+    url = fresh_database("ingest_resume")
     eng = make_engine(url)
     upgrade(eng)
     yield url, eng

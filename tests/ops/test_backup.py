@@ -11,17 +11,9 @@ from tests import factories as f
 
 
 @pytest.fixture
-def fresh(engine, tmp_path):
+def fresh(fresh_database):
     """A separate, committed database of the same backend (backups see only committed data)."""
-    if engine.dialect.name == "sqlite":
-        target = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS backup_live")
-            conn.exec_driver_sql("CREATE DATABASE backup_live")
-        target = make_engine(
-            engine.url.set(database="backup_live").render_as_string(hide_password=False)
-        )
+    target = make_engine(fresh_database("backup_live"))
     upgrade(target)
     yield target
     target.dispose()
