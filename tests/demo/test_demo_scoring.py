@@ -187,3 +187,18 @@ def test_setup_stores_an_attribution_run_crediting_every_won_deal(demo_db):
         )
     assert f"attribution: {len(won):,} won deals credited" in " ".join(output.split())
     assert len(sums) >= 5 and set(sums.values()) == {expected}
+
+
+def test_setup_sets_team_goals_and_rep_quotas_near_the_run_rate(demo_db):
+    from tandem.goals.models import Goal
+
+    engine, output = demo_db
+    with Session(engine) as db:
+        goals = db.scalars(select(Goal)).all()
+        reps = db.scalar(select(func.count()).select_from(User).where(User.role == "sales_rep"))
+        revenue = {g.period: g.target for g in goals if g.metric == "revenue"}
+        quotas = [g.target for g in goals if g.user_id is not None]
+    assert len(goals) == 4 * (3 + reps) and len(revenue) == 4
+    assert len(set(revenue.values())) == 1 and next(iter(revenue.values())) > 0
+    assert len(quotas) == 4 * reps and all(q > 0 for q in quotas)
+    assert f"goals: {len(goals)} team goals and rep quotas" in " ".join(output.split())

@@ -137,7 +137,23 @@ def setup(
         setup_scoring(predictive)
     if attribution:
         setup_attribution()
+    setup_goals()
     print_logins()
+
+
+def setup_goals() -> None:
+    """Team goals and rep quotas near the demo's run rate, unless goals exist."""
+    from tandem.demo.goals import setup_goals as set_demo_goals
+    from tandem.goals.models import Goal
+
+    reps = ensure_demo_users()
+    with db_session() as db:
+        if db.scalar(select(func.count()).select_from(Goal)):
+            console.print("goals exist already; keeping them")
+            return
+        manager = auth.get_by_email(db_session=db, email="manager@tandem.demo")
+        count = set_demo_goals(db, now=utcnow(), rep_ids=reps, by_user_id=manager.id)
+    console.print(f"goals: {count} team goals and rep quotas over four quarters")
 
 
 def setup_attribution() -> None:

@@ -64,12 +64,17 @@ def list_goals(period: str | None = typer.Option(None, help="Only goals overlapp
                 goal.team or names.get(goal.user_id or 0, "?"),
                 row.metric_label,
                 goal.period,
-                f"{p.target:,.4g}",
-                "–" if p.actual is None else f"{p.actual:,.4g}",
+                _amount(p.target, row.unit),
+                "–" if p.actual is None else _amount(p.actual, row.unit),
                 "–" if p.attainment is None else f"{100 * p.attainment:.0f}%",
                 p.status,
             )
         console.print(table)
+
+
+def _amount(value: float, unit: str) -> str:
+    """Whole counts and amounts with thousands separators; rates as they were given."""
+    return f"{value:.4g}" if unit == "rate" else f"{value:,.0f}"
 
 
 @app.command("remove")
