@@ -1,23 +1,25 @@
 """JSON twins of the attribution pages under /api/v1/attribution, plus the CSV export."""
 
+from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from tandem.attribution.pages import attribution_config
 from tandem.attribution.report import build_report, report_csv
 from tandem.attribution.retrospective import build_retrospective
 from tandem.attribution.schemas import DIMENSIONS, AttributionReport, Retrospective
-from tandem.attribution.service import OpportunityNotFound, parse_filters
+from tandem.attribution.service import FilterText, OpportunityNotFound, parse_filters
 from tandem.web.deps import ApiUser, DbSession
 
 router = APIRouter(prefix="/api/v1/attribution", tags=["attribution"])
 EXPORTS = (*DIMENSIONS, "roi")
+Filters = Annotated[FilterText, Depends()]
 
 
-def _report(db: DbSession, **raw: str | None) -> AttributionReport:
-    filters, errors = parse_filters(**raw)
+def _report(db: DbSession, raw: FilterText) -> AttributionReport:
+    filters, errors = parse_filters(**asdict(raw))
     if errors:
         raise HTTPException(422, errors)
     return build_report(db_session=db, filters=filters, config=attribution_config(), stored=True)
@@ -27,53 +29,23 @@ def _report(db: DbSession, **raw: str | None) -> AttributionReport:
 def report(
     db: DbSession,
     user: ApiUser,
-    basis: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
-    segment: str | None = None,
-    region: str | None = None,
-    vertical: str | None = None,
-    contacts: str | None = None,
+    raw: Filters,
 ) -> AttributionReport:
     """Every model side by side per campaign, channel, asset, team and source, with ROI."""
-    return _report(
-        db,
-        basis=basis,
-        start=start,
-        end=end,
-        segment=segment,
-        region=region,
-        vertical=vertical,
-        contacts=contacts,
-    )
+    return _report(db, raw)
 
 
 @router.get("/export.csv", response_class=Response)
 def export_csv(
     db: DbSession,
     user: ApiUser,
+    raw: Filters,
     by: Annotated[str, Query(description=f"One of {', '.join(EXPORTS)}")] = "channel",
-    basis: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
-    segment: str | None = None,
-    region: str | None = None,
-    vertical: str | None = None,
-    contacts: str | None = None,
 ) -> Response:
     """The report by one dimension (or campaign ROI) as CSV, safe to open in a spreadsheet."""
     if by not in EXPORTS:
         raise HTTPException(422, {"by": f"{by!r} is not one of {', '.join(EXPORTS)}"})
-    built = _report(
-        db,
-        basis=basis,
-        start=start,
-        end=end,
-        segment=segment,
-        region=region,
-        vertical=vertical,
-        contacts=contacts,
-    )
+    built = _report(db, raw)
     name = f"attribution-{built.filters.basis}-by-{by}.csv"
     return Response(
         report_csv(built, by),

@@ -4,7 +4,9 @@ Handlers only translate: the report and the retrospective are built by the servi
 JSON twins in `tandem.attribution.api` return the very same view-models.
 """
 
+from dataclasses import asdict
 from functools import lru_cache
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -15,7 +17,7 @@ from tandem.attribution.chart import dot_chart
 from tandem.attribution.report import build_report
 from tandem.attribution.retrospective import build_retrospective
 from tandem.attribution.schemas import DIMENSIONS, AttributionFilters
-from tandem.attribution.service import OpportunityNotFound, parse_filters
+from tandem.attribution.service import FilterText, OpportunityNotFound, parse_filters
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
 from tandem.web.pages import render
@@ -40,24 +42,10 @@ def attribution_page(
     request: Request,
     db: DbSession,
     user: PageUser,
-    basis: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
-    segment: str | None = None,
-    region: str | None = None,
-    vertical: str | None = None,
-    contacts: str | None = None,
+    raw: Annotated[FilterText, Depends()],
     by: str = "channel",
 ) -> HTMLResponse:
-    filters, errors = parse_filters(
-        basis=basis,
-        start=start,
-        end=end,
-        segment=segment,
-        region=region,
-        vertical=vertical,
-        contacts=contacts,
-    )
+    filters, errors = parse_filters(**asdict(raw))
     if by not in DIMENSIONS:
         errors["by"] = f"{by!r} is not a breakdown; use one of {', '.join(DIMENSIONS)}"
         by = "channel"
@@ -75,15 +63,7 @@ def attribution_page(
         chart=dot_chart(shown, report.models),
         dimensions=DIMENSIONS,
         errors=errors,
-        form={
-            "basis": basis or "",
-            "start": start or "",
-            "end": end or "",
-            "segment": segment or "",
-            "region": region or "",
-            "vertical": vertical or "",
-            "contacts": contacts or "",
-        },
+        form={name: value or "" for name, value in asdict(raw).items()},
         query=urlencode(query),
         query_by=urlencode({**query, "by": by}),
     )

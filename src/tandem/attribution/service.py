@@ -129,6 +129,19 @@ def run_attribution(
     )
 
 
+@dataclass(frozen=True)
+class FilterText:
+    """The report's filters as text from a query string, before `parse_filters` reads them."""
+
+    basis: str | None = None
+    start: str | None = None
+    end: str | None = None
+    segment: str | None = None
+    region: str | None = None
+    vertical: str | None = None
+    contacts: str | None = None
+
+
 def parse_filters(
     *,
     basis: str | None = None,
