@@ -26,10 +26,13 @@ def secondary(table: Table) -> list[Index]:
 
 def worth_it(connection: Connection, table: Table, file_rows: int) -> bool:
     """A file of `file_rows` rows is big enough, against what `table` holds, to defer."""
-    if file_rows < BULK_MIN_ROWS:
-        return False
+    return file_rows >= BULK_MIN_ROWS and top_id(connection, table) < file_rows
+
+
+def top_id(connection: Connection, table: Table) -> int:
+    """The largest id in `table` (0 when empty): about its row count, read from the index."""
     top = connection.execute(text(f"SELECT max(id) FROM {table.name}")).scalar()  # noqa: S608
-    return (top or 0) < file_rows
+    return int(top or 0)
 
 
 def drop(connection: Connection, table: Table) -> None:

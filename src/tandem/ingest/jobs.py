@@ -34,7 +34,7 @@ from tandem.ingest.mapping import Mapping
 from tandem.ingest.models import ImportJob, QuarantinedRow
 from tandem.ingest.resolve import Resolver
 from tandem.ingest.rows import ColumnPlan, RowError, RowMapper, plan_columns
-from tandem.ingest.setsql import Sql
+from tandem.ingest.setsql import Sql, cache_kib_for
 from tandem.ingest.store import ACTIVITIES, WRITERS, Context, Item, Written
 
 JOBS = ImportJob.__table__
@@ -182,13 +182,17 @@ def _run(
     for message in info.notes:
         state.note(message, 1, 0)
     if frames.supported(kind, mapping) is None:
-        deferring = False
+        deferring, rows = False, _estimate_rows(info)
         if kind.name == "activities":
             with tx() as connection:
-                deferring = deferred.worth_it(connection, ACTIVITIES, _estimate_rows(info))
+                deferring = deferred.worth_it(connection, ACTIVITIES, rows)
+                rows += deferred.top_id(connection, ACTIVITIES)
         if deferring and bulk_rows:
             chunk_rows = bulk_rows
-        _run_frames(tx, state, info, kind, mapping, chunk_rows, on_progress, clock, deferring)
+        cache = cache_kib_for(rows)
+        _run_frames(
+            tx, state, info, kind, mapping, chunk_rows, on_progress, clock, deferring, cache
+        )
     else:
         _run_rows(tx, state, info, kind, mapping, chunk_rows, on_progress, clock)
     if on_progress:
@@ -258,7 +262,8 @@ def _run_frames(
     chunk_rows: int,
     on_progress: Progress | None,
     clock: Callable[[], datetime],
-    deferring: bool = False,
+    deferring: bool,
+    cache_kib: int,
 ) -> None:
     job = state.job
     reader = FrameReader(info)
@@ -269,7 +274,7 @@ def _run_frames(
     framer = frames.FrameMapper(kind, mapping, plan, info.strict_encoding)
     mapper = RowMapper(kind, mapping, plan)
     seen = KeySet()
-    writer = _FrameWriter(tx, state, clock, kind, plan, deferring)
+    writer = _FrameWriter(tx, state, clock, kind, plan, deferring, cache_kib)
     checkpoint = job["checkpoint_line"]
 
     def prepared() -> Iterator[tuple[Chunk, pl.DataFrame, list[Item], list[RowError]]]:
@@ -530,12 +535,14 @@ class _FrameWriter:
         clock: Callable[[], datetime],
         kind: Kind,
         plan: ColumnPlan,
-        deferring: bool = False,
+        deferring: bool,
+        cache_kib: int,
     ) -> None:
         self.tx, self.state, self.clock, self.kind, self.plan = tx, state, clock, kind, plan
         self.resolver: Resolver | None = None
         self.contacts = bulkwrite.ContactIds()
         self.cache: int | None = None  # SQLite page cache size before the job
+        self.cache_kib = cache_kib  # ... and during it (`setsql.cache_kib_for`)
         self.deferring = deferring  # drop the secondary indexes with the first chunk
 
     def close(self) -> None:
@@ -566,7 +573,7 @@ class _FrameWriter:
                 self.resolver = ctx.resolver
             self.resolver.connection = connection
             ctx.resolver = self.resolver
-            previous = Sql(connection).large_cache()
+            previous = Sql(connection).large_cache(self.cache_kib)
             if self.cache is None:
                 self.cache = previous
             if self.deferring:  # a big load: build them once at the end (`close`)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from typing import Any
 
 import polars as pl
@@ -21,6 +22,19 @@ from tandem.bulk import SQLITE_TS, for_postgres, for_sqlite
 from tandem.db import UTCDateTime
 
 SQLITE_CACHE_KIB = 512 * 1024  # page cache of an importing connection (SQLite's default: 2 MB)
+# A big load's cache holds its table and indexes (about this much per activity row), so random
+# inserts into the idempotency-key index stay in memory; at most a quarter of the machine's RAM.
+SQLITE_BYTES_PER_ROW = 300
+
+
+def cache_kib_for(rows: int) -> int:
+    """The page cache (KiB) for an importing connection that will hold some `rows` rows."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        ram = 4 << 30
+    wanted = rows * SQLITE_BYTES_PER_ROW // 1024
+    return max(SQLITE_CACHE_KIB, min(wanted, ram // 4 // 1024))
 
 
 def _kind_of(table: Table, name: str) -> str:
@@ -46,13 +60,14 @@ class Sql:
         self.sqlite = connection.dialect.name == "sqlite"
         self.raw = connection.connection.driver_connection
 
-    def large_cache(self) -> int | None:
-        """SQLite: a page cache big enough for random inserts into big indexes (idempotency
-        keys) for this connection; returns the previous size, for `restore_cache`."""
+    def large_cache(self, kib: int = SQLITE_CACHE_KIB) -> int | None:
+        """SQLite: a page cache of `kib` KiB, big enough for random inserts into big indexes
+        (idempotency keys), for this connection; returns the previous size, for
+        `restore_cache`."""
         if not self.sqlite:
             return None
         previous = int(self._run("PRAGMA cache_size")[0][0])
-        self._run(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        self._run(f"PRAGMA cache_size=-{kib}")
         return previous
 
     def restore_cache(self, previous: int | None) -> None:
