@@ -1,5 +1,7 @@
 """The event API: batches, idempotency, per-item rejections, limits, auth."""
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -168,3 +170,22 @@ def test_a_busy_sqlite_answers_503_and_stores_nothing(client, token, db, monkeyp
         assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
     monkeypatch.setattr(events, "ingest", real)
     assert client.post("/api/v1/activities", json=_event(1), headers=token).json()["new"] == 1
+
+
+def test_the_answer_is_the_documented_model_byte_for_byte(client, token):
+    """`Ingested.json` writes the answer itself: the same bytes as `IngestResult` through
+    FastAPI's JSON (UTF-8, no whitespace), rejections and odd characters included."""
+    batch = [_event(1, idempotency_key='k "1" \\ é\u2028'), _event(1), {"type": "nap"}, 7]
+    batch.append(_event(2, properties={"campaign": "ünï"}))
+    for body in (batch, {"activities": batch * 2}):
+        answer = client.post("/api/v1/activities", json=body, headers=token)
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+        documented = events.IngestResult.model_validate_json(answer.content)
+        dumped = json.dumps(
+            documented.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")
+        )
+        assert answer.content == dumped.encode()
+    out = client.post(
+        "/api/v1/accounts", json=[{"name": "Acme"}, {"name": "Acme"}], headers=token
+    ).json()
+    assert out["items"][0]["id"] is not None and out["items"][0]["status"] == "new"

@@ -7,9 +7,10 @@ import re
 import sqlite3
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from tandem.auth.models import User
 from tandem.db import utcnow
@@ -22,16 +23,20 @@ router = APIRouter(prefix="/api/v1", tags=["ingest"])
 
 def token_user(request: Request, db: DbSession) -> User:
     """Writes need an API token: a browser session alone could be driven by another site."""
+    _need_bearer(request)
+    return api_user(request, db)
+
+
+TokenUser = Annotated[User, Depends(token_user)]
+
+
+def _need_bearer(request: Request) -> None:
     if not request.headers.get("authorization", "").lower().startswith("bearer "):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "an API token is required (Authorization: Bearer ...)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return api_user(request, db)
-
-
-TokenUser = Annotated[User, Depends(token_user)]
 
 
 def _limit(request: Request) -> int:
@@ -71,22 +76,25 @@ def _is_json(content_type: str) -> bool:
     return not media or media == "application/json" or media.endswith("+json")
 
 
-async def _body(request: Request) -> object:
+async def _read_body(request: Request) -> bytes | HTTPException:
+    """The raw body, or the 415/413 to answer once the caller is known (credentials are
+    checked first, as before any body is looked at)."""
     if not _is_json(request.headers.get("content-type", "")):
-        raise HTTPException(415, "send the body as JSON (Content-Type: application/json)")
+        return HTTPException(415, "send the body as JSON (Content-Type: application/json)")
     limit = _limit(request)
     declared = request.headers.get("content-length")
-    too_big = HTTPException(
-        413,
-        f"request body exceeds {limit:,} bytes: send smaller batches",
-    )
+    too_big = HTTPException(413, f"request body exceeds {limit:,} bytes: send smaller batches")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise too_big
+        return too_big
     body = bytearray()
     async for part in request.stream():
         body += part
         if len(body) > limit:
-            raise too_big
+            return too_big
+    return bytes(body)
+
+
+def _parse(body: bytes) -> object:
     try:
         parsed = json.loads(body, parse_constant=_not_json)
         if _SURROGATE.search(body):  # rare: then check that every string can be stored
@@ -105,54 +113,71 @@ def _not_json(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
-async def _ingest(kind: str, request: Request, db: DbSession, user: User) -> events.IngestResult:
-    body = await _body(request)
+async def _ingest(kind: str, request: Request) -> Response:
+    """The whole request in one worker thread: the session, the token, the rule, the batch and
+    the commit (a thread hop each cost more CPU than a small batch's insert)."""
+    _need_bearer(request)
+    body = await _read_body(request)
+    answer = await run_in_threadpool(_ingest_sync, kind, request, body)
+    return Response(answer, media_type="application/json")
+
+
+def _ingest_sync(kind: str, request: Request, body: bytes | HTTPException) -> bytes:
+    session: Session = request.app.state.session_factory()
     try:
-        items = events.batch_items(body, kind)
-    except events.BatchTooLarge as exc:
-        raise HTTPException(413, str(exc)) from None
-    try:
-        return await run_in_threadpool(
-            events.ingest,
-            db_session=db,
-            kind=kind,
-            items=items,
-            now=utcnow(),
-            actor=f"api:{user.email}",
-        )
-    except (OperationalError, sqlite3.OperationalError) as exc:
-        if "database is locked" not in str(getattr(exc, "orig", exc)):
-            raise
-        # SQLite's one write lock was not to be had (busy writers, or another writer committed
-        # after this request's first read): nothing was stored (the request's transaction
-        # rolls back) and the same request again is safe. Raw-cursor statements raise
-        # sqlite3's own error, SQLAlchemy's wrap it.
-        raise HTTPException(
-            503, "the database is busy: send the same request again", headers={"Retry-After": "1"}
-        ) from None
+        user = api_user(request, session)  # 401 for an unknown token, 403 by the route's rule
+        if isinstance(body, HTTPException):
+            raise body
+        try:
+            items = events.batch_items(_parse(body), kind)
+        except events.BatchTooLarge as exc:
+            raise HTTPException(413, str(exc)) from None
+        try:
+            result = events.ingest(
+                db_session=session, kind=kind, items=items, now=utcnow(), actor=f"api:{user.email}"
+            )
+            session.commit()
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            if "database is locked" not in str(getattr(exc, "orig", exc)):
+                raise
+            # SQLite's one write lock was not to be had (busy writers, or another writer
+            # committed after this request's first read): nothing was stored (the request's
+            # transaction rolls back) and the same request again is safe. Raw-cursor
+            # statements raise sqlite3's own error, SQLAlchemy's wrap it.
+            raise HTTPException(
+                503,
+                "the database is busy: send the same request again",
+                headers={"Retry-After": "1"},
+            ) from None
+        return result.json()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 @router.post(
     "/activities", response_model=events.IngestResult, openapi_extra=_documented_body("activities")
 )
-async def post_activities(request: Request, db: DbSession, user: TokenUser) -> events.IngestResult:
+async def post_activities(request: Request) -> Response:
     """One activity or a batch (a list, or {"activities": [...]}) of up to 10,000. Each is stored
     once per idempotency key (given, or derived from its content); unknown contacts are created
     from the email."""
-    return await _ingest("activities", request, db, user)
+    return await _ingest("activities", request)
 
 
 @router.post(
     "/contacts", response_model=events.IngestResult, openapi_extra=_documented_body("contacts")
 )
-async def post_contacts(request: Request, db: DbSession, user: TokenUser) -> events.IngestResult:
+async def post_contacts(request: Request) -> Response:
     """Create or update contacts, matched by email then external id."""
-    return await _ingest("contacts", request, db, user)
+    return await _ingest("contacts", request)
 
 
 @router.post(
     "/accounts", response_model=events.IngestResult, openapi_extra=_documented_body("accounts")
 )
-async def post_accounts(request: Request, db: DbSession, user: TokenUser) -> events.IngestResult:
+async def post_accounts(request: Request) -> Response:
     """Create or update accounts, matched by external id, domain, then name."""
-    return await _ingest("accounts", request, db, user)
+    return await _ingest("accounts", request)

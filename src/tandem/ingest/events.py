@@ -3,7 +3,9 @@ new, a duplicate, updated, unchanged or rejected (with field and reason)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import polars as pl
@@ -52,6 +54,8 @@ class ItemResult(BaseModel):
 class IngestResult(BaseModel):
     """Counts per outcome, then one result per item in request order."""
 
+    # The documented answer; `Ingested.json` writes it.
+
     received: int
     new: int
     updated: int
@@ -59,6 +63,62 @@ class IngestResult(BaseModel):
     duplicates: int
     rejected: int
     items: list[ItemResult]
+
+
+# One item's outcome: (index, status, id, idempotency key, errors as (field, reason, value)).
+Outcome = tuple[int, str, int | None, str | None, tuple[tuple[str | None, str, str | None], ...]]
+STATUSES = ("new", "updated", "unchanged", "duplicate", "rejected")
+
+
+class Ingested:
+    """What `ingest` answers: counts per outcome and one outcome per item, in request order.
+    Kept as tuples and written as JSON directly (`IngestResult` through pydantic cost more than
+    storing a batch); `items` gives the documented objects."""
+
+    __slots__ = ("duplicates", "new", "outcomes", "received", "rejected", "unchanged", "updated")
+
+    def __init__(self, received: int, outcomes: list[Outcome]) -> None:
+        self.received, self.outcomes = received, outcomes
+        count = dict.fromkeys(STATUSES, 0)
+        for outcome in outcomes:
+            count[outcome[1]] += 1
+        self.new, self.updated, self.unchanged = count["new"], count["updated"], count["unchanged"]
+        self.duplicates, self.rejected = count["duplicate"], count["rejected"]
+
+    @property
+    def items(self) -> list[ItemResult]:
+        return [
+            ItemResult(
+                index=index,
+                status=status,
+                id=id_,
+                idempotency_key=key,
+                errors=[FieldError(field=f, reason=r, value=v) for f, r, v in errors],
+            )
+            for index, status, id_, key, errors in self.outcomes
+        ]
+
+    def json(self) -> bytes:
+        """The answer as `IngestResult` serialises it (UTF-8, no whitespace)."""
+        items = ",".join(
+            f'{{"index":{index},"status":{_text(status)},"id":{"null" if id_ is None else id_},'
+            f'"idempotency_key":{_text(key)},"errors":{_errors(errors) if errors else "[]"}}}'
+            for index, status, id_, key, errors in self.outcomes
+        )
+        return (
+            f'{{"received":{self.received},"new":{self.new},"updated":{self.updated},'
+            f'"unchanged":{self.unchanged},"duplicates":{self.duplicates},'
+            f'"rejected":{self.rejected},"items":[{items}]}}'
+        ).encode()
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _errors(errors: tuple[tuple[str | None, str, str | None], ...]) -> str:
+    shown = [{"field": f, "reason": r, "value": v} for f, r, v in errors]
+    return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
 
 
 def batch_items(body: Any, kind: str) -> list[Any]:
@@ -77,18 +137,23 @@ def batch_items(body: Any, kind: str) -> list[Any]:
 
 
 def _flatten(item: dict[str, Any], prefix: str | None) -> dict[str, Any]:
+    if not prefix or _JSON_KEYS.keys().isdisjoint(item):
+        return item  # nothing to flatten (read only from here on)
     flat = {}
     for key, value in item.items():
-        if prefix and _JSON_KEYS.get(key) == prefix and isinstance(value, dict):
+        if _JSON_KEYS.get(key) == prefix and isinstance(value, dict):
             flat.update({f"{prefix}.{k}": v for k, v in value.items()})
         else:
             flat[key] = value
     return flat
 
 
+NOT_AN_OBJECT = ((None, "expected a JSON object", None),)
+
+
 def ingest(
     *, db_session: Session, kind: str, items: list[Any], now: datetime, actor: str
-) -> IngestResult:
+) -> Ingested:
     """Store the valid items of a batch in the session's transaction; report on each item.
 
     In a batch of at least `FRAME_MIN_ITEMS` activities, those whose values are all text take
@@ -101,14 +166,14 @@ def ingest(
         # transaction then holds SQLite's write lock, or waits for it (busy_timeout), instead
         # of failing at its first insert because another writer committed after its reads.
         db_session.flush()
-    results: list[ItemResult | None] = [None] * len(items)
+    results: list[Outcome | None] = [None] * len(items)
     flat: dict[int, dict[str, Any]] = {}
+    prefix = spec.json_prefix
     for index, item in enumerate(items):
         if isinstance(item, dict):
-            flat[index] = _flatten(item, spec.json_prefix)
+            flat[index] = _flatten(item, prefix)
         else:
-            error = FieldError(field=None, reason="expected a JSON object")
-            results[index] = ItemResult(index=index, status="rejected", errors=[error])
+            results[index] = (index, "rejected", None, None, NOT_AN_OBJECT)
     frame = pl.DataFrame()
     rest = list(flat)
     if kind in frames.FAST_KINDS and kind == "activities" and len(flat) >= FRAME_MIN_ITEMS:
@@ -117,8 +182,8 @@ def ingest(
     for index in rest:
         record, errors = validate_record(spec, flat[index], index)
         if record is None:
-            shown = [FieldError(field=e.field, reason=e.reason, value=e.value) for e in errors]
-            results[index] = ItemResult(index=index, status="rejected", errors=shown)
+            shown = tuple((e.field, e.reason, e.value) for e in errors)
+            results[index] = (index, "rejected", None, None, shown)
         else:
             valid.append((index, record))
     keys: dict[int, str | None] = {i: r.get("idempotency_key") for i, r in valid}
@@ -132,47 +197,42 @@ def ingest(
     context = Context(db_session.connection(), now, actor, session=db_session)
     written: list[Written] = []
     if frame.height:
-        frame = frame.filter(~pl.col(LINE).is_in(list(repeated)))
+        if repeated:
+            frame = frame.filter(~pl.col(LINE).is_in(list(repeated)))
         outcome = bulkwrite.write_activities(
             context, frame, bulkwrite.ContactIds(), exclusive=False
         )
         written += outcome.rejected
-        written += [Written(line, status) for line, status, _ in outcome.status.iter_rows()]
+        for line, status, _ in outcome.status.iter_rows():
+            results[line] = (line, status, None, keys.get(line), ())
     rows = [(i, r) for i, r in valid if i not in repeated]
     written += WRITERS[kind](context, rows) if rows else []
     written += [Written(i, "duplicate") for i in repeated]
+    shown_id = kind != "activities"
     for w in written:
-        errors = [FieldError(field=w.error.field, reason=w.error.reason)] if w.error else []
-        results[w.line] = ItemResult(
-            index=w.line,
-            status=w.status,
-            id=w.id if kind != "activities" else None,
-            idempotency_key=keys.get(w.line),
-            errors=errors,
+        errors = ((w.error.field, w.error.reason, None),) if w.error else ()
+        results[w.line] = (
+            w.line,
+            w.status,
+            w.id if shown_id else None,
+            keys.get(w.line),
+            errors,
         )
-    done = [r for r in results if r is not None]
-    count = {
-        s: sum(r.status == s for r in done)
-        for s in ("new", "updated", "unchanged", "duplicate", "rejected")
-    }
-    return IngestResult(
-        received=len(items),
-        new=count["new"],
-        updated=count["updated"],
-        unchanged=count["unchanged"],
-        duplicates=count["duplicate"],
-        rejected=count["rejected"],
-        items=done,
-    )
+    return Ingested(len(items), [r for r in results if r is not None])
 
 
 def _frame_path(spec: Kind, flat: dict[int, dict[str, Any]]) -> tuple[pl.DataFrame, list[int]]:
     """The items the frame path accepts (`_line` = the item's index), and the other indexes."""
-    text = [
-        i
-        for i, item in flat.items()
-        if item and all(isinstance(v, _TEXT) and spec.accepts(k) for k, v in item.items())
-    ]
+    known: dict[tuple[str, ...], bool] = {}  # items mostly repeat one set of fields
+
+    def fits(item: dict[str, Any]) -> bool:
+        names = tuple(item)
+        ok = known.get(names)
+        if ok is None:
+            ok = known[names] = bool(names) and all(spec.accepts(k) for k in names)
+        return ok and all(isinstance(v, _TEXT) for v in item.values())
+
+    text = [i for i, item in flat.items() if fits(item)]
     if not text:
         return pl.DataFrame(), list(flat)
     header = list(dict.fromkeys(k for i in text for k in flat[i]))
