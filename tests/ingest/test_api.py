@@ -189,3 +189,63 @@ def test_the_answer_is_the_documented_model_byte_for_byte(client, token):
         "/api/v1/accounts", json=[{"name": "Acme"}, {"name": "Acme"}], headers=token
     ).json()
     assert out["items"][0]["id"] is not None and out["items"][0]["status"] == "new"
+
+
+def test_concurrent_batches_on_a_database_others_see(fresh_database, monkeypatch):
+    """On a committed database (not the test's rolled-back transaction) a SQLite request takes
+    the write lock before its first read (`BEGIN IMMEDIATE`: concurrent writers wait instead
+    of answering 503) and the frame path inserts with one executemany: overlapping batches in
+    flight together store each key once and answer it new exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
+
+    from tandem.auth.models import User
+    from tandem.db import make_engine
+    from tandem.ingest import bulkwrite
+    from tandem.migrate import upgrade
+    from tandem.settings import Settings
+    from tandem.web.app import create_app
+
+    url = fresh_database("api_concurrent")
+    eng = make_engine(url)
+    upgrade(eng)
+    with Session(eng) as session:
+        user = User(email="m@example.com", name="M", role=Role.MARKETER.value, password_hash="-")
+        session.add(user)
+        session.flush()
+        plain = auth.create_api_token(db_session=session, user=user, name="t")[1]
+        session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    exclusive = []
+    real = bulkwrite.write_activities
+
+    def spy(*args, **kw):
+        exclusive.append(kw["exclusive"])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(bulkwrite, "write_activities", spy)
+    size = events.FRAME_MIN_ITEMS + 50
+    batches = [[_event(n) for n in range(k * size // 2, k * size // 2 + size)] for k in range(4)]
+    batches[1] += batches[1][:3] + [{"type": "nap"}]  # repeated in the batch, and rejected
+    with TestClient(create_app(Settings(database_url=url, environment="test"))) as client:
+        assert client.post("/api/v1/activities", json=_event(0), headers=headers).json()["new"]
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(
+                pool.map(
+                    lambda b: client.post("/api/v1/activities", json=b, headers=headers), batches
+                )
+            )
+    assert [a.status_code for a in answers] == [200] * 4, [a.text[:200] for a in answers]
+    items = [item for a in answers for item in a.json()["items"]]
+    new = [item["idempotency_key"] for item in items if item["status"] == "new"]
+    distinct = {item["idempotency_key"] for item in items if item["status"] != "rejected"}
+    assert len(new) == len(set(new)) == len(distinct) - 1  # _event(0) was stored before
+    assert sum(a.json()["rejected"] for a in answers) == 1
+    assert answers[1].json()["duplicates"] >= 3
+    with eng.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT count(*) FROM activities").scalar()
+    assert stored == len(distinct)
+    assert exclusive == [eng.dialect.name == "sqlite"] * 4  # the lock was held: one executemany
+    eng.dispose()

@@ -1,8 +1,9 @@
 """Users, sign-in, sessions and API tokens: keyword-only functions over a session."""
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from tandem.audit import service as audit
@@ -189,16 +190,29 @@ def create_api_token(*, db_session: Session, user: User, name: str) -> tuple[Api
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # how exactly `last_used_at` follows token use
 
 
+@lru_cache(maxsize=1)
+def _token_statement() -> Select[tuple[ApiToken, User]]:
+    # Built once: the token and its user in one statement (every API call asks).
+    return (
+        select(ApiToken, User)
+        .join(User, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+    )
+
+
 def user_for_api_token(*, db_session: Session, plain: str, now: datetime) -> User | None:
     """The user owning a live (unrevoked) API token, or None."""
-    token = db_session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(plain)))
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    row = db_session.execute(_token_statement(), {"token_hash": digest(plain)}).first()
+    if row is None:
+        return None
+    token, user = row
+    if token.revoked_at is not None or not user.is_active:
         return None
     # At most once a minute: the write locks the token's row until the request commits, so
     # writing on every call would queue all of one token's concurrent requests behind each other.
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
         token.last_used_at = now
-    return token.user
+    return user
 
 
 def revoke_api_token(
