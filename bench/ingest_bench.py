@@ -28,6 +28,10 @@ from typing import Any
 
 import polars as pl
 
+# A production server's memory and the bulk-load settings of PostgreSQL's "Populating a
+# Database" (the throwaway cluster otherwise keeps initdb's 128 MB of shared buffers).
+PG_SETTINGS = {"shared_buffers": "4GB", "max_wal_size": "16GB", "checkpoint_timeout": "30min"}
+
 
 def generate(folder: Path, contacts: int, activities: int) -> tuple[Path, Path]:
     """Contacts with a stage and company; activities spread over them (both deterministic)."""
@@ -341,7 +345,7 @@ def main() -> None:
         if args.backend in ("postgresql", "both"):
             from tandem.testing.postgres import start_cluster
 
-            cluster = start_cluster(port=55432)
+            cluster = start_cluster(port=55432, settings=PG_SETTINGS)
             try:
                 results["postgresql"] = run(cluster.url(), files, args)
             finally:

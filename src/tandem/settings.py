@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     page_size: int = 50
     ingest_max_body_bytes: int = 20 * 1024 * 1024  # event API request bodies
+    # An activities file of at least this many rows (and more than the table holds) is a bulk
+    # load: indexes dropped and built once at its end (tandem.ingest.deferred).
+    ingest_bulk_min_rows: int = 500_000
     # The handoff (docs/handoff.md): config files, the SLA scheduler, email notifications.
     routing_path: Path | None = None
     sla_path: Path | None = None

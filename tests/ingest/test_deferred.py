@@ -1,11 +1,20 @@
-"""A big first load of activities drops the secondary indexes with its first chunk and builds
-them again at the end; the unique idempotency key stays, so nothing is stored twice."""
+"""A big first load of activities drops the table's indexes (the unique idempotency key too)
+with its first chunk and builds them again at the end. Meanwhile the job stores each key once
+by itself (in-file check, keys stored before it) and a guard refuses everybody else's inserts."""
 
 import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
 
 from tandem.activities.models import Activity
+from tandem.contacts.models import Contact
+from tandem.db import make_engine
 from tandem.ingest import deferred, jobs, setsql
-from tandem.ingest.store import ACTIVITIES
+from tandem.ingest.mapping import profile_mapping
+from tandem.ingest.store import ACTIVITIES, insert_new_activities
+from tandem.migrate import upgrade
 
 HEADER = "contact_email,type,occurred_at,url\n"
 
@@ -17,15 +26,22 @@ def _rows(n, start=0):
     )
 
 
-def test_big_load_defers_the_secondary_indexes(db, run_import, count, monkeypatch):
+def test_big_load_defers_every_index_and_stores_each_key_once(db, run_import, count, monkeypatch):
+    first = run_import("activities", HEADER + _rows(10))  # stored before the big load
+    assert first["rows_new"] == 10
     monkeypatch.setattr(deferred, "BULK_MIN_ROWS", 20)
     dropped = []
     drop = deferred.drop
     monkeypatch.setattr(deferred, "drop", lambda c, t: (dropped.append(t.name), drop(c, t)))
-    job = run_import("activities", HEADER + _rows(60), chunk_rows=25)
+    # Lines 0-9 again (stored: unchanged), 10-59 new, and line 5 repeated (in-file duplicate).
+    job = run_import("activities", HEADER + _rows(60) + _rows(1, 5), chunk_rows=25)
     assert dropped == ["activities"]
-    assert (job["status"], job["rows_new"]) == ("done", 60)
-    assert deferred.missing(db.connection(), ACTIVITIES) == []
+    assert (job["status"], job["rows_new"], job["rows_unchanged"]) == ("done", 50, 10)
+    assert job["rows_quarantined"] == 1
+    connection = db.connection()
+    assert deferred.missing(connection, ACTIVITIES) == []  # unique key included
+    assert _guard(connection) == 0
+    assert count(Activity) == 60
     # Now the table is as big as the file: the same file again is no bulk load, all unchanged.
     again = run_import("activities", HEADER + _rows(60), chunk_rows=25)
     assert dropped == ["activities"]
@@ -33,14 +49,75 @@ def test_big_load_defers_the_secondary_indexes(db, run_import, count, monkeypatc
     assert count(Activity) == 60
 
 
-def test_small_load_keeps_the_indexes_and_rebuilds_missing_ones(db, run_import, count):
+def test_a_killed_load_is_finished_by_the_next_import_in_the_same_mode(db, run_import, count):
+    db.add(Contact(email="x@acme.io"))
+    db.flush()
     connection = db.connection()
-    deferred.drop(connection, ACTIVITIES)  # as a bulk job killed outright leaves them
-    assert len(deferred.missing(connection, ACTIVITIES)) == 3
+    deferred.drop(connection, ACTIVITIES)  # as a bulk job killed outright leaves the table
+    deferred.lock_out(connection, ACTIVITIES, job_id=7)
+    assert len(deferred.missing(connection, ACTIVITIES)) == 4
+    # Raised by the driver (the insert runs on the raw DB-API cursor).
+    refused = pytest.raises(Exception, match="bulk loaded by import job 7")
+    with refused, connection.begin_nested():
+        insert_new_activities(connection, [_activity(connection, "k-outside")])
     job = run_import("activities", HEADER + _rows(30), chunk_rows=jobs.CHUNK_ROWS)
     assert (job["status"], job["rows_new"]) == ("done", 30)
     assert deferred.missing(connection, ACTIVITIES) == []
+    assert _guard(connection) == 0
     assert count(Activity) == 30
+    stored = insert_new_activities(connection, [_activity(connection, "k-after")])
+    assert list(stored) == ["k-after"]
+
+
+def test_others_are_refused_between_the_chunks_of_a_big_load(fresh_database, tmp_path):
+    """On a database other connections see: after each chunk of a big load, an insert from
+    another connection is refused with the job's name (the event API answers it 503); once
+    the load has ended (unique key back), it is stored."""
+    engine = make_engine(fresh_database("deferred_guard"))
+    upgrade(engine)
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + _rows(60), encoding="utf-8")
+    mapping = profile_mapping("generic", "activities")
+    job_id = jobs.create_job(
+        engine.begin, path=path, kind="activities", profile="generic", mapping=mapping
+    )
+    answers = []
+
+    def after_each_chunk(done, size):  # and once more when the job has ended
+        with engine.connect() as other, other.begin() as transaction:
+            try:
+                insert_new_activities(other, [_activity(other, f"k-{len(answers)}")])
+                answers.append("stored")
+            except Exception as exc:  # the driver's own error class
+                answers.append("refused" if deferred.is_refusal(exc) else repr(exc))
+            transaction.rollback()
+
+    job = jobs.run_job(
+        engine.begin, job_id, chunk_rows=25, on_progress=after_each_chunk, bulk_min_rows=20
+    )
+    assert job["rows_new"] == 60
+    assert answers == ["refused"] * 3 + ["stored"]  # chunks of 25, 25 and 10 rows; then open
+    with engine.connect() as connection:
+        assert deferred.missing(connection, ACTIVITIES) == []
+        assert _guard(connection) == 0
+        assert connection.scalar(text("SELECT count(*) FROM activities")) == 60
+    engine.dispose()
+
+
+def _activity(connection, key):
+    """An activity of the first contact (one must exist)."""
+    contact = connection.scalar(text("SELECT min(id) FROM contacts"))
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    return {"idempotency_key": key, "contact_id": contact, "type": "web_visit",
+            "occurred_at": at, "received_at": at, "properties": {}}  # fmt: skip
+
+
+def _guard(connection):
+    if connection.dialect.name == "sqlite":
+        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = :n"
+    else:
+        sql = "SELECT count(*) FROM pg_trigger WHERE tgname = :n"
+    return connection.scalar(text(sql), {"n": deferred.GUARD})
 
 
 def test_an_importing_connection_caches_the_table_it_fills(db, run_import, monkeypatch):

@@ -55,6 +55,7 @@ def _run(tx: jobs.ChunkTx, job_id: int, chunk_rows: int | None, action: Any = jo
                 tx,
                 job_id,
                 chunk_rows=chunk_rows,
+                bulk_min_rows=settings().ingest_bulk_min_rows,
                 on_progress=lambda done, size: bar.update(task, completed=done, total=size),
             )
         except jobs.JobError:

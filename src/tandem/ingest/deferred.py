@@ -1,32 +1,59 @@
-"""Secondary indexes built after a big load rather than row by row during it.
+"""Indexes built after a big load rather than row by row during it.
 
 A first load of millions of activities spends most of its time maintaining B-tree indexes at
-random positions (contact and time, type and time, campaign). When a file holds at least
-`BULK_MIN_ROWS` rows (estimated from its size) and more than the table already has, the job
-drops the table's non-unique indexes with its first chunk and builds them again when it stops
-(done, failed or interrupted), each with one sort. The unique indexes stay: they keep every
-row stored once while the load runs, whoever else writes. A job killed outright leaves them
-missing until `tandem import resume` (or any later activities import) builds them; queries
+random positions: the idempotency key above all (a 20M-row load rewrote most of its leaf
+pages with every chunk), then contact and time, type and time, campaign. When a file holds at
+least `BULK_MIN_ROWS` rows (estimated from its size) and more than the table already has, the
+job drops all of the table's indexes with its first chunk and builds them again when it stops
+(done, failed or interrupted), each with one sort.
+
+Without its unique index the table cannot refuse a second copy of a key, so while the load
+runs:
+- the job itself stores each key once: keys repeated in the file are caught by its in-file
+  check, keys already stored by the key set read at its start (`stored_keys`);
+- nobody else may insert activities: a guard (a trigger) refuses every other insert with a
+  message naming the job, and the job lifts it only inside its own chunk transactions
+  (`let_in`). The event API answers such a refusal 503, retry later.
+A job killed outright leaves the indexes missing and the guard in place until `tandem import
+resume` (or any later big activities import, which goes on in the same mode) finishes; reads
 stay correct meanwhile, only slower.
 """
 
 from __future__ import annotations
 
+import numpy as np
+import polars as pl
 from sqlalchemy import Connection, Index, Table, inspect, text
 from sqlalchemy.schema import CreateIndex
 
+from tandem.ingest.setsql import Sql
+
 BULK_MIN_ROWS = 500_000
 PG_INDEX_MEMORY = "512MB"  # maintenance_work_mem of the session that builds them
+GUARD = "tandem_bulk_guard"
+GUARD_MARK = "activities are being bulk loaded"  # in every refusal: how the API knows one
+_HASH_SEED = 11
 
 
-def secondary(table: Table) -> list[Index]:
-    """The indexes of `table` that no uniqueness depends on."""
-    return sorted((i for i in table.indexes if not i.unique), key=lambda i: str(i.name))
+def deferrable(table: Table) -> list[Index]:
+    """The indexes of `table` a big load builds at its end: all of them."""
+    return sorted(table.indexes, key=lambda i: str(i.name))
 
 
-def worth_it(connection: Connection, table: Table, file_rows: int) -> bool:
-    """A file of `file_rows` rows is big enough, against what `table` holds, to defer."""
-    return file_rows >= BULK_MIN_ROWS and top_id(connection, table) < file_rows
+def worth_it(connection: Connection, table: Table, file_rows: int, min_rows: int) -> bool:
+    """A file of `file_rows` rows is big enough (`min_rows`, the setting
+    `ingest_bulk_min_rows`), against what `table` holds, to defer; or a killed big load left
+    the table without its indexes (go on in the same mode)."""
+    if missing(connection, table):
+        return True
+    if file_rows < min_rows:
+        return False
+    # Counts at most `file_rows` rows (ids have gaps: PostgreSQL's sequences never go back).
+    held = connection.execute(
+        text(f"SELECT count(*) FROM (SELECT 1 FROM {table.name} LIMIT :n) AS held"),  # noqa: S608
+        {"n": file_rows},
+    ).scalar_one()
+    return held < file_rows
 
 
 def top_id(connection: Connection, table: Table) -> int:
@@ -36,21 +63,97 @@ def top_id(connection: Connection, table: Table) -> int:
 
 
 def drop(connection: Connection, table: Table) -> None:
-    """Drop the secondary indexes (in the caller's transaction)."""
-    for index in secondary(table):
+    """Drop the indexes (in the caller's transaction)."""
+    for index in deferrable(table):
         connection.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+
+
+def lock_out(connection: Connection, table: Table, job_id: int) -> None:
+    """Refuse every insert into `table` but the job's own (`let_in`), in the caller's
+    transaction: SQLite (re)creates the trigger its chunk dropped; PostgreSQL creates it once."""
+    message = f"{GUARD_MARK} by import job {int(job_id)}: retry when it ends"
+    if connection.dialect.name == "sqlite":
+        connection.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS {GUARD} BEFORE INSERT ON {table.name} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            )
+        )
+        return
+    exists = text("SELECT 1 FROM pg_trigger WHERE tgname = :name")
+    if connection.execute(exists, {"name": GUARD}).first():
+        return
+    connection.execute(
+        text(
+            f"""CREATE OR REPLACE FUNCTION {GUARD}() RETURNS trigger AS $$
+BEGIN
+    IF coalesce(current_setting('tandem.bulk_load', true), '') <> 'on' THEN
+        RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql"""
+        )
+    )
+    connection.execute(
+        text(
+            f"CREATE TRIGGER {GUARD} BEFORE INSERT ON {table.name} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {GUARD}('{message}')"
+        )
+    )
+
+
+def let_in(connection: Connection, table: Table) -> None:
+    """Lift the guard for the rest of the caller's transaction (the job's chunk): SQLite drops
+    the trigger (`lock_out` puts it back before the commit), PostgreSQL marks the transaction."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {GUARD}"))
+    else:
+        connection.execute(text("SET LOCAL tandem.bulk_load = 'on'"))
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """`exc` is the guard refusing an insert (or wraps such an error)."""
+    return GUARD_MARK in str(exc)
 
 
 def missing(connection: Connection, table: Table) -> list[Index]:
     present = {i["name"] for i in inspect(connection).get_indexes(table.name)}
-    return [i for i in secondary(table) if i.name not in present]
+    return [i for i in deferrable(table) if i.name not in present]
 
 
 def restore(connection: Connection, table: Table) -> list[str]:
-    """Build the secondary indexes that are missing; their names."""
+    """Build the indexes that are missing, then take the guard down; their names."""
     absent = missing(connection, table)
     if absent and connection.dialect.name == "postgresql":
         connection.execute(text(f"SET LOCAL maintenance_work_mem = '{PG_INDEX_MEMORY}'"))
     for index in absent:
         connection.execute(CreateIndex(index, if_not_exists=True))
+    if connection.dialect.name == "sqlite":
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {GUARD}"))
+    else:
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {GUARD} ON {table.name}"))
+        connection.execute(text(f"DROP FUNCTION IF EXISTS {GUARD}()"))
     return [str(i.name) for i in absent]
+
+
+def key_hashes(keys: pl.Series) -> np.ndarray:
+    """64-bit hashes of idempotency keys, exactly as stored (case and all), sorted."""
+    return np.sort(keys.drop_nulls().hash(seed=_HASH_SEED).to_numpy())
+
+
+def stored_keys(connection: Connection, table: Table) -> np.ndarray:
+    """`key_hashes` of every key `table` holds (read once, when a big load starts)."""
+    if top_id(connection, table) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    return key_hashes(Sql(connection).select_all(table, ["idempotency_key"])["idempotency_key"])
+
+
+def already_stored(stored: np.ndarray, keys: pl.Series) -> pl.Series:
+    """Which of `keys` are in `stored` (by 64-bit hash: a 20M-row file over a 20M-row table
+    has about one chance in 45,000 of one false match; none into an empty table)."""
+    if len(stored) == 0:
+        return pl.Series([False] * keys.len())
+    hashes = keys.hash(seed=_HASH_SEED).to_numpy()
+    at = np.minimum(np.searchsorted(stored, hashes), len(stored) - 1)
+    return pl.Series(stored[at] == hashes) & keys.is_not_null()

@@ -131,8 +131,10 @@ def run_job(
     chunk_rows: int | None = None,
     on_progress: Progress | None = None,
     clock: Callable[[], datetime] = utcnow,
+    bulk_min_rows: int | None = None,
 ) -> dict[str, Any]:
-    """Run (or resume) a job to the end of its file; returns the job row as a dict."""
+    """Run (or resume) a job to the end of its file; returns the job row as a dict. An
+    activities file of `bulk_min_rows` rows or more can be a bulk load (`deferred`)."""
     with tx() as connection:
         dialect = connection.dialect.name
         job = dict(
@@ -152,7 +154,8 @@ def run_job(
         chunk_rows = default_chunk_rows(job["kind"], mapping, dialect)
         bulk_rows = BULK_CHUNK_ROWS.get(dialect, chunk_rows)
     try:
-        _run(tx, state, chunk_rows, on_progress, clock, bulk_rows)
+        minimum = deferred.BULK_MIN_ROWS if bulk_min_rows is None else bulk_min_rows
+        _run(tx, state, chunk_rows, on_progress, clock, bulk_rows, minimum)
     except JobError as exc:
         _finish(tx, state, "failed", _one_line(exc), clock())
         raise
@@ -171,7 +174,8 @@ def _run(
     chunk_rows: int,
     on_progress: Progress | None,
     clock: Callable[[], datetime],
-    bulk_rows: int | None = None,
+    bulk_rows: int | None,
+    bulk_min_rows: int,
 ) -> None:
     job = state.job
     mapping = Mapping.model_validate(job["mapping"])
@@ -185,7 +189,7 @@ def _run(
         deferring, rows = False, _estimate_rows(info)
         if kind.name == "activities":
             with tx() as connection:
-                deferring = deferred.worth_it(connection, ACTIVITIES, rows)
+                deferring = deferred.worth_it(connection, ACTIVITIES, rows, bulk_min_rows)
                 rows += deferred.top_id(connection, ACTIVITIES)
         if deferring and bulk_rows:
             chunk_rows = bulk_rows
@@ -543,11 +547,13 @@ class _FrameWriter:
         self.contacts = bulkwrite.ContactIds()
         self.cache: int | None = None  # SQLite page cache size before the job
         self.cache_kib = cache_kib  # ... and during it (`setsql.cache_kib_for`)
-        self.deferring = deferring  # drop the secondary indexes with the first chunk
+        self.deferring = deferring  # a big load: indexes dropped, built again by `close`
+        self.stored: np.ndarray | None = None  # then: the keys stored before this run
 
     def close(self) -> None:
         """Give the connection its page cache size back (a web process keeps its pool); build
-        the activities' secondary indexes if this job (or a killed one) dropped them."""
+        the activities' indexes (and take the guard down) if this job or a killed one dropped
+        them."""
         if self.cache is not None:
             with self.tx() as connection:
                 Sql(connection).restore_cache(self.cache)
@@ -576,9 +582,13 @@ class _FrameWriter:
             previous = Sql(connection).large_cache(self.cache_kib)
             if self.cache is None:
                 self.cache = previous
-            if self.deferring:  # a big load: build them once at the end (`close`)
-                deferred.drop(connection, ACTIVITIES)
-                self.deferring = False
+            known: list[int] = []
+            if self.deferring:
+                if self.stored is None:  # before this run's first write
+                    self.stored = deferred.stored_keys(connection, ACTIVITIES)
+                    deferred.drop(connection, ACTIVITIES)
+                deferred.let_in(connection, ACTIVITIES)
+                frame, slow, known = _not_stored(self.stored, frame, slow)
             try:
                 if self.kind.name == "contacts":
                     outcome = bulkwrite.write_contacts(ctx, frame)
@@ -593,8 +603,10 @@ class _FrameWriter:
                 ctx.discard()
                 raise
             ctx.close()
+            if self.deferring:
+                deferred.lock_out(connection, ACTIVITIES, job["id"])
             done = outcome.status.filter(~pl.col(LINE).is_in(outcome.redo))
-            written += outcome.rejected
+            written += outcome.rejected + [Written(line, "duplicate") for line in known]
             tally = dict(done.group_by("status").len().iter_rows())
             _commit(
                 connection,
@@ -629,6 +641,20 @@ class _FrameWriter:
                 with suppress(ValueError, IndexError):
                     out.append(int(values[index]))
         return out
+
+
+def _not_stored(
+    stored: np.ndarray, frame: pl.DataFrame, slow: list[Item]
+) -> tuple[pl.DataFrame, list[Item], list[int]]:
+    """A big load's chunk without the records whose key was stored before the load (the
+    unique index that would refuse them is dropped); their lines."""
+    hit = deferred.already_stored(stored, frame["idempotency_key"])
+    known = frame.filter(hit)[LINE].to_list()
+    keys = pl.Series([record.get("idempotency_key") for _, record in slow], dtype=pl.String)
+    slow_hit = deferred.already_stored(stored, keys).to_list()
+    known += [line for (line, _), h in zip(slow, slow_hit, strict=True) if h]
+    rest = [item for item, h in zip(slow, slow_hit, strict=True) if not h]
+    return frame.filter(~hit), rest, known
 
 
 def _claim(connection: Connection, job_id: int) -> None:

@@ -65,8 +65,9 @@ class Cluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_cluster(port: int = 54329) -> Cluster:
-    """Initialise and start a cluster tuned for throwaway use (fsync off)."""
+def start_cluster(port: int = 54329, settings: dict[str, str] | None = None) -> Cluster:
+    """Initialise and start a cluster tuned for throwaway use (fsync off); `settings`: more
+    server settings (e.g. a benchmark's `shared_buffers`)."""
     bindir = find_bindir()
     run_as = "postgres" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="tandem-pg-"))
@@ -81,6 +82,7 @@ def start_cluster(port: int = 54329) -> Cluster:
         f"-k {root / 'socket'} -p {port} -c listen_addresses='' -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
+    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
     cluster._run(
         "pg_ctl", "-D", str(root / "data"), "-o", options, "-l", str(root / "log"), "-w", "start"
     )
