@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
@@ -122,7 +123,32 @@ async def _ingest(kind: str, request: Request) -> Response:
     return Response(answer, media_type="application/json")
 
 
+# SQLite has one writer, and a batch's insert (one executemany) takes the GIL back for each row:
+# a third request validating meanwhile only slows it down. On SQLite at most two event-API
+# requests of a process work at once (one writes while the next validates), the others wait
+# here. Four batches of 1,000 in flight: the same rows/s, p99 1.2-1.4 s -> 0.45-0.5 s.
+_SQLITE_SLOTS = threading.BoundedSemaphore(2)
+SLOT_WAIT_S = 10.0  # as SQLite's busy_timeout; then 503
+
+
 def _ingest_sync(kind: str, request: Request, body: bytes | HTTPException) -> bytes:
+    if request.app.state.engine.dialect.name != "sqlite":
+        return _ingest_in_session(kind, request, body)
+    if not _SQLITE_SLOTS.acquire(timeout=SLOT_WAIT_S):
+        raise _busy()
+    try:
+        return _ingest_in_session(kind, request, body)
+    finally:
+        _SQLITE_SLOTS.release()
+
+
+def _busy() -> HTTPException:
+    return HTTPException(
+        503, "the database is busy: send the same request again", headers={"Retry-After": "1"}
+    )
+
+
+def _ingest_in_session(kind: str, request: Request, body: bytes | HTTPException) -> bytes:
     session: Session = request.app.state.session_factory()
     try:
         user = api_user(request, session)  # 401 for an unknown token, 403 by the route's rule
@@ -144,11 +170,7 @@ def _ingest_sync(kind: str, request: Request, body: bytes | HTTPException) -> by
             # committed after this request's first read): nothing was stored (the request's
             # transaction rolls back) and the same request again is safe. Raw-cursor
             # statements raise sqlite3's own error, SQLAlchemy's wrap it.
-            raise HTTPException(
-                503,
-                "the database is busy: send the same request again",
-                headers={"Retry-After": "1"},
-            ) from None
+            raise _busy() from None
         return result.json()
     except BaseException:
         session.rollback()
