@@ -6,11 +6,14 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, text
 
 from tandem.db import make_engine
+from tandem.ingest import deferred
+from tandem.ingest.store import ACTIVITIES, insert_new_activities
 from tandem.migrate import upgrade
 
 ROWS = 10_000
@@ -26,8 +29,9 @@ def target(fresh_database):
     eng.dispose()
 
 
-def _tandem(url, *args):
+def _tandem(url, *args, **settings):
     env = {**os.environ, "TANDEM_DATABASE_URL": url, "COLUMNS": "200"}
+    env.update({f"TANDEM_{k.upper()}": str(v) for k, v in settings.items()})
     return subprocess.Popen(
         [sys.executable, "-m", "tandem", *args],
         env=env,
@@ -128,10 +132,16 @@ def _wait_for_checkpoint(eng, process, line):
     raise AssertionError(f"no checkpoint past line {line}: {process.poll()=}")
 
 
-def test_sigkill_mid_activities_import_then_resume_stores_and_scores_each_once(target, tmp_path):
+@pytest.mark.parametrize("bulk", [False, True], ids=["indexed", "bulk-load"])
+def test_sigkill_mid_activities_import_then_resume_stores_and_scores_each_once(
+    target, tmp_path, bulk
+):
     """Killed mid-way (chunks of 50: contact by contact scoring), resumed in the default chunk
-    size (a bulk rescore per chunk): every activity once, every score its contact's visits."""
+    size (a bulk rescore per chunk): every activity once, every score its contact's visits.
+    As a bulk load (`deferred`): the kill leaves the indexes dropped and the guard up, which
+    refuses other writers until the resumed job has built them again."""
     url, eng = target
+    settings = {"ingest_bulk_min_rows": 1_000} if bulk else {}
     _activate_counting_model(eng)
     path = tmp_path / "activities.csv"
     visits = [0] * PEOPLE
@@ -142,7 +152,7 @@ def test_sigkill_mid_activities_import_then_resume_stores_and_scores_each_once(t
             visits[person] += kind == "web_visit"
             minute = f"{i // 60 % 60:02d}:{i % 60:02d}"
             handle.write(f"p{person}@acme.com,{kind},2024-03-01 10:{minute},https://t.io/{i}\n")
-    process = _tandem(url, "import", "activities", str(path), "--chunk-rows", "50")
+    process = _tandem(url, "import", "activities", str(path), "--chunk-rows", "50", **settings)
     _wait_for_checkpoint(eng, process, 1_000)
     assert process.poll() is None, "the import finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
@@ -154,7 +164,13 @@ def test_sigkill_mid_activities_import_then_resume_stores_and_scores_each_once(t
     assert job.status == "running" and stored == job.checkpoint_line - 1 < ROWS
     done_visits = sum(1 for i in range(stored) if i % 4)  # committed chunks were scored with them
     assert scored == done_visits
-    resumed = _tandem(url, "import", "resume", str(job.id))
+    with eng.connect() as conn:
+        assert len(deferred.missing(conn, ACTIVITIES)) == (4 if bulk else 0)
+    if bulk:
+        refused = pytest.raises(Exception, match=f"bulk loaded by import job {job.id}")
+        with refused, eng.begin() as conn:  # the driver's own error class
+            insert_new_activities(conn, [_outside_activity(conn)])
+    resumed = _tandem(url, "import", "resume", str(job.id), **settings)
     output = resumed.communicate(timeout=180)[0]
     assert resumed.returncode == 0, output
     with eng.connect() as conn:
@@ -173,3 +189,14 @@ def test_sigkill_mid_activities_import_then_resume_stores_and_scores_each_once(t
         )
     assert (final["status"], final["rows_new"], final["rows_quarantined"]) == ("done", ROWS, 0)
     assert scores == {f"p{i}@acme.com": n for i, n in enumerate(visits) if n}
+    with eng.begin() as conn:
+        assert deferred.missing(conn, ACTIVITIES) == []
+        assert list(insert_new_activities(conn, [_outside_activity(conn)])) == ["outside"]
+
+
+def _outside_activity(conn):
+    """An activity another writer (the event API) would insert."""
+    at = datetime(2024, 3, 2, tzinfo=UTC)
+    contact = conn.scalar(text("SELECT min(id) FROM contacts"))
+    return {"idempotency_key": "outside", "contact_id": contact, "type": "meeting",
+            "occurred_at": at, "received_at": at, "properties": {}}  # fmt: skip
