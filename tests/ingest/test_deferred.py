@@ -136,3 +136,43 @@ def test_an_importing_connection_caches_the_table_it_fills(db, run_import, monke
         expected = max(setsql.SQLITE_CACHE_KIB, min(rows * 300 // 1024, ram // 4 // 1024))
         assert setsql.cache_kib_for(rows) == expected
     assert setsql.cache_kib_for(1_000) == setsql.SQLITE_CACHE_KIB
+
+
+def test_the_event_api_answers_503_while_a_bulk_load_holds_the_guard(fresh_database):
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
+
+    from tandem.auth import service as auth
+    from tandem.auth.models import User
+    from tandem.auth.roles import Role
+    from tandem.settings import Settings
+    from tandem.web.app import create_app
+
+    url = fresh_database("deferred_api")
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        user = User(email="m@example.com", name="M", role=Role.MARKETER.value, password_hash="-")
+        session.add(user)
+        session.flush()
+        plain = auth.create_api_token(db_session=session, user=user, name="t")[1]
+        headers = {"Authorization": f"Bearer {plain}"}
+        session.commit()
+    event = {"contact_email": "a@acme.io", "type": "web_visit", "occurred_at": "2024-05-01"}
+    with TestClient(create_app(Settings(database_url=url, environment="test"))) as client:
+        with engine.begin() as connection:
+            deferred.drop(connection, ACTIVITIES)
+            deferred.lock_out(connection, ACTIVITIES, job_id=42)
+        refused = client.post("/api/v1/activities", json=event, headers=headers)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "30"
+        assert refused.json()["detail"].startswith(
+            "activities are being bulk loaded by import job 42"
+        )
+        assert refused.headers["x-frame-options"] == "DENY"  # headers on every answer
+        with engine.begin() as connection:
+            deferred.restore(connection, ACTIVITIES)
+        stored = client.post("/api/v1/activities", json=event, headers=headers)
+        assert (stored.status_code, stored.json()["new"]) == (200, 1)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM activities")) == 1
+    engine.dispose()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tandem.auth.models import User
 from tandem.db import utcnow
-from tandem.ingest import events
+from tandem.ingest import deferred, events
 from tandem.ingest.fields import get_kind
 from tandem.web.deps import DbSession, api_user
 
@@ -171,6 +171,13 @@ def _ingest_in_session(kind: str, request: Request, body: bytes | HTTPException)
             # transaction rolls back) and the same request again is safe. Raw-cursor
             # statements raise sqlite3's own error, SQLAlchemy's wrap it.
             raise _busy() from None
+        except Exception as exc:
+            if not deferred.is_refusal(exc):
+                raise
+            # A bulk load of activities has the table's unique key down and refuses every
+            # other writer's insert until it is back (tandem.ingest.deferred).
+            message = str(getattr(exc, "orig", exc)).splitlines()[0]
+            raise HTTPException(503, message, headers={"Retry-After": "30"}) from None
         return result.json()
     except BaseException:
         session.rollback()

@@ -63,8 +63,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.templates = _templates()
     app.add_middleware(FormBodyLimit)  # 413 for a page body (an upload) over the limit
-    app.add_middleware(SecurityHeaders, secure_cookies=settings.cookie_secure)
     app.add_middleware(openapi.BodyLimit)  # 413 for an /api/ body over the limit
+    # Outermost: every answer has the headers, the 413s of the two limits too.
+    app.add_middleware(SecurityHeaders, secure_cookies=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

