@@ -35,3 +35,37 @@ def count(db):
         return db.scalar(select(func.count()).select_from(model).where(*where))
 
     return count_rows
+
+
+@pytest.fixture
+def api_database(fresh_database):
+    """`make(name)` -> (url, engine, headers): a migrated database other connections see, with a
+    marketer and the `Authorization` header of their API token."""
+    from sqlalchemy.orm import Session
+
+    from tandem.auth import service as auth
+    from tandem.auth.models import User
+    from tandem.auth.roles import Role
+    from tandem.db import make_engine
+    from tandem.migrate import upgrade
+
+    engines = []
+
+    def make(name):
+        url = fresh_database(name)
+        engine = make_engine(url)
+        engines.append(engine)
+        upgrade(engine)
+        with Session(engine) as session:
+            user = User(
+                email="m@example.com", name="M", role=Role.MARKETER.value, password_hash="-"
+            )
+            session.add(user)
+            session.flush()
+            plain = auth.create_api_token(db_session=session, user=user, name="t")[1]
+            session.commit()
+        return url, engine, {"Authorization": f"Bearer {plain}"}
+
+    yield make
+    for engine in engines:
+        engine.dispose()

@@ -191,7 +191,7 @@ def test_the_answer_is_the_documented_model_byte_for_byte(client, token):
     assert out["items"][0]["id"] is not None and out["items"][0]["status"] == "new"
 
 
-def test_concurrent_batches_on_a_database_others_see(fresh_database, monkeypatch):
+def test_concurrent_batches_on_a_database_others_see(api_database, monkeypatch):
     """On a committed database (not the test's rolled-back transaction) a SQLite request takes
     the write lock before its first read (`BEGIN IMMEDIATE`: concurrent writers wait instead
     of answering 503) and the frame path inserts with one executemany: overlapping batches in
@@ -199,25 +199,12 @@ def test_concurrent_batches_on_a_database_others_see(fresh_database, monkeypatch
     from concurrent.futures import ThreadPoolExecutor
 
     from fastapi.testclient import TestClient
-    from sqlalchemy.orm import Session
 
-    from tandem.auth.models import User
-    from tandem.db import make_engine
     from tandem.ingest import bulkwrite
-    from tandem.migrate import upgrade
     from tandem.settings import Settings
     from tandem.web.app import create_app
 
-    url = fresh_database("api_concurrent")
-    eng = make_engine(url)
-    upgrade(eng)
-    with Session(eng) as session:
-        user = User(email="m@example.com", name="M", role=Role.MARKETER.value, password_hash="-")
-        session.add(user)
-        session.flush()
-        plain = auth.create_api_token(db_session=session, user=user, name="t")[1]
-        session.commit()
-    headers = {"Authorization": f"Bearer {plain}"}
+    url, eng, headers = api_database("api_concurrent")
     exclusive = []
     real = bulkwrite.write_activities
 
@@ -248,4 +235,3 @@ def test_concurrent_batches_on_a_database_others_see(fresh_database, monkeypatch
         stored = connection.exec_driver_sql("SELECT count(*) FROM activities").scalar()
     assert stored == len(distinct)
     assert exclusive == [eng.dialect.name == "sqlite"] * 4  # the lock was held: one executemany
-    eng.dispose()

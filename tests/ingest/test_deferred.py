@@ -138,26 +138,13 @@ def test_an_importing_connection_caches_the_table_it_fills(db, run_import, monke
     assert setsql.cache_kib_for(1_000) == setsql.SQLITE_CACHE_KIB
 
 
-def test_the_event_api_answers_503_while_a_bulk_load_holds_the_guard(fresh_database):
+def test_the_event_api_answers_503_while_a_bulk_load_holds_the_guard(api_database):
     from fastapi.testclient import TestClient
-    from sqlalchemy.orm import Session
 
-    from tandem.auth import service as auth
-    from tandem.auth.models import User
-    from tandem.auth.roles import Role
     from tandem.settings import Settings
     from tandem.web.app import create_app
 
-    url = fresh_database("deferred_api")
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session:
-        user = User(email="m@example.com", name="M", role=Role.MARKETER.value, password_hash="-")
-        session.add(user)
-        session.flush()
-        plain = auth.create_api_token(db_session=session, user=user, name="t")[1]
-        headers = {"Authorization": f"Bearer {plain}"}
-        session.commit()
+    url, engine, headers = api_database("deferred_api")
     event = {"contact_email": "a@acme.io", "type": "web_visit", "occurred_at": "2024-05-01"}
     with TestClient(create_app(Settings(database_url=url, environment="test"))) as client:
         with engine.begin() as connection:
@@ -175,4 +162,3 @@ def test_the_event_api_answers_503_while_a_bulk_load_holds_the_guard(fresh_datab
         assert (stored.status_code, stored.json()["new"]) == (200, 1)
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM activities")) == 1
-    engine.dispose()
