@@ -162,6 +162,7 @@ class Sql:
             return self._typed(table, wanted, [], kinds)
         if sort is not None:
             frame = frame.sort(sort)
+        frame = _without_empty(table, frame, keep={*wanted, sort})
         columns = frame.columns
         listed = ", ".join(columns)
         if self.sqlite and exclusive:
@@ -225,6 +226,20 @@ class Sql:
                 f"ORDER BY _ord ON CONFLICT DO NOTHING RETURNING {back}"
             )
             return cursor.fetchall()
+
+
+def _without_empty(table: Table, frame: pl.DataFrame, keep: set[str | None]) -> pl.DataFrame:
+    """`frame` without the columns that are null in every row and have no server default: the
+    database stores NULL for them anyway, and binding them cost a third of a 10-column
+    executemany (campaign, asset and channel are often empty)."""
+    empty = [
+        c
+        for c in frame.columns
+        if c not in keep
+        and table.c[c].server_default is None
+        and frame[c].null_count() == frame.height
+    ]
+    return frame.drop(empty) if empty else frame
 
 
 def _pg_read(name: str, kind: str) -> str:
