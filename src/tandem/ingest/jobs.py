@@ -585,8 +585,11 @@ class _FrameWriter:
             known: list[int] = []
             if self.deferring:
                 if self.stored is None:  # before this run's first write
-                    self.stored = deferred.stored_keys(connection, ACTIVITIES)
+                    # Dropping first locks others out (PostgreSQL: the table's exclusive lock;
+                    # SQLite: `_claim` took the write lock) until the guard is up at commit,
+                    # so no key can arrive between the read and the load.
                     deferred.drop(connection, ACTIVITIES)
+                    self.stored = deferred.stored_keys(connection, ACTIVITIES)
                 deferred.let_in(connection, ACTIVITIES)
                 frame, slow, known = _not_stored(self.stored, frame, slow)
             try:
