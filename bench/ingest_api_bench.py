@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from backends import each_backend
+
 
 def seed(url: str, contacts: int) -> str:
     """Migrate, add `contacts` contacts, an admin and an API token; the token."""
@@ -256,16 +258,10 @@ def main() -> None:
     results: dict[str, Any] = {"cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(dir=args.workdir) as name:
         folder = Path(name)
-        if args.backend in ("sqlite", "both"):
-            results["sqlite"] = run(f"sqlite:///{folder}/api.db", folder, args)
-        if args.backend in ("postgresql", "both"):
-            from tandem.testing.postgres import start_cluster
-
-            cluster = start_cluster(port=55433)
-            try:
-                results["postgresql"] = run(cluster.url(), folder, args)
-            finally:
-                cluster.stop()
+        in_folder = f"sqlite:///{folder}/api.db"
+        results |= each_backend(
+            args.backend, in_folder, lambda url: run(url, folder, args), port=55433
+        )
     print(json.dumps(results, indent=2))
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from backends import each_backend
 
 # A production server's memory and the bulk-load settings of PostgreSQL's "Populating a
 # Database" (the throwaway cluster otherwise keeps initdb's 128 MB of shared buffers).
@@ -340,16 +341,13 @@ def main() -> None:
         files = generate(folder, args.contacts, args.activities)
         print(f"generated in {time.perf_counter() - start:.0f} s", flush=True)
         results: dict[str, Any] = {"cpus": os.cpu_count()}
-        if args.backend in ("sqlite", "both"):
-            results["sqlite"] = run(f"sqlite:///{folder}/bench.db", files, args)
-        if args.backend in ("postgresql", "both"):
-            from tandem.testing.postgres import start_cluster
-
-            cluster = start_cluster(port=55432, settings=PG_SETTINGS)
-            try:
-                results["postgresql"] = run(cluster.url(), files, args)
-            finally:
-                cluster.stop()
+        results |= each_backend(
+            args.backend,
+            f"sqlite:///{folder}/bench.db",
+            lambda url: run(url, files, args),
+            port=55432,
+            settings=PG_SETTINGS,
+        )
     print(json.dumps(results, indent=2))
 
 
