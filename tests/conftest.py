@@ -76,6 +76,25 @@ def fresh_database(engine: Engine, tmp_path: Path) -> Callable[[str], str]:
 
 
 @pytest.fixture
+def migrated_database(
+    fresh_database: Callable[[str], str],
+) -> Iterator[Callable[[str], tuple[str, Engine]]]:
+    """`make(name)` -> (url, engine): a `fresh_database`, migrated; its engine is disposed
+    after the test."""
+    engines: list[Engine] = []
+
+    def make(name: str) -> tuple[str, Engine]:
+        url = fresh_database(name)
+        engines.append(make_engine(url))
+        upgrade(engines[-1])
+        return url, engines[-1]
+
+    yield make
+    for made in engines:
+        made.dispose()
+
+
+@pytest.fixture
 def connection(engine: Engine) -> Iterator[Connection]:
     """A connection inside an outer transaction that is rolled back after the test."""
     with engine.connect() as conn:

@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 
 from tandem.auth import service as auth
 from tandem.auth.models import User
-from tandem.db import make_engine
-from tandem.migrate import upgrade
 from tandem.testing.serve import Server
 from tests.ingest.test_resume import _activate_counting_model
 
@@ -23,11 +21,9 @@ PEOPLE = 40
 
 
 @pytest.fixture
-def target(fresh_database):
+def target(migrated_database):
     """A fresh migrated database a server process can see, with an admin's API token."""
-    url = fresh_database("serve_crash")
-    eng = make_engine(url)
-    upgrade(eng)
+    url, eng = migrated_database("serve_crash")
     _activate_counting_model(eng)
     with Session(eng) as session:
         admin = User(email="admin@example.com", name="A", role="admin", password_hash="-")
@@ -35,8 +31,7 @@ def target(fresh_database):
         session.flush()
         token = auth.create_api_token(db_session=session, user=admin, name="crash")[1]
         session.commit()
-    yield url, eng, token
-    eng.dispose()
+    return url, eng, token
 
 
 def _event(i: int) -> dict[str, str]:

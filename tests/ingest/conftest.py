@@ -38,7 +38,7 @@ def count(db):
 
 
 @pytest.fixture
-def api_database(fresh_database):
+def api_database(migrated_database):
     """`make(name)` -> (url, engine, headers): a migrated database other connections see, with a
     marketer and the `Authorization` header of their API token."""
     from sqlalchemy.orm import Session
@@ -46,16 +46,9 @@ def api_database(fresh_database):
     from tandem.auth import service as auth
     from tandem.auth.models import User
     from tandem.auth.roles import Role
-    from tandem.db import make_engine
-    from tandem.migrate import upgrade
-
-    engines = []
 
     def make(name):
-        url = fresh_database(name)
-        engine = make_engine(url)
-        engines.append(engine)
-        upgrade(engine)
+        url, engine = migrated_database(name)
         with Session(engine) as session:
             user = User(
                 email="m@example.com", name="M", role=Role.MARKETER.value, password_hash="-"
@@ -66,6 +59,4 @@ def api_database(fresh_database):
             session.commit()
         return url, engine, {"Authorization": f"Bearer {plain}"}
 
-    yield make
-    for engine in engines:
-        engine.dispose()
+    return make

@@ -10,11 +10,9 @@ from sqlalchemy import text
 
 from tandem.activities.models import Activity
 from tandem.contacts.models import Contact
-from tandem.db import make_engine
 from tandem.ingest import deferred, jobs, setsql
 from tandem.ingest.mapping import profile_mapping
 from tandem.ingest.store import ACTIVITIES, insert_new_activities
-from tandem.migrate import upgrade
 
 HEADER = "contact_email,type,occurred_at,url\n"
 
@@ -69,12 +67,11 @@ def test_a_killed_load_is_finished_by_the_next_import_in_the_same_mode(db, run_i
     assert list(stored) == ["k-after"]
 
 
-def test_others_are_refused_between_the_chunks_of_a_big_load(fresh_database, tmp_path):
+def test_others_are_refused_between_the_chunks_of_a_big_load(migrated_database, tmp_path):
     """On a database other connections see: after each chunk of a big load, an insert from
     another connection is refused with the job's name (the event API answers it 503); once
     the load has ended (unique key back), it is stored."""
-    engine = make_engine(fresh_database("deferred_guard"))
-    upgrade(engine)
+    engine = migrated_database("deferred_guard")[1]
     path = tmp_path / "big.csv"
     path.write_text(HEADER + _rows(60), encoding="utf-8")
     mapping = profile_mapping("generic", "activities")
@@ -101,7 +98,6 @@ def test_others_are_refused_between_the_chunks_of_a_big_load(fresh_database, tmp
         assert deferred.missing(connection, ACTIVITIES) == []
         assert _guard(connection) == 0
         assert connection.scalar(text("SELECT count(*) FROM activities")) == 60
-    engine.dispose()
 
 
 def _activity(connection, key):

@@ -11,22 +11,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from tandem.db import make_engine
 from tandem.ingest import deferred
 from tandem.ingest.store import ACTIVITIES, insert_new_activities
-from tandem.migrate import upgrade
 
 ROWS = 10_000
 
 
 @pytest.fixture
-def target(fresh_database):
+def target(migrated_database):
     """A fresh migrated database the subprocess can see (not the test's rolled-back one)."""
-    url = fresh_database("ingest_resume")
-    eng = make_engine(url)
-    upgrade(eng)
-    yield url, eng
-    eng.dispose()
+    return migrated_database("ingest_resume")
 
 
 def _tandem(url, *args, **settings):
