@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from tandem.capabilities import build_bus
 from tandem.db import make_engine
+from tandem.events import session_info
 from tandem.migrate import upgrade
 from tandem.settings import Settings
 from tandem.testing.postgres import PostgresUnavailable, start_cluster
@@ -109,7 +111,10 @@ def connection(engine: Engine) -> Iterator[Connection]:
 def db(connection: Connection) -> Iterator[Session]:
     """An ORM session whose commits become savepoints of the rolled-back transaction."""
     session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        info=dict(session_info(build_bus())),  # every capability's handlers, as the app's
     )
     try:
         yield session
@@ -120,7 +125,9 @@ def db(connection: Connection) -> Iterator[Session]:
 @pytest.fixture
 def settings(engine: Engine) -> Settings:
     return Settings(
-        database_url=engine.url.render_as_string(hide_password=False), environment="test"
+        database_url=engine.url.render_as_string(hide_password=False),
+        environment="test",
+        sla_scheduler=False,
     )
 
 
@@ -129,7 +136,10 @@ def app(settings: Settings, connection: Connection) -> FastAPI:
     """The app, its sessions bound to the test's rolled-back connection."""
     application = create_app(settings)
     application.state.session_factory = lambda: Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        info=dict(session_info(application.state.events)),
     )
     return application
 

@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from tandem.events import EventBus, session_info
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -83,9 +85,12 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory bound to `engine` that keeps objects usable after commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, *, events: EventBus | None = None
+) -> sessionmaker[Session]:
+    """A session factory bound to `engine` that keeps objects usable after commit; its sessions
+    publish their writers' events to `events`."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info=dict(session_info(events)))
 
 
 @contextmanager

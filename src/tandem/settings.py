@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     # The handoff (docs/handoff.md): config files, the SLA scheduler, email notifications.
     routing_path: Path | None = None
     sla_path: Path | None = None
-    sla_scheduler: bool = False
+    sla_scheduler: bool = True
     sla_tick_seconds: int = 60
     digest_hours: int = 24
     public_url: str | None = None

@@ -15,7 +15,7 @@ from tandem.auth import service as auth
 from tandem.auth.models import User
 from tandem.auth.roles import Role
 from tandem.db import utcnow
-from tandem.handoff.moves import move_stage
+from tandem.lifecycle.service import move_stage
 from tandem.web.deps import SESSION_COOKIE
 from tests import factories as f
 

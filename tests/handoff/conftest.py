@@ -87,6 +87,7 @@ def settings(engine, handoff_files) -> Settings:
         environment="test",
         routing_path=handoff_files[0],
         sla_path=handoff_files[1],
+        sla_scheduler=False,
     )
 
 

@@ -10,7 +10,7 @@ from tandem.handoff.reasons import (
     check_reject_reason,
     reject_move,
 )
-from tandem.handoff.transitions import MoveKind
+from tandem.lifecycle.moves import MoveKind
 from tandem.lifecycle.stages import Stage
 
 

@@ -15,11 +15,11 @@ from tandem.handoff.models import (
     RoutingCursor,
     SlaEscalation,
 )
-from tandem.handoff.moves import stage_history
 from tandem.handoff.reasons import UnknownRejectReason
 from tandem.handoff.reports import commitments, reject_report
 from tandem.handoff.scores import ScoreView
 from tandem.lifecycle.models import StageTransition
+from tandem.lifecycle.service import stage_history
 from tests import factories as f
 
 from .conftest import at, mql, tick

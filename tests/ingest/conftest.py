@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from tandem.events import bus_of
 from tandem.ingest import jobs
 from tandem.ingest.mapping import profile_mapping
 
@@ -22,7 +23,7 @@ def run_import(db, tmp_path):
         chosen = mapping or profile_mapping(profile, kind)
         job_id = jobs.create_job(tx, path=path, kind=kind, profile=profile, mapping=chosen, **kw)
         try:
-            return jobs.run_job(tx, job_id, chunk_rows=chunk_rows)
+            return jobs.run_job(tx, job_id, chunk_rows=chunk_rows, bus=bus_of(db))
         except jobs.JobError:
             return jobs.get_job(tx, job_id)
 

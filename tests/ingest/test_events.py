@@ -1,25 +1,26 @@
-"""`activities_stored` tells subscribers about exactly the newly stored activities, in the
+"""`ActivitiesStored` tells subscribers about exactly the newly stored activities, in the
 writer's transaction, from the event API and from CSV imports alike."""
 
 import pytest
 from sqlalchemy import select, update
 
-from tandem import events as bus
 from tandem.activities.models import Activity
 from tandem.auth import service as auth
 from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
+from tandem.events import ActivitiesStored, EventBus, session_info
 from tests import factories as f
 
 
 @pytest.fixture
-def received(monkeypatch):
+def received(db, app):
     """Batches a subscriber got, as (id, contact, type, time) tuples; the subscriber also writes
-    through the session it is given (what scoring does)."""
-    monkeypatch.setattr(bus, "_activity_handlers", [])
+    through the session it is given (what scoring does). Subscribed on a bus of its own, which
+    the app's sessions and the test's session (imports) publish to."""
     got = []
 
-    def handler(session, activities):
+    def handler(session, event):
+        activities = event.activities
         got.append([(a.id, a.contact_id, a.type, a.occurred_at) for a in activities])
         ids = [a.id for a in activities]
         assert len(session.scalars(select(Activity.id).where(Activity.id.in_(ids))).all()) == len(
@@ -28,7 +29,9 @@ def received(monkeypatch):
         contacts = {a.contact_id for a in activities}
         session.execute(update(Contact).where(Contact.id.in_(contacts)).values(title="scored"))
 
-    bus.on_activities_stored(handler)
+    own = EventBus([(ActivitiesStored, handler)])
+    db.info.update(session_info(own))
+    app.state.events = own
     return got
 
 

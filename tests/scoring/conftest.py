@@ -24,11 +24,3 @@ def marketer(db):
 @pytest.fixture
 def sales_manager(db):
     return person(db, Role.SALES_MANAGER, "Sam Manager")
-
-
-@pytest.fixture
-def incremental_on():
-    """The incremental update subscribed to `activities_stored` (as the app and CLI do)."""
-    from tandem.scoring import incremental
-
-    incremental.register()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tandem.auth.models import User
 from tandem.auth.passwords import hash_password
 from tandem.auth.roles import Role
-from tandem.events import StoredActivity, activities_stored
+from tandem.events import ActivitiesStored, StoredActivity, publish
 from tandem.scoring import approval
 from tandem.scoring.models import ScoringModelVersion
 from tests import factories as f
@@ -78,7 +78,7 @@ def stored(db: Session, contact, kind: str, at: datetime, **kw) -> StoredActivit
     """Insert an activity and announce it, as a writer does."""
     row = f.activity(db, contact, kind, at, **kw)
     event = StoredActivity(row.id, contact.id, row.type, row.occurred_at)
-    activities_stored(db, [event])
+    publish(db, ActivitiesStored([event]))
     return event
 
 

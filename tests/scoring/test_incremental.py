@@ -1,5 +1,5 @@
 """The incremental update on both databases: the same scores as a full rescore, one MQL
-transition per crossing, never a demotion, and the handler wired to `activities_stored`."""
+transition per crossing, never a demotion, and the handler wired to `ActivitiesStored`."""
 
 from __future__ import annotations
 
@@ -74,9 +74,7 @@ def test_incremental_update_equals_full_rescore(db, marketer, sales_manager):
     assert any(p["rule_id"] == "demo" for p in full[people[0].id][5])
 
 
-def test_crossing_records_one_transition_and_never_demotes(
-    db, marketer, sales_manager, incremental_on
-):
+def test_crossing_records_one_transition_and_never_demotes(db, marketer, sales_manager):
     now = utcnow()
     lead = f.contact(db, job_level="vp", lifecycle_stage="lead")  # fit 20, MQL at total 50
     version = activate(db, marketer, sales_manager, small_yaml(), now - DAY)
@@ -100,7 +98,7 @@ def test_crossing_records_one_transition_and_never_demotes(
     assert len(history) >= 4 and history[-1] == score.total
 
 
-def test_contacts_sales_already_has_are_not_moved(db, marketer, sales_manager, incremental_on):
+def test_contacts_sales_already_has_are_not_moved(db, marketer, sales_manager):
     now = utcnow()
     taken = f.contact(db, job_level="vp", lifecycle_stage="sal")
     activate(db, marketer, sales_manager, small_yaml(), now - DAY)
@@ -149,9 +147,7 @@ def test_import_batches_are_rescored_in_bulk_with_the_same_numbers(
     assert lead.lifecycle_stage == "mql" and len(_transitions(db, lead.id)) == 1
 
 
-def test_the_update_commits_or_rolls_back_with_the_writers_transaction(
-    db, marketer, sales_manager, incremental_on
-):
+def test_the_update_commits_or_rolls_back_with_the_writers_transaction(db, marketer, sales_manager):
     now = utcnow()
     lead = f.contact(db, job_level="vp", lifecycle_stage="lead")
     activate(db, marketer, sales_manager, small_yaml(), now - DAY)

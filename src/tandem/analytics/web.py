@@ -3,10 +3,13 @@ returns it. Handlers only translate; the view-models come from `tandem.analytics
 
 import contextlib
 from collections.abc import AsyncIterator
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -66,10 +69,13 @@ def refresh_stored_attribution(session_factory) -> None:
 
 
 def install(app: FastAPI) -> None:
-    """At startup, start reading the facts so the first dashboard is quick (not in tests).
+    """Serve Plotly's JS from its installed package; at startup, start reading the facts so the
+    first dashboard is quick (not in tests).
 
     Wraps whatever lifespan the app already has, so other capabilities' hooks keep running.
     """
+    plotly_js = Path(find_spec("plotly").origin or "").parent / "package_data"  # type: ignore[union-attr]
+    app.mount("/vendor/plotly", StaticFiles(directory=plotly_js), name="plotly")
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from tandem.capabilities import build_bus
 from tandem.db import make_engine, make_session_factory, session_scope
 from tandem.settings import Settings, SettingsError, load_settings
 
@@ -47,6 +48,7 @@ def engine(current: Settings | None = None) -> Engine:
 
 @contextmanager
 def db_session(eng: Engine | None = None) -> Iterator[Session]:
-    """A committed-on-success session on the configured database."""
-    with session_scope(make_session_factory(eng or engine())) as session:
+    """A committed-on-success session on the configured database; its writes publish to every
+    capability's event handlers (`tandem.capabilities.build_bus`)."""
+    with session_scope(make_session_factory(eng or engine(), events=build_bus())) as session:
         yield session

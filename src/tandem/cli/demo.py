@@ -13,7 +13,7 @@ from tandem.auth.roles import Role
 from tandem.auth.schemas import UserCreate
 from tandem.cli.context import console, db_session, engine, fail
 from tandem.contacts.models import Contact
-from tandem.db import utcnow
+from tandem.db import make_session_factory, utcnow
 from tandem.demo.load import load_demo
 from tandem.demo.spec import DemoSpec
 from tandem.migrate import upgrade
@@ -113,8 +113,9 @@ def setup(
         True, help="Credit the won deals under every attribution model if no run is stored."
     ),
 ) -> None:
-    """Everything `make demo` needs: database, demo data, demo users and their logins, an
-    active scoring model with a pending proposal, and a stored attribution run."""
+    """Everything `make demo` needs: database, demo data, demo users and their logins, approved
+    routing rules and SLA policies with every MQL routed, an active scoring model with a pending
+    proposal, and a stored attribution run."""
     from tandem.cli.context import settings
 
     current = settings()
@@ -133,12 +134,35 @@ def setup(
     else:
         console.print(f"database already holds {has_data:,} contacts; keeping them")
         ensure_demo_users()
+    setup_handoff()  # before scoring: the MQLs its rescore makes are routed as they happen
     if scoring:
         setup_scoring(predictive)
     if attribution:
         setup_attribution()
     setup_goals()
     print_logins()
+
+
+def setup_handoff() -> None:
+    """The demo's routing and SLA as approved definitions, then one SLA tick, which hands the
+    MQLs the generated world holds to the reps (their queues), unless routing exists."""
+    from tandem.cli.context import settings
+    from tandem.demo.handoff import setup_handoff as put_in_force
+    from tandem.handoff.scheduler import tick_once
+
+    ensure_demo_users()
+    with db_session() as db:
+        done = put_in_force(db, now=utcnow())
+    if not done.versions:
+        console.print("routing or SLA definitions exist already; keeping them")
+        return
+    with console.status("handoff: routing the MQLs to the reps"):
+        report = tick_once(settings=settings(), session_factory=make_session_factory(engine()))
+    console.print(
+        f"handoff: {', '.join(done.versions)} proposed by the sales manager and approved by the "
+        f"admin; {report.routed:,} MQLs routed to the reps' queues",
+        highlight=False,
+    )
 
 
 def setup_goals() -> None:

@@ -1,6 +1,5 @@
 """The `tandem` command."""
 
-import importlib
 from pathlib import Path
 
 import typer
@@ -8,41 +7,22 @@ import typer.main
 from typer.core import TyperGroup
 
 from tandem import __version__
+from tandem.capabilities import cli_groups, resolve
 from tandem.cli.context import console, engine, fail, settings
-
-#: Command groups, imported only when used: `tandem report weekly` does not pay for
-#: scikit-learn (scoring), FastAPI (the SLA scheduler) or Alembic (demo) at start-up.
-SUBCOMMANDS = {
-    "users": "tandem.cli.users:app",
-    "demo": "tandem.cli.demo:app",
-    "handoff": "tandem.handoff.cli:app",
-    "goals": "tandem.goals.cli:app",
-    "report": "tandem.reports.cli:app",
-    "routing": "tandem.handoff.ops_cli:routing_app",
-    "sla": "tandem.handoff.ops_cli:sla_app",
-    "attribution": "tandem.attribution.cli:app",
-    "import": "tandem.ingest.cli:app",
-    "scoring": "tandem.scoring.cli:app",
-    "contacts": "tandem.ingest.cli:contacts_app",
-}
-#: Groups that never store activities, so they need not load scoring's incremental update.
-READ_ONLY = {"report", "goals", "attribution", "users"}
 
 
 class LazyGroup(TyperGroup):
-    """The `tandem` group: the commands of `SUBCOMMANDS` are imported on first use."""
+    """The `tandem` group: each capability's command groups (`tandem.capabilities`), imported on
+    first use, so `tandem report weekly` does not pay for scikit-learn or FastAPI at start-up."""
 
     def list_commands(self, ctx) -> list[str]:
-        return [*super().list_commands(ctx), *(n for n in SUBCOMMANDS if n not in self.commands)]
+        groups = cli_groups()
+        return [*super().list_commands(ctx), *(n for n in groups if n not in self.commands)]
 
     def get_command(self, ctx, cmd_name: str):
-        if cmd_name not in self.commands and cmd_name in SUBCOMMANDS:
-            if cmd_name not in READ_ONLY:
-                from tandem.scoring import incremental
-
-                incremental.register()  # imports through the CLI update scores as activities land
-            module, attr = SUBCOMMANDS[cmd_name].split(":")
-            command = typer.main.get_group(getattr(importlib.import_module(module), attr))
+        groups = cli_groups()
+        if cmd_name not in self.commands and cmd_name in groups:
+            command = typer.main.get_group(resolve(groups[cmd_name]))
             command.name = cmd_name
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from tandem.bulk import BulkWriter, bulk_writer, reset_sequences
 from tandem.demo.generate import Chunk, generate
 from tandem.demo.spec import DemoSpec
+from tandem.lifecycle import service as lifecycle
 
 GENERATED_TABLES = [
     "campaigns",
@@ -69,5 +70,8 @@ def load_demo(
 def _write_chunk(writer: BulkWriter, chunk: Chunk, report: LoadReport) -> None:
     # One transaction per chunk: a crash loses at most the chunk in flight.
     for table, frame in chunk.tables():
-        report.add(table, writer.write(table, frame))
+        if table == lifecycle.TRANSITIONS.name:  # the lifecycle writes (and checks) stage moves
+            report.add(table, lifecycle.write_history(writer, frame))
+        else:
+            report.add(table, writer.write(table, frame))
     writer.commit()

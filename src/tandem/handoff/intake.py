@@ -1,9 +1,9 @@
 """Handing MQLs to sales: route each new MQL, record the handoff, tell the owner.
 
-MQLs arrive two ways: `mark_mql` (scoring calls it when a contact crosses the threshold), and
-the scheduler's sweep for contacts already in the `mql` stage without a live handoff (moved
-by an import or any other path). The SLA clocks start at the handoff: the MQL moment when
-`mark_mql` is used, at most one scheduler interval later for the sweep.
+MQLs are handed off at the MQL moment: `on_stage_changed` hears every move to MQL (scoring,
+an import, the event API, a model approval) in the mover's transaction. The scheduler's sweep
+is the safety net for contacts in the `mql` stage without a live handoff (moved before routing
+was approved); their clocks start when the sweep finds them.
 """
 
 from __future__ import annotations
@@ -18,15 +18,17 @@ from sqlalchemy.orm import Session
 
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
+from tandem.events import StageChanged, bus_of
 from tandem.handoff.assign import Router, lead_facts, tier_facts
 from tandem.handoff.clocks import evaluate
+from tandem.handoff.config import ConfigError
 from tandem.handoff.models import Handoff, HandoffStatus
-from tandem.handoff.moves import move_stage
 from tandem.handoff.notify import Kind, add_notifications, lead_labels, notification
-from tandem.handoff.runtime import HandoffConfig
+from tandem.handoff.runtime import ConfigCache, HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scores import ScoreProvider, table_scores
 from tandem.handoff.sqlutil import insert_ignore, update_by_id
 from tandem.lifecycle.models import StageTransition
+from tandem.lifecycle.service import move_stage
 from tandem.lifecycle.stages import Stage
 
 _CHUNK = 5_000
@@ -209,7 +211,47 @@ def mark_mql(
         cause=cause,
         reason=None if cause is None else f"became an MQL ({cause})",
     )
+    # The move's StageChanged already handed it off where the session has a bus and the
+    # database an approved configuration; otherwise hand it off with the one given.
+    done = db_session.scalar(
+        select(Handoff.id).where(Handoff.contact_id == contact_id, Handoff.mql_at == at)
+    )
+    if done is not None:
+        return done
     ids = hand_off(
         db_session, config, [NewMql(contact_id, at, cause)], as_of=at, scores=scores, clock_start=at
     )
     return ids[0] if ids else None
+
+
+CONFIG_KEY = "handoff.config"
+
+
+def config_for(db_session: Session) -> HandoffConfig | None:
+    """The approved handoff configuration, parsed once per bus (None when there is none yet,
+    or it no longer checks out: the tick's sweep then routes the MQLs, and says why)."""
+    bus = bus_of(db_session)
+    cache = bus.cache.setdefault(CONFIG_KEY, ConfigCache()) if bus else ConfigCache()
+    try:
+        return cache.get(db_session)
+    except (HandoffNotConfigured, ConfigError):
+        return None
+
+
+def on_stage_changed(db_session: Session, event: StageChanged) -> None:
+    """The `StageChanged` handler: route each contact that became an MQL, in the mover's
+    transaction (owner, SLA clocks from the MQL moment, the owner's notification)."""
+    new = [c for c in event.changes if c.to_stage == Stage.MQL.value]
+    if not new:
+        return
+    config = config_for(db_session)
+    if config is None:
+        return
+    db_session.flush()
+    by_moment: dict[dt.datetime, list[NewMql]] = {}
+    for change in new:
+        by_moment.setdefault(change.at, []).append(
+            NewMql(change.contact_id, change.at, change.cause)
+        )
+    for at, mqls in by_moment.items():
+        hand_off(db_session, config, mqls, as_of=at, clock_start=at)

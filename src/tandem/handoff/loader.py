@@ -123,18 +123,32 @@ def check_handoff(
     of Tandem users) that every rep and manager exists; every issue carries file:line."""
     routing_text, issues = _read(routing_path)
     sla_text, sla_read = _read(sla_path)
-    issues += sla_read
-    rules = sla = None
+    found = check_handoff_texts(
+        (routing_text, str(routing_path)), (sla_text, str(sla_path)), known_users=known_users
+    )
+    return HandoffFiles(found.rules, found.sla, issues + sla_read + found.issues, found.texts)
+
+
+def check_handoff_texts(
+    routing: tuple[str | None, str],
+    sla: tuple[str | None, str],
+    *,
+    known_users: Collection[str] | None = None,
+) -> HandoffFiles:
+    """`check_handoff` on (text, file name) pairs; a text of None is not checked (missing)."""
+    (routing_text, routing_file), (sla_text, sla_file) = routing, sla
+    issues: list[Issue] = []
+    rules = config = None
     if routing_text is not None:
         rules, found, routing_src = _parse_with_source(
-            routing_text, str(routing_path), RoutingRules, validate_routing
+            routing_text, routing_file, RoutingRules, validate_routing
         )
         issues += found
         if rules is not None and routing_src is not None and known_users is not None:
             issues += routing_src.locate(reps_are_users(rules, known_users))
     if sla_text is not None:
-        sla, found, sla_src = _parse_with_source(sla_text, str(sla_path), SlaConfig, validate_sla)
+        config, found, sla_src = _parse_with_source(sla_text, sla_file, SlaConfig, validate_sla)
         issues += found
-        if rules is not None and sla is not None and sla_src is not None:
-            issues += sla_src.locate(validate_handoff(rules, sla))
-    return HandoffFiles(rules, sla, issues, (routing_text or "", sla_text or ""))
+        if rules is not None and config is not None and sla_src is not None:
+            issues += sla_src.locate(validate_handoff(rules, config))
+    return HandoffFiles(rules, config, issues, (routing_text or "", sla_text or ""))

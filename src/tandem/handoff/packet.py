@@ -20,7 +20,6 @@ from tandem.contacts.schemas import TimelineEntry
 from tandem.content.models import Asset
 from tandem.handoff.clocks import evaluate
 from tandem.handoff.models import Handoff, HandoffStatus
-from tandem.handoff.moves import stage_history
 from tandem.handoff.next_step import StepFacts, suggest_next_step
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import (
@@ -32,6 +31,7 @@ from tandem.handoff.schemas import (
     StageStay,
 )
 from tandem.handoff.scores import ScoreProvider, table_scores
+from tandem.lifecycle.service import stage_history
 
 RECENT_ACTIVITY = 15
 SCORE_NOT_AVAILABLE = "score not available"

@@ -1,10 +1,9 @@
-"""The live handoff configuration: both YAML files checked together and against the users
-table, cached by file stamp, and written to the audit log whenever their content changes.
+"""The live handoff configuration: the active routing and SLA definitions checked together and
+against the users table (files named in the environment are imported as new versions).
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,20 +12,20 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tandem.audit import service as audit
-from tandem.audit.models import AuditEvent
 from tandem.auth.models import User
-from tandem.handoff.config import ConfigError, Level
-from tandem.handoff.loader import HandoffFiles, check_handoff
+from tandem.db import utcnow
+from tandem.definitions.kinds import kind_named
+from tandem.definitions.service import InvalidDefinition, adopt
+from tandem.handoff.config import ConfigError, Issue, Level
+from tandem.handoff.definitions import active_text
+from tandem.handoff.loader import HandoffFiles, check_handoff_texts
 from tandem.handoff.reasons import RejectReason
 from tandem.handoff.routing_rules import RoutingRules
 from tandem.handoff.sla_rules import SlaConfig
 
-AUDIT_ENTITY = "handoff_config"
-
 
 class HandoffNotConfigured(RuntimeError):
-    """TANDEM_ROUTING_PATH or TANDEM_SLA_PATH is not set."""
+    """No routing or no SLA definition has been approved yet."""
 
 
 @dataclass(frozen=True)
@@ -96,41 +95,85 @@ def _yaml_keys(rules: RoutingRules) -> set[str]:
 
 
 class ConfigCache:
-    """Parses the files once per change of their stamp; resolves users on every call.
+    """The live configuration: the active routing and SLA definition versions in the database,
+    parsed once per pair of versions and resolved against the users on every call.
 
-    Held by the web app and the scheduler (one per process); thread-safe for reads.
+    Paths (TANDEM_ROUTING_PATH / TANDEM_SLA_PATH) are only a way to import: when a file's
+    content differs from the active version, it is adopted as the new active version (the
+    system proposes and approves it, both audited). Held by the web app and the scheduler
+    (one per process); thread-safe for reads.
     """
 
-    def __init__(self, routing_path: Path | None, sla_path: Path | None) -> None:
-        if routing_path is None or sla_path is None:
-            raise HandoffNotConfigured(
-                "the handoff needs TANDEM_ROUTING_PATH and TANDEM_SLA_PATH "
-                "(see examples/handoff/ and docs/handoff.md)"
-            )
-        self.paths = (Path(routing_path), Path(sla_path))
+    def __init__(self, routing_path: Path | None = None, sla_path: Path | None = None) -> None:
+        self.paths = {"routing": routing_path, "sla": sla_path}
         self._lock = threading.Lock()
-        self._stamp: tuple[object, ...] | None = None
-        self._files: HandoffFiles | None = None
+        self._stamps: dict[Path, tuple[object, str | None]] = {}
+        self._parsed: dict[tuple[str, str], HandoffFiles] = {}
 
     def get(self, db_session: Session, *, actor_user_id: int | None = None) -> HandoffConfig:
-        """The current configuration; raises ConfigError (every issue at file:line)."""
+        """The current configuration; raises HandoffNotConfigured when there is no active
+        version, ConfigError (every issue at file:line) when it no longer checks out."""
+        self._adopt_files(db_session)
+        texts = {kind: active_text(db_session, kind) for kind in ("routing", "sla")}
+        missing = [kind for kind, text in texts.items() if text is None]
+        if missing:
+            raise HandoffNotConfigured(
+                f"no approved {' and '.join(missing)} definition: a sales manager proposes one "
+                "and an admin approves it (`tandem definitions import FILE --kind routing|sla`, "
+                "see examples/handoff/ and docs/handoff.md)"
+            )
+        key = (texts["routing"] or "", texts["sla"] or "")
         with self._lock:
-            stamp = tuple(_stamp(p) for p in self.paths)
-            if stamp != self._stamp or self._files is None:
-                self._files, self._stamp = check_handoff(*self.paths), stamp
-            files = self._files
+            files = self._parsed.get(key)
+            if files is None:
+                files = check_handoff_texts((key[0], "<routing>"), (key[1], "<sla>"))
+                self._parsed = {key: files}  # keep one: versions change rarely
         if not files.ok:
             raise ConfigError([i for i in files.issues if i.level is Level.ERROR])
-        # Checked on every call (two indexed queries), not once per process: a transaction
-        # that rolled back must not leave a change unaudited.
-        audit_changes(db_session, self.paths, files.texts, actor_user_id)
         assert files.rules is not None and files.sla is not None
         keys = user_keys(db_session)
         if any(k.casefold() not in keys for k in _yaml_keys(files.rules)):
             # Re-check with the users known, to report each unknown one at its file:line.
-            found = check_handoff(*self.paths, known_users=keys.keys())
+            found = check_handoff_texts(
+                (key[0], "<routing>"), (key[1], "<sla>"), known_users=keys.keys()
+            )
             raise ConfigError([i for i in found.issues if i.level is Level.ERROR])
         return HandoffConfig(rules=files.rules, sla=files.sla, user_ids=keys)
+
+    def _adopt_files(self, db_session: Session) -> None:
+        for kind, path in self.paths.items():
+            if path is None:
+                continue
+            text = self._read(Path(path))
+            if text is None:
+                continue
+            try:
+                adopt(
+                    db_session=db_session,
+                    kind=kind_named(kind),
+                    text=text,
+                    source=f"file:{path}",
+                    at=utcnow(),
+                )
+            except InvalidDefinition as exc:  # not adopted: the active version stays as it is
+                raise ConfigError(exc.issues) from None  # type: ignore[arg-type]
+
+    def _read(self, path: Path) -> str | None:
+        """The file's text, read again only when its stamp changed."""
+        stamp = _stamp(path)
+        with self._lock:
+            known = self._stamps.get(path)
+            if known is not None and known[0] == stamp:
+                return known[1]
+        try:
+            text: str | None = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                [Issue(level=Level.ERROR, message=f"cannot read file: {exc}", file=str(path))]
+            ) from None
+        with self._lock:
+            self._stamps[path] = (stamp, text)
+        return text
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -139,30 +182,3 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
-
-
-def audit_changes(
-    db_session: Session, paths: tuple[Path, Path], texts: tuple[str, str], actor: int | None
-) -> None:
-    """Record a `handoff.config.change` audit event for each file whose content differs from
-    the last one recorded, so every routing or SLA change in effect is on the audit log."""
-    for kind, path, text in zip(("routing", "sla"), paths, texts, strict=True):
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        last = db_session.scalar(
-            select(AuditEvent.after)
-            .where(AuditEvent.entity_type == AUDIT_ENTITY, AuditEvent.entity_id == kind)
-            .order_by(AuditEvent.id.desc())
-            .limit(1)
-        )
-        if last and last.get("sha256") == digest:
-            continue
-        audit.record(
-            db_session=db_session,
-            actor_user_id=actor,
-            action="handoff.config.change",
-            entity_type=AUDIT_ENTITY,
-            entity_id=kind,
-            before={"sha256": last.get("sha256")} if last else None,
-            after={"sha256": digest, "path": str(path), "text": text},
-        )
-    db_session.flush()

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tandem.db import session_scope, utcnow
 from tandem.handoff.config import ConfigError
+from tandem.handoff.intake import CONFIG_KEY
 from tandem.handoff.mail import link_base, mailer_for
 from tandem.handoff.runtime import ConfigCache, HandoffNotConfigured
 from tandem.handoff.schemas import TickReport
@@ -31,12 +33,17 @@ log = logging.getLogger("tandem.handoff.scheduler")
 
 
 def config_cache(app: FastAPI) -> ConfigCache:
-    """The app's handoff configuration cache, created on first use."""
-    cache = getattr(app.state, "handoff_config", None)
-    if cache is None:
-        settings = app.state.settings
-        cache = app.state.handoff_config = ConfigCache(settings.routing_path, settings.sla_path)
+    """The app's handoff configuration cache, created on first use and shared with the app's
+    event bus (so the MQL-moment routing parses the definitions once too)."""
+    cache = app.state.events.cache.get(CONFIG_KEY)
+    if cache is None or cache.paths != _paths(app.state.settings):
+        cache = ConfigCache(*_paths(app.state.settings).values())
+        app.state.events.cache[CONFIG_KEY] = cache
     return cache
+
+
+def _paths(settings: Settings) -> dict[str, Path | None]:
+    return {"routing": settings.routing_path, "sla": settings.sla_path}
 
 
 def tick_once(

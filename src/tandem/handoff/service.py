@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session
 from tandem.auth.models import User
 from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
+from tandem.events import HandoffAnswered, publish
 from tandem.handoff.clocks import evaluate
 from tandem.handoff.models import Handoff, HandoffStatus
-from tandem.handoff.moves import move_stage
 from tandem.handoff.packet import latest_handoff
 from tandem.handoff.reasons import check_reject_reason, reject_move
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import DecisionOut, HandoffRead
-from tandem.handoff.transitions import IllegalTransition, Move, check_move
+from tandem.lifecycle.moves import IllegalTransition, Move, check_move
+from tandem.lifecycle.service import move_stage
 from tandem.lifecycle.stages import Stage
 
 SALES_ROLES = frozenset({Role.SALES_REP.value, Role.SALES_MANAGER.value})
@@ -97,6 +98,9 @@ def accept(
         move=move,
     )
     contact.owner_id = user.id
+    publish(
+        db_session, HandoffAnswered(handoff.id, contact.id, HandoffStatus.ACCEPTED, user.id, as_of)
+    )
     return _done(db_session, config, handoff, contact, as_of)
 
 
@@ -137,6 +141,10 @@ def reject(
         cause=f"handoff:reject:{reason_code}",
         move=move,
     )
+    answered = HandoffAnswered(
+        handoff.id, contact.id, HandoffStatus.REJECTED, user.id, as_of, reason_code
+    )
+    publish(db_session, answered)
     return _done(db_session, config, handoff, contact, as_of)
 
 

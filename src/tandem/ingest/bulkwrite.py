@@ -4,9 +4,10 @@ Per chunk: references are resolved once per distinct value (accounts, campaigns,
 through the `Resolver`; contacts by email through a per-job id map), existing rows are read with
 one statement per key, new rows are inserted with `ON CONFLICT DO NOTHING` and the ones actually
 inserted read back (`setsql.Sql`), changed columns are updated with one executemany per set of
-columns, stage transitions are appended with `tandem.bulk.insert_frame`. Rows that need the row
-path's judgement (a row whose keys point at two contacts, an insert that lost a race) are handed
-back as `redo` lines and written by `store` in the same transaction. Nothing here commits.
+columns, stage moves are logged by the lifecycle service (`log_import_moves`). Rows that need
+the row path's judgement (a row whose keys point at two contacts, an insert that lost a race)
+are handed back as `redo` lines and written by `store` in the same transaction. Nothing here
+commits.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Table, bindparam, update
 
-from tandem.bulk import insert_frame
-from tandem.events import StoredActivity
+from tandem.events import StageChanged, StoredActivity
 from tandem.ingest import values
 from tandem.ingest.chunks import LINE
 from tandem.ingest.resolve import CONTACTS, AccountRef
@@ -31,16 +31,13 @@ from tandem.ingest.store import (
     ACTIVITIES,
     CONTACT_COLUMNS,
     OWNER_MISSING,
-    STAGE_KEPT,
-    TRANSITIONS,
     Context,
     Written,
 )
-from tandem.lifecycle.stages import FUNNEL, funnel_rank
+from tandem.lifecycle import service as lifecycle
 
 FULL_MAP_AT = 50_000  # distinct unknown emails in one chunk that make reading the whole map pay
 FULL_MAP_LIMIT = 5_000_000  # never hold more contacts than this in memory
-RANK = {stage.value: funnel_rank(stage) for stage in FUNNEL}
 
 
 @dataclass
@@ -200,11 +197,10 @@ def write_contacts(ctx: Context, frame: pl.DataFrame) -> Outcome:
         pl.col("_e").is_not_null() & (pl.col("_b").is_null() | (pl.col("_b") == pl.col("_e")))
     )
     inserts = rows.filter(pl.col("_e").is_null() & pl.col("_b").is_null())
-    status = [_update_contacts(ctx, updates, old, carried, frame)]
+    updated, rejected = _update_contacts(ctx, updates, old, carried, frame)
     new, lost = _insert_contacts(ctx, sql, inserts, frame)
-    status.append(new)
     redo = redo_rows[LINE].to_list() + lost
-    return Outcome(pl.concat(status), sorted(redo))
+    return Outcome(pl.concat([updated, new]), sorted(redo), rejected)
 
 
 def _changed(new: pl.Expr, old: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -215,25 +211,35 @@ def _changed(new: pl.Expr, old: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 def _update_contacts(
     ctx: Context, rows: pl.DataFrame, old: pl.DataFrame, carried: list[str], frame: pl.DataFrame
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, list[Written]]:
+    """Update matched contacts; returns their statuses and the rows the lifecycle refused."""
     empty = pl.DataFrame(schema={LINE: pl.Int64, "status": pl.String, "id": pl.Int64})
     if rows.height == 0:
-        return empty
+        return empty, []
     before = old.rename({c: f"_old_{c}" for c in old.columns if c != "id"}).rename({"id": "_e"})
     joined = rows.join(before, on="_e", how="left", maintain_order="left")
+    rejected: list[Written] = []
     if "lifecycle_stage" in carried:
-        new_rank = pl.col("lifecycle_stage").replace_strict(RANK, default=None)
-        old_rank = pl.col("_old_lifecycle_stage").replace_strict(RANK, default=None)
-        held = (new_rank < old_rank).fill_null(False)
-        joined = joined.with_columns(held.alias("_held"))
-        kept = joined.filter(pl.col("_held"))
-        if kept.height:
-            ctx.note(STAGE_KEPT, int(kept[LINE].min()), kept.height)  # type: ignore[arg-type]
-        joined = joined.with_columns(
-            pl.when(~pl.col("_held")).then(pl.col(c)).alias(c)
-            for c in ("lifecycle_stage", "stage_entered_at")
-            if c in carried
+        # The lifecycle's import policy, set-based: a refused move quarantines its row.
+        verdicts = lifecycle.refused_imports(
+            joined.select(
+                LINE,
+                pl.col("_old_lifecycle_stage").alias("from_stage"),
+                pl.col("lifecycle_stage").alias("to_stage"),
+            )
         )
+        refused = verdicts.filter(
+            pl.col("from_stage").is_not_null()
+            & pl.col("to_stage").is_not_null()
+            & (pl.col("from_stage") != pl.col("to_stage"))
+            & pl.col("refusal").is_not_null()
+        ).select(LINE, "to_stage", "refusal")
+        if refused.height:
+            joined = joined.filter(~pl.col(LINE).is_in(refused[LINE].to_list()))
+            rejected += [
+                Written(line, "rejected", None, RowError(line, "lifecycle_stage", to, why))
+                for line, to, why in refused.iter_rows()
+            ]
     plain = [c for c in carried if c != "custom_fields"]
     flags = joined.select(
         pl.col(LINE),
@@ -261,7 +267,7 @@ def _update_contacts(
     if changed.height:
         _apply_updates(ctx, joined, changed, names, merged)
         _stage_moves(ctx, joined, changed, frame)
-    return status
+    return status, rejected
 
 
 def _apply_updates(
@@ -314,20 +320,9 @@ def _stage_moves(
 
 
 def _record_moves(ctx: Context, moves: pl.DataFrame) -> None:
-    """Append transitions; stamp `stage_entered_at` where the record gave no stage date."""
-    transitions = moves.select(
-        "contact_id", "from_stage", "to_stage",
-        pl.col("occurred_at").cast(pl.Datetime("us", "UTC")), pl.lit(ctx.actor).alias("actor"),
-    )  # fmt: skip
-    insert_frame(ctx.connection, TRANSITIONS.name, transitions)
-    stamp = moves.filter(~pl.col("_known"))
-    if stamp.height:
-        ctx.connection.execute(
-            update(CONTACTS)
-            .where(CONTACTS.c.id == bindparam("cid"))
-            .values(stage_entered_at=bindparam("at")),
-            [{"cid": c, "at": t} for c, t in stamp.select("contact_id", "occurred_at").iter_rows()],
-        )
+    """Log the moves through the lifecycle and announce them."""
+    frame = moves.select(pl.col(c).cast(t) for c, t in lifecycle.MOVE_SCHEMA.items())
+    ctx.publish(StageChanged(lifecycle.log_import_moves(ctx.connection, frame, cause=ctx.actor)))
 
 
 def _with_defaults(rows: pl.DataFrame, now: Any, table: Table) -> pl.DataFrame:

@@ -27,6 +27,7 @@ import polars as pl
 from sqlalchemy import Connection, select, update
 
 from tandem.db import utcnow
+from tandem.events import EventBus
 from tandem.ingest import bulkwrite, csvfile, deferred, frames
 from tandem.ingest.chunks import LINE, Chunk, FrameReader, column
 from tandem.ingest.fields import Kind, get_kind
@@ -110,6 +111,7 @@ class _State:
 
     job: dict[str, Any]
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bus: EventBus | None = None  # who hears what the job stores (scoring, the handoff)
 
     def note(self, message: str, line: int, rows: int = 1) -> None:
         entry = self.notes.setdefault(message, {"note": message, "rows": 0, "line": line})
@@ -132,9 +134,11 @@ def run_job(
     on_progress: Progress | None = None,
     clock: Callable[[], datetime] = utcnow,
     bulk_min_rows: int | None = None,
+    bus: EventBus | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) a job to the end of its file; returns the job row as a dict. An
-    activities file of `bulk_min_rows` rows or more can be a bulk load (`deferred`)."""
+    activities file of `bulk_min_rows` rows or more can be a bulk load (`deferred`). What it
+    stores is published to `bus` in each chunk's transaction."""
     with tx() as connection:
         dialect = connection.dialect.name
         job = dict(
@@ -147,7 +151,7 @@ def run_job(
         return job
     if job["status"] == "failed" and not job["sha256"]:
         raise JobError(f"job {job_id} failed: {job['message']}")
-    state = _State(job, {n["note"]: dict(n) for n in job["notes"] or []})
+    state = _State(job, {n["note"]: dict(n) for n in job["notes"] or []}, bus)
     bulk_rows = None
     if chunk_rows is None:
         mapping = Mapping.model_validate(job["mapping"])
@@ -499,7 +503,7 @@ class _ChunkWriter:
             return
         with self.tx() as connection:
             _claim(connection, job["id"])
-            ctx = Context(connection, self.clock(), f"import:{job['profile']}")
+            ctx = Context(connection, self.clock(), f"import:{job['profile']}", bus=self.state.bus)
             if self.resolver is None:
                 self.resolver = ctx.resolver
             self.resolver.connection = connection
@@ -574,7 +578,7 @@ class _FrameWriter:
         size = sum(line > checkpoint for line in lines)
         with self.tx() as connection:
             _claim(connection, job["id"])
-            ctx = Context(connection, self.clock(), f"import:{job['profile']}")
+            ctx = Context(connection, self.clock(), f"import:{job['profile']}", bus=self.state.bus)
             if self.resolver is None:
                 self.resolver = ctx.resolver
             self.resolver.connection = connection

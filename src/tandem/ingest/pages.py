@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
+from tandem.events import bus_of
 from tandem.ingest import jobs, report
 from tandem.ingest.fields import KINDS_ORDER
 from tandem.ingest.mapping import (
@@ -130,7 +131,7 @@ def upload_commit(
         tx, path=path, kind=kind, profile=profile, mapping=mapping, created_by=user.id
     )
     with suppress(jobs.JobError):  # the job row holds the reason; the report page shows it
-        jobs.run_job(tx, job_id)
+        jobs.run_job(tx, job_id, bus=bus_of(db))
     return RedirectResponse(f"/ingest/jobs/{job_id}", status_code=303)
 
 

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from tandem.activities.models import Activity
 from tandem.contacts.buying_roles import BuyingRole
-from tandem.events import StoredActivity, activities_stored
+from tandem.events import (
+    ActivitiesStored,
+    EventBus,
+    StageChanged,
+    StoredActivity,
+    publish,
+    session_info,
+)
 from tandem.ingest.resolve import (
     ACCOUNT_KEYS,
     ACCOUNTS,
@@ -31,16 +38,15 @@ from tandem.ingest.resolve import (
 )
 from tandem.ingest.rows import RowError
 from tandem.ingest.setsql import Sql
-from tandem.ingest.upsert import Key, Result, dialect_insert, upsert
+from tandem.ingest.upsert import Key, Refused, Result, dialect_insert, upsert
 from tandem.ingest.values import FREE_MAIL
-from tandem.lifecycle.models import StageTransition
-from tandem.lifecycle.stages import FUNNEL, Stage, funnel_rank
+from tandem.lifecycle import service as lifecycle
+from tandem.lifecycle.stages import Stage
 from tandem.opportunities.models import Opportunity, OpportunityContactRole
 from tandem.usage.models import UsageFact
 
 ACTIVITIES = Activity.__table__
 OPPORTUNITIES = Opportunity.__table__
-TRANSITIONS = StageTransition.__table__
 ROLES = OpportunityContactRole.__table__
 
 Item = tuple[int, dict[str, Any]]  # (line or batch index, validated record)
@@ -59,13 +65,14 @@ class Written:
 @dataclass
 class Context:
     """What writers share for one job or request: the connection, the clock, the actor, and
-    the ORM session `activities_stored` subscribers get (the request's, or one on the
-    connection, made when first needed and flushed by `close`)."""
+    the ORM session event subscribers get (the request's, or one on the connection with the
+    job's `bus`, made when first needed and flushed by `close`)."""
 
     connection: Connection
     now: datetime
     actor: str
     session: Session | None = None
+    bus: EventBus | None = None
     resolver: Resolver = field(init=False)
     notes: list[tuple[str, int, int]] = field(default_factory=list)  # (note, first line, rows)
     _own_session: bool = field(default=False, init=False)
@@ -78,16 +85,24 @@ class Context:
 
     def announce(self, activities: Sequence[StoredActivity]) -> None:
         """Tell subscribers about newly stored activities, in this transaction."""
-        if not activities:
+        if activities:
+            self.publish(ActivitiesStored(activities))
+
+    def publish(self, event: ActivitiesStored | StageChanged) -> None:
+        """Publish `event` to subscribers, in this transaction (nothing to say: no session)."""
+        if not (event.activities if isinstance(event, ActivitiesStored) else event.changes):
             return
         if self.session is None:
+            if self.bus is None:
+                return  # nobody listens: no session to make
             self.session = Session(
                 bind=self.connection,
                 join_transaction_mode="create_savepoint",
                 expire_on_commit=False,
+                info=session_info(self.bus),
             )
             self._own_session = True
-        activities_stored(self.session, activities)
+        publish(self.session, event)
         self.session.flush()
 
     def close(self) -> None:
@@ -117,6 +132,10 @@ def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Writt
                 f"matches different existing {what} ({ids}) by different keys: merge them first"
             )
             out.append(Written(line, "rejected", None, RowError(line, None, None, reason)))
+        elif result.status == "refused":
+            why: Refused = result.before["refused"]  # type: ignore[index]
+            error = RowError(line, why.column, why.value, why.reason)
+            out.append(Written(line, "rejected", None, error))
         elif result.status == "duplicate":
             reason = f"same {what} as an earlier row of this batch"
             out.append(Written(line, "duplicate", result.id, RowError(line, None, None, reason)))
@@ -126,7 +145,7 @@ def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Writt
 
 
 OWNER_MISSING = "owner is not a Tandem user: left unassigned (add the user, import again)"
-STAGE_KEPT = "stage kept: the contact is already further along the funnel"
+STAGE_KEPT = "stage kept: the won deal cannot move its contact to customer"
 
 
 def _owner(ctx: Context, record: dict[str, Any], line: int) -> dict[str, int]:
@@ -183,21 +202,15 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
         if "custom" in record:
             row["custom_fields"] = record["custom"]
         rows.append(row)
-    held: list[str] = []
 
-    def no_step_back(row: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
-        # An older export must not undo progress: funnel stages only move forward on import.
+    def lifecycle_allows(row: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+        # The lifecycle's import policy: jumps forward are fine, skipping sales' answer to an
+        # MQL or going back without a reason is not (the row is quarantined, nothing written).
         new, old = row.get("lifecycle_stage"), current["lifecycle_stage"]
-        if (
-            new
-            and old in FUNNEL
-            and new in FUNNEL
-            and funnel_rank(Stage(new)) < funnel_rank(Stage(old))
-        ):
-            held.append(row["email"])
-            return {
-                k: v for k, v in row.items() if k not in ("lifecycle_stage", "stage_entered_at")
-            }
+        if new and new != old:
+            why = lifecycle.import_refusal(old, new)
+            if why is not None:
+                raise Refused("lifecycle_stage", new, why)
         return row
 
     results = upsert(
@@ -206,12 +219,8 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
         rows,
         CONTACT_KEYS,
         json_column="custom_fields",
-        adjust=no_step_back,
+        adjust=lifecycle_allows,
     )
-    if held:
-        lines = {r["email"]: line for line, r in items}
-        for email in held:
-            ctx.note(STAGE_KEPT, lines[email])
     moves = []
     for (_, record), result in zip(items, results, strict=True):
         stage = record.get("lifecycle_stage")
@@ -229,25 +238,12 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
 
 
 def record_moves(ctx: Context, moves: list[tuple[int, str | None, str, datetime, bool]]) -> None:
-    """Append transitions (contact, from, to, at, entered_at_known) and, where the record gave
-    no stage date, stamp the contact's `stage_entered_at` with the transition's time."""
-    if not moves:
-        return
-    ctx.connection.execute(
-        TRANSITIONS.insert(),
-        [
-            {"contact_id": c, "from_stage": a, "to_stage": b, "occurred_at": t, "actor": ctx.actor}
-            for c, a, b, t, _ in moves
-        ],
-    )
-    stamp = [{"cid": c, "at": t} for c, _, _, t, known in moves if not known]
-    if stamp:
-        ctx.connection.execute(
-            update(CONTACTS)
-            .where(CONTACTS.c.id == bindparam("cid"))
-            .values(stage_entered_at=bindparam("at")),
-            stamp,
-        )
+    """Log the import's stage moves (contact, from, to, at, entered_at_known) through the
+    lifecycle and announce them once this transaction's session exists."""
+    if moves:
+        frame = pl.DataFrame(moves, schema=lifecycle.MOVE_SCHEMA, orient="row")
+        changes = lifecycle.log_import_moves(ctx.connection, frame, cause=ctx.actor)
+        ctx.publish(StageChanged(changes))
 
 
 def write_activities(ctx: Context, items: list[Item]) -> list[Written]:
@@ -555,6 +551,10 @@ def _promote_won(
         if stage == Stage.CUSTOMER:
             continue
         line, at = won[contact_id]
+        why = lifecycle.import_refusal(stage, Stage.CUSTOMER.value)
+        if why is not None:  # e.g. an MQL still waiting for sales: the deal goes in, the stage not
+            ctx.note(f"{STAGE_KEPT}: {why}", line)
+            continue
         if entered is not None and at < entered:
             ctx.note(WON_BEFORE_FIRST_CONTACT, line)
             at = entered

@@ -39,11 +39,20 @@ class Key:
         return tuple(v.lower() if self.folded and isinstance(v, str) else v for v in values)
 
 
+class Refused(ValueError):
+    """Raised by an `adjust` hook: the row may not change its match (nothing is written)."""
+
+    def __init__(self, column: str, value: Any, reason: str) -> None:
+        self.column, self.value, self.reason = column, value, reason
+        super().__init__(reason)
+
+
 @dataclass
 class Result:
     """What happened to one input row: new, updated, unchanged, duplicate (of an earlier row of
-    the same batch) or conflict (its keys match different rows: nothing written), with the row's
-    id and, for updates, the changed columns' previous and new values."""
+    the same batch), conflict (its keys match different rows: nothing written) or refused (the
+    `adjust` hook said why not: nothing written), with the row's id and, for updates, the
+    changed columns' previous and new values."""
 
     status: str
     id: int
@@ -175,7 +184,10 @@ def _update_result(
     adjust: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None,
 ) -> Result:
     if adjust is not None:
-        row = adjust(row, match)
+        try:
+            row = adjust(row, match)
+        except Refused as exc:
+            return Result("refused", match["id"], {"refused": exc})
     changed: dict[str, Any] = {}
     for column, value in row.items():
         if column == json_column:

@@ -1,7 +1,7 @@
 """The incremental update: each new activity rescores its contact in the writer's transaction.
 
-Registered on `tandem.events.on_activities_stored`, so whoever stores activities (the event API,
-importers, the demo) gets scores updated in the same commit. Per contact it loads the stored
+Subscribed to `ActivitiesStored` by scoring's manifest, so whoever stores activities (the event
+API, importers, the demo) gets scores updated in the same commit. Per contact it loads the stored
 engine state (or rebuilds it from the contact's history after a bulk rescore or a model change),
 adds the new activities, scores as of now, stores score, explanation and pruned state, appends
 to the score history, and records the MQL transition when this update crossed the MQL rule.
@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from tandem.db import utcnow
-from tandem.events import StoredActivity, on_activities_stored
+from tandem.events import ActivitiesStored, ScoreChanged, StoredActivity, publish
 from tandem.scoring import mql, service, store
 from tandem.scoring.engine import add_activity, prune_state, score_state, state_from_activities
 from tandem.scoring.facts import ScoreResult
@@ -38,7 +38,7 @@ BULK_CONTACTS = 200
 def score_new_activities(
     db_session: Session, activities: Sequence[StoredActivity], *, now: datetime | None = None
 ) -> None:
-    """Rescore the contacts of newly stored activities (the `activities_stored` handler)."""
+    """Rescore the contacts of newly stored activities, in the writer's transaction."""
     found = service.active_model(db_session)
     if found is None:
         return
@@ -65,6 +65,7 @@ def score_new_activities(
     with db_session.no_autoflush:
         for contact_id, new_ids in ids.items():
             update_contact(db_session, version, model, contact_id, new_ids, now=moment)
+    publish(db_session, ScoreChanged(list(ids), version.label, "activity"))
 
 
 @lru_cache(maxsize=1)
@@ -154,6 +155,6 @@ def update_contact(
     return after
 
 
-def register() -> None:
-    """Subscribe the incremental update to `activities_stored` (idempotent)."""
-    on_activities_stored(score_new_activities)
+def on_activities_stored(db_session: Session, event: ActivitiesStored) -> None:
+    """The `ActivitiesStored` handler: rescore the contacts the new activities belong to."""
+    score_new_activities(db_session, event.activities)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tandem.bulk import insert_frame
+from tandem.events import ScoreChanged, publish
 from tandem.scoring import mql, store
 from tandem.scoring.engine import ScoreState
 from tandem.scoring.loader import load_model_text
@@ -204,6 +205,7 @@ def rescore_all(
         pl.lit("rescore").alias("cause"),
     )
     insert_frame(connection, "contact_score_history", history)
+    publish(db_session, ScoreChanged(scores["contact_id"].to_list(), version.label, "rescore"))
     new_mqls = scores.filter(pl.col("is_mql")).join(before, on="contact_id", how="anti")
     reason = f"met the MQL rule ({mql.mql_rule_text(model.mql)}) of {version.label}"
     promoted = mql.promote(

@@ -1,28 +1,28 @@
-"""Lifecycle moves: the one table of allowed stage changes, and stage durations from the log.
+"""The lifecycle's one table of allowed stage changes, and what an import may do.
 
 Forward moves follow the funnel. Moving backwards (recycle to nurture, reopen, churn) or out
 (disqualify) is allowed but needs a reason, so the log always says why a contact went back.
+Imports state where a contact stands in another system, so they may also jump forward over
+stages (`IMPORT_JUMPS`), but never past sales' answer to an MQL and never backwards without a
+reason. Pure: `tandem.lifecycle.service` is the one writer that applies these verdicts.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, NamedTuple
 
-from tandem.handoff.calendar import BusinessCalendar, business_time_between
-from tandem.handoff.config import Frozen
-from tandem.lifecycle.stages import Stage
+from tandem.lifecycle.stages import FUNNEL, Stage, funnel_rank
 
 
 class MoveKind(StrEnum):
-    """Why a move is allowed; every kind except entry and forward needs a reason."""
+    """Why a move is allowed; every kind except entry, forward and jump needs a reason."""
 
     ENTRY = "entry"  # first stage of a new contact
     FORWARD = "forward"
+    JUMP = "jump"  # an import skipping funnel stages another system went through
     RECYCLE = "recycle"  # back to marketing nurture
     REOPEN = "reopen"  # out of nurture or disqualified again
     CHURN = "churn"  # a customer lost, back to nurture
@@ -55,6 +55,26 @@ REASON_REQUIRED: frozenset[MoveKind] = frozenset(
 )
 
 
+def _later(stage: Stage) -> frozenset[Stage]:
+    return frozenset(FUNNEL[funnel_rank(stage) + 1 :])
+
+
+#: What an import (a CSV row, an event API item) may do beyond `ALLOWED_MOVES`: from each stage,
+#: the funnel stages it may jump to over the ones between (another system went through them).
+#: An MQL waits for sales' answer in Tandem, so from MQL an import jumps only to customer (a won
+#: deal closes the question; its handoff closes as departed): never MQL -> SQL or opportunity.
+#: Backward moves are never jumps: they follow the table and need a reason.
+IMPORT_JUMPS: Mapping[Stage, frozenset[Stage]] = MappingProxyType(
+    {
+        _S.SUBSCRIBER: _later(_S.SUBSCRIBER),
+        _S.LEAD: _later(_S.LEAD),
+        _S.MQL: frozenset({_S.CUSTOMER}),
+        _S.SAL: _later(_S.SAL),
+        _S.SQL: _later(_S.SQL),
+    }
+)
+
+
 class IllegalTransition(ValueError):
     """A stage change the table does not allow (or that lacks a required reason)."""
 
@@ -63,7 +83,8 @@ class IllegalTransition(ValueError):
         super().__init__(f"cannot move from {from_stage or '(new)'} to {to_stage}: {why}")
 
 
-class Move(Frozen):
+@dataclass(frozen=True)
+class Move:
     """A checked stage change, ready to be written to the transition log."""
 
     from_stage: Stage | None
@@ -71,19 +92,6 @@ class Move(Frozen):
     kind: MoveKind
     reason: str | None = None
     reason_code: str | None = None
-
-
-class TransitionRecord(Frozen):
-    """One row of the transition log: who moved which contact, when, why, and what caused it."""
-
-    contact_id: str
-    from_stage: Stage | None
-    to_stage: Stage
-    at: dt.datetime
-    by: str  # a user id, or "system"
-    reason: str | None = None
-    reason_code: str | None = None
-    cause: str | None = None  # the scoring model version or rule id that triggered the move
 
 
 def allowed_targets(from_stage: Stage | None) -> list[Stage]:
@@ -108,7 +116,7 @@ def check_move(
     frm = _stage(from_stage, from_stage, to_stage) if from_stage is not None else None
     to = _stage(to_stage, from_stage, to_stage)
     if frm is None:
-        return Move(from_stage=None, to_stage=to, kind=MoveKind.ENTRY, reason=reason)
+        return Move(from_stage=None, to_stage=to, kind=MoveKind.ENTRY, reason=_text(reason))
     if frm is to:
         raise IllegalTransition(frm, to, "the contact is already in that stage")
     kind = ALLOWED_MOVES.get((frm, to))
@@ -117,10 +125,51 @@ def check_move(
         raise IllegalTransition(
             frm, to, f"not an allowed move; from {frm} a contact can go to {targets}"
         )
-    text = (reason or "").strip() or None
+    return _with_reason(frm, to, kind, reason, reason_code)
+
+
+def check_import_move(
+    from_stage: Stage | str | None,
+    to_stage: Stage | str,
+    reason: str | None = None,
+    *,
+    jumps: Mapping[Stage, frozenset[Stage]] = IMPORT_JUMPS,
+) -> Move:
+    """`check_move` for an import: the table's moves, and the forward jumps `jumps` allows."""
+    frm = _stage(from_stage, from_stage, to_stage) if from_stage is not None else None
+    to = _stage(to_stage, from_stage, to_stage)
+    if frm is not None and (frm, to) not in ALLOWED_MOVES and to in jumps.get(frm, ()):
+        return Move(from_stage=frm, to_stage=to, kind=MoveKind.JUMP, reason=_text(reason))
+    return check_move(frm, to, reason)
+
+
+def import_verdicts() -> dict[tuple[str, str], str | None]:
+    """For set-based imports: every (from, to) pair of stages -> None when an import row may make
+    that move without a reason, else why not."""
+    out: dict[tuple[str, str], str | None] = {}
+    for frm in Stage:
+        for to in Stage:
+            if frm is to:
+                continue
+            try:
+                check_import_move(frm, to)
+                out[(frm.value, to.value)] = None
+            except IllegalTransition as exc:
+                out[(frm.value, to.value)] = str(exc)
+    return out
+
+
+def _with_reason(
+    frm: Stage, to: Stage, kind: MoveKind, reason: str | None, reason_code: str | None
+) -> Move:
+    text = _text(reason)
     if kind in REASON_REQUIRED and text is None and reason_code is None:
         raise IllegalTransition(frm, to, f"a {kind} move needs a reason")
     return Move(from_stage=frm, to_stage=to, kind=kind, reason=text, reason_code=reason_code)
+
+
+def _text(reason: str | None) -> str | None:
+    return (reason or "").strip() or None
 
 
 def _stage(value: Stage | str, frm: object, to: object) -> Stage:
@@ -128,85 +177,3 @@ def _stage(value: Stage | str, frm: object, to: object) -> Stage:
         return Stage(value)
     except ValueError:
         raise IllegalTransition(frm, to, f"unknown stage {value!r}") from None
-
-
-class TransitionRow(NamedTuple):
-    """The minimum a duration calculation needs from a transition log row."""
-
-    contact_id: str
-    from_stage: Stage | None
-    to_stage: Stage
-    at: dt.datetime
-
-
-class StageSpan(Frozen):
-    """One stay of a contact in a stage; `exited_at` is None while it is still there."""
-
-    contact_id: str
-    stage: Stage
-    entered_at: dt.datetime
-    exited_at: dt.datetime | None
-    duration: dt.timedelta
-
-
-def stage_spans(
-    rows: Iterable[TransitionRow | Any],
-    as_of: dt.datetime,
-    *,
-    calendar: BusinessCalendar | None = None,
-) -> list[StageSpan]:
-    """Each stay in each stage, derived from transition log rows.
-
-    Rows may be tuples `(contact_id, from, to, at)` or objects with those attributes, in any
-    order. Rows after `as_of` are ignored; the current stage runs until `as_of`. Time spent in
-    a row's `from` stage before the first logged move is unknown, so it is not counted. With a
-    `calendar`, durations are business time instead of real time.
-    """
-    by_contact: dict[str, list[TransitionRow]] = defaultdict(list)
-    for raw in rows:
-        row = _as_row(raw)
-        if row.at <= as_of:
-            by_contact[row.contact_id].append(row)
-    spans = []
-    for contact_id, items in sorted(by_contact.items()):
-        items.sort(key=lambda r: r.at)  # stable: same-instant moves keep their log order
-        for row, nxt in zip(items, [*items[1:], None], strict=True):
-            end = nxt.at if nxt else as_of
-            if calendar is None:
-                length = end - row.at
-            else:
-                length = business_time_between(calendar, row.at, end)
-            spans.append(
-                StageSpan(
-                    contact_id=contact_id,
-                    stage=row.to_stage,
-                    entered_at=row.at,
-                    exited_at=nxt.at if nxt else None,
-                    duration=length,
-                )
-            )
-    return spans
-
-
-def stage_durations(
-    rows: Iterable[TransitionRow | Any],
-    as_of: dt.datetime,
-    *,
-    calendar: BusinessCalendar | None = None,
-) -> dict[str, dict[Stage, dt.timedelta]]:
-    """Total time per contact per stage (repeat visits add up), from transition log rows."""
-    out: dict[str, dict[Stage, dt.timedelta]] = defaultdict(lambda: defaultdict(dt.timedelta))
-    for span in stage_spans(rows, as_of, calendar=calendar):
-        out[span.contact_id][span.stage] += span.duration
-    return {c: dict(stages) for c, stages in out.items()}
-
-
-def _as_row(raw: Any) -> TransitionRow:
-    if hasattr(raw, "to_stage"):
-        values = (raw.contact_id, raw.from_stage, raw.to_stage, raw.at)
-    else:
-        values = tuple(raw)
-    contact_id, frm, to, at = values
-    if at.tzinfo is None:
-        raise ValueError(f"transition of {contact_id} at {at} has a naive timestamp")
-    return TransitionRow(str(contact_id), Stage(frm) if frm else None, Stage(to), at)

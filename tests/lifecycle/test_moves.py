@@ -1,22 +1,22 @@
 """The allowed-moves table and stage durations derived from the transition log."""
 
 import datetime as dt
+from functools import partial
 
 import pytest
 
-from tandem.handoff.transitions import (
+from tandem.handoff.calendar import business_time_between
+from tandem.lifecycle.durations import TransitionRow, stage_durations, stage_spans
+from tandem.lifecycle.moves import (
     ALLOWED_MOVES,
     IllegalTransition,
     MoveKind,
-    TransitionRecord,
     allowed_targets,
+    check_import_move,
     check_move,
-    stage_durations,
-    stage_spans,
 )
 from tandem.lifecycle.stages import FUNNEL, Stage
-
-from .calendars import BERLIN, berlin, utc
+from tests.handoff.calendars import BERLIN, berlin, utc
 
 S = Stage
 
@@ -90,19 +90,6 @@ def test_strings_are_accepted_and_reason_code_satisfies_reason():
     assert (move.to_stage, move.reason, move.reason_code) == (S.NURTURE, None, "bad_timing")
 
 
-def test_a_move_becomes_a_log_record():
-    move = check_move(S.MQL, S.SAL)
-    record = TransitionRecord(
-        contact_id="42",
-        from_stage=move.from_stage,
-        to_stage=move.to_stage,
-        at=utc(2026, 3, 2, 9),
-        by="u-ann",
-        cause="scoring:v7",
-    )
-    assert record.model_dump()["to_stage"] == "sal"
-
-
 LOG = [
     # deliberately out of order, with a row after as_of and a second contact
     ("c1", S.MQL, S.SAL, utc(2026, 3, 2, 12)),
@@ -140,18 +127,11 @@ def test_stage_spans_keep_each_visit():
 
 def test_stage_durations_in_business_time_and_from_objects():
     rows = [
-        TransitionRecord(
-            contact_id="c",
-            from_stage=S.LEAD,
-            to_stage=S.MQL,
-            at=berlin(2026, 3, 6, 17),
-            by="system",
-        ),
-        TransitionRecord(
-            contact_id="c", from_stage=S.MQL, to_stage=S.SAL, at=berlin(2026, 3, 9, 10), by="u-jo"
-        ),
+        TransitionRow("c", S.LEAD, S.MQL, berlin(2026, 3, 6, 17)),
+        TransitionRow("c", S.MQL, S.SAL, berlin(2026, 3, 9, 10)),
     ]
-    assert stage_durations(rows, berlin(2026, 3, 9, 11), calendar=BERLIN)["c"] == {
+    business = partial(business_time_between, BERLIN)
+    assert stage_durations(rows, berlin(2026, 3, 9, 11), measure=business)["c"] == {
         S.MQL: 1.5 * H,
         S.SAL: 1 * H,
     }
@@ -160,3 +140,39 @@ def test_stage_durations_in_business_time_and_from_objects():
 def test_naive_log_timestamps_are_refused():
     with pytest.raises(ValueError, match="naive"):
         stage_durations([("c", None, S.LEAD, dt.datetime(2026, 3, 1))], AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("frm", "to", "kind"),
+    [
+        (S.LEAD, S.CUSTOMER, MoveKind.JUMP),  # the CRM says they bought: imports may jump
+        (S.SUBSCRIBER, S.OPPORTUNITY, MoveKind.JUMP),
+        (S.SAL, S.OPPORTUNITY, MoveKind.JUMP),
+        (S.MQL, S.CUSTOMER, MoveKind.JUMP),  # a won deal closes the question
+        (S.LEAD, S.MQL, MoveKind.FORWARD),  # table moves stay what they are
+        (None, S.SQL, MoveKind.ENTRY),
+    ],
+)
+def test_imports_may_jump_forward_over_stages(frm, to, kind):
+    assert check_import_move(frm, to).kind is kind
+
+
+@pytest.mark.parametrize(
+    ("frm", "to", "why"),
+    [
+        (S.MQL, S.SQL, "not an allowed move"),  # never past sales' answer
+        (S.MQL, S.OPPORTUNITY, "not an allowed move"),
+        (S.SQL, S.NURTURE, "needs a reason"),  # backward without a reason
+        (S.SQL, S.LEAD, "not an allowed move"),  # backward along the funnel: never
+        (S.CUSTOMER, S.OPPORTUNITY, "not an allowed move"),
+        (S.NURTURE, S.SQL, "not an allowed move"),  # off the funnel: only the table's moves
+    ],
+)
+def test_imports_never_skip_the_handoff_nor_go_back_without_a_reason(frm, to, why):
+    with pytest.raises(IllegalTransition, match=why):
+        check_import_move(frm, to)
+
+
+def test_an_import_with_a_reason_may_recycle():
+    move = check_import_move(S.SQL, S.NURTURE, "closed in the CRM as no budget")
+    assert (move.kind, move.reason) == (MoveKind.RECYCLE, "closed in the CRM as no budget")

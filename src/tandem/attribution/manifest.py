@@ -1,0 +1,10 @@
+"""Attribution: won revenue credited to campaigns, channels and content."""
+
+from tandem.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="attribution",
+    summary="Nine attribution models, ROI, path tables, deal retrospectives, stored runs.",
+    routers=("tandem.attribution.api:router", "tandem.attribution.pages:router"),
+    cli={"attribution": "tandem.attribution.cli:app"},
+)

@@ -1,0 +1,9 @@
+"""The audit log."""
+
+from tandem.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="audit",
+    summary="Every change to a model, route, SLA, user or record, with who and when.",
+    routers=("tandem.audit.web:api", "tandem.audit.web:pages"),
+)

@@ -1,0 +1,9 @@
+"""Users, roles, sessions and API tokens."""
+
+from tandem.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="auth",
+    summary="Users with roles, hashed passwords, API tokens and the permission table.",
+    cli={"users": "tandem.cli.users:app"},
+)

@@ -1,0 +1,9 @@
+"""Definitions as versioned records."""
+
+from tandem.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="definitions",
+    summary="Versioned, jointly approved definitions (routing, SLA...), diffed and audited.",
+    cli={"definitions": "tandem.definitions.cli:app"},
+)

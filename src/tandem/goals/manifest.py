@@ -1,0 +1,11 @@
+"""Team goals and rep quotas."""
+
+from tandem.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="goals",
+    summary="Team goals and rep quotas with attainment and pace.",
+    routers=("tandem.goals.web:api", "tandem.goals.web:pages"),
+    cli={"goals": "tandem.goals.cli:app"},
+    pure=("tandem.goals.pace", "tandem.goals.metrics"),
+)

@@ -1,0 +1,18 @@
+"""The handoff: routing, SLA clocks, the rep's queue, accept and reject."""
+
+from tandem.capabilities import Capability
+from tandem.events import StageChanged
+
+CAPABILITY = Capability(
+    name="handoff",
+    summary="MQLs routed at the MQL moment, SLA clocks and escalations, accept/reject.",
+    routers=("tandem.handoff.api:router", "tandem.handoff.pages:router"),
+    cli={
+        "handoff": "tandem.handoff.cli:app",
+        "routing": "tandem.handoff.ops_cli:routing_app",
+        "sla": "tandem.handoff.ops_cli:sla_app",
+    },
+    handlers=((StageChanged, "tandem.handoff.intake:on_stage_changed"),),
+    tasks=("tandem.handoff.scheduler:install",),
+    definitions=("tandem.handoff.definitions:ROUTING", "tandem.handoff.definitions:SLA"),
+)

@@ -1,0 +1,10 @@
+"""Ingest: CSV imports, the event API, quarantine and resumable jobs."""
+
+from tandem.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="ingest",
+    summary="CSV imports with quarantine, the idempotent event API, resumable jobs.",
+    routers=("tandem.ingest.web:router",),
+    cli={"import": "tandem.ingest.cli:app"},
+)

@@ -1,0 +1,10 @@
+"""The weekly revenue review."""
+
+from tandem.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="reports",
+    summary="The weekly revenue review as HTML, PDF and email.",
+    routers=("tandem.reports.web:api", "tandem.reports.web:pages"),
+    cli={"report": "tandem.reports.cli:app"},
+)

@@ -1,0 +1,12 @@
+"""Scoring as code: versioned models, joint approval, explained scores."""
+
+from tandem.capabilities import Capability
+from tandem.events import ActivitiesStored
+
+CAPABILITY = Capability(
+    name="scoring",
+    summary="YAML scoring models approved by both teams, incremental and full rescores.",
+    routers=("tandem.scoring.api:router", "tandem.scoring.pages:router"),
+    cli={"scoring": "tandem.scoring.cli:app"},
+    handlers=((ActivitiesStored, "tandem.scoring.incremental:on_activities_stored"),),
+)
