@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from tandem.accounts.models import Account
 from tandem.audit.models import AuditEvent
+from tandem.definitions.models import DefinitionVersion
 from tandem.handoff import service
 from tandem.handoff.assign import routing_test
 from tandem.handoff.intake import mark_mql
@@ -311,21 +312,30 @@ def test_routing_test_explains_without_saving(db, people, config):
     assert db.scalar(select(func.count()).select_from(Handoff)) == 0
 
 
-def test_config_changes_are_audited_once_per_content(db, people, cache, handoff_files):
+def test_files_are_imported_as_definition_versions_once_per_content(
+    db, people, cache, handoff_files
+):
     cache.get(db)
     cache.get(db)
-    events = db.scalars(select(AuditEvent).where(AuditEvent.entity_type == "handoff_config")).all()
-    assert sorted(e.entity_id for e in events) == ["routing", "sla"]
+    stored = db.execute(
+        select(DefinitionVersion.kind, DefinitionVersion.version, DefinitionVersion.status)
+    ).all()
+    assert sorted(stored) == [("routing", 1, "active"), ("sla", 1, "active")]
     routing, _ = handoff_files
     routing.write_text(routing.read_text().replace("capacity: 2", "capacity: 3"))
-    cache.get(db)
-    changed = db.scalars(
+    config = cache.get(db)
+    assert config.rules.teams["us"].reps[0].capacity == 3
+    approved = db.scalars(
         select(AuditEvent)
-        .where(AuditEvent.entity_type == "handoff_config")
+        .where(AuditEvent.entity_type == "definition:routing")
         .order_by(AuditEvent.id.desc())
     ).first()
-    assert changed.entity_id == "routing" and "capacity: 3" in changed.after["text"]
-    assert changed.before["sha256"] != changed.after["sha256"]
+    assert (approved.action, approved.entity_id, approved.actor_user_id) == (
+        "definition.approve",
+        "default@2",
+        None,  # the system adopted the file named in the environment
+    )
+    assert "+      - {user_id: ann@example.com, capacity: 3}" in approved.after["diff"]
 
 
 def test_reject_reasons_by_campaign_channel_and_source_and_commitments(db, people, config):
