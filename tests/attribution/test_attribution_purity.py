@@ -15,11 +15,13 @@ PACKAGE = Path(tandem.attribution.__file__).parent
 ALLOWED_THIRD_PARTY = {"numpy", "polars", "pydantic", "scipy", "yaml"}
 CLOCK_CALLS = {"now", "utcnow", "today", "time", "monotonic", "perf_counter"}
 ADAPTERS = {
+    "access.py",
     "api.py",
     "chart.py",
     "cli.py",
     "pages.py",
     "lookups.py",
+    "manifest.py",
     "models.py",
     "query.py",
     "report.py",

@@ -129,7 +129,7 @@ def test_setup_scoring_on_each_backend(fresh_database, monkeypatch):
     train on: the predictive step says so and everything else is in place."""
     from datetime import UTC, datetime
 
-    from tandem.cli.demo import ensure_demo_users
+    from tandem.demo.cli import ensure_demo_users
     from tandem.demo.load import load_demo
     from tandem.demo.scoring import setup_scoring
     from tandem.demo.spec import DemoSpec

@@ -4,6 +4,7 @@ from tandem.capabilities import Capability
 
 CAPABILITY = Capability(
     name="analytics",
+    permissions="tandem.analytics.access:RULES",
     summary="Dashboards over a columnar copy of the store, Plotly served from its package.",
     routers=("tandem.analytics.web:api", "tandem.analytics.web:pages"),
     tasks=("tandem.analytics.web:install",),

@@ -4,6 +4,7 @@ from tandem.capabilities import Capability
 
 CAPABILITY = Capability(
     name="attribution",
+    permissions="tandem.attribution.access:RULES",
     summary="Nine attribution models, ROI, path tables, deal retrospectives, stored runs.",
     routers=("tandem.attribution.api:router", "tandem.attribution.pages:router"),
     cli={"attribution": "tandem.attribution.cli:app"},

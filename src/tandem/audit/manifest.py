@@ -4,6 +4,7 @@ from tandem.capabilities import Capability
 
 CAPABILITY = Capability(
     name="audit",
+    permissions="tandem.audit.access:RULES",
     summary="Every change to a model, route, SLA, user or record, with who and when.",
     routers=("tandem.audit.web:api", "tandem.audit.web:pages"),
 )

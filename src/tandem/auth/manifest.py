@@ -5,5 +5,5 @@ from tandem.capabilities import Capability
 CAPABILITY = Capability(
     name="auth",
     summary="Users with roles, hashed passwords, API tokens and the permission table.",
-    cli={"users": "tandem.cli.users:app"},
+    cli={"users": "tandem.auth.cli:app"},
 )

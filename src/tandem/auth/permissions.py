@@ -1,6 +1,7 @@
 """Who may read and change what: one table from route to allowed roles and object rule.
 
-Every route of the app has exactly one entry in `RULES`, keyed by method and path template.
+Every route of the app has exactly one entry in `rules()`, keyed by method and path template;
+each capability declares its own rows (`Capability.permissions`, its `access.py`).
 `authorize` enforces it from the page and API user dependencies (tandem.web.deps), so a route
 is checked as soon as it asks for a signed-in user; a route missing from the table is refused
 (fail closed), and tests/auth/test_permissions.py fails for any route of `app.routes` that has
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from fastapi import HTTPException, Request
 from sqlalchemy import exists, or_, select
@@ -55,105 +57,28 @@ CONTACT = ("contact", "contact_id")
 #: Mounted static files: public, no rule per file.
 PUBLIC_MOUNTS = frozenset({"/static", "/vendor/plotly"})
 
-RULES: dict[tuple[str, str], Rule] = {
-    # The shell: sign-in, API docs, health.
-    ("GET", "/openapi.json"): PUBLIC,
-    ("GET", "/api/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
-    ("GET", "/api/v1/health"): PUBLIC,
-    ("GET", "/login"): PUBLIC,
-    ("POST", "/login"): PUBLIC,
-    ("POST", "/logout"): PUBLIC,
-    ("GET", "/api/v1/me"): allow(),
-    ("GET", "/"): allow(),
-    ("GET", "/api/v1/scorecard"): allow(),
-    # Contacts and accounts: reps see their own and the unassigned ones (settings widen it).
-    ("GET", "/contacts"): allow(),
-    ("GET", "/api/v1/contacts"): allow(),
-    ("GET", "/contacts/{contact_id}"): allow(owns=CONTACT),
-    ("GET", "/api/v1/contacts/{contact_id}"): allow(owns=CONTACT),
-    ("GET", "/accounts/{account_id}"): allow(owns=("account", "account_id")),
-    ("GET", "/api/v1/accounts/{account_id}"): allow(owns=("account", "account_id")),
-    # Handoff: only sales accepts or rejects (whose queue a lead is in: the service, 409);
-    # the board is for managers.
-    ("GET", "/handoff"): allow(),
-    ("GET", "/handoff/queue"): allow(R, SM),
-    ("GET", "/api/v1/handoff/queue"): allow(R, SM),
-    ("GET", "/handoff/leads/{contact_id}"): allow(owns=CONTACT),
-    ("GET", "/api/v1/handoff/leads/{contact_id}"): allow(owns=CONTACT),
-    ("POST", "/handoff/leads/{contact_id}/accept"): allow(R, SM),
-    ("POST", "/api/v1/handoff/leads/{contact_id}/accept"): allow(R, SM),
-    ("POST", "/handoff/leads/{contact_id}/reject"): allow(R, SM),
-    ("POST", "/api/v1/handoff/leads/{contact_id}/reject"): allow(R, SM),
-    ("GET", "/handoff/board"): allow(A, SM, E),
-    ("GET", "/api/v1/handoff/board"): allow(A, SM, E),
-    ("GET", "/handoff/reports"): allow(),
-    ("GET", "/api/v1/handoff/reports/rejects"): allow(),
-    ("GET", "/api/v1/handoff/commitments"): allow(),
-    ("GET", "/handoff/routing"): allow(A, M, R, SM, owns=("contact", "contact")),
-    ("GET", "/api/v1/handoff/routing/{contact_id}"): allow(A, M, R, SM, owns=CONTACT),
-    ("GET", "/handoff/inbox"): allow(),
-    ("GET", "/api/v1/handoff/inbox"): allow(),
-    ("POST", "/handoff/inbox/read"): allow(),
-    ("POST", "/api/v1/handoff/inbox/read"): allow(),
-    ("POST", "/handoff/settings"): allow(),
-    ("GET", "/api/v1/handoff/reps/{user_id}/settings"): allow(owns=("user", "user_id")),
-    ("PUT", "/api/v1/handoff/reps/{user_id}/settings"): allow(owns=("user", "user_id")),
-    # Ingest: the event API for integrations (admin or marketing tokens); uploads for admins.
-    ("POST", "/api/v1/activities"): allow(A, M, tokens_only=True),
-    ("POST", "/api/v1/contacts"): allow(A, M, tokens_only=True),
-    ("POST", "/api/v1/accounts"): allow(A, M, tokens_only=True),
-    ("GET", "/ingest"): allow(A),
-    ("POST", "/ingest/preview"): allow(A),
-    ("POST", "/ingest/commit"): allow(A),
-    ("GET", "/ingest/jobs/{job_id}"): allow(A),
-    # Attribution: aggregate reports for all; a deal's retrospective follows its owner.
-    ("GET", "/attribution"): allow(),
-    ("GET", "/api/v1/attribution"): allow(),
-    ("GET", "/api/v1/attribution/export.csv"): allow(),
-    ("GET", "/opportunities/{opportunity_id}/retrospective"): allow(
-        owns=("opportunity", "opportunity_id")
-    ),
-    ("GET", "/api/v1/attribution/opportunities/{opportunity_id}"): allow(
-        owns=("opportunity", "opportunity_id")
-    ),
-    # Scoring: marketing and sales managers propose and approve (the other team's proposals).
-    ("GET", "/scoring"): allow(),
-    ("GET", "/api/v1/scoring"): allow(),
-    ("GET", "/scoring/versions/{version_id}"): allow(),
-    ("GET", "/api/v1/scoring/versions/{version_id}"): allow(),
-    ("POST", "/scoring/proposals"): allow(M, SM),
-    ("POST", "/api/v1/scoring/versions"): allow(M, SM),
-    ("POST", "/scoring/versions/{version_id}/approve"): allow(M, SM),
-    ("POST", "/api/v1/scoring/versions/{version_id}/approve"): allow(M, SM),
-    ("POST", "/scoring/versions/{version_id}/reject"): allow(M, SM),
-    ("POST", "/api/v1/scoring/versions/{version_id}/reject"): allow(M, SM),
-    ("GET", "/api/v1/scoring/contacts/{contact_id}"): allow(owns=CONTACT),
-    ("GET", "/scoring/backtest"): allow(A, M, SM, E),
-    ("GET", "/api/v1/scoring/backtest"): allow(A, M, SM, E),
-    # The scorecard: dashboards and the weekly review for all; goals set by admins and managers.
-    ("GET", "/analytics"): allow(),
-    ("GET", "/analytics/{page}"): allow(),
-    ("GET", "/api/v1/analytics/{page}"): allow(),
-    ("GET", "/goals"): allow(),
-    ("GET", "/api/v1/goals"): allow(),
-    ("POST", "/goals"): allow(A, SM, E),
-    ("POST", "/api/v1/goals"): allow(A, SM, E),
-    ("POST", "/goals/{goal_id}/delete"): allow(A, SM, E),
-    ("DELETE", "/api/v1/goals/{goal_id}"): allow(A, SM, E),
-    ("GET", "/reports/weekly"): allow(),
-    ("GET", "/reports/weekly.pdf"): allow(),
-    ("GET", "/api/v1/reports/weekly"): allow(),
-    # The audit log: admins and sales managers.
-    ("GET", "/audit"): allow(A, SM),
-    ("GET", "/api/v1/audit"): allow(A, SM),
-    ("GET", "/api/v1/audit/export.csv"): allow(A, SM),
-}
+
+def _merged_rules() -> dict[tuple[str, str], Rule]:
+    from tandem.capabilities import each, resolve
+
+    merged: dict[tuple[str, str], Rule] = {}
+    for capability, reference in each("permissions"):
+        for key, rule in resolve(reference).items():
+            if key in merged:
+                raise ValueError(f"{key} has a rule in two capabilities ({capability.name})")
+            merged[key] = rule
+    return merged
+
+
+@cache
+def rules() -> dict[tuple[str, str], Rule]:
+    """Every route's rule, from the capabilities' manifests (each declares its own rows)."""
+    return _merged_rules()
 
 
 def rule_for(method: str, path: str) -> Rule | None:
     """The rule of a route (HEAD follows GET), or None when the table has none."""
-    return RULES.get(("GET" if method == "HEAD" else method, path))
+    return rules().get(("GET" if method == "HEAD" else method, path))
 
 
 # --- object rules: may this user read this object? ----------------------------------------

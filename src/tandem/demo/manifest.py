@@ -5,6 +5,6 @@ from tandem.capabilities import Capability
 CAPABILITY = Capability(
     name="demo",
     summary="A deterministic demo funnel and `make demo`'s setup.",
-    cli={"demo": "tandem.cli.demo:app"},
+    cli={"demo": "tandem.demo.cli:app"},
     pure=("tandem.demo.generate",),
 )

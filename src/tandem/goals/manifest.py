@@ -4,6 +4,7 @@ from tandem.capabilities import Capability
 
 CAPABILITY = Capability(
     name="goals",
+    permissions="tandem.goals.access:RULES",
     summary="Team goals and rep quotas with attainment and pace.",
     routers=("tandem.goals.web:api", "tandem.goals.web:pages"),
     cli={"goals": "tandem.goals.cli:app"},

@@ -5,6 +5,7 @@ from tandem.events import StageChanged
 
 CAPABILITY = Capability(
     name="handoff",
+    permissions="tandem.handoff.access:RULES",
     summary="MQLs routed at the MQL moment, SLA clocks and escalations, accept/reject.",
     routers=("tandem.handoff.api:router", "tandem.handoff.pages:router"),
     cli={

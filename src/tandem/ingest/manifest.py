@@ -4,6 +4,7 @@ from tandem.capabilities import Capability
 
 CAPABILITY = Capability(
     name="ingest",
+    permissions="tandem.ingest.access:RULES",
     summary="CSV imports with quarantine, the idempotent event API, resumable jobs.",
     routers=("tandem.ingest.web:router",),
     cli={"import": "tandem.ingest.cli:app"},

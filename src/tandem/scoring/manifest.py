@@ -5,6 +5,7 @@ from tandem.events import ActivitiesStored
 
 CAPABILITY = Capability(
     name="scoring",
+    permissions="tandem.scoring.access:RULES",
     summary="YAML scoring models approved by both teams, incremental and full rescores.",
     routers=("tandem.scoring.api:router", "tandem.scoring.pages:router"),
     cli={"scoring": "tandem.scoring.cli:app"},

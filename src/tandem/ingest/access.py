@@ -1,0 +1,14 @@
+"""Who may import: the event API for integrations, uploads for admins."""
+
+from tandem.auth.permissions import A, M, Rule, allow
+
+RULES: dict[tuple[str, str], Rule] = {
+    # Ingest: the event API for integrations (admin or marketing tokens); uploads for admins.
+    ("POST", "/api/v1/activities"): allow(A, M, tokens_only=True),
+    ("POST", "/api/v1/contacts"): allow(A, M, tokens_only=True),
+    ("POST", "/api/v1/accounts"): allow(A, M, tokens_only=True),
+    ("GET", "/ingest"): allow(A),
+    ("POST", "/ingest/preview"): allow(A),
+    ("POST", "/ingest/commit"): allow(A),
+    ("GET", "/ingest/jobs/{job_id}"): allow(A),
+}

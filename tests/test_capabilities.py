@@ -1,0 +1,61 @@
+"""The one list of capabilities: every package declares itself, the app and the CLI are built
+from the declarations, and the docs name every capability."""
+
+import importlib
+
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from tandem.capabilities import INSTALLED, build_bus, capabilities, cli_groups, each, resolve
+from tandem.events import ActivitiesStored, StageChanged
+from tandem.web.app import create_app
+
+REFERENCES = ("routers", "tasks", "definitions")
+
+
+def test_every_capability_package_declares_a_manifest():
+    names = [c.name for c in capabilities()]
+    assert len(names) == len(set(names)) == len(INSTALLED)
+    assert all(c.summary for c in capabilities())
+
+
+@pytest.mark.parametrize("capability", capabilities(), ids=lambda c: c.name)
+def test_every_reference_resolves_and_sits_in_its_layout(capability):
+    for attribute in REFERENCES:
+        for reference in getattr(capability, attribute):
+            assert resolve(reference) is not None
+    for reference in capability.routers:  # routes live in api/pages/web modules
+        assert reference.split(":")[0].rsplit(".", 1)[1] in {"api", "pages", "web"}, reference
+    for target in capability.cli.values():  # commands in cli modules
+        assert target.split(":")[0].rsplit(".", 1)[1].endswith("cli"), target
+    if capability.permissions:  # permission rows in access.py
+        assert capability.permissions.endswith(".access:RULES")
+    for _, target in capability.handlers:
+        module, name = target.split(":")
+        assert callable(getattr(importlib.import_module(module), name))
+
+
+def test_the_app_serves_every_declared_router(settings):
+    app = create_app(settings)
+    paths = {r.path for r in iter_route_contexts(app.routes)}
+    for _, routers in each("routers"):
+        for reference in routers:
+            declared = {r.path for r in iter_route_contexts(resolve(reference).routes)}
+            assert declared and declared <= paths, reference
+
+
+def test_the_cli_and_the_bus_come_from_the_manifests():
+    assert {"definitions", "import", "scoring", "handoff", "sla", "routing"} <= set(cli_groups())
+    bus = build_bus()
+    assert [h.target for h in bus.handlers(ActivitiesStored)] == [
+        "tandem.scoring.incremental:on_activities_stored"
+    ]
+    assert [h.target for h in bus.handlers(StageChanged)] == [
+        "tandem.handoff.intake:on_stage_changed"
+    ]
+
+
+def test_every_capability_is_documented(repo_root):
+    developing = (repo_root / "docs" / "developing.md").read_text()
+    missing = [c.name for c in capabilities() if f"| {c.name} |" not in developing]
+    assert missing == []
