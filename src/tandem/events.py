@@ -113,6 +113,10 @@ class EventBus:
         if handler not in found:
             found.append(handler)
 
+    def subscriptions(self) -> list[tuple[type, Handler]]:
+        """Every (event type, handler) pair, in order."""
+        return [(kind, h) for kind, found in self._handlers.items() for h in found]
+
     def handlers(self, event_type: type) -> Sequence[Handler]:
         """The handlers of `event_type`, in order."""
         return tuple(self._handlers.get(event_type, ()))

@@ -14,7 +14,7 @@ ADAPTERS = {
     "cli.py", "loader.py", "models.py", "runtime.py", "scores.py", "definitions.py", "assign.py",
     "clocks.py", "intake.py", "escalate.py", "notify.py", "mail.py", "sqlutil.py", "tick.py",
     "scheduler.py", "packet.py", "service.py", "queue.py", "reports.py", "reps.py",
-    "schemas.py", "deps.py", "api.py", "pages.py", "ops_cli.py", "manifest.py",
+    "schemas.py", "deps.py", "api.py", "pages.py", "ops_cli.py", "manifest.py", "access.py",
 }  # fmt: skip
 PURE = sorted(p for p in PACKAGE.glob("*.py") if p.name not in ADAPTERS)
 FORBIDDEN_MODULES = (

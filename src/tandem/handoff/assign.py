@@ -8,8 +8,9 @@ hands out, so capacity holds within the batch too; `save` persists the cursors i
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
@@ -32,23 +33,7 @@ def lead_facts(
     out: dict[int, LeadFacts] = {}
     ids = list(contact_ids)
     for start in range(0, len(ids), _CHUNK):
-        rows = db_session.execute(
-            select(
-                Contact.id,
-                Contact.country,
-                Account.id,
-                Account.country,
-                Account.region,
-                Account.industry,
-                Account.employee_band,
-                Account.employees,
-                Account.tier,
-                Account.is_target,
-                Account.owner_id,
-            )
-            .outerjoin(Account, Contact.account_id == Account.id)
-            .where(Contact.id.in_(ids[start : start + _CHUNK]))
-        )
+        rows = db_session.execute(_facts_statement(), {"ids": ids[start : start + _CHUNK]})
         for (
             cid,
             country,
@@ -79,6 +64,28 @@ def lead_facts(
     return out
 
 
+@cache
+def _facts_statement() -> Select:
+    # Built once: routing runs inside the request that made the MQL.
+    return (
+        select(
+            Contact.id,
+            Contact.country,
+            Account.id,
+            Account.country,
+            Account.region,
+            Account.industry,
+            Account.employee_band,
+            Account.employees,
+            Account.tier,
+            Account.is_target,
+            Account.owner_id,
+        )
+        .outerjoin(Account, Contact.account_id == Account.id)
+        .where(Contact.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
 def tier_facts(rules: RoutingRules, lead: LeadFacts, grade: str | None) -> TierFacts:
     """SLA tier inputs: the score grade, the segment (employee band), region and target flag."""
     return TierFacts(
@@ -105,33 +112,33 @@ def effective_rules(config: HandoffConfig, overrides: dict[int, int]) -> Routing
     return config.rules.model_copy(update={"teams": teams})
 
 
+#: What a Router reads: rep settings, open leads per owner, round-robin cursors (built once).
+_ROUTER_READS = (
+    select(RepSetting.user_id, RepSetting.away, RepSetting.capacity),
+    select(Handoff.owner_id, func.count())
+    .where(Handoff.status.in_(HandoffStatus.LIVE), Handoff.owner_id.is_not(None))
+    .group_by(Handoff.owner_id),
+    select(RoutingCursor.pool, RoutingCursor.position),
+)
+
+
 class Router:
     """Routes leads one after another against live state; see the module docstring."""
 
     def __init__(self, db_session: Session, config: HandoffConfig) -> None:
         self.db, self.config = db_session, config
-        settings = db_session.execute(
-            select(RepSetting.user_id, RepSetting.away, RepSetting.capacity)
-        ).all()
+        settings = db_session.execute(_ROUTER_READS[0]).all()
         self.rules = effective_rules(
             config, {uid: cap for uid, _, cap in settings if cap is not None}
         )
         away = {uid for uid, is_away, _ in settings if is_away}
-        counts = dict(
-            db_session.execute(
-                select(Handoff.owner_id, func.count())
-                .where(Handoff.status.in_(HandoffStatus.LIVE), Handoff.owner_id.is_not(None))
-                .group_by(Handoff.owner_id)
-            ).all()
-        )
+        counts = dict(db_session.execute(_ROUTER_READS[1]).all())
         self.states: dict[str, RepState] = {}
         for uid in set(counts) | away:
             key = config.key_of(uid)
             if key is not None:
                 self.states[key] = RepState(open_leads=counts.get(uid, 0), away=uid in away)
-        self.saved = dict(
-            db_session.execute(select(RoutingCursor.pool, RoutingCursor.position)).all()
-        )
+        self.saved = dict(db_session.execute(_ROUTER_READS[2]).all())
         self.cursor = dict(self.saved)
 
     def route(self, lead: LeadFacts, *, exclude: Collection[str] = ()) -> RouteDecision:

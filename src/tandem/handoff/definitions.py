@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tandem.auth.roles import Role
@@ -18,12 +18,21 @@ from tandem.definitions.kinds import DefinitionKind, Finding
 from tandem.definitions.models import DefinitionVersion
 from tandem.handoff.loader import check_handoff_texts
 
+_ACTIVE = select(DefinitionVersion.text).where(DefinitionVersion.active_key == bindparam("key"))
+_BOTH = select(DefinitionVersion.kind, DefinitionVersion.text).where(
+    DefinitionVersion.active_key.in_(("routing:default", "sla:default"))
+)
+
 
 def active_text(db_session: Session, kind: str) -> str | None:
     """The active version's YAML of `kind` (routing or sla), if any."""
-    return db_session.scalar(
-        select(DefinitionVersion.text).where(DefinitionVersion.active_key == f"{kind}:default")
-    )
+    return db_session.scalar(_ACTIVE, {"key": f"{kind}:default"})
+
+
+def active_texts(db_session: Session) -> dict[str, str | None]:
+    """The active routing and SLA texts, in one query (routing at the MQL moment reads them)."""
+    found: dict[str, str] = {kind: text for kind, text in db_session.execute(_BOTH)}
+    return {kind: found.get(kind) for kind in ("routing", "sla")}
 
 
 def _check_routing(db_session: Session, text: str, file: str) -> Sequence[Finding]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from tandem.campaigns.models import Campaign
@@ -71,20 +71,25 @@ def pending_mqls(db_session: Session, *, limit: int | None = None) -> list[NewMq
     ]
 
 
+_ARRIVALS = (
+    select(
+        Contact.id,
+        Contact.first_touch_campaign_id,
+        Campaign.channel,
+        Contact.first_touch_medium,
+        Contact.first_touch_source,
+    )
+    .outerjoin(Campaign, Contact.first_touch_campaign_id == Campaign.id)
+    .where(Contact.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def _arrivals(db_session: Session, ids: Sequence[int]) -> dict[int, tuple[int | None, str, str]]:
     """How each contact first arrived: campaign id, channel and source (for reject reports)."""
     out = {}
     for start in range(0, len(ids), _CHUNK):
         for cid, campaign_id, channel, medium, source in db_session.execute(
-            select(
-                Contact.id,
-                Contact.first_touch_campaign_id,
-                Campaign.channel,
-                Contact.first_touch_medium,
-                Contact.first_touch_source,
-            )
-            .outerjoin(Campaign, Contact.first_touch_campaign_id == Campaign.id)
-            .where(Contact.id.in_(ids[start : start + _CHUNK]))
+            _ARRIVALS, {"ids": ids[start : start + _CHUNK]}
         ):
             out[cid] = (campaign_id, channel or medium, source)
     return out

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
@@ -58,15 +58,20 @@ def add_notifications(db_session: Session, rows: Sequence[dict[str, Any]]) -> in
     return len(insert_ignore(db_session, Notification, rows, Notification.id))
 
 
+_LABELS = (
+    select(Contact.id, Contact.first_name, Contact.last_name, Contact.email, Account.name)
+    .outerjoin(Account, Contact.account_id == Account.id)
+    .where(Contact.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def lead_labels(db_session: Session, contact_ids: Sequence[int]) -> dict[int, str]:
     """ "Ada Lovelace (Acme)" per contact, for notification subjects."""
     out: dict[int, str] = {}
     ids = list(contact_ids)
     for start in range(0, len(ids), 5_000):
         for cid, first, last, email, account in db_session.execute(
-            select(Contact.id, Contact.first_name, Contact.last_name, Contact.email, Account.name)
-            .outerjoin(Account, Contact.account_id == Account.id)
-            .where(Contact.id.in_(ids[start : start + 5_000]))
+            _LABELS, {"ids": ids[start : start + 5_000]}
         ):
             name = " ".join(p for p in (first, last) if p) or email
             out[cid] = f"{name} ({account})" if account else name

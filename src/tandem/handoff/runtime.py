@@ -17,7 +17,7 @@ from tandem.db import utcnow
 from tandem.definitions.kinds import kind_named
 from tandem.definitions.service import InvalidDefinition, adopt
 from tandem.handoff.config import ConfigError, Issue, Level
-from tandem.handoff.definitions import active_text
+from tandem.handoff.definitions import active_texts
 from tandem.handoff.loader import HandoffFiles, check_handoff_texts
 from tandem.handoff.reasons import RejectReason
 from tandem.handoff.routing_rules import RoutingRules
@@ -80,10 +80,13 @@ class HandoffConfig:
         return {m for m in managers if m is not None}
 
 
+_ACTIVE_USERS = select(User.id, User.email).where(User.is_active)
+
+
 def user_keys(db_session: Session) -> dict[str, int]:
     """Every active user by casefolded email and by id as text: how YAML may name them."""
     keys: dict[str, int] = {}
-    for uid, email in db_session.execute(select(User.id, User.email).where(User.is_active)):
+    for uid, email in db_session.execute(_ACTIVE_USERS):
         keys[email.casefold()] = uid
         keys[str(uid)] = uid
     return keys
@@ -114,7 +117,7 @@ class ConfigCache:
         """The current configuration; raises HandoffNotConfigured when there is no active
         version, ConfigError (every issue at file:line) when it no longer checks out."""
         self._adopt_files(db_session)
-        texts = {kind: active_text(db_session, kind) for kind in ("routing", "sla")}
+        texts = active_texts(db_session)
         missing = [kind for kind, text in texts.items() if text is None]
         if missing:
             raise HandoffNotConfigured(

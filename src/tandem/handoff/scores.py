@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel
-from sqlalchemy import column, inspect, select, table
+from sqlalchemy import bindparam, column, inspect, select, table
 from sqlalchemy.orm import Session
 
 SCORES_TABLE = "contact_scores"
@@ -50,23 +51,38 @@ def table_scores(db_session: Session, contact_ids: Sequence[int]) -> Mapping[int
     """Scores from the `contact_scores` table, or none while that table does not exist."""
     if not contact_ids:
         return {}
-    inspector = inspect(db_session.connection())
-    if not inspector.has_table(SCORES_TABLE):
+    statement = _statement(db_session.get_bind())
+    if statement is None:
         return {}
-    present = {c["name"] for c in inspector.get_columns(SCORES_TABLE)}
-    if not {"contact_id", "total"} <= present:
-        return {}
-    wanted = [c for c in ("contact_id", "total", "grade", "model_version", "parts") if c in present]
-    scores = table(SCORES_TABLE, *(column(c) for c in wanted))
     out: dict[int, ScoreView] = {}
     ids = list(contact_ids)
     for start in range(0, len(ids), _CHUNK):
-        rows = db_session.execute(
-            select(scores).where(scores.c.contact_id.in_(ids[start : start + _CHUNK]))
-        ).mappings()
+        rows = db_session.execute(statement, {"ids": ids[start : start + _CHUNK]}).mappings()
         for row in rows:
             out[int(row["contact_id"])] = _view(row)
     return out
+
+
+#: The scores query per engine (None: no usable table), read from the schema once: an MQL's
+#: routing happens inside the request that made it, so no reflection per request.
+_STATEMENTS: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
+
+
+def _statement(bind: Any) -> Any:
+    engine = getattr(bind, "engine", bind)
+    if engine in _STATEMENTS:
+        return _STATEMENTS[engine]
+    inspector = inspect(engine)
+    found = None
+    if inspector.has_table(SCORES_TABLE):
+        present = {c["name"] for c in inspector.get_columns(SCORES_TABLE)}
+        if {"contact_id", "total"} <= present:
+            names = ("contact_id", "total", "grade", "model_version", "parts")
+            scores = table(SCORES_TABLE, *(column(c) for c in names if c in present))
+            found = select(scores).where(scores.c.contact_id.in_(bindparam("ids", expanding=True)))
+    if found is not None:  # a missing table may be created later (migrations): ask again then
+        _STATEMENTS[engine] = found
+    return found
 
 
 def _view(row: Mapping[str, Any]) -> ScoreView:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import polars as pl
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tandem.audit import service as audit
@@ -91,28 +91,25 @@ def promote(
 ) -> list[int]:
     """Move those of `contact_ids` still in one of `from_stages` to `to_stage`, set-based;
     returns who moved. Each (from, to) pair is checked against the table once; the conditional
-    UPDATE leaves a contact whose stage changed meanwhile where it is (never moved twice)."""
+    UPDATE leaves a contact whose stage changed meanwhile where it is (never moved twice).
+    Core statements built once: an MQL made by one event is promoted inside its request.
+    Contacts the session holds are expired, so they read their new stage."""
+    stages_of, move_from = _PROMOTE
     changes: list[StageChange] = []
+    wanted = [s.value for s in from_stages]
     for start in range(0, len(contact_ids), _CHUNK):
         chunk = list(contact_ids[start : start + _CHUNK])
-        stages = db_session.execute(
-            select(Contact.lifecycle_stage)
-            .where(Contact.id.in_(chunk), Contact.lifecycle_stage.in_(from_stages))
-            .distinct()
-        ).scalars()
-        for stage in list(stages):
+        stages = db_session.execute(stages_of, {"ids": chunk, "stages": wanted}).scalars().all()
+        for stage in stages:
             move = check_move(stage, to_stage, reason)  # nurture -> MQL is a reopen: has reason
             ids = db_session.execute(
-                update(Contact)
-                .where(Contact.id.in_(chunk), Contact.lifecycle_stage == stage)
-                .values(lifecycle_stage=move.to_stage.value, stage_entered_at=at)
-                .returning(Contact.id)
-                .execution_options(synchronize_session="fetch")
+                move_from,
+                {"ids": chunk, "stage": stage, "to": move.to_stage.value, "at": at},
             ).scalars()
             moved = [StageChange(cid, stage, move.to_stage.value, at, cause) for cid in ids]
             if moved:
                 db_session.execute(
-                    insert(StageTransition),
+                    TRANSITIONS.insert(),
                     [
                         {
                             "contact_id": c.contact_id,
@@ -127,8 +124,27 @@ def promote(
                 )
                 changes += moved
     if changes:
+        for contact in [o for o in db_session.identity_map.values() if isinstance(o, Contact)]:
+            db_session.expire(contact, ["lifecycle_stage", "stage_entered_at"])
         publish(db_session, StageChanged(changes))
     return [c.contact_id for c in changes]
+
+
+_PROMOTE = (
+    select(CONTACTS.c.lifecycle_stage)
+    .where(
+        CONTACTS.c.id.in_(bindparam("ids", expanding=True)),
+        CONTACTS.c.lifecycle_stage.in_(bindparam("stages", expanding=True)),
+    )
+    .distinct(),
+    update(CONTACTS)
+    .where(
+        CONTACTS.c.id.in_(bindparam("ids", expanding=True)),
+        CONTACTS.c.lifecycle_stage == bindparam("stage"),
+    )
+    .values(lifecycle_stage=bindparam("to"), stage_entered_at=bindparam("at"))
+    .returning(CONTACTS.c.id),
+)
 
 
 #: (from, to) -> None when an import may make the move without a reason, else why not.
