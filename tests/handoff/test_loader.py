@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tandem.handoff.config import ConfigError, Level
+from tandem.definitions.base import ConfigError, Level
 from tandem.handoff.loader import (
     check_routing,
     load_routing,

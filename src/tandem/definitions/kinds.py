@@ -8,22 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from tandem.auth.roles import Role
-
-
-class Finding(Protocol):
-    """One issue found in a definition: its level (`error` blocks) and `file:line: ...` text."""
-
-    @property
-    def level(self) -> str: ...
-
+from tandem.definitions.base import Issue
 
 #: (session, YAML text, file name for issues) -> every issue, located at file:line.
-Check = Callable[[Session, str, str], Sequence[Finding]]
+Check = Callable[[Session, str, str], Sequence[Issue]]
 
 
 @dataclass(frozen=True)

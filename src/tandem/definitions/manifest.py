@@ -6,4 +6,5 @@ CAPABILITY = Capability(
     name="definitions",
     summary="Versioned, jointly approved definitions (routing, SLA...), diffed and audited.",
     cli={"definitions": "tandem.definitions.cli:app"},
+    pure=("tandem.definitions.base",),
 )

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from tandem.audit import service as audit
 from tandem.auth.models import User
 from tandem.auth.roles import Role
-from tandem.definitions.kinds import DefinitionKind, Finding
+from tandem.definitions.base import Issue
+from tandem.definitions.kinds import DefinitionKind
 from tandem.definitions.models import DefinitionStatus as S
 from tandem.definitions.models import DefinitionVersion
 
@@ -32,7 +33,7 @@ class DefinitionError(ValueError):
 class InvalidDefinition(DefinitionError):
     """The YAML has errors; `issues` holds every one at file:line."""
 
-    def __init__(self, issues: Sequence[Finding]) -> None:
+    def __init__(self, issues: Sequence[Issue]) -> None:
         self.issues = list(issues)
         super().__init__("\n".join(str(i) for i in issues))
 
@@ -45,15 +46,15 @@ class AlreadyDecided(DefinitionError):
     """The version was approved or rejected already (by someone else, perhaps at once)."""
 
 
-def check(*, db_session: Session, kind: DefinitionKind, text: str, file: str) -> list[Finding]:
+def check(*, db_session: Session, kind: DefinitionKind, text: str, file: str) -> list[Issue]:
     """Every issue of `text` as a definition of `kind` (errors and warnings)."""
     if len(text) > MAX_TEXT:
         raise DefinitionError(f"{file}: the definition is over {MAX_TEXT:,} characters")
     return list(kind.check(db_session, text, file))
 
 
-def _errors(issues: Sequence[Finding]) -> list[Finding]:
-    return [i for i in issues if str(i.level) == "error"]
+def _errors(issues: Sequence[Issue]) -> list[Issue]:
+    return [i for i in issues if i.level == "error"]
 
 
 def propose(

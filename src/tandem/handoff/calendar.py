@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator, model_serializer, model_validator
 
-from tandem.handoff.config import ConfigModel
+from tandem.definitions.base import ConfigModel
 
 UTC = dt.UTC
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from tandem.handoff.config import Issue, has_errors
+from tandem.definitions.base import Issue, has_errors
 from tandem.handoff.loader import check_routing, check_sla
 
 app = typer.Typer(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from tandem.handoff.config import ConfigModel, Frozen
+from tandem.definitions.base import ConfigModel, Frozen
 
 #: A commitment for this segment counts MQLs of every segment.
 ALL_SEGMENTS = "all"

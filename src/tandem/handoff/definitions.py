@@ -14,7 +14,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tandem.auth.roles import Role
-from tandem.definitions.kinds import DefinitionKind, Finding
+from tandem.definitions.base import Issue
+from tandem.definitions.kinds import DefinitionKind
 from tandem.definitions.models import DefinitionVersion
 from tandem.handoff.loader import check_handoff_texts
 
@@ -35,7 +36,7 @@ def active_texts(db_session: Session) -> dict[str, str | None]:
     return {kind: found.get(kind) for kind in ("routing", "sla")}
 
 
-def _check_routing(db_session: Session, text: str, file: str) -> Sequence[Finding]:
+def _check_routing(db_session: Session, text: str, file: str) -> Sequence[Issue]:
     from tandem.handoff.runtime import user_keys
 
     sla = active_text(db_session, "sla")
@@ -46,7 +47,7 @@ def _check_routing(db_session: Session, text: str, file: str) -> Sequence[Findin
     return found.issues
 
 
-def _check_sla(db_session: Session, text: str, file: str) -> Sequence[Finding]:
+def _check_sla(db_session: Session, text: str, file: str) -> Sequence[Issue]:
     routing = active_text(db_session, "routing")
     found = check_handoff_texts((routing, "<active routing>"), (text, file))
     return [i for i in found.issues if i.file == file]

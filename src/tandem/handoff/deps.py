@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from tandem.handoff.config import ConfigError
+from tandem.definitions.base import ConfigError
 from tandem.handoff.runtime import HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scheduler import config_cache
 from tandem.handoff.scores import ScoreProvider, table_scores

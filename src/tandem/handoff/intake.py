@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
+from tandem.definitions.base import ConfigError
 from tandem.events import StageChanged, bus_of
 from tandem.handoff.assign import Router, lead_facts, tier_facts
 from tandem.handoff.clocks import evaluate
-from tandem.handoff.config import ConfigError
 from tandem.handoff.models import Handoff, HandoffStatus
 from tandem.handoff.notify import Kind, add_notifications, lead_labels, notification
 from tandem.handoff.runtime import ConfigCache, HandoffConfig, HandoffNotConfigured

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from tandem.handoff.config import ConfigError, Issue, Level, has_errors
+from tandem.definitions.base import ConfigError, Issue, Level, has_errors
 from tandem.handoff.routing_rules import RoutingRules
 from tandem.handoff.sla_rules import SlaConfig
 from tandem.handoff.source import Source, parse_yaml, validation_issues

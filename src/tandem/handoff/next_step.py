@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tandem.handoff.config import Frozen
+from tandem.definitions.base import Frozen
 
 RECENT = dt.timedelta(days=14)
 

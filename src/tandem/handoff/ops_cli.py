@@ -18,8 +18,8 @@ from tandem.capabilities import build_bus
 from tandem.cli.context import db_session, engine, fail, settings
 from tandem.contacts.models import Contact
 from tandem.db import make_session_factory
+from tandem.definitions.base import ConfigError
 from tandem.handoff.assign import routing_test
-from tandem.handoff.config import ConfigError
 from tandem.handoff.runtime import ConfigCache, HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scheduler import tick_once
 

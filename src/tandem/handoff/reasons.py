@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from tandem.handoff.config import ConfigModel
+from tandem.definitions.base import ConfigModel
 from tandem.lifecycle.moves import Move, check_move
 from tandem.lifecycle.stages import Stage
 

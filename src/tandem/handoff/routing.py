@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pydantic import Field
 
-from tandem.handoff.config import Frozen
+from tandem.definitions.base import Frozen
 from tandem.handoff.routing_rules import (
     MATCH_FIELDS,
     Rep,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
-from tandem.handoff.config import ConfigModel, as_tuple
+from tandem.definitions.base import ConfigModel, as_tuple
 
 #: The lead fields a territory rule can match on, in the order explanations list them.
 MATCH_FIELDS: tuple[str, ...] = ("region", "country", "industry", "employee_band", "tier")

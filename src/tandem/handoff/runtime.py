@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from tandem.auth.models import User
 from tandem.db import utcnow
+from tandem.definitions.base import ConfigError, Issue, Level
 from tandem.definitions.kinds import kind_named
 from tandem.definitions.service import InvalidDefinition, adopt
-from tandem.handoff.config import ConfigError, Issue, Level
 from tandem.handoff.definitions import active_texts
 from tandem.handoff.loader import HandoffFiles, check_handoff_texts
 from tandem.handoff.reasons import RejectReason

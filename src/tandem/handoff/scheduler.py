@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from tandem.db import session_scope, utcnow
-from tandem.handoff.config import ConfigError
+from tandem.definitions.base import ConfigError
 from tandem.handoff.intake import CONFIG_KEY
 from tandem.handoff.mail import link_base, mailer_for
 from tandem.handoff.runtime import ConfigCache, HandoffNotConfigured

@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Collection
 from enum import StrEnum
 
+from tandem.definitions.base import Frozen
 from tandem.handoff.calendar import UTC, BusinessCalendar, add_business_time, business_time_between
-from tandem.handoff.config import Frozen
 from tandem.handoff.sla_rules import (
     Action,
     ClockName,

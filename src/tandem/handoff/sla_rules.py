@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from tandem.definitions.base import ConfigModel, Frozen, as_tuple
 from tandem.handoff.calendar import BusinessCalendar
 from tandem.handoff.commitments import MqlCommitment
-from tandem.handoff.config import ConfigModel, Frozen, as_tuple
 from tandem.handoff.reasons import DEFAULT_REJECT_REASONS, RejectReason
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tandem.handoff.config import Issue, Level, Loc, error
+from tandem.definitions.base import Issue, Level, Loc, error
 from tandem.yaml_source import YamlSyntaxError, nearest_line, parse_document
 
 

@@ -9,8 +9,8 @@ from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Sequence
 from typing import TypeVar
 
+from tandem.definitions.base import Issue, error, warning
 from tandem.handoff.calendar import WEEKDAYS
-from tandem.handoff.config import Issue, error, warning
 from tandem.handoff.match_sets import conditions, covers, describe, shared
 from tandem.handoff.routing_rules import MATCH_FIELDS, RoutingRules
 from tandem.handoff.sla_rules import SlaConfig

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field as PydanticField
 from pydantic import ValidationError
 
-from tandem.handoff.config import ConfigModel, Issue, Level, error
+from tandem.definitions.base import ConfigModel, Issue, Level, error
 from tandem.handoff.source import parse_yaml, validation_issues
 from tandem.ingest.fields import KINDS, KINDS_ORDER, get_kind
 

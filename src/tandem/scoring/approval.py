@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session
 from tandem.audit.service import record
 from tandem.auth.models import User
 from tandem.auth.roles import Role, TeamKind
+from tandem.definitions.base import Issue, has_errors
 from tandem.scoring import service, store
 from tandem.scoring.errors import Conflict, InvalidModel, NotAllowed, VersionNotFound
 from tandem.scoring.fields import KNOWN_FIELDS
-from tandem.scoring.issues import Issue, has_errors
 from tandem.scoring.loader import load_yaml, parse_model
 from tandem.scoring.model import ScoringModel
 from tandem.scoring.models import ScoringModelVersion, VersionStatus

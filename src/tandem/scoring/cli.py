@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 import typer
 
+from tandem.definitions.base import has_errors
 from tandem.scoring import cli_store, cli_train
 from tandem.scoring.engine import score_contact
 from tandem.scoring.facts import ActivityFact, ContactFacts, ScoreResult
-from tandem.scoring.issues import has_errors
 from tandem.scoring.loader import ModelInvalid, check_file, load_model
 from tandem.scoring.model import json_schema
 

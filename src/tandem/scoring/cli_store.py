@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from tandem.scoring.issues import Issue
+from tandem.definitions.base import Issue
 
 AsUser = Annotated[str, typer.Option("--as", help="Email of the user taking this step.")]
 Note = Annotated[str | None, typer.Option(help="A note kept with the step and in the audit log.")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tandem.scoring.issues import Issue
+from tandem.definitions.base import Issue
 
 
 class ScoringError(Exception):

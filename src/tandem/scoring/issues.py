@@ -1,30 +1,16 @@
-"""Validation issues with a location, and the map from YAML paths to line numbers."""
+"""Where a scoring model's issues are: the map from YAML paths to line numbers. The issue type
+is every definition's (`tandem.definitions.base.Issue`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tandem.definitions.base import Issue
 from tandem.yaml_source import nearest_line
 
 Level = Literal["error", "warning"]
 Path = tuple[str | int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One problem found in a scoring model file."""
-
-    level: Level
-    file: str
-    line: int | None
-    message: str
-    code: str = ""
-
-    def format(self) -> str:
-        """`file:line: level: message`, the form editors and CI logs link to."""
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.level}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +26,9 @@ class SourceMap:
 
     def issue(self, level: Level, path: Path, message: str, code: str = "") -> Issue:
         """An issue located at `path` in this file."""
-        return Issue(level, self.file, self.line_for(path), message, code)
-
-
-def has_errors(issues: list[Issue]) -> bool:
-    """True when any issue is an error (warnings alone do not fail validation)."""
-    return any(i.level == "error" for i in issues)
+        return Issue(
+            level=level, file=self.file, line=self.line_for(path), message=message, code=code
+        )
 
 
 def display_path(path: Path) -> str:

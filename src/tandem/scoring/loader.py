@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tandem.scoring.issues import Issue, Path, SourceMap, display_path, has_errors
+from tandem.definitions.base import Issue, has_errors
+from tandem.scoring.issues import Path, SourceMap, display_path
 from tandem.scoring.model import ScoringModel
 from tandem.yaml_source import YamlSyntaxError, parse_document
 
@@ -32,13 +33,21 @@ def load_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Issue]]:
     try:
         doc = parse_document(text, filename)
     except YamlSyntaxError as exc:
-        issue = Issue("error", filename, exc.line, f"YAML syntax: {exc.problem}", "yaml-syntax")
+        issue = Issue(
+            level="error",
+            file=filename,
+            line=exc.line,
+            message=f"YAML syntax: {exc.problem}",
+            code="yaml-syntax",
+        )
         return None, SourceMap(filename), [issue]
     # `()` is the document's first line: a missing top-level key is reported there.
     source_map = SourceMap(filename, dict(doc.lines))
     issues = [
         # PyYAML keeps the last value silently; a scoring model must not hide a rule.
-        Issue("error", filename, line, f"{display_path(path)}: duplicate key")
+        Issue(
+            level="error", file=filename, line=line, message=f"{display_path(path)}: duplicate key"
+        )
         for path, line in doc.duplicates
     ]
     return doc.data, source_map, issues
@@ -128,7 +137,14 @@ def parse_model(text: str, *, filename: str = "<model>") -> tuple[ScoringModel |
     if has_errors(issues) and data is None:
         return None, issues
     if not isinstance(data, dict):
-        issues.append(Issue("error", filename, 1, "a scoring model must be a YAML mapping"))
+        issues.append(
+            Issue(
+                level="error",
+                file=filename,
+                line=1,
+                message="a scoring model must be a YAML mapping",
+            )
+        )
         return None, issues
     try:
         model = ScoringModel.model_validate(data)
@@ -149,7 +165,9 @@ def check_file(path: str | FsPath) -> tuple[ScoringModel | None, list[Issue]]:
     try:
         text = FsPath(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Issue("error", name, None, f"cannot read file: {exc}", "io")]
+        return None, [
+            Issue(level="error", file=name, message=f"cannot read file: {exc}", code="io")
+        ]
     return parse_model(text, filename=name)
 
 

@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable, Iterator
 
 from tandem.activities import types as activity_types
+from tandem.definitions.base import Issue
 from tandem.scoring.fields import KNOWN_FIELDS, OP_KINDS
-from tandem.scoring.issues import Issue, SourceMap
+from tandem.scoring.issues import SourceMap
 from tandem.scoring.model import RangeRule, RegexRule, ScoringModel
 
 ValidationRule = Callable[[ScoringModel, SourceMap], Iterator[Issue]]

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tandem.auth.models import User
+from tandem.definitions.base import Issue
 from tandem.scoring import approval, mql, service, store
 from tandem.scoring.diff import diff_models
 from tandem.scoring.engine import score_state, state_from_activities
 from tandem.scoring.errors import ScoringError
-from tandem.scoring.issues import Issue
 from tandem.scoring.loader import parse_model
 from tandem.scoring.models import (
     ContactPrediction,

@@ -1,4 +1,6 @@
-"""Shared configuration plumbing: the frozen model base and the Issue every validator returns."""
+"""What every definition shares, whatever its kind (routing, SLA, scoring model, import
+mapping): the frozen model bases, and the one `Issue` (level, message, file, line, field path)
+every validator returns, printed as `file:line: level: field: message`."""
 
 from __future__ import annotations
 
@@ -52,7 +54,8 @@ def format_loc(loc: Loc) -> str:
 
 
 class Issue(BaseModel):
-    """One finding about a configuration, with where it is (file, line and field path)."""
+    """One finding about a definition, with where it is (file, line and field path) and, for
+    tools, a short `code` naming the check that found it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -61,6 +64,7 @@ class Issue(BaseModel):
     loc: Loc = ()
     file: str | None = None
     line: int | None = None
+    code: str = ""
 
     def __str__(self) -> str:
         where = self.file or "<config>"
@@ -68,6 +72,10 @@ class Issue(BaseModel):
             where += f":{self.line}"
         field = format_loc(self.loc)
         return f"{where}: {self.level}: {field + ': ' if field else ''}{self.message}"
+
+    def format(self) -> str:
+        """`file:line: level: message`, the form editors and CI logs link to."""
+        return str(self)
 
 
 def error(loc: Loc, message: str) -> Issue:
