@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from tandem import errors
 from tandem.audit import service as audit
 from tandem.auth.models import User
 from tandem.auth.roles import Role
@@ -26,11 +27,11 @@ from tandem.definitions.models import DefinitionVersion
 MAX_TEXT = 200_000  # characters: a definition is a page of YAML, not a data file
 
 
-class DefinitionError(ValueError):
+class DefinitionError(errors.DomainError, ValueError):
     """A definition step that cannot be taken (said why)."""
 
 
-class InvalidDefinition(DefinitionError):
+class InvalidDefinition(DefinitionError, errors.Invalid):
     """The YAML has errors; `issues` holds every one at file:line."""
 
     def __init__(self, issues: Sequence[Issue]) -> None:
@@ -38,11 +39,11 @@ class InvalidDefinition(DefinitionError):
         super().__init__("\n".join(str(i) for i in issues))
 
 
-class NotAllowed(DefinitionError):
+class NotAllowed(DefinitionError, errors.Forbidden):
     """The user's role may not take this step."""
 
 
-class AlreadyDecided(DefinitionError):
+class AlreadyDecided(DefinitionError, errors.Conflict):
     """The version was approved or rejected already (by someone else, perhaps at once)."""
 
 

@@ -11,7 +11,7 @@ from tandem.contacts.service import ContactNotFound
 from tandem.db import utcnow
 from tandem.handoff import assign, notify, queue, reports, reps, service
 from tandem.handoff.commitments import CommitmentRow
-from tandem.handoff.deps import Config, Scores, api_csrf, http_error
+from tandem.handoff.deps import Config, Scores, api_csrf
 from tandem.handoff.packet import build_packet
 from tandem.handoff.reasons import UnknownRejectReason
 from tandem.handoff.schemas import (
@@ -26,6 +26,7 @@ from tandem.handoff.schemas import (
     RoutingTest,
 )
 from tandem.web.deps import ApiUser, DbSession
+from tandem.web.errors import http_error
 
 router = APIRouter(prefix="/api/v1/handoff", tags=["handoff"])
 Writes = [Depends(api_csrf)]

@@ -10,7 +10,6 @@ from tandem.definitions.base import ConfigError
 from tandem.handoff.runtime import HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scheduler import config_cache
 from tandem.handoff.scores import ScoreProvider, table_scores
-from tandem.handoff.service import HandoffError, NotAllowed
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import SESSION_COOKIE, DbSession
 
@@ -36,16 +35,6 @@ async def api_csrf(request: Request) -> None:
     bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
     if not bearer and SESSION_COOKIE in request.cookies:  # no credentials at all: 401 follows
         await verify_csrf(request)
-
-
-def http_error(exc: HandoffError) -> HTTPException:
-    """403 for a role that may not act, 404 for a missing lead, 409 for the rest: the lead is
-    not in the user's queue, or it was already handled."""
-    if isinstance(exc, NotAllowed):
-        return HTTPException(403, str(exc))
-    if isinstance(exc, LookupError):  # LeadNotFound, reps.UserNotFound
-        return HTTPException(404, str(exc))
-    return HTTPException(409, str(exc))
 
 
 Config = Annotated[HandoffConfig, Depends(get_config)]

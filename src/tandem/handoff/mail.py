@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tandem import mail
 from tandem.auth.models import User
 from tandem.contacts.service import ContactNotFound
 from tandem.handoff.models import Notification, RepSetting
@@ -46,16 +47,10 @@ class SmtpMailer:
 
     def send(self, to: str, subject: str, text: str) -> None:
         """Send one message; raises smtplib/OS errors for the caller to record."""
-        s = self.settings
         msg = EmailMessage()
-        msg["From"], msg["To"], msg["Subject"] = s.smtp_from, to, subject
+        msg["From"], msg["To"], msg["Subject"] = self.settings.smtp_from, to, subject
         msg.set_content(text)
-        with smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=10) as smtp:
-            if s.smtp_starttls:
-                smtp.starttls()
-            if s.smtp_username and s.smtp_password:
-                smtp.login(s.smtp_username, s.smtp_password.get_secret_value())
-            smtp.send_message(msg)
+        mail.send(self.settings, msg, timeout=10)
 
 
 def mailer_for(settings: Settings) -> Mailer | None:

@@ -12,12 +12,13 @@ from tandem.auth.roles import Role
 from tandem.contacts.service import ContactNotFound
 from tandem.db import utcnow
 from tandem.handoff import assign, notify, queue, reports, reps, service
-from tandem.handoff.deps import Config, Scores, http_error
+from tandem.handoff.deps import Config, Scores
 from tandem.handoff.packet import build_packet
 from tandem.handoff.reasons import UnknownRejectReason
 from tandem.handoff.schemas import RepSettingsIn
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
+from tandem.web.errors import http_error
 from tandem.web.pages import render
 
 router = APIRouter(prefix="/handoff", dependencies=[Depends(verify_csrf)])

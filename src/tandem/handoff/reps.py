@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from tandem import errors
 from tandem.audit import service as audit
 from tandem.auth.models import User
 from tandem.auth.roles import Role
@@ -17,7 +18,7 @@ from tandem.handoff.schemas import RepSettingsIn
 from tandem.handoff.service import HandoffError, NotAllowed
 
 
-class UserNotFound(HandoffError, LookupError):
+class UserNotFound(HandoffError, errors.NotFound):
     """No user with that id."""
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tandem import errors
 from tandem.auth.models import User
 from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
@@ -30,23 +31,23 @@ from tandem.lifecycle.stages import Stage
 SALES_ROLES = frozenset({Role.SALES_REP.value, Role.SALES_MANAGER.value})
 
 
-class HandoffError(Exception):
+class HandoffError(errors.DomainError):
     """Base of the handoff's domain errors."""
 
 
-class NotAllowed(HandoffError):
+class NotAllowed(HandoffError, errors.Forbidden):
     """The user's role may not do this (e.g. a marketer accepting a lead)."""
 
 
-class NotInQueue(HandoffError):
+class NotInQueue(HandoffError, errors.Conflict):
     """The lead is not in this user's queue (someone else's, or a queue reps cannot claim)."""
 
 
-class AlreadyHandled(HandoffError):
+class AlreadyHandled(HandoffError, errors.Conflict):
     """The lead has no open handoff any more: accepted, rejected or closed already."""
 
 
-class LeadNotFound(HandoffError, LookupError):
+class LeadNotFound(HandoffError, errors.NotFound):
     """No contact with that id."""
 
 

@@ -12,6 +12,7 @@ from tandem.analytics.frames import Facts
 from tandem.analytics.store import facts_store
 from tandem.cli.context import console, db_session, fail, settings
 from tandem.db import utcnow
+from tandem.mail import MailNotConfigured
 from tandem.reports import mail, service
 from tandem.reports.render import render_html, render_pdf
 
@@ -74,7 +75,7 @@ def send(
                 week=week,
                 only_if_due=if_due,
             )
-        except (service.ReportError, mail.MailNotConfigured, OSError) as exc:
+        except (service.ReportError, MailNotConfigured, OSError) as exc:
             raise fail(str(exc)) from None
     console.print(f"weekly review {sent_week} sent to {count} subscriber(s)")
 

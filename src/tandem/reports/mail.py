@@ -5,12 +5,12 @@ along as an attachment. The schedule: each week's review is due from `report_wee
 1 = Monday) at `report_hour` UTC after the week ends; `send_if_due` sends it once.
 """
 
-import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy.orm import Session
 
+from tandem import mail
 from tandem.analytics.frames import Facts
 from tandem.analytics.periods import Period
 from tandem.reports import service
@@ -49,22 +49,6 @@ def message(vm: WeeklyReview, *, sender: str) -> EmailMessage:
     return msg
 
 
-class MailNotConfigured(RuntimeError):
-    """TANDEM_SMTP_HOST is not set."""
-
-
-def send(msg: EmailMessage, settings: Settings, recipients: list[str]) -> None:
-    """Deliver `msg` to `recipients` through the configured SMTP server."""
-    if not settings.smtp_host:
-        raise MailNotConfigured("set TANDEM_SMTP_HOST (and TANDEM_SMTP_PORT) to send email")
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username and settings.smtp_password:
-            smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
-        smtp.send_message(msg, to_addrs=recipients)
-
-
 def send_weekly(
     *,
     db_session: Session,
@@ -87,7 +71,7 @@ def send_weekly(
     recipients = service.subscribers(db_session=db_session)
     if not recipients:
         return vm.week, 0
-    send(message(vm, sender=settings.smtp_from), settings, recipients)
+    mail.send(settings, message(vm, sender=settings.smtp_from), recipients=recipients)
     if not service.was_sent(db_session=db_session, week=vm.week):
         service.record_sent(
             db_session=db_session, week=vm.week, recipients=len(recipients), at=as_of

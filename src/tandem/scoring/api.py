@@ -12,9 +12,9 @@ from tandem.handoff.deps import api_csrf
 from tandem.scoring import approval, views
 from tandem.scoring.backtest_page import BacktestQuery, backtest_view
 from tandem.scoring.errors import InvalidModel, ScoringError
-from tandem.scoring.pages import status_of
 from tandem.scoring.schemas import ScorePanel, ScoringHome, VersionDetail
 from tandem.web.deps import ApiUser, DbSession
+from tandem.web.errors import http_error as shared_http_error
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["scoring"])
 Writes = [Depends(api_csrf)]
@@ -38,7 +38,7 @@ def http_error(exc: ScoringError) -> HTTPException:
     if isinstance(exc, InvalidModel):
         issues = [i.model_dump() for i in views.issue_views(exc.issues)]
         return HTTPException(422, {"message": "the model has errors", "issues": issues})
-    return HTTPException(status_of(exc), str(exc))
+    return shared_http_error(exc)
 
 
 @router.get("", response_model=ScoringHome)

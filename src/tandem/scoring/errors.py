@@ -1,27 +1,28 @@
-"""Scoring's domain errors; the web layer maps each to one HTTP status (never the reverse)."""
+"""Scoring's domain errors, each a `tandem.errors` kind with its HTTP status."""
 
 from __future__ import annotations
 
+from tandem import errors
 from tandem.definitions.base import Issue
 
 
-class ScoringError(Exception):
+class ScoringError(errors.DomainError):
     """Base of every scoring service error; the message is meant for the user."""
 
 
-class VersionNotFound(ScoringError, LookupError):
+class VersionNotFound(ScoringError, errors.NotFound):
     """No model version with that id."""
 
 
-class NotAllowed(ScoringError):
+class NotAllowed(ScoringError, errors.Forbidden):
     """The user may not take this step (wrong role or team)."""
 
 
-class Conflict(ScoringError):
+class Conflict(ScoringError, errors.Conflict):
     """The step no longer applies: already decided, or the active model changed meanwhile."""
 
 
-class InvalidModel(ScoringError):
+class InvalidModel(ScoringError, errors.Invalid):
     """The proposed YAML has errors; `issues` holds every issue with file:line."""
 
     def __init__(self, issues: list[Issue]) -> None:
@@ -34,5 +35,5 @@ class InvalidModel(ScoringError):
 MIN_OUTCOMES = 50
 
 
-class NotEnoughOutcomes(ScoringError):
+class NotEnoughOutcomes(ScoringError, errors.Invalid):
     """Too few outcomes to train a predictive model honestly."""

@@ -12,10 +12,7 @@ from tandem.db import utcnow
 from tandem.scoring import approval, views
 from tandem.scoring.backtest_page import BacktestQuery, backtest_view
 from tandem.scoring.errors import (
-    Conflict,
     InvalidModel,
-    NotAllowed,
-    NotEnoughOutcomes,
     ScoringError,
     VersionNotFound,
 )
@@ -24,19 +21,6 @@ from tandem.web.deps import DbSession, PageUser
 from tandem.web.pages import render
 
 router = APIRouter(prefix="/scoring", dependencies=[Depends(verify_csrf)])
-
-
-def status_of(exc: ScoringError) -> int:
-    """The HTTP status of a domain error (shared with the JSON API)."""
-    if isinstance(exc, NotAllowed):
-        return 403
-    if isinstance(exc, VersionNotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, InvalidModel | NotEnoughOutcomes):
-        return 422
-    return 400
 
 
 @router.get("", response_class=HTMLResponse)
@@ -64,7 +48,7 @@ def propose(
         return render(
             request,
             "scoring_home.html",
-            status_code=status_of(exc),
+            status_code=exc.status,
             user=user,
             s=views.scoring_home(db, user),
             form={"yaml_text": yaml_text, "note": note},
@@ -111,9 +95,7 @@ def _decide(
         raise HTTPException(404, str(exc)) from None
     except ScoringError as exc:
         db.rollback()  # nothing of a refused decision may be kept
-        return _version_page(
-            request, db, user, version_id, status_code=status_of(exc), error=str(exc)
-        )
+        return _version_page(request, db, user, version_id, status_code=exc.status, error=str(exc))
     done = "approved" if approve else "rejected"
     return RedirectResponse(f"/scoring/versions/{version_id}?done={done}", status_code=303)
 
@@ -150,7 +132,7 @@ def backtest_page(
     try:
         view = backtest_view(db, q, now=utcnow())
     except (ScoringError, ValueError) as exc:
-        code = status_of(exc) if isinstance(exc, ScoringError) else 422
+        code = exc.status if isinstance(exc, ScoringError) else 422
         return render(
             request, "scoring_backtest.html", code, user=user, b=None, q=q, error=str(exc)
         )
