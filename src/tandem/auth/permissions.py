@@ -81,6 +81,13 @@ def rule_for(method: str, path: str) -> Rule | None:
     return rules().get(("GET" if method == "HEAD" else method, path))
 
 
+def may_open(role: str, path: str) -> bool:
+    """Whether a user of `role` may GET the page at `path` (a route template or a plain path):
+    menus show a link only when this holds, so no role is shown a link that answers 403."""
+    rule = rule_for("GET", path)
+    return rule is not None and (rule.roles is None or role in rule.roles)
+
+
 # --- object rules: may this user read this object? ----------------------------------------
 
 

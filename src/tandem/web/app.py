@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from tandem import __version__
+from tandem.auth.permissions import may_open
 from tandem.capabilities import build_bus, each, resolve
 from tandem.db import make_engine, make_session_factory
 from tandem.settings import Settings
@@ -26,6 +27,7 @@ def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["version"] = __version__
+    templates.env.globals["may_open"] = may_open  # menus show only the links a role may open
     templates.env.filters["money"] = lambda v: f"{float(v or 0):,.0f}"
     templates.env.filters["dt"] = lambda v: v.strftime("%Y-%m-%d %H:%M") if v else ""
     return templates
