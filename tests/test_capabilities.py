@@ -2,6 +2,7 @@
 from the declarations, and the docs name every capability."""
 
 import importlib
+from pathlib import Path
 
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -59,3 +60,12 @@ def test_every_capability_is_documented(repo_root):
     developing = (repo_root / "docs" / "developing.md").read_text()
     missing = [c.name for c in capabilities() if f"| {c.name} |" not in developing]
     assert missing == []
+
+
+def test_every_models_module_is_declared_by_a_capability():
+    import tandem
+
+    root = Path(tandem.__file__).parent
+    found = {f"tandem.{p.parent.name}.models" for p in root.glob("*/models.py")}
+    declared = {m for _, modules in each("tables") for m in modules}
+    assert found == declared

@@ -50,6 +50,7 @@ class Capability:
     permissions: str | None = None  # a dict of (method, path) -> Rule
     handlers: tuple[tuple[type, str], ...] = ()  # (event type, handler)
     tasks: tuple[str, ...] = ()  # install(app): background work and mounts at app start
+    tables: tuple[str, ...] = ()  # modules of SQLAlchemy models (Base.metadata's tables)
     pure: tuple[str, ...] = ()  # modules that import no storage, web or CLI code
     definitions: tuple[str, ...] = ()  # DefinitionKinds: versioned, jointly approved YAML
 

@@ -6,6 +6,7 @@ CAPABILITY = Capability(
     name="attribution",
     permissions="tandem.attribution.access:RULES",
     summary="Nine attribution models, ROI, path tables, deal retrospectives, stored runs.",
+    tables=("tandem.attribution.models",),
     routers=("tandem.attribution.api:router", "tandem.attribution.pages:router"),
     cli={"attribution": "tandem.attribution.cli:app"},
 )

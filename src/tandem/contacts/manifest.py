@@ -5,6 +5,15 @@ from tandem.capabilities import Capability
 CAPABILITY = Capability(
     name="records",
     summary="The shared data model: contacts, accounts, activities, campaigns, deals.",
+    tables=(
+        "tandem.accounts.models",
+        "tandem.contacts.models",
+        "tandem.activities.models",
+        "tandem.campaigns.models",
+        "tandem.content.models",
+        "tandem.opportunities.models",
+        "tandem.usage.models",
+    ),
     cli={"contacts": "tandem.ingest.cli:contacts_app"},
     pure=("tandem.activities.types", "tandem.activities.channels"),
 )

@@ -5,6 +5,7 @@ from tandem.capabilities import Capability
 CAPABILITY = Capability(
     name="definitions",
     summary="Versioned, jointly approved definitions (routing, SLA...), diffed and audited.",
+    tables=("tandem.definitions.models",),
     cli={"definitions": "tandem.definitions.cli:app"},
     pure=("tandem.definitions.base",),
 )

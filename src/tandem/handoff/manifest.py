@@ -7,6 +7,7 @@ CAPABILITY = Capability(
     name="handoff",
     permissions="tandem.handoff.access:RULES",
     summary="MQLs routed at the MQL moment, SLA clocks and escalations, accept/reject.",
+    tables=("tandem.handoff.models",),
     routers=("tandem.handoff.api:router", "tandem.handoff.pages:router"),
     cli={
         "handoff": "tandem.handoff.cli:app",

@@ -6,6 +6,7 @@ CAPABILITY = Capability(
     name="ingest",
     permissions="tandem.ingest.access:RULES",
     summary="CSV imports with quarantine, the idempotent event API, resumable jobs.",
+    tables=("tandem.ingest.models",),
     routers=("tandem.ingest.web:router",),
     cli={"import": "tandem.ingest.cli:app"},
 )

@@ -5,5 +5,6 @@ from tandem.capabilities import Capability
 CAPABILITY = Capability(
     name="lifecycle",
     summary="Stages, the allowed moves (and what an import may do), the transition log.",
+    tables=("tandem.lifecycle.models",),
     pure=("tandem.lifecycle.stages", "tandem.lifecycle.moves", "tandem.lifecycle.durations"),
 )

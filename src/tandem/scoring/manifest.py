@@ -7,6 +7,7 @@ CAPABILITY = Capability(
     name="scoring",
     permissions="tandem.scoring.access:RULES",
     summary="YAML scoring models approved by both teams, incremental and full rescores.",
+    tables=("tandem.scoring.models",),
     routers=("tandem.scoring.api:router", "tandem.scoring.pages:router"),
     cli={"scoring": "tandem.scoring.cli:app"},
     handlers=((ActivitiesStored, "tandem.scoring.incremental:on_activities_stored"),),
