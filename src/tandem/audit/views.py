@@ -14,6 +14,7 @@ from tandem.audit.models import AuditEvent
 from tandem.audit.schemas import AuditFilters, AuditPage, AuditRow
 from tandem.auth.models import User
 from tandem.csv_export import to_csv
+from tandem.ids import as_id
 
 CSV_HEADER = (
     "id",
@@ -32,8 +33,8 @@ def _query(filters: AuditFilters) -> Select[tuple[AuditEvent, str | None]]:
     query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_user_id)
     if filters.actor:
         actor = filters.actor.strip()
-        if actor.isdigit():
-            query = query.where(AuditEvent.actor_user_id == int(actor))
+        if (actor_id := as_id(actor)) is not None:
+            query = query.where(AuditEvent.actor_user_id == actor_id)
         elif actor == "system":
             query = query.where(AuditEvent.actor_user_id.is_(None))
         else:

@@ -13,8 +13,10 @@ from tandem.auth.models import User
 from tandem.db import utcnow
 from tandem.goals import service
 from tandem.goals.schemas import GoalIn, GoalRow, GoalsView
+from tandem.ids import as_id
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import ApiUser, DbSession, PageUser
+from tandem.web.ids import PathId
 
 pages = APIRouter(dependencies=[Depends(verify_csrf)])
 api = APIRouter(prefix="/api/v1/goals", tags=["goals"])
@@ -83,7 +85,7 @@ def set_goal_form(
     try:
         goal_in = GoalIn(
             team=team or None,
-            user_id=int(user_id) if user_id and user_id.isdigit() else None,
+            user_id=as_id(user_id) if user_id else None,
             metric=metric,
             period=period,
             target=float(target),
@@ -98,7 +100,7 @@ def set_goal_form(
 
 
 @pages.post("/goals/{goal_id}/delete")
-def delete_goal_form(goal_id: int, db: DbSession, user: PageUser) -> RedirectResponse:
+def delete_goal_form(goal_id: PathId, db: DbSession, user: PageUser) -> RedirectResponse:
     _require_editor(user)
     try:
         service.delete_goal(db_session=db, goal_id=goal_id)
@@ -130,7 +132,7 @@ def set_goal(goal_in: GoalIn, db: DbSession, user: ApiUser, facts: FactsDep) -> 
 
 
 @api.delete("/{goal_id}", status_code=204)
-def delete_goal(goal_id: int, db: DbSession, user: ApiUser) -> None:
+def delete_goal(goal_id: PathId, db: DbSession, user: ApiUser) -> None:
     """Remove a goal (admins and managers)."""
     _require_editor(user)
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import Query
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tandem.auth.models import User
 from tandem.auth.roles import Role
+from tandem.ids import MAX_ID, STRICT_ID
 from tandem.scoring import approval, service, store
 from tandem.scoring.backtest_report import BacktestReport, build_report, year_before
 from tandem.scoring.model import ScoringModel
@@ -25,8 +26,16 @@ from tandem.scoring.model import ScoringModel
 class BacktestQuery:
     """What to backtest: versions (default the active one), period, outcome and capacity."""
 
-    version: int | None = Query(None, description="Version id (default: the active version).")
-    compare: int | None = Query(None, description="A second version id, shown side by side.")
+    version: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ID, description="Version id (default: the active version)."),
+        STRICT_ID,
+    ] = None
+    compare: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ID, description="A second version id, shown side by side."),
+        STRICT_ID,
+    ] = None
     start: date | None = Query(None, description="First day (default: a year before `end`).")
     end: date | None = Query(None, description="Last day (default: today).")
     step_days: int = Query(7, ge=1, le=92, description="Days between replayed moments.")

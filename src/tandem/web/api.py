@@ -15,6 +15,7 @@ from tandem.contacts.schemas import ContactDetail, ContactPage
 from tandem.db import utcnow
 from tandem.lifecycle.stages import Stage
 from tandem.web.deps import ApiUser, DbSession
+from tandem.web.ids import PathId, QueryId
 
 router = APIRouter(prefix="/api/v1", tags=["core"])
 
@@ -44,7 +45,7 @@ def list_contacts(
     user: ApiUser,
     q: str | None = None,
     stage: Stage | None = None,
-    owner_id: int | None = None,
+    owner_id: QueryId = None,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ContactPage:
@@ -61,18 +62,30 @@ def list_contacts(
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactDetail)
-def get_contact(db: DbSession, user: ApiUser, contact_id: int) -> ContactDetail:
+def get_contact(
+    request: Request, db: DbSession, user: ApiUser, contact_id: PathId
+) -> ContactDetail:
     """A contact with timeline, content consumed, stage history and deals."""
     try:
-        return contacts.contact_detail(db_session=db, contact_id=contact_id)
+        return contacts.contact_detail(
+            db_session=db,
+            contact_id=contact_id,
+            visible_to=permissions.visible_to(request, user),
+        )
     except contacts.ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/accounts/{account_id}", response_model=AccountDetail)
-def get_account(db: DbSession, user: ApiUser, account_id: int) -> AccountDetail:
-    """An account with its buying committee and opportunities."""
+def get_account(
+    request: Request, db: DbSession, user: ApiUser, account_id: PathId
+) -> AccountDetail:
+    """An account with its buying committee and opportunities (those the caller may open)."""
     try:
-        return accounts.account_detail(db_session=db, account_id=account_id)
+        return accounts.account_detail(
+            db_session=db,
+            account_id=account_id,
+            visible_to=permissions.visible_to(request, user),
+        )
     except accounts.AccountNotFound as exc:
         raise HTTPException(404, str(exc)) from None
