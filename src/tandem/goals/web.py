@@ -1,6 +1,6 @@
 """The goals page (`/goals`) and API (`/api/v1/goals`): team goals beside individual quotas."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -62,6 +62,12 @@ def _render(
     )
 
 
+def _said(error: Any) -> str:
+    """A validation error with its field named ("target: ... less than or equal to ...")."""
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
+
+
 @pages.get("/goals", response_class=HTMLResponse)
 def goals_page(
     request: Request, db: DbSession, user: PageUser, facts: FactsDep, period: str | None = None
@@ -92,7 +98,7 @@ def set_goal_form(
         )
         service.set_goal(db_session=db, goal_in=goal_in, by_user_id=user.id)
     except (ValidationError, ValueError) as exc:
-        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        message = _said(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc)
         return _render(
             request, db, user, facts, period, error=message.removeprefix("Value error, ")
         )
