@@ -86,3 +86,14 @@ def test_the_event_api_stores_numbers_at_the_edge_of_the_range(client, db, token
     assert client.post("/api/v1/accounts", json=[item], headers=token).json()["new"] == 1
     stored = db.scalar(select(Account.annual_revenue).where(Account.domain == "a.example"))
     assert stored == MONEY_MAX
+
+
+def test_the_issues_file_line_5502_is_quarantined_and_the_rest_goes_in(db, run_import, count):
+    """The probe: 6,500 accounts, an employee count of 99999999999999999999 on line 5502."""
+    rows = [f"a{n}.example,Acme {n},{n}" for n in range(1, 6501)]
+    rows[5500] = "a5501.example,Acme 5501,99999999999999999999"  # line 5502 (header is 1)
+    job = run_import("accounts", "domain,name,employees\n" + "\n".join(rows) + "\n")
+    assert (job["status"], job["rows_new"], job["rows_quarantined"]) == ("done", 6499, 1)
+    errors = jobs.list_errors(jobs.nested(db.connection()), job["id"])
+    assert [(e["line"], e["field"]) for e in errors] == [(5502, "employees")]
+    assert count(Account) == 6499
