@@ -1,8 +1,6 @@
 """The JSON API under /api/v1: the same view-models the pages render."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from tandem import __version__
 from tandem.accounts import service as accounts
@@ -16,6 +14,7 @@ from tandem.db import utcnow
 from tandem.lifecycle.stages import Stage
 from tandem.web.deps import ApiUser, DbSession
 from tandem.web.ids import PathId, QueryId
+from tandem.web.paging import PageNumber, PageSize
 
 router = APIRouter(prefix="/api/v1", tags=["core"])
 
@@ -46,8 +45,8 @@ def list_contacts(
     q: str | None = None,
     stage: Stage | None = None,
     owner_id: QueryId = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ) -> ContactPage:
     """Search and filter contacts."""
     return contacts.list_contacts(

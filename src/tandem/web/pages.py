@@ -3,7 +3,7 @@
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tandem.accounts import service as accounts
@@ -18,6 +18,7 @@ from tandem.scoring import views as scoring_views
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import SESSION_COOKIE, DbSession, PageUser
 from tandem.web.ids import PathId
+from tandem.web.paging import PageNumber
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 
@@ -106,7 +107,7 @@ def contact_list(
     q: str | None = None,
     stage: str | None = None,
     owner: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     errors: dict[str, str] = {}
     stage_filter = stage or None
