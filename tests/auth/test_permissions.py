@@ -8,14 +8,13 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from tandem.auth import service as auth
-from tandem.auth.models import User
 from tandem.auth.permissions import PUBLIC_MOUNTS, rule_for, rules
 from tandem.auth.roles import Role
 from tandem.db import utcnow
-from tandem.handoff.models import Handoff
 from tandem.web.csrf import CSRF_COOKIE
 from tandem.web.deps import SESSION_COOKIE
 from tests import factories as f
+from tests.auth.people import OWNER_CHECKED_READS, person, sign_in
 
 A, M, R, SM, E = Role.ADMIN, Role.MARKETER, Role.SALES_REP, Role.SALES_MANAGER, Role.EXECUTIVE
 
@@ -65,16 +64,9 @@ def test_the_policy_the_table_must_keep():
 # --- walking every route as every identity --------------------------------------------------
 
 
-def _person(db, role: Role) -> User:
-    row = User(email=f"{role.value}@matrix.example", name=role.value, password_hash="!", role=role)
-    db.add(row)
-    db.flush()
-    return row
-
-
 @pytest.fixture
 def world(db):
-    people = {role: _person(db, role) for role in Role}
+    people = {role: person(db, role) for role in Role}
     acct = f.account(db)
     contact = f.contact(db, account_id=acct.id)  # unassigned: every role may read it
     opp = f.opportunity(db, acct)
@@ -184,80 +176,17 @@ def test_every_route_for_every_role_anonymous_and_api_tokens(app, world):
 # --- object rules ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def reps(db):
-    ann, bob = (
-        _person(db, R),
-        User(email="bob@matrix.example", name="Bob", password_hash="!", role=R),
-    )
-    db.add(bob)
-    boss = _person(db, SM)
-    db.flush()
-    acct = f.account(db, owner_id=bob.id)
-    bobs = f.contact(db, account_id=acct.id, owner_id=bob.id)
-    anns = f.contact(db, owner_id=ann.id)
-    free = f.contact(db)
-    opp = f.opportunity(db, acct, owner_id=bob.id)
-    routed = f.contact(db)  # routed to Ann, not yet accepted: not owned, but hers to read
-    db.add(
-        Handoff(
-            contact_id=routed.id,
-            owner_id=ann.id,
-            mql_at=f.T0,
-            rule_id="us",
-            route_reason="test",
-            clock_started_at=f.T0,
-        )
-    )
-    db.flush()
-    return SimpleNamespace(
-        ann=ann,
-        bob=bob,
-        boss=boss,
-        acct=acct,
-        bobs=bobs,
-        anns=anns,
-        free=free,
-        opp=opp,
-        routed=routed,
-    )
-
-
-def _as(client, db, user):
-    secret = auth.start_session(db_session=db, user=user, now=utcnow(), hours=1)
-    db.flush()
-    client.cookies.clear()
-    client.cookies.set(SESSION_COOKIE, secret)
-    return client
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/contacts/{bobs}",
-        "/api/v1/contacts/{bobs}",
-        "/handoff/leads/{bobs}",
-        "/api/v1/handoff/leads/{bobs}",
-        "/api/v1/scoring/contacts/{bobs}",
-        "/api/v1/handoff/routing/{bobs}",
-        "/handoff/routing?contact={bobs}",
-        "/accounts/{acct}",
-        "/api/v1/accounts/{acct}",
-        "/opportunities/{opp}/retrospective",
-        "/api/v1/attribution/opportunities/{opp}",
-        "/api/v1/handoff/reps/{bob}/settings",
-    ],
-)
+@pytest.mark.parametrize("url", OWNER_CHECKED_READS)
 def test_a_rep_cannot_read_another_reps_records_but_their_manager_can(client, db, reps, url):
     ids = {k: getattr(reps, k).id for k in ("bobs", "acct", "opp", "bob")}
     target = url.format(**ids)
-    assert _as(client, db, reps.ann).get(target, follow_redirects=False).status_code == 403
-    assert _as(client, db, reps.bob).get(target).status_code not in (401, 403)
-    assert _as(client, db, reps.boss).get(target).status_code not in (401, 403)
+    assert sign_in(client, db, reps.ann).get(target, follow_redirects=False).status_code == 403
+    assert sign_in(client, db, reps.bob).get(target).status_code not in (401, 403)
+    assert sign_in(client, db, reps.boss).get(target).status_code not in (401, 403)
 
 
 def test_a_rep_reads_their_own_the_unassigned_and_leads_routed_to_them(client, db, reps):
-    _as(client, db, reps.ann)
+    sign_in(client, db, reps.ann)
     for contact in (reps.anns, reps.free, reps.routed):
         assert client.get(f"/api/v1/contacts/{contact.id}").status_code == 200
     assert client.get("/api/v1/contacts/999999").status_code == 404  # missing is still 404
@@ -269,7 +198,7 @@ def test_a_rep_reads_their_own_the_unassigned_and_leads_routed_to_them(client, d
 
 def test_settings_widen_or_narrow_what_reps_see(client, db, reps):
     settings = client.app.state.settings
-    _as(client, db, reps.ann)
+    sign_in(client, db, reps.ann)
     settings.reps_see_unassigned = False
     assert client.get(f"/api/v1/contacts/{reps.free.id}").status_code == 403
     listed = {c["id"] for c in client.get("/api/v1/contacts?page_size=500").json()["items"]}

@@ -5,7 +5,9 @@ from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
 from tandem.accounts.schemas import AccountDetail, BuyingRoleGroup, CommitteeMember
+from tandem.auth import visibility
 from tandem.auth.models import User
+from tandem.auth.visibility import Visibility
 from tandem.contacts.buying_roles import BuyingRole
 from tandem.contacts.models import Contact
 from tandem.contacts.schemas import OpportunitySummary
@@ -16,8 +18,11 @@ class AccountNotFound(LookupError):
     """No account with that id."""
 
 
-def account_detail(*, db_session: Session, account_id: int) -> AccountDetail:
-    """The account page: firmographics, contacts grouped by buying role, opportunities."""
+def account_detail(
+    *, db_session: Session, account_id: int, visible_to: Visibility = None
+) -> AccountDetail:
+    """The account page: firmographics, contacts grouped by buying role, opportunities; the
+    lists hold only what `visible_to` may open (see tandem.auth.visibility)."""
     row = db_session.execute(
         select(Account, User.name)
         .outerjoin(User, Account.owner_id == User.id)
@@ -27,7 +32,9 @@ def account_detail(*, db_session: Session, account_id: int) -> AccountDetail:
         raise AccountNotFound(f"no account with id {account_id}")
     account, owner_name = row
     contacts = db_session.scalars(
-        select(Contact).where(Contact.account_id == account_id).order_by(Contact.last_name)
+        select(Contact)
+        .where(Contact.account_id == account_id, visibility.contacts(visible_to))
+        .order_by(Contact.last_name)
     ).all()
     committee = []
     for role in BuyingRole:
@@ -47,7 +54,7 @@ def account_detail(*, db_session: Session, account_id: int) -> AccountDetail:
             committee.append(BuyingRoleGroup(role=role.value, label=label, contacts=members))
     opportunities = db_session.scalars(
         select(Opportunity)
-        .where(Opportunity.account_id == account_id)
+        .where(Opportunity.account_id == account_id, visibility.opportunities(visible_to))
         .order_by(Opportunity.created_at)
     ).all()
     return AccountDetail(

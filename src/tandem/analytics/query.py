@@ -7,6 +7,8 @@ from tandem.analytics.dims import DIMENSIONS, FilterIssue, Filters, check_filter
 
 #: Default range: the last twelve months, up to and including today.
 DEFAULT_MONTHS = 12
+#: Longest range a dashboard takes (docs/security.md): its series grow with the range.
+MAX_RANGE_DAYS = 3660
 
 
 def default_range(as_of: datetime) -> tuple[date, date]:
@@ -38,6 +40,9 @@ def parse_filters(
     end = _date(params.get("end"), "end", default_end, issues)
     values = {d: v for d in DIMENSIONS if (v := (params.get(d) or "").strip())}
     filters, more = check_filters(Filters(start, end, values), known)
-    if end <= start:
+    if (end - start).days > MAX_RANGE_DAYS:
+        issue = f"the range is {(end - start).days:,} days, over {MAX_RANGE_DAYS:,}; default used"
+        issues.append(FilterIssue("start", issue))
+    if end <= start or (end - start).days > MAX_RANGE_DAYS:
         filters = Filters(default_start, default_end, filters.values)
     return filters, issues + more

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
 from tandem.activities.models import Activity
+from tandem.bounds import MONEY_MAX, clamp
 from tandem.contacts.models import Contact
 from tandem.lifecycle.stages import FUNNEL, Stage
 from tandem.opportunities.models import Opportunity
@@ -37,6 +38,10 @@ class Scorecard(BaseModel):
     win_rate_90d: float | None
 
 
+# Clamped: one absurd stored amount must not make the sum infinite (tandem.bounds).
+_AMOUNT = clamp(Opportunity.amount, MONEY_MAX)
+
+
 def build_scorecard(*, db_session: Session, as_of: datetime) -> Scorecard:
     """Count contacts by stage, pipeline, recent wins and activity volume as of `as_of`."""
     by_stage = dict(
@@ -47,12 +52,12 @@ def build_scorecard(*, db_session: Session, as_of: datetime) -> Scorecard:
     order = [*FUNNEL, Stage.NURTURE, Stage.DISQUALIFIED]
     since_90 = as_of - timedelta(days=90)
     open_sum, open_n = db_session.execute(
-        select(func.coalesce(func.sum(Opportunity.amount), 0), func.count()).where(
+        select(func.coalesce(func.sum(_AMOUNT), 0), func.count()).where(
             Opportunity.is_closed.is_(False)
         )
     ).one()
     closed = db_session.execute(
-        select(Opportunity.is_won, func.count(), func.coalesce(func.sum(Opportunity.amount), 0))
+        select(Opportunity.is_won, func.count(), func.coalesce(func.sum(_AMOUNT), 0))
         .where(Opportunity.is_closed.is_(True), Opportunity.closed_at >= since_90)
         .group_by(Opportunity.is_won)
     ).all()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tandem.accounts.models import Account
 from tandem.analytics.dims import channel_expr, segment_expr
 from tandem.analytics.frames import TS, Facts, build_facts
+from tandem.bounds import read_money
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
 from tandem.lifecycle.models import StageTransition
@@ -116,7 +117,7 @@ def _opportunities(connection: Connection, contacts: pl.DataFrame) -> pl.DataFra
         Opportunity.owner_id,
         Opportunity.primary_contact_id,
         Opportunity.stage,
-        cast(Opportunity.amount, Float),
+        read_money(Opportunity.amount),
         _epoch(connection, Opportunity.created_at),
         _epoch(connection, Opportunity.expected_close_on),
         _epoch(connection, Opportunity.closed_at),

@@ -12,6 +12,7 @@ from tandem.attribution.retrospective import build_retrospective
 from tandem.attribution.schemas import DIMENSIONS, AttributionReport, Retrospective
 from tandem.attribution.service import FilterText, OpportunityNotFound, parse_filters
 from tandem.web.deps import ApiUser, DbSession
+from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1/attribution", tags=["attribution"])
 EXPORTS = (*DIMENSIONS, "roi")
@@ -55,7 +56,7 @@ def export_csv(
 
 
 @router.get("/opportunities/{opportunity_id}", response_model=Retrospective)
-def retrospective(db: DbSession, user: ApiUser, opportunity_id: int) -> Retrospective:
+def retrospective(db: DbSession, user: ApiUser, opportunity_id: PathId) -> Retrospective:
     """A deal's every touch in time order with milestones and each model's credit."""
     try:
         return build_retrospective(

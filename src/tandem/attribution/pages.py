@@ -20,6 +20,7 @@ from tandem.attribution.schemas import DIMENSIONS, AttributionFilters
 from tandem.attribution.service import FilterText, OpportunityNotFound, parse_filters
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
+from tandem.web.ids import PathId
 from tandem.web.pages import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["attribution"])
@@ -71,7 +72,7 @@ def attribution_page(
 
 @router.get("/opportunities/{opportunity_id}/retrospective", response_class=HTMLResponse)
 def retrospective_page(
-    request: Request, db: DbSession, user: PageUser, opportunity_id: int
+    request: Request, db: DbSession, user: PageUser, opportunity_id: PathId
 ) -> HTMLResponse:
     try:
         retro = build_retrospective(

@@ -21,7 +21,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
-    Float,
     Select,
     String,
     cast,
@@ -34,6 +33,7 @@ from sqlalchemy import (
 
 from tandem.activities.models import Activity
 from tandem.attribution.schemas import AttributionFilters, ContactScope
+from tandem.bounds import read_money
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
 from tandem.lifecycle.models import StageTransition
@@ -121,7 +121,7 @@ def deals(connection: Connection, filters: AttributionFilters) -> pl.DataFrame:
         Opportunity.id,
         Opportunity.name,
         Opportunity.account_id,
-        cast(Opportunity.amount, Float),
+        read_money(Opportunity.amount),
         timestamp(connection, Opportunity.created_at),
         timestamp(connection, Opportunity.closed_at),
         Opportunity.is_closed,

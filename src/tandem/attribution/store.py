@@ -18,7 +18,7 @@ from datetime import datetime
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Float, case, cast, delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from tandem.attribution import (
@@ -39,6 +39,7 @@ from tandem.attribution.money import allocate_cents
 from tandem.attribution.query import TS, read_frame, timestamp
 from tandem.attribution.schemas import AttributionFilters
 from tandem.attribution.service import AttributionRun, run_attribution
+from tandem.bounds import read_money
 from tandem.bulk import insert_frame
 from tandem.opportunities.models import Opportunity
 
@@ -197,7 +198,7 @@ def _won_now(db_session: Session) -> pl.DataFrame:
     connection = db_session.connection()
     query = select(
         Opportunity.id,
-        cast(Opportunity.amount, Float),
+        read_money(Opportunity.amount),
         timestamp(connection, Opportunity.closed_at),
     ).where(
         Opportunity.is_won.is_(True),

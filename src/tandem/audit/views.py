@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, func, or_, select
@@ -14,6 +14,10 @@ from tandem.audit.models import AuditEvent
 from tandem.audit.schemas import AuditFilters, AuditPage, AuditRow
 from tandem.auth.models import User
 from tandem.csv_export import to_csv
+from tandem.ids import as_id
+
+#: Most events one CSV export holds (docs/security.md): narrow the filters for more.
+MAX_EXPORT_ROWS = 100_000
 
 CSV_HEADER = (
     "id",
@@ -32,8 +36,8 @@ def _query(filters: AuditFilters) -> Select[tuple[AuditEvent, str | None]]:
     query = select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_user_id)
     if filters.actor:
         actor = filters.actor.strip()
-        if actor.isdigit():
-            query = query.where(AuditEvent.actor_user_id == int(actor))
+        if (actor_id := as_id(actor)) is not None:
+            query = query.where(AuditEvent.actor_user_id == actor_id)
         elif actor == "system":
             query = query.where(AuditEvent.actor_user_id.is_(None))
         else:
@@ -108,18 +112,32 @@ def _cells(row: AuditRow) -> list[object]:
     ]
 
 
-def audit_csv(*, db_session: Session, filters: AuditFilters, chunk: int = 1000) -> Iterator[str]:
-    """Every matching event as CSV (header first), oldest first, streamed in chunks."""
+def export_size(*, db_session: Session, filters: AuditFilters) -> int:
+    """How many events an export of `filters` holds (checked against MAX_EXPORT_ROWS)."""
+    return db_session.scalar(select(func.count()).select_from(_query(filters).subquery())) or 0
+
+
+def audit_csv(
+    *, session_factory: Callable[[], Session], filters: AuditFilters, chunk: int = 1000
+) -> Iterator[str]:
+    """Every matching event as CSV (header first), oldest first, streamed in chunks.
+
+    Each chunk is read with a session of its own, closed before the chunk is sent: nothing is
+    held while the client reads, so a stream that is abandoned (and never closed) holds no
+    connection. (The request's session is closed before a streamed body is sent; reading with
+    it took a pooled connection nothing gave back: issue 21, exports exhausted the pool.)
+    Chunks follow the id, so none is read twice or skipped."""
     query = _query(filters).order_by(AuditEvent.id)
     yield to_csv(CSV_HEADER, [])
-    offset = 0
+    last = 0
     while True:
-        rows = db_session.execute(query.limit(chunk).offset(offset)).all()
-        if not rows:
-            return
-        body = to_csv(CSV_HEADER, [_cells(_row(event, email)) for event, email in rows])
+        with session_factory() as db_session:
+            rows = db_session.execute(query.where(AuditEvent.id > last).limit(chunk)).all()
+            if not rows:
+                return
+            body = to_csv(CSV_HEADER, [_cells(_row(event, email)) for event, email in rows])
+            last = rows[-1][0].id
         yield body.split("\n", 1)[1]
-        offset += chunk
 
 
 def parse_day(

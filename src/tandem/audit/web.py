@@ -9,14 +9,15 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from tandem.audit.schemas import AuditFilters, AuditPage
-from tandem.audit.views import audit_csv, audit_page, parse_day
+from tandem.audit.views import MAX_EXPORT_ROWS, audit_csv, audit_page, export_size, parse_day
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import ApiUser, DbSession, PageUser
 from tandem.web.pages import render
+from tandem.web.paging import PageNumber, PageSize
 
 pages = APIRouter(dependencies=[Depends(verify_csrf)])
 api = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -56,7 +57,7 @@ def audit_log_page(
     db: DbSession,
     user: PageUser,
     given: Filters,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     filters, errors, form = given
     view = audit_page(
@@ -79,8 +80,8 @@ def audit_log(
     db: DbSession,
     user: ApiUser,
     given: Filters,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ) -> AuditPage:
     """Audit events newest first, filtered by actor (email, user id or `system`), entity
     type, action (or action prefix) and date range (`start`, `end`: YYYY-MM-DD, UTC)."""
@@ -91,13 +92,23 @@ def audit_log(
 
 
 @api.get("/export.csv")
-def audit_export(db: DbSession, user: ApiUser, given: Filters) -> StreamingResponse:
-    """Every matching event as CSV (oldest first), safe to open in a spreadsheet."""
+def audit_export(
+    request: Request, db: DbSession, user: ApiUser, given: Filters
+) -> StreamingResponse:
+    """Every matching event as CSV (oldest first), safe to open in a spreadsheet; at most
+    100,000 events (422 above: narrow the filters)."""
     filters, errors, _ = given
     if errors:
         raise HTTPException(422, errors)
+    size = export_size(db_session=db, filters=filters)
+    if size > MAX_EXPORT_ROWS:
+        raise HTTPException(
+            422,
+            f"the export would hold {size:,} events, over the limit of {MAX_EXPORT_ROWS:,}: "
+            "narrow the date range or the filters",
+        )
     return StreamingResponse(
-        audit_csv(db_session=db, filters=filters),
+        audit_csv(session_factory=request.app.state.session_factory, filters=filters),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="tandem-audit.csv"'},
     )

@@ -23,6 +23,7 @@ from tandem.accounts.models import Account
 from tandem.auth.models import User
 from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
+from tandem.ids import BadId, parse_id
 from tandem.opportunities.models import Opportunity
 from tandem.settings import Settings
 
@@ -159,6 +160,12 @@ def visible_owner_ids(user: User, settings: Settings) -> tuple[bool, int | None]
     return settings.reps_see_unassigned, user.id
 
 
+def visible_to(request: Request, user: User) -> tuple[bool, int] | None:
+    """`visible_owner_ids` for the request's settings: pass it to every service building a
+    page that lists contacts or deals (tandem.auth.visibility)."""
+    return visible_owner_ids(user, request.app.state.settings)
+
+
 def authorize(request: Request, db: Session, user: User) -> None:
     """Enforce the route's rule for `user`: 403 when the role or the object is not theirs."""
     route = request.scope.get("route")
@@ -180,8 +187,25 @@ def authorize(request: Request, db: Session, user: User) -> None:
         )
     if rule.owns is not None:
         kind, param = rule.owns
-        raw = request.path_params.get(param) or request.query_params.get(param)
-        if raw is not None and str(raw).isdigit():
+        object_id = _object_id(request, param)
+        if object_id is not None:
             settings = request.app.state.settings
-            if not may_read(db, user, kind, int(raw), settings):
+            if not may_read(db, user, kind, object_id, settings):
                 raise HTTPException(403, f"this {kind} belongs to someone else")
+
+
+def _object_id(request: Request, param: str) -> int | None:
+    """The id the route will read, parsed as strictly as the route parses it (422 for any
+    other spelling, so no spelling reaches the handler without this check); None if absent."""
+    if param in request.path_params:
+        given = [request.path_params[param]]
+    else:
+        given = request.query_params.getlist(param)
+    if not given:
+        return None
+    if len(given) > 1:  # which one the handler reads is the framework's choice: refuse both
+        raise HTTPException(422, f"{param} given {len(given)} times")
+    try:
+        return parse_id(given[0])
+    except BadId as exc:
+        raise HTTPException(422, f"{param}: {exc}") from None

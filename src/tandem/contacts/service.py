@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session, aliased
 from tandem.accounts.models import Account
 from tandem.activities import types as activity_types
 from tandem.activities.models import Activity
+from tandem.auth import visibility
 from tandem.auth.models import User
+from tandem.auth.visibility import Visibility
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
 from tandem.contacts.schemas import (
@@ -38,11 +40,8 @@ def _filtered(
     owner_id: int | None,
     visible_to: tuple[bool, int] | None = None,
 ) -> Select[tuple[int]]:
-    query = select(Contact.id)
-    if visible_to is not None:  # a rep's view: their own contacts, and the unassigned ones
-        unassigned, own_id = visible_to
-        mine = Contact.owner_id == own_id
-        query = query.where(or_(mine, Contact.owner_id.is_(None)) if unassigned else mine)
+    # A rep's view: what the object rule lets them open (tandem.auth.visibility).
+    query = select(Contact.id).where(visibility.contacts(visible_to))
     if q:
         pattern = f"%{q.strip().lower()}%"
         query = query.where(
@@ -149,20 +148,26 @@ def _content(db_session: Session, contact_id: int) -> list[ConsumedAsset]:
     ]
 
 
-def _opportunities(db_session: Session, contact_id: int) -> list[OpportunitySummary]:
+def _opportunities(
+    db_session: Session, contact_id: int, visible_to: Visibility
+) -> list[OpportunitySummary]:
     role_opps = select(OpportunityContactRole.opportunity_id).where(
         OpportunityContactRole.contact_id == contact_id
     )
     opps = db_session.scalars(
         select(Opportunity)
         .where(or_(Opportunity.primary_contact_id == contact_id, Opportunity.id.in_(role_opps)))
+        .where(visibility.opportunities(visible_to))
         .order_by(Opportunity.created_at)
     ).all()
     return [OpportunitySummary.model_validate(o, from_attributes=True) for o in opps]
 
 
-def contact_detail(*, db_session: Session, contact_id: int) -> ContactDetail:
-    """The contact page: profile, how they arrived, timeline, content, stages and deals."""
+def contact_detail(
+    *, db_session: Session, contact_id: int, visible_to: Visibility = None
+) -> ContactDetail:
+    """The contact page: profile, how they arrived, timeline, content, stages and deals
+    (those `visible_to` may open: see tandem.auth.visibility)."""
     owner = aliased(User)
     first_campaign = aliased(Campaign)
     row = db_session.execute(
@@ -210,5 +215,5 @@ def contact_detail(*, db_session: Session, contact_id: int) -> ContactDetail:
         timeline_total=timeline_total or 0,
         content=_content(db_session, contact_id),
         transitions=[TransitionRow.model_validate(t, from_attributes=True) for t in transitions],
-        opportunities=_opportunities(db_session, contact_id),
+        opportunities=_opportunities(db_session, contact_id, visible_to),
     )

@@ -2,21 +2,23 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, model_validator
 
 from tandem.analytics.schemas import Notice
+from tandem.bounds import Target
 from tandem.goals.metrics import METRICS, TEAMS
 from tandem.goals.pace import Pace
+from tandem.ids import BodyId
 
 
 class GoalIn(BaseModel):
     """A goal to set: for a team or for one user (a quota), never both."""
 
     team: str | None = None
-    user_id: int | None = None
+    user_id: BodyId | None = None
     metric: str
     period: str
-    target: float = Field(ge=0)
+    target: Target
 
     @model_validator(mode="after")
     def _one_owner(self) -> "GoalIn":

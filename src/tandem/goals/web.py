@@ -1,6 +1,6 @@
 """The goals page (`/goals`) and API (`/api/v1/goals`): team goals beside individual quotas."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -13,8 +13,10 @@ from tandem.auth.models import User
 from tandem.db import utcnow
 from tandem.goals import service
 from tandem.goals.schemas import GoalIn, GoalRow, GoalsView
+from tandem.ids import as_id
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import ApiUser, DbSession, PageUser
+from tandem.web.ids import PathId
 
 pages = APIRouter(dependencies=[Depends(verify_csrf)])
 api = APIRouter(prefix="/api/v1/goals", tags=["goals"])
@@ -60,6 +62,12 @@ def _render(
     )
 
 
+def _said(error: Any) -> str:
+    """A validation error with its field named ("target: ... less than or equal to ...")."""
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
+
+
 @pages.get("/goals", response_class=HTMLResponse)
 def goals_page(
     request: Request, db: DbSession, user: PageUser, facts: FactsDep, period: str | None = None
@@ -83,14 +91,14 @@ def set_goal_form(
     try:
         goal_in = GoalIn(
             team=team or None,
-            user_id=int(user_id) if user_id and user_id.isdigit() else None,
+            user_id=as_id(user_id) if user_id else None,
             metric=metric,
             period=period,
             target=float(target),
         )
         service.set_goal(db_session=db, goal_in=goal_in, by_user_id=user.id)
     except (ValidationError, ValueError) as exc:
-        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        message = _said(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc)
         return _render(
             request, db, user, facts, period, error=message.removeprefix("Value error, ")
         )
@@ -98,7 +106,7 @@ def set_goal_form(
 
 
 @pages.post("/goals/{goal_id}/delete")
-def delete_goal_form(goal_id: int, db: DbSession, user: PageUser) -> RedirectResponse:
+def delete_goal_form(goal_id: PathId, db: DbSession, user: PageUser) -> RedirectResponse:
     _require_editor(user)
     try:
         service.delete_goal(db_session=db, goal_id=goal_id)
@@ -130,7 +138,7 @@ def set_goal(goal_in: GoalIn, db: DbSession, user: ApiUser, facts: FactsDep) -> 
 
 
 @api.delete("/{goal_id}", status_code=204)
-def delete_goal(goal_id: int, db: DbSession, user: ApiUser) -> None:
+def delete_goal(goal_id: PathId, db: DbSession, user: ApiUser) -> None:
     """Remove a goal (admins and managers)."""
     _require_editor(user)
     try:

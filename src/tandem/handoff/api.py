@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 
+from tandem.auth import permissions
 from tandem.contacts.service import ContactNotFound
 from tandem.db import utcnow
 from tandem.handoff import assign, notify, queue, reports, reps, service
@@ -27,6 +28,7 @@ from tandem.handoff.schemas import (
 )
 from tandem.web.deps import ApiUser, DbSession
 from tandem.web.errors import http_error
+from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1/handoff", tags=["handoff"])
 Writes = [Depends(api_csrf)]
@@ -40,19 +42,29 @@ def get_queue(db: DbSession, user: ApiUser, config: Config, scores: Scores) -> Q
 
 @router.get("/leads/{contact_id}", response_model=PacketView)
 def get_packet(
-    db: DbSession, user: ApiUser, config: Config, scores: Scores, contact_id: int
+    request: Request,
+    db: DbSession,
+    user: ApiUser,
+    config: Config,
+    scores: Scores,
+    contact_id: PathId,
 ) -> PacketView:
     """The handoff packet of one lead."""
     try:
         return build_packet(
-            db_session=db, config=config, contact_id=contact_id, as_of=utcnow(), scores=scores
+            db_session=db,
+            config=config,
+            contact_id=contact_id,
+            as_of=utcnow(),
+            scores=scores,
+            visible_to=permissions.visible_to(request, user),
         )
     except ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
 
 @router.post("/leads/{contact_id}/accept", response_model=DecisionOut, dependencies=Writes)
-def accept(db: DbSession, user: ApiUser, config: Config, contact_id: int) -> DecisionOut:
+def accept(db: DbSession, user: ApiUser, config: Config, contact_id: PathId) -> DecisionOut:
     """Accept a lead in your queue (MQL -> SAL). 409 when it is not in your queue or was
     already handled; 403 for roles other than sales."""
     try:
@@ -65,7 +77,7 @@ def accept(db: DbSession, user: ApiUser, config: Config, contact_id: int) -> Dec
 
 @router.post("/leads/{contact_id}/reject", response_model=DecisionOut, dependencies=Writes)
 def reject(
-    db: DbSession, user: ApiUser, config: Config, contact_id: int, body: RejectIn
+    db: DbSession, user: ApiUser, config: Config, contact_id: PathId, body: RejectIn
 ) -> DecisionOut:
     """Reject a lead with a reason code from the configured list (422 naming `reason_code`
     otherwise) and an optional comment; it goes back to marketing with the reason."""
@@ -118,7 +130,7 @@ def commitments(db: DbSession, user: ApiUser, config: Config) -> list[Commitment
 
 @router.get("/routing/{contact_id}", response_model=RoutingTest)
 def routing_test(
-    db: DbSession, user: ApiUser, config: Config, scores: Scores, contact_id: int
+    db: DbSession, user: ApiUser, config: Config, scores: Scores, contact_id: PathId
 ) -> RoutingTest:
     """Where this contact would be routed now, and why (nothing is saved)."""
     try:
@@ -142,7 +154,7 @@ def read_inbox(db: DbSession, user: ApiUser, ids: list[int] | None = None) -> di
 
 
 @router.get("/reps/{user_id}/settings", response_model=RepSettingsIn)
-def get_rep_settings(db: DbSession, user: ApiUser, user_id: int) -> RepSettingsIn:
+def get_rep_settings(db: DbSession, user: ApiUser, user_id: PathId) -> RepSettingsIn:
     """A rep's away flag, capacity override and email mode."""
     try:
         return reps.get_settings(db, user_id)
@@ -152,7 +164,7 @@ def get_rep_settings(db: DbSession, user: ApiUser, user_id: int) -> RepSettingsI
 
 @router.put("/reps/{user_id}/settings", response_model=RepSettingsIn, dependencies=Writes)
 def put_rep_settings(
-    db: DbSession, user: ApiUser, config: Config, user_id: int, body: RepSettingsIn
+    db: DbSession, user: ApiUser, config: Config, user_id: PathId, body: RepSettingsIn
 ) -> RepSettingsIn:
     """Change a rep's settings (audited); capacity only by their manager or an admin."""
     try:

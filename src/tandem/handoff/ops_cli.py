@@ -22,6 +22,7 @@ from tandem.definitions.base import ConfigError
 from tandem.handoff.assign import routing_test
 from tandem.handoff.runtime import ConfigCache, HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scheduler import tick_once
+from tandem.ids import as_id
 
 routing_app = typer.Typer(help="Lead routing (rules in TANDEM_ROUTING_PATH).", no_args_is_help=True)
 sla_app = typer.Typer(help="SLA clocks and escalations.", no_args_is_help=True)
@@ -45,9 +46,10 @@ def _configured() -> Iterator[tuple[Session, HandoffConfig]]:
 
 
 def _contact_id(db: Session, ref: str) -> int:
+    ref_id = as_id(ref)
     found = (
-        db.scalar(select(Contact.id).where(Contact.id == int(ref)))
-        if ref.isdigit()
+        db.scalar(select(Contact.id).where(Contact.id == ref_id))
+        if ref_id is not None
         else db.scalar(select(Contact.id).where(Contact.email == ref.strip().lower()))
     )
     if found is None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tandem.accounts import service as accounts
 from tandem.activities import types as activity_types
 from tandem.activities.models import Activity
+from tandem.auth.visibility import Visibility
 from tandem.campaigns.models import Campaign
 from tandem.contacts import service as contacts
 from tandem.contacts.schemas import TimelineEntry
@@ -86,11 +87,15 @@ def build_packet(
     contact_id: int,
     as_of: dt.datetime,
     scores: ScoreProvider = table_scores,
+    visible_to: Visibility = None,
 ) -> PacketView:
-    """The packet of one contact (raises contacts.ContactNotFound)."""
-    c = contacts.contact_detail(db_session=db_session, contact_id=contact_id)
+    """The packet of one contact (raises contacts.ContactNotFound); the committee and deals
+    hold only what `visible_to` may open."""
+    c = contacts.contact_detail(db_session=db_session, contact_id=contact_id, visible_to=visible_to)
     account = (
-        accounts.account_detail(db_session=db_session, account_id=c.account_id)
+        accounts.account_detail(
+            db_session=db_session, account_id=c.account_id, visible_to=visible_to
+        )
         if c.account_id
         else None
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tandem.auth import permissions
 from tandem.auth.roles import Role
 from tandem.contacts.service import ContactNotFound
 from tandem.db import utcnow
@@ -19,6 +20,7 @@ from tandem.handoff.schemas import RepSettingsIn
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
 from tandem.web.errors import http_error
+from tandem.web.ids import PathId, QueryId
 from tandem.web.pages import render
 
 router = APIRouter(prefix="/handoff", dependencies=[Depends(verify_csrf)])
@@ -61,7 +63,12 @@ def _packet_page(
 ) -> HTMLResponse:
     try:
         packet = build_packet(
-            db_session=db, config=config, contact_id=contact_id, as_of=utcnow(), scores=scores
+            db_session=db,
+            config=config,
+            contact_id=contact_id,
+            as_of=utcnow(),
+            scores=scores,
+            visible_to=permissions.visible_to(request, user),
         )
     except ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
@@ -78,13 +85,18 @@ def _packet_page(
 
 @router.get("/leads/{contact_id}", response_class=HTMLResponse)
 def packet_page(
-    request: Request, db: DbSession, user: PageUser, config: Config, scores: Scores, contact_id: int
+    request: Request,
+    db: DbSession,
+    user: PageUser,
+    config: Config,
+    scores: Scores,
+    contact_id: PathId,
 ) -> HTMLResponse:
     return _packet_page(request, db, user, config, scores, contact_id)
 
 
 @router.post("/leads/{contact_id}/accept")
-def accept(db: DbSession, user: PageUser, config: Config, contact_id: int) -> RedirectResponse:
+def accept(db: DbSession, user: PageUser, config: Config, contact_id: PathId) -> RedirectResponse:
     try:
         service.accept(
             db_session=db, config=config, contact_id=contact_id, user=user, as_of=utcnow()
@@ -101,7 +113,7 @@ def reject(
     user: PageUser,
     config: Config,
     scores: Scores,
-    contact_id: int,
+    contact_id: PathId,
     reason_code: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
 ) -> Response:
@@ -200,7 +212,7 @@ def routing_page(
     user: PageUser,
     config: Config,
     scores: Scores,
-    contact: int | None = None,
+    contact: QueryId = None,
 ) -> HTMLResponse:
     result = None
     if contact is not None:

@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from tandem.accounts.schemas import BuyingRoleGroup
+from tandem.bounds import Count
 from tandem.contacts.schemas import (
     ConsumedAsset,
     FirstArrival,
@@ -255,7 +256,7 @@ class RepSettingsIn(BaseModel):
 
     away: bool | None = None
     email_mode: str | None = Field(None, pattern="^(instant|digest|off)$")
-    capacity: int | None = Field(None, ge=0)
+    capacity: Count | None = None
 
 
 class RoutingTest(BaseModel):

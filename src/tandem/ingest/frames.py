@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from tandem.bounds import out_of_range
 from tandem.ingest import values as v
 from tandem.ingest.chunks import LINE, column
 from tandem.ingest.fields import Field, Kind
@@ -209,7 +210,8 @@ class FrameMapper:
             plain = series.str.strip_chars().str.contains(r"^-?\d{1,13}(\.\d{1,6})?$")
             return self._with_fallback(series, spec, plain, series.str.strip_chars())
         if kind == "int":
-            plain = series.str.strip_chars().str.contains(r"^-?\d{1,15}$")
+            # 9 digits: inside COUNT_MAX (tandem.bounds); longer ones are range-checked one by one
+            plain = series.str.strip_chars().str.contains(r"^-?\d{1,9}$")
             return self._with_fallback(series, spec, plain, series.str.strip_chars())
         return self._by_value(series, spec)
 
@@ -225,7 +227,7 @@ class FrameMapper:
         rest = series.zip_with(~plain.fill_null(False), pl.Series([None], dtype=pl.String))
         slow, ok = self._by_value(rest, spec)
         value = fast.fill_null(slow)
-        if spec.non_negative:
+        if spec.non_negative:  # the fast path's numbers are inside the range otherwise
             ok = ok & ~(value < 0).fill_null(False)
         return value.alias(spec.name), ok
 
@@ -281,8 +283,8 @@ class FrameMapper:
         for x in uniq.to_list():
             try:
                 value = parse(x)
-                if spec.non_negative and value < 0:
-                    raise ValueError("must not be negative")
+                if out_of_range(value, spec.type, spec.non_negative):
+                    raise ValueError("out of range")
             except (ValueError, ArithmeticError):
                 value, ok = None, False
             else:

@@ -31,6 +31,7 @@ from tandem.events import EventBus
 from tandem.ingest import bulkwrite, csvfile, deferred, frames
 from tandem.ingest.chunks import LINE, Chunk, FrameReader, column
 from tandem.ingest.fields import Kind, get_kind
+from tandem.ingest.isolate import Part, write_isolating
 from tandem.ingest.mapping import Mapping
 from tandem.ingest.models import ImportJob, QuarantinedRow
 from tandem.ingest.resolve import Resolver
@@ -498,9 +499,22 @@ class _ChunkWriter:
             self.items.append((line, record))
 
     def flush(self, line: int | None) -> None:
-        job = self.state.job
         if self.size == 0 and line is None:
             return
+        whole = Part(tuple(self.raw), tuple(n for n, _ in self.items), self.last_line)
+        write_isolating(lambda part: self._write(part, whole), whole, self._forget)
+        self.items, self.errors, self.raw, self.internal, self.size = [], [], {}, {}, 0
+
+    def _forget(self) -> None:
+        self.resolver = None  # its cache may hold ids created in the rolled-back transaction
+
+    def _write(self, part: Part, whole: Part) -> None:
+        job = self.state.job
+        items, errors = self.items, self.errors
+        if part is not whole:
+            lines, records = set(part.lines), set(part.records)
+            items = [item for item in items if item[0] in records]
+            errors = [e for e in errors if e.line in lines]
         with self.tx() as connection:
             _claim(connection, job["id"])
             ctx = Context(connection, self.clock(), f"import:{job['profile']}", bus=self.state.bus)
@@ -509,7 +523,7 @@ class _ChunkWriter:
             self.resolver.connection = connection
             ctx.resolver = self.resolver
             try:
-                written = WRITERS[job["kind"]](ctx, self.items) if self.items else []
+                written = WRITERS[job["kind"]](ctx, items) if items else []
             except BaseException:
                 ctx.discard()
                 raise
@@ -523,14 +537,13 @@ class _ChunkWriter:
                 connection,
                 self.state,
                 ctx,
-                size=self.size,
-                last_line=self.last_line,
+                size=len(part.lines),
+                last_line=part.last_line,
                 written=written,
-                errors=self.errors,
+                errors=[*errors, *part.refused],
                 raw=self.raw.get,
                 fixed=fixed,
             )
-        self.items, self.errors, self.raw, self.internal, self.size = [], [], {}, {}, 0
 
 
 class _FrameWriter:
@@ -573,9 +586,43 @@ class _FrameWriter:
         errors: list[RowError],
         checkpoint: int,
     ) -> None:
+        lines = sorted(
+            n
+            for n in [*chunk.frame[LINE].to_list(), *(r[0] for r in chunk.ragged)]
+            if n > checkpoint
+        )
+        records = sorted([*frame[LINE].to_list(), *(n for n, _ in slow)])
+        whole = Part(tuple(lines), tuple(records), chunk.last_line)
+
+        def write(part: Part) -> None:
+            if part is whole:
+                self._write(chunk, part, frame, slow, errors)
+                return
+            kept, within = set(part.records), set(part.lines)
+            self._write(
+                chunk,
+                part,
+                frame.filter(pl.col(LINE).is_in(kept)),
+                [item for item in slow if item[0] in kept],
+                [e for e in errors if e.line in within],
+            )
+
+        write_isolating(write, whole, self._forget)
+
+    def _forget(self) -> None:
+        # Caches filled in the rolled-back transaction: ids of rows it had created, and the
+        # keys a big load read after dropping the indexes (the drop was rolled back too).
+        self.resolver, self.contacts, self.stored = None, bulkwrite.ContactIds(), None
+
+    def _write(
+        self,
+        chunk: Chunk,
+        part: Part,
+        frame: pl.DataFrame,
+        slow: list[Item],
+        errors: list[RowError],
+    ) -> None:
         job = self.state.job
-        lines = [*chunk.frame[LINE].to_list(), *(r[0] for r in chunk.ragged)]
-        size = sum(line > checkpoint for line in lines)
         with self.tx() as connection:
             _claim(connection, job["id"])
             ctx = Context(connection, self.clock(), f"import:{job['profile']}", bus=self.state.bus)
@@ -619,10 +666,10 @@ class _FrameWriter:
                 connection,
                 self.state,
                 ctx,
-                size=size,
-                last_line=chunk.last_line,
+                size=len(part.lines),
+                last_line=part.last_line,
                 written=written,
-                errors=errors,
+                errors=[*errors, *part.refused],
                 raw=chunk.values,
                 fixed=self._fixed(chunk, done, written),
                 counts={

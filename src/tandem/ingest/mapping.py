@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from tandem.definitions.base import ConfigModel, Issue, Level, error
 from tandem.handoff.source import parse_yaml, validation_issues
 from tandem.ingest.fields import KINDS, KINDS_ORDER, get_kind
+from tandem.yaml_source import parse_document
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 BUILTIN_PROFILES = ("hubspot", "salesforce", "olist", "maven-crm")
@@ -147,7 +148,6 @@ def profile_kinds(profile: str) -> tuple[str, ...]:
     """The kinds a profile maps (every kind for generic)."""
     if profile == "generic":
         return KINDS_ORDER
-    import yaml
-
-    data = yaml.safe_load((PROFILES_DIR / f"{profile}.yaml").read_text(encoding="utf-8")) or {}
+    path = PROFILES_DIR / f"{profile}.yaml"
+    data = parse_document(path.read_text(encoding="utf-8"), str(path)).data or {}
     return tuple(k for k in KINDS_ORDER if k in data and k in KINDS)

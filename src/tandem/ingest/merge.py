@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tandem.audit import service as audit
 from tandem.contacts.models import Contact
+from tandem.ids import as_id
 from tandem.tables import metadata
 
 CONTACTS = Contact.__table__
@@ -35,7 +36,8 @@ class MergeResult:
 
 
 def _find(db_session: Session, ref: str) -> dict[str, Any]:
-    where = CONTACTS.c.id == int(ref) if ref.isdigit() else CONTACTS.c.email == ref.strip().lower()
+    ref_id = as_id(ref)
+    where = CONTACTS.c.id == ref_id if ref_id else CONTACTS.c.email == ref.strip().lower()
     row = db_session.execute(select(CONTACTS).where(where)).mappings().one_or_none()
     if row is None:
         raise MergeError(f"no contact {ref!r}")

@@ -26,6 +26,7 @@ from tandem.ingest.mapping import (
 from tandem.ingest.preview import preview
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
+from tandem.web.ids import PathId
 from tandem.web.pages import render
 from tandem.web.security import too_large
 
@@ -136,7 +137,7 @@ def upload_commit(
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, db: DbSession, user: PageUser, job_id: int) -> HTMLResponse:
+def job_page(request: Request, db: DbSession, user: PageUser, job_id: PathId) -> HTMLResponse:
     _admin(user)
     tx = jobs.nested(db.connection())
     try:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from tandem.activities import types as activity_types
+from tandem.bounds import out_of_range
 from tandem.ingest import values as v
 from tandem.ingest.fields import Field, Kind
 from tandem.ingest.mapping import Mapping, header_key
@@ -111,8 +112,8 @@ def validate_record(
         except (ValueError, ArithmeticError) as exc:
             errors.append(RowError(line, name, _shown(value), str(exc)))
             continue
-        if spec.non_negative and parsed < 0:
-            errors.append(RowError(line, name, _shown(value), "must not be negative"))
+        if problem := out_of_range(parsed, spec.type, spec.non_negative):
+            errors.append(RowError(line, name, _shown(value), problem))
             continue
         record[name] = parsed
     for group in kind.required:

@@ -15,6 +15,7 @@ from tandem.scoring.errors import InvalidModel, ScoringError
 from tandem.scoring.schemas import ScorePanel, ScoringHome, VersionDetail
 from tandem.web.deps import ApiUser, DbSession
 from tandem.web.errors import http_error as shared_http_error
+from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["scoring"])
 Writes = [Depends(api_csrf)]
@@ -48,7 +49,7 @@ def home(db: DbSession, user: ApiUser) -> ScoringHome:
 
 
 @router.get("/versions/{version_id}", response_model=VersionDetail)
-def version(db: DbSession, user: ApiUser, version_id: int) -> VersionDetail:
+def version(db: DbSession, user: ApiUser, version_id: PathId) -> VersionDetail:
     """A version with its diff against the active model (or the one it replaced)."""
     try:
         return views.version_detail(db, approval.get_version(db, version_id), user)
@@ -69,7 +70,7 @@ def propose(db: DbSession, user: ApiUser, body: ProposalIn) -> VersionDetail:
 
 
 @router.post("/versions/{version_id}/approve", dependencies=Writes)
-def approve(db: DbSession, user: ApiUser, version_id: int, body: DecisionIn) -> dict[str, Any]:
+def approve(db: DbSession, user: ApiUser, version_id: PathId, body: DecisionIn) -> dict[str, Any]:
     """Approve (an approver of the other team only): activates it and rescores every contact.
     403 for the proposing team or other roles, 409 when already decided or stale."""
     try:
@@ -82,7 +83,7 @@ def approve(db: DbSession, user: ApiUser, version_id: int, body: DecisionIn) -> 
 
 
 @router.post("/versions/{version_id}/reject", dependencies=Writes)
-def reject(db: DbSession, user: ApiUser, version_id: int, body: DecisionIn) -> dict[str, Any]:
+def reject(db: DbSession, user: ApiUser, version_id: PathId, body: DecisionIn) -> dict[str, Any]:
     """Reject (an approver of the other team only)."""
     try:
         done = approval.reject(
@@ -94,7 +95,7 @@ def reject(db: DbSession, user: ApiUser, version_id: int, body: DecisionIn) -> d
 
 
 @router.get("/contacts/{contact_id}", response_model=ScorePanel)
-def contact_score(db: DbSession, user: ApiUser, contact_id: int) -> ScorePanel:
+def contact_score(db: DbSession, user: ApiUser, contact_id: PathId) -> ScorePanel:
     """A contact's score as of now with its explanation, history and predictive score."""
     from tandem.contacts.models import Contact
 

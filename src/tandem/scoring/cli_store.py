@@ -209,16 +209,19 @@ def backtest(
         except VersionNotFound as exc:
             raise fail(str(exc)) from None
         to = (_day(end) + timedelta(days=1)) if end else utcnow()  # type: ignore[operator]
-        report = run_backtest(
-            db,
-            models,
-            start=_day(start) or year_before(to),
-            end=to,
-            step=timedelta(days=step_days),
-            outcome=outcome,  # type: ignore[arg-type]
-            capacity=capacity,
-            reps=reps,
-        )
+        try:
+            report = run_backtest(
+                db,
+                models,
+                start=_day(start) or year_before(to),
+                end=to,
+                step=timedelta(days=step_days),
+                outcome=outcome,  # type: ignore[arg-type]
+                capacity=capacity,
+                reps=reps,
+            )
+        except ValueError as exc:  # over the work limits (tandem.scoring.backtest_page)
+            raise fail(str(exc)) from None
     text = render(report, output_format)  # type: ignore[arg-type]
     if out is not None:
         out.write_text(text, encoding="utf-8")

@@ -24,6 +24,8 @@ def _hundredths(value: float) -> float:
     return value
 
 
+#: Longest decay half-life or window a rule may name (ten years).
+MAX_DAYS = 3660
 Points = Annotated[float, Field(ge=-1e6, le=1e6), AfterValidator(_hundredths)]
 PositivePoints = Annotated[float, Field(gt=0, le=1e6), AfterValidator(_hundredths)]
 RuleId = Annotated[
@@ -109,8 +111,8 @@ class Filters(_Frozen):
 class Decay(_Frozen):
     """How an occurrence loses value with age; both may be given (half-life inside a window)."""
 
-    half_life_days: float | None = Field(None, gt=0)
-    window_days: int | None = Field(None, gt=0)
+    half_life_days: float | None = Field(None, gt=0, le=MAX_DAYS)
+    window_days: int | None = Field(None, gt=0, le=MAX_DAYS)
 
     @model_validator(mode="after")
     def _one_needed(self) -> Decay:

@@ -18,6 +18,7 @@ from tandem.scoring.errors import (
 )
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
+from tandem.web.ids import PathId
 from tandem.web.pages import render
 
 router = APIRouter(prefix="/scoring", dependencies=[Depends(verify_csrf)])
@@ -73,7 +74,7 @@ def _version_page(
 
 @router.get("/versions/{version_id}", response_class=HTMLResponse)
 def version_page(
-    request: Request, db: DbSession, user: PageUser, version_id: int, done: str | None = None
+    request: Request, db: DbSession, user: PageUser, version_id: PathId, done: str | None = None
 ) -> HTMLResponse:
     """A version: its YAML, the readable diff, validation issues, approve/reject."""
     return _version_page(request, db, user, version_id, done=done)
@@ -105,7 +106,7 @@ def approve(
     request: Request,
     db: DbSession,
     user: PageUser,
-    version_id: int,
+    version_id: PathId,
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """Approve (other team's approver only): the version becomes active, contacts rescored."""
@@ -117,7 +118,7 @@ def reject(
     request: Request,
     db: DbSession,
     user: PageUser,
-    version_id: int,
+    version_id: PathId,
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """Reject (other team's approver only), with a note for the proposer."""

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Connection,
-    Float,
     Select,
     String,
     and_,
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session
 from tandem.accounts.models import Account
 from tandem.activities.models import Activity
 from tandem.attribution.query import TS, read_frame, timestamp, typed
+from tandem.bounds import COUNT_MAX, read_money, read_number
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
 from tandem.content.models import Asset
@@ -64,7 +64,7 @@ def _contact_columns() -> dict[str, _Source]:
     return {
         "job_level": _Source(Contact.job_level, _TEXT),
         "title": _Source(Contact.title, _TEXT),
-        "budget": _Source(cast(Contact.budget, Float), _NUMBER),
+        "budget": _Source(read_money(Contact.budget), _NUMBER),
         "authority": _Source(Contact.authority, _TEXT),
         "need": _Source(Contact.need, _TEXT),
         "timeline": _Source(Contact.timeline, _TEXT),
@@ -80,8 +80,8 @@ def _account_columns() -> dict[str, _Source]:
         "name": _Source(Account.name, _TEXT),
         "industry": _Source(Account.industry, _TEXT),
         "employee_band": _Source(Account.employee_band, _TEXT),
-        "employees": _Source(cast(Account.employees, Float), _NUMBER),
-        "annual_revenue": _Source(cast(Account.annual_revenue, Float), _NUMBER),
+        "employees": _Source(read_number(Account.employees, COUNT_MAX), _NUMBER),
+        "annual_revenue": _Source(read_money(Account.annual_revenue), _NUMBER),
         "region": _Source(Account.region, _TEXT),
         "country": _Source(Account.country, _TEXT),
         "is_target": _Source(cast(Account.is_target, Boolean), _BOOL),
@@ -382,7 +382,7 @@ def opportunities_frame(connection: Connection) -> pl.DataFrame:
         Opportunity.account_id.label("account_id"),
         timestamp(connection, Opportunity.created_at).label("created_at"),
         cast(Opportunity.is_won, Boolean).label("won"),
-        cast(Opportunity.amount, Float).label("amount"),
+        read_money(Opportunity.amount).label("amount"),
     )
     primary = select(Opportunity.primary_contact_id.label("contact_id"), *cols)
     roles = (

@@ -1,8 +1,6 @@
 """The JSON API under /api/v1: the same view-models the pages render."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from tandem import __version__
 from tandem.accounts import service as accounts
@@ -15,6 +13,8 @@ from tandem.contacts.schemas import ContactDetail, ContactPage
 from tandem.db import utcnow
 from tandem.lifecycle.stages import Stage
 from tandem.web.deps import ApiUser, DbSession
+from tandem.web.ids import PathId, QueryId
+from tandem.web.paging import PageNumber, PageSize
 
 router = APIRouter(prefix="/api/v1", tags=["core"])
 
@@ -44,9 +44,9 @@ def list_contacts(
     user: ApiUser,
     q: str | None = None,
     stage: Stage | None = None,
-    owner_id: int | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    owner_id: QueryId = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ) -> ContactPage:
     """Search and filter contacts."""
     return contacts.list_contacts(
@@ -61,18 +61,30 @@ def list_contacts(
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactDetail)
-def get_contact(db: DbSession, user: ApiUser, contact_id: int) -> ContactDetail:
+def get_contact(
+    request: Request, db: DbSession, user: ApiUser, contact_id: PathId
+) -> ContactDetail:
     """A contact with timeline, content consumed, stage history and deals."""
     try:
-        return contacts.contact_detail(db_session=db, contact_id=contact_id)
+        return contacts.contact_detail(
+            db_session=db,
+            contact_id=contact_id,
+            visible_to=permissions.visible_to(request, user),
+        )
     except contacts.ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/accounts/{account_id}", response_model=AccountDetail)
-def get_account(db: DbSession, user: ApiUser, account_id: int) -> AccountDetail:
-    """An account with its buying committee and opportunities."""
+def get_account(
+    request: Request, db: DbSession, user: ApiUser, account_id: PathId
+) -> AccountDetail:
+    """An account with its buying committee and opportunities (those the caller may open)."""
     try:
-        return accounts.account_detail(db_session=db, account_id=account_id)
+        return accounts.account_detail(
+            db_session=db,
+            account_id=account_id,
+            visible_to=permissions.visible_to(request, user),
+        )
     except accounts.AccountNotFound as exc:
         raise HTTPException(404, str(exc)) from None

@@ -3,7 +3,7 @@
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tandem.accounts import service as accounts
@@ -12,10 +12,13 @@ from tandem.auth import permissions, throttle
 from tandem.auth import service as auth
 from tandem.contacts import service as contacts
 from tandem.db import utcnow
+from tandem.ids import as_id
 from tandem.lifecycle.stages import Stage
 from tandem.scoring import views as scoring_views
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import SESSION_COOKIE, DbSession, PageUser
+from tandem.web.ids import PathId
+from tandem.web.paging import PageNumber
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 
@@ -104,7 +107,7 @@ def contact_list(
     q: str | None = None,
     stage: str | None = None,
     owner: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     errors: dict[str, str] = {}
     stage_filter = stage or None
@@ -115,9 +118,7 @@ def contact_list(
     if owner:
         if owner == "me":
             owner_id = user.id
-        elif owner.isdigit():
-            owner_id = int(owner)
-        else:
+        elif (owner_id := as_id(owner)) is None:
             errors["owner"] = f"{owner!r} is not a user id (or 'me')"
     listing = contacts.list_contacts(
         db_session=db,
@@ -142,9 +143,15 @@ def contact_list(
 
 
 @router.get("/contacts/{contact_id}", response_class=HTMLResponse)
-def contact_page(request: Request, db: DbSession, user: PageUser, contact_id: int) -> HTMLResponse:
+def contact_page(
+    request: Request, db: DbSession, user: PageUser, contact_id: PathId
+) -> HTMLResponse:
     try:
-        detail = contacts.contact_detail(db_session=db, contact_id=contact_id)
+        detail = contacts.contact_detail(
+            db_session=db,
+            contact_id=contact_id,
+            visible_to=permissions.visible_to(request, user),
+        )
     except contacts.ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     score = scoring_views.contact_panel(db, contact_id, as_of=utcnow())
@@ -152,9 +159,15 @@ def contact_page(request: Request, db: DbSession, user: PageUser, contact_id: in
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
-def account_page(request: Request, db: DbSession, user: PageUser, account_id: int) -> HTMLResponse:
+def account_page(
+    request: Request, db: DbSession, user: PageUser, account_id: PathId
+) -> HTMLResponse:
     try:
-        detail = accounts.account_detail(db_session=db, account_id=account_id)
+        detail = accounts.account_detail(
+            db_session=db,
+            account_id=account_id,
+            visible_to=permissions.visible_to(request, user),
+        )
     except accounts.AccountNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     return render(request, "account.html", user=user, a=detail)
