@@ -1,8 +1,11 @@
-"""Run a benchmark on the databases asked for: SQLite at a given URL, PostgreSQL on a throwaway
-cluster (tandem.testing.postgres) stopped afterwards whatever happens."""
+"""Bench plumbing: run a benchmark on the databases asked for (SQLite at a given URL, PostgreSQL
+on a throwaway cluster stopped afterwards whatever happens), and run a step in a child process."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -28,3 +31,14 @@ def each_backend(
         finally:
             cluster.stop()
     return results
+
+
+def run_step(script: str, step: str, *args: str) -> dict[str, Any]:
+    """Run `script --step STEP ARGS...` in a child process (its own peak RSS); the JSON object
+    on its last line of output."""
+    done = subprocess.run(
+        [sys.executable, script, "--step", step, *args], capture_output=True, text=True
+    )
+    if done.returncode:
+        raise RuntimeError(f"{step} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import backends
 import numpy as np
 import polars as pl
 
@@ -258,14 +258,9 @@ def events(db: Path, n: int) -> dict:
 STEPS = {"load": load, "approve": approve, "events": events}
 
 
-def run_step(step: str, *args: str) -> dict:
-    """Run one step in a child process; its JSON result plus the child's peak RSS."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--step", step, *args], capture_output=True, text=True
-    )
-    if done.returncode:
-        raise RuntimeError(f"{step} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def run_step(step: str, *args: str) -> dict[str, Any]:
+    """One step of this bench in a child process: its JSON result and peak RSS."""
+    return backends.run_step(__file__, step, *args)
 
 
 def main() -> None:

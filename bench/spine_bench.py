@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import backends
+
 ROOT = Path(__file__).resolve().parents[1]
 TANDEM = Path(sys.executable).with_name("tandem")
 
@@ -230,13 +232,8 @@ STEPS = {"approve": approve, "tick": tick, "events": events}
 
 
 def run_step(step: str, *args: str) -> dict[str, Any]:
-    """One step in a child process: its JSON result and peak RSS."""
-    done = subprocess.run(
-        [sys.executable, __file__, "--step", step, *args], capture_output=True, text=True
-    )
-    if done.returncode:
-        raise RuntimeError(f"{step} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """One step of this bench in a child process: its JSON result and peak RSS."""
+    return backends.run_step(__file__, step, *args)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ lead is in); this table is the coarse gate and the object rule for sales reps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -75,6 +75,23 @@ def _merged_rules() -> dict[tuple[str, str], Rule]:
 def rules() -> dict[tuple[str, str], Rule]:
     """Every route's rule, from the capabilities' manifests (each declares its own rows)."""
     return _merged_rules()
+
+
+class _Rules(Mapping[tuple[str, str], Rule]):
+    """`RULES`: the merged table, read from the manifests when first used (the capabilities'
+    `access.py` modules import this module, so it cannot be built at import)."""
+
+    def __getitem__(self, key: tuple[str, str]) -> Rule:
+        return rules()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(rules())
+
+    def __len__(self) -> int:
+        return len(rules())
+
+
+RULES: Mapping[tuple[str, str], Rule] = _Rules()
 
 
 def rule_for(method: str, path: str) -> Rule | None:

@@ -140,21 +140,7 @@ def approve(
             .where(DefinitionVersion.id == previous.id, DefinitionVersion.status == S.ACTIVE)
             .values(status=S.SUPERSEDED, active_key=None)
         )
-    won = db_session.execute(
-        update(DefinitionVersion)
-        .where(DefinitionVersion.id == row.id, DefinitionVersion.status == S.PROPOSED)
-        .values(
-            status=S.ACTIVE,
-            active_key=f"{row.kind}:{row.name}",
-            decided_by_id=user.id if user else None,
-            decided_at=at,
-            decision_note=(note or "").strip()[:2000] or None,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if won != 1:
-        raise AlreadyDecided(f"{_label(row)} was decided by someone else meanwhile")
-    db_session.refresh(row)
+    _decide(db_session, row, S.ACTIVE, user, at, note, active_key=f"{row.kind}:{row.name}")
     _audit(
         db_session,
         user,
@@ -181,20 +167,7 @@ def reject(
         raise AlreadyDecided(f"{_label(row)} is {row.status} already")
     if kind.approver_role(Role(user.role)) is None and user.id != row.proposed_by_id:
         raise NotAllowed(f"{kind.title} are rejected by the {' or '.join(kind.roles)}")
-    won = db_session.execute(
-        update(DefinitionVersion)
-        .where(DefinitionVersion.id == row.id, DefinitionVersion.status == S.PROPOSED)
-        .values(
-            status=S.REJECTED,
-            decided_by_id=user.id,
-            decided_at=at,
-            decision_note=(note or "").strip()[:2000] or None,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if won != 1:
-        raise AlreadyDecided(f"{_label(row)} was decided by someone else meanwhile")
-    db_session.refresh(row)
+    _decide(db_session, row, S.REJECTED, user, at, note)
     _audit(db_session, user, "definition.reject", row, after={"note": row.decision_note})
     return row
 
@@ -258,6 +231,34 @@ def diff_text(before: str, after: str, *, labels: tuple[str, str] = ("active", "
             tofile=labels[1],
         )
     )
+
+
+def _decide(
+    db: Session,
+    row: DefinitionVersion,
+    status: str,
+    user: User | None,
+    at: dt.datetime,
+    note: str | None,
+    **values: object,
+) -> None:
+    """Record the decision with a conditional UPDATE: of two deciders racing, one wins and the
+    other is told (AlreadyDecided), nothing half-written."""
+    won = db.execute(
+        update(DefinitionVersion)
+        .where(DefinitionVersion.id == row.id, DefinitionVersion.status == S.PROPOSED)
+        .values(
+            status=status,
+            decided_by_id=user.id if user else None,
+            decided_at=at,
+            decision_note=(note or "").strip()[:2000] or None,
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if won != 1:
+        raise AlreadyDecided(f"{_label(row)} was decided by someone else meanwhile")
+    db.refresh(row)
 
 
 def _version(db: Session, version_id: int, kind: DefinitionKind) -> DefinitionVersion:
