@@ -75,13 +75,12 @@ def approve(db: Path, routed: bool) -> dict[str, Any]:
     from sqlalchemy import select
 
     from tandem.auth.models import User
-    from tandem.capabilities import build_bus
     from tandem.db import make_engine, make_session_factory, utcnow
     from tandem.demo.handoff import setup_handoff
     from tandem.demo.scoring import MODEL_FILES
     from tandem.scoring import approval
 
-    factory = make_session_factory(make_engine(_url(db)), events=build_bus())
+    factory = make_session_factory(make_engine(_url(db)))
     with factory() as s:
         if routed:
             setup_handoff(s, now=utcnow())
@@ -113,14 +112,13 @@ def approve(db: Path, routed: bool) -> dict[str, Any]:
 
 def tick(db: Path) -> dict[str, Any]:
     """The first tick after the approval, then one with nothing due."""
-    from tandem.capabilities import build_bus
     from tandem.db import make_engine, make_session_factory
     from tandem.handoff.runtime import ConfigCache
     from tandem.handoff.scheduler import tick_once
     from tandem.settings import Settings
 
     settings = Settings(database_url=_url(db), environment="production", secret_key="b" * 40)
-    factory = make_session_factory(make_engine(settings.database_url), events=build_bus())
+    factory = make_session_factory(make_engine(settings.database_url))
     cache = ConfigCache()
     out = {}
     for name in ("first", "nothing_due"):

@@ -89,7 +89,13 @@ def make_session_factory(
     engine: Engine, *, events: EventBus | None = None
 ) -> sessionmaker[Session]:
     """A session factory bound to `engine` that keeps objects usable after commit; its sessions
-    publish their writers' events to `events`."""
+    publish their writers' events to `events`, by default a bus with every installed
+    capability's handlers (so Tandem used as a library scores and routes as the app does;
+    pass `EventBus()` for none)."""
+    if events is None:
+        from tandem.capabilities import build_bus
+
+        events = build_bus()
     return sessionmaker(bind=engine, expire_on_commit=False, info=dict(session_info(events)))
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from tandem.capabilities import build_bus
 from tandem.db import make_engine, make_session_factory, session_scope
 from tandem.settings import Settings, SettingsError, load_settings
 
@@ -50,5 +49,5 @@ def engine(current: Settings | None = None) -> Engine:
 def db_session(eng: Engine | None = None) -> Iterator[Session]:
     """A committed-on-success session on the configured database; its writes publish to every
     capability's event handlers (`tandem.capabilities.build_bus`)."""
-    with session_scope(make_session_factory(eng or engine(), events=build_bus())) as session:
+    with session_scope(make_session_factory(eng or engine())) as session:
         yield session

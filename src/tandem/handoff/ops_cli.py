@@ -14,7 +14,6 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tandem.capabilities import build_bus
 from tandem.cli.context import db_session, engine, fail, settings
 from tandem.contacts.models import Contact
 from tandem.db import make_session_factory
@@ -85,7 +84,7 @@ def tick(
         cache = ConfigCache(current.routing_path, current.sla_path)
         report = tick_once(
             settings=current,
-            session_factory=make_session_factory(engine(current), events=build_bus()),
+            session_factory=make_session_factory(engine(current)),
             cache=cache,
             as_of=as_of.replace(tzinfo=as_of.tzinfo or dt.UTC) if as_of else None,
         )

@@ -70,6 +70,7 @@ def tick_once(
 
 async def _loop(app: FastAPI) -> None:
     settings: Settings = app.state.settings
+    said = ""  # a fresh install has no routing yet: say so once, not every tick
     while True:
         try:
             report = await asyncio.to_thread(
@@ -79,7 +80,12 @@ async def _loop(app: FastAPI) -> None:
                 cache=config_cache(app),
             )
             log.info("sla tick: %s", report.model_dump_json())
-        except (ConfigError, HandoffNotConfigured) as exc:
+            said = ""
+        except HandoffNotConfigured as exc:
+            if str(exc) != said:
+                log.warning("sla ticks wait for approved routing and SLA: %s", exc)
+                said = str(exc)
+        except ConfigError as exc:
             log.error("sla tick skipped, handoff configuration unusable:\n%s", exc)
         except Exception:  # keep the loop alive; the next tick retries
             log.exception("sla tick failed")

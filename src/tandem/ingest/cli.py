@@ -9,7 +9,6 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from tandem.capabilities import build_bus
 from tandem.cli.context import console, engine, fail, settings
 from tandem.ingest import datasets, jobs, report
 from tandem.ingest.fields import KINDS_ORDER
@@ -57,7 +56,6 @@ def _run(tx: jobs.ChunkTx, job_id: int, chunk_rows: int | None, action: Any = jo
                 job_id,
                 chunk_rows=chunk_rows,
                 bulk_min_rows=settings().ingest_bulk_min_rows,
-                bus=build_bus(),
                 on_progress=lambda done, size: bar.update(task, completed=done, total=size),
             )
         except jobs.JobError:

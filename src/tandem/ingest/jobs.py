@@ -139,7 +139,12 @@ def run_job(
 ) -> dict[str, Any]:
     """Run (or resume) a job to the end of its file; returns the job row as a dict. An
     activities file of `bulk_min_rows` rows or more can be a bulk load (`deferred`). What it
-    stores is published to `bus` in each chunk's transaction."""
+    stores is published to `bus` in each chunk's transaction (by default every installed
+    capability's handlers: scoring and the handoff react as in the app; `EventBus()` for none)."""
+    if bus is None:
+        from tandem.capabilities import build_bus
+
+        bus = build_bus()
     with tx() as connection:
         dialect = connection.dialect.name
         job = dict(
