@@ -4,24 +4,12 @@ Charts are inline SVG drawn in Python, so the standalone HTML, the PDF (WeasyPri
 JavaScript) and the email need no script and nothing from the network.
 """
 
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from tandem.analytics.svg import render_svg
 from tandem.reports.present import sections
 from tandem.reports.schemas import WeeklyReview
-
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=select_autoescape(["html"])
-    )
-    env.filters["dt"] = lambda v: v.strftime("%Y-%m-%d %H:%M") if v else ""
-    return env
+from tandem.web.templating import WEB_DIR, environment
 
 
 def context(vm: WeeklyReview) -> dict[str, object]:
@@ -41,7 +29,7 @@ def render_html(vm: WeeklyReview) -> str:
         for name in ("tandem.css", "analytics.css", "analytics-report.css")
     )
     return (
-        _environment()
+        environment()
         .get_template("report_weekly.html")
         .render(layout="report_standalone.html", inline_css=css, **context(vm))
     )

@@ -270,18 +270,11 @@ def render(report: object, output_format: Literal["text", "json", "html"]) -> st
 
 
 def _html(report: object) -> str:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from tandem.web.templating import WEB_DIR, environment
 
-    from tandem import __version__
-    from tandem.web.app import WEB_DIR
-
-    env = Environment(
-        loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=select_autoescape(["html"])
-    )
-    env.filters["money"] = lambda v: f"{float(v or 0):,.0f}"
     css = (WEB_DIR / "static" / "scoring.css").read_text(encoding="utf-8")
-    template = env.get_template("scoring_backtest_standalone.html")
-    return template.render(b=report, css=css, version=__version__)
+    template = environment().get_template("scoring_backtest_standalone.html")
+    return template.render(b=report, css=css)
 
 
 COMMANDS = (versions, propose, approve, reject, rescore, backtest)

@@ -2,8 +2,6 @@
 capability manifests (`tandem.capabilities`): their routers, background tasks and event
 handlers."""
 
-from pathlib import Path
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -19,17 +17,13 @@ from tandem.web import openapi
 from tandem.web.csrf import csrf_token
 from tandem.web.deps import LoginRequired
 from tandem.web.security import FormBodyLimit, SecurityHeaders
-
-WEB_DIR = Path(__file__).parent
+from tandem.web.templating import WEB_DIR, environment
 
 
 def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    templates = Jinja2Templates(env=environment())
     templates.env.globals["csrf_token"] = csrf_token
-    templates.env.globals["version"] = __version__
     templates.env.globals["may_open"] = may_open  # menus show only the links a role may open
-    templates.env.filters["money"] = lambda v: f"{float(v or 0):,.0f}"
-    templates.env.filters["dt"] = lambda v: v.strftime("%Y-%m-%d %H:%M") if v else ""
     return templates
 
 
