@@ -12,7 +12,7 @@ PACKAGE = Path(tandem.handoff.__file__).parent
 # module (a new one included, unless listed here on purpose) must be pure.
 ADAPTERS = {
     "cli.py", "loader.py", "models.py", "runtime.py", "scores.py", "definitions.py", "assign.py",
-    "clocks.py", "intake.py", "escalate.py", "notify.py", "mail.py", "sqlutil.py", "tick.py",
+    "clocks.py", "intake.py", "escalate.py", "notify.py", "mail.py", "tick.py",
     "scheduler.py", "packet.py", "service.py", "queue.py", "reports.py", "reps.py",
     "schemas.py", "deps.py", "api.py", "pages.py", "ops_cli.py", "manifest.py", "access.py",
 }  # fmt: skip

@@ -25,7 +25,7 @@ from tandem.handoff.models import Handoff, HandoffStatus, SlaEscalation
 from tandem.handoff.notify import Kind, add_notifications, lead_labels, notification
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.sla import Action, Escalation
-from tandem.handoff.sqlutil import insert_ignore, update_by_id
+from tandem.sql import insert_ignore, update_by_id
 
 BATCH = 2_000
 _CLOCK_WORDS = {"accept": "Accept", "first_touch": "First touch"}

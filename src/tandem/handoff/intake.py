@@ -26,10 +26,10 @@ from tandem.handoff.models import Handoff, HandoffStatus
 from tandem.handoff.notify import Kind, add_notifications, lead_labels, notification
 from tandem.handoff.runtime import ConfigCache, HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scores import ScoreProvider, table_scores
-from tandem.handoff.sqlutil import insert_ignore, update_by_id
 from tandem.lifecycle.models import StageTransition
 from tandem.lifecycle.service import move_stage
 from tandem.lifecycle.stages import Stage
+from tandem.sql import insert_ignore, update_by_id
 
 _CHUNK = 5_000
 

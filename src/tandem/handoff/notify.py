@@ -17,7 +17,7 @@ from tandem.accounts.models import Account
 from tandem.contacts.models import Contact
 from tandem.handoff.models import Notification
 from tandem.handoff.schemas import InboxItem, InboxView
-from tandem.handoff.sqlutil import insert_ignore
+from tandem.sql import insert_ignore
 
 
 class Kind:

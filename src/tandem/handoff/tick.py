@@ -23,8 +23,8 @@ from tandem.handoff.models import Handoff, HandoffStatus
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import TickReport
 from tandem.handoff.scores import ScoreProvider, table_scores
-from tandem.handoff.sqlutil import update_by_id
 from tandem.lifecycle.stages import Stage
+from tandem.sql import update_by_id
 
 #: Activity types that count as sales' first touch of a lead.
 FIRST_TOUCH_TYPES = ("sales_email", "sales_call", "meeting")

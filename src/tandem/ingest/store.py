@@ -38,11 +38,12 @@ from tandem.ingest.resolve import (
 )
 from tandem.ingest.rows import RowError
 from tandem.ingest.setsql import Sql
-from tandem.ingest.upsert import Key, Refused, Result, dialect_insert, upsert
+from tandem.ingest.upsert import Key, Refused, Result, upsert
 from tandem.ingest.values import FREE_MAIL
 from tandem.lifecycle import service as lifecycle
 from tandem.lifecycle.stages import Stage
 from tandem.opportunities.models import Opportunity, OpportunityContactRole
+from tandem.sql import dialect_insert
 from tandem.usage.models import UsageFact
 
 ACTIVITIES = Activity.__table__

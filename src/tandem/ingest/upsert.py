@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+
+from tandem.sql import dialect_insert
 
 IN_BATCH = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
 
@@ -58,12 +59,6 @@ class Result:
     id: int
     before: dict[str, Any] | None = None
     changes: dict[str, Any] | None = None
-
-
-def dialect_insert(connection: Connection, table: Table) -> Any:
-    """`INSERT` with the dialect's ON CONFLICT support."""
-    module = sqlite if connection.dialect.name == "sqlite" else postgresql
-    return module.insert(table)
 
 
 def find(

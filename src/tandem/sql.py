@@ -1,7 +1,7 @@
-"""Portable bulk statements the handoff needs on both SQLite and PostgreSQL.
+"""Portable statements every capability shares on SQLite and PostgreSQL alike.
 
-Core statements on the tables (not the ORM's bulk paths): a tick writes tens of thousands of
-rows and the per-row ORM bookkeeping would cost more than the SLA maths.
+Core statements on the tables (not the ORM's bulk paths): a tick or an import writes tens of
+thousands of rows and the per-row ORM bookkeeping would cost more than the work itself.
 """
 
 from __future__ import annotations
@@ -16,6 +16,13 @@ from sqlalchemy.orm import Session
 _CHUNK = 2_000
 
 
+def dialect_insert(bind: Any, table: Any) -> Any:
+    """`INSERT` into `table` with the dialect's ON CONFLICT support (`bind`: an engine,
+    connection or session)."""
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
 def insert_ignore(
     db_session: Session, model: Any, rows: Sequence[dict[str, Any]], *returning: Any
 ) -> list[Row[Any]]:
@@ -27,9 +34,9 @@ def insert_ignore(
     """
     if not rows:
         return []
-    dialect = db_session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model.__table__).on_conflict_do_nothing().returning(*returning)
+    stmt = (
+        dialect_insert(db_session, model.__table__).on_conflict_do_nothing().returning(*returning)
+    )
     out: list[Row[Any]] = []
     for start in range(0, len(rows), _CHUNK):
         out += db_session.execute(stmt, list(rows[start : start + _CHUNK])).all()
