@@ -20,6 +20,7 @@ from tests import factories as f
 from tests.auth.people import OWNER_CHECKED_READS, person, sign_in
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+NAMES = {"page", "kind", "decision"}  # path parameters that name things, not records
 
 
 def _spellings(n: int) -> st.SearchStrategy[str]:
@@ -96,8 +97,8 @@ def _id_params(app) -> list[tuple[str, str, str, bool]]:
             continue
         dependant = getattr(route, "dependant", None)
         for param, in_path in _params(dependant) if dependant else ():
-            if in_path and route.path.endswith("{page}"):
-                continue  # a dashboard's name, not an id
+            if in_path and param.name in NAMES:
+                continue  # a name in the path (a dashboard, a definition kind, a step)
             if in_path or param.name.endswith("_id") or param.name in QUERY_IDS:
                 strict = STRICT_ID in param.field_info.metadata
                 found += [(m, route.path, param.name, strict) for m in route.methods - {"HEAD"}]

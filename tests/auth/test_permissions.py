@@ -91,6 +91,8 @@ def world(db):
             "job_id": 999999,
             "goal_id": 999999,
             "page": "funnel",
+            "kind": "routing",
+            "decision": "approve",
         },
     )
 

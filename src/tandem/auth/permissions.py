@@ -11,6 +11,7 @@ lead is in); this table is the coarse gate and the object rule for sales reps.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -100,10 +101,28 @@ def rule_for(method: str, path: str) -> Rule | None:
 
 
 def may_open(role: str, path: str) -> bool:
-    """Whether a user of `role` may GET the page at `path` (a route template or a plain path):
-    menus show a link only when this holds, so no role is shown a link that answers 403."""
-    rule = rule_for("GET", path)
+    """Whether a user of `role` may GET the page at `path` (a route template or a plain path
+    such as `/admin/routing`): menus show a link only when this holds, so no role is shown a
+    link that answers 403."""
+    rule = rule_for("GET", path) or _rule_matching(path)
     return rule is not None and (rule.roles is None or role in rule.roles)
+
+
+def _rule_matching(path: str) -> Rule | None:
+    for pattern, rule in _get_patterns():
+        if pattern.fullmatch(path):
+            return rule
+    return None
+
+
+@cache
+def _get_patterns() -> list[tuple[re.Pattern[str], Rule]]:
+    """GET route templates as patterns (`/admin/{kind}` matches `/admin/routing`)."""
+    return [
+        (re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))), rule)
+        for (method, path), rule in rules().items()
+        if method == "GET" and "{" in path
+    ]
 
 
 # --- object rules: may this user read this object? ----------------------------------------
