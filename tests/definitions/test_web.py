@@ -103,3 +103,24 @@ def test_the_api_proposes_decides_once_and_names_unknown_kinds(client, db, team)
     wrong = client.post("/api/v1/definitions/routing", json={"text": SLA}, headers=as_(manager))
     assert wrong.status_code == 422 and wrong.json()["detail"]["issues"][0]["level"] == "error"
     assert client.get("/api/v1/definitions/routes", headers=as_(admin)).status_code == 404
+
+
+def test_a_form_posted_with_crlf_lines_diffs_only_what_changed(client, db, team):
+    signed_in(client, team["admin"])
+    client.post("/admin/routing/proposals", data={"csrf_token": csrf(client), "text": ROUTING})
+    (row,) = db.scalars(select(DefinitionVersion)).all()
+    signed_in(client, team["manager"])
+    client.post(f"/admin/routing/versions/{row.id}/approve", data={"csrf_token": csrf(client)})
+    changed = ROUTING.replace("capacity: 2", "capacity: 3").replace("\n", "\r\n")
+    client.post("/admin/routing/proposals", data={"csrf_token": csrf(client), "text": changed})
+    (proposal,) = client.get("/api/v1/definitions/routing").json()["proposals"]
+    changes = [
+        line
+        for line in proposal["diff"].splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert changes == [
+        "-      - {user_id: ann@example.com, capacity: 2}",
+        "+      - {user_id: ann@example.com, capacity: 3}",
+    ]
+    assert "\r" not in proposal["text"]

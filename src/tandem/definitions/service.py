@@ -75,6 +75,7 @@ def propose(
         raise NotAllowed(
             f"{kind.title} are proposed by a {kind.roles[0].value} or a {kind.roles[1].value}"
         )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # a browser's form sends CRLF
     file = source.removeprefix("file:") if source.startswith("file:") else f"<{kind.name}>"
     errors = _errors(check(db_session=db_session, kind=kind, text=text, file=file))
     if errors:
