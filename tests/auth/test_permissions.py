@@ -99,11 +99,11 @@ def world(db):
 
 def _request(client, method, path, *, cookie=None, bearer=None):
     client.cookies.clear()
-    client.get("/login")  # a fresh CSRF cookie
-    csrf = client.cookies.get(CSRF_COOKIE)
-    headers = {"X-CSRF-Token": csrf or ""}
     if cookie:
         client.cookies.set(SESSION_COOKIE, cookie)
+    client.get("/login")  # the CSRF cookie: the session's token when signed in
+    csrf = client.cookies.get(CSRF_COOKIE)
+    headers = {"X-CSRF-Token": csrf or ""}
     if bearer:
         headers["Authorization"] = f"Bearer {bearer}"
     kwargs = {}

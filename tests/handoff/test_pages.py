@@ -122,8 +122,17 @@ def test_api_conflicts_are_409_and_a_marketer_is_403(client, db, people, lead):
         return client.post(url, headers={"Authorization": f"Bearer {token}"})
 
     assert accept(mia_token).status_code == 403
+    # Issue 21: the 409 named the lead and whose queue it is in. A lead routed to Ann is
+    # Ann's: Bob is refused by the object rule, which names no one...
     not_mine = accept(bob_token)
-    assert not_mine.status_code == 409 and "Ann Rep's queue" in not_mine.json()["detail"]
+    assert not_mine.status_code == 403
+    assert "Ann" not in not_mine.text and "Ada" not in not_mine.text
+    # ... and where reps see every rep's pipeline, the 409 still does not say whose queue.
+    client.app.state.settings.reps_see_all_pipeline = True
+    seen = accept(bob_token)
+    assert seen.status_code == 409
+    assert seen.json()["detail"] == "Ada Lovelace is in another rep's queue, not yours"
+    client.app.state.settings.reps_see_all_pipeline = False
     ok = accept(ann_token)
     assert ok.status_code == 200 and ok.json()["lifecycle_stage"] == "sal"
     again = accept(ann_token)

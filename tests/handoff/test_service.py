@@ -181,7 +181,7 @@ def test_conflicts_change_nothing(db, people, config):
         service.accept(
             db_session=db, config=config, contact_id=lead.id, user=people.mia, as_of=at(1)
         )
-    with pytest.raises(service.NotInQueue, match="is in Ann Rep's queue, not yours"):
+    with pytest.raises(service.NotInQueue, match="is in another rep's queue, not yours"):
         service.accept(
             db_session=db, config=config, contact_id=lead.id, user=people.bob, as_of=at(1)
         )

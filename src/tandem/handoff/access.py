@@ -3,17 +3,17 @@
 from tandem.auth.permissions import CONTACT, SM, A, E, M, R, Rule, allow
 
 RULES: dict[tuple[str, str], Rule] = {
-    # Handoff: only sales accepts or rejects (whose queue a lead is in: the service, 409);
-    # the board is for managers.
+    # Handoff: only sales accepts or rejects, a lead the rep may read (whose queue it is in:
+    # the service, 409); the board is for managers.
     ("GET", "/handoff"): allow(),
     ("GET", "/handoff/queue"): allow(R, SM),
     ("GET", "/api/v1/handoff/queue"): allow(R, SM),
     ("GET", "/handoff/leads/{contact_id}"): allow(owns=CONTACT),
     ("GET", "/api/v1/handoff/leads/{contact_id}"): allow(owns=CONTACT),
-    ("POST", "/handoff/leads/{contact_id}/accept"): allow(R, SM),
-    ("POST", "/api/v1/handoff/leads/{contact_id}/accept"): allow(R, SM),
-    ("POST", "/handoff/leads/{contact_id}/reject"): allow(R, SM),
-    ("POST", "/api/v1/handoff/leads/{contact_id}/reject"): allow(R, SM),
+    ("POST", "/handoff/leads/{contact_id}/accept"): allow(R, SM, owns=CONTACT),
+    ("POST", "/api/v1/handoff/leads/{contact_id}/accept"): allow(R, SM, owns=CONTACT),
+    ("POST", "/handoff/leads/{contact_id}/reject"): allow(R, SM, owns=CONTACT),
+    ("POST", "/api/v1/handoff/leads/{contact_id}/reject"): allow(R, SM, owns=CONTACT),
     ("GET", "/handoff/board"): allow(A, SM, E),
     ("GET", "/api/v1/handoff/board"): allow(A, SM, E),
     ("GET", "/handoff/reports"): allow(),

@@ -163,8 +163,8 @@ def _open_handoff(
     if handoff.status != HandoffStatus.OPEN:
         raise AlreadyHandled(_handled(db, handoff, contact))
     if not in_queue(config, handoff, user):
-        holder = db.get(User, handoff.owner_id) if handoff.owner_id else None
-        where = f"{holder.name}'s queue" if holder else f"the {handoff.queue} queue"
+        # Not naming whose queue: a rep may not see who another lead went to (issue 21).
+        where = "another rep's queue" if handoff.owner_id else f"the {handoff.queue} queue"
         raise NotInQueue(f"{contact.full_name} is in {where}, not yours")
     return handoff, contact
 

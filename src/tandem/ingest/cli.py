@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from tandem.cli.context import console, engine, fail, settings
+from tandem.csv_export import to_csv
 from tandem.ingest import datasets, jobs, report
 from tandem.ingest.fields import KINDS_ORDER
 from tandem.ingest.mapping import PROFILES, Mapping, MappingError, load_mapping, profile_mapping
@@ -121,8 +121,9 @@ def errors(
         found = jobs.get_job(tx, job)
         if csv_out is not None:
             header, rows = jobs.export_errors(tx, job)
-            with csv_out.open("w", encoding="utf-8", newline="") as handle:
-                csv.writer(handle).writerows([header, *rows])
+            # Cells a spreadsheet would run as formulas get a leading apostrophe, which the
+            # spreadsheet shows as text and leaves out when the fixed file is saved again.
+            csv_out.write_text(to_csv(header, rows), encoding="utf-8", newline="")
             console.print(f"{len(rows)} rows written to {csv_out}")
             return
         for error in jobs.list_errors(tx, job):

@@ -190,7 +190,13 @@ class FrameMapper:
 
     def _parse(self, series: pl.Series, spec: Field) -> tuple[pl.Series, pl.Series]:
         """Typed values and, per row, whether the value is surely the row path's (absent
-        values are fine)."""
+        values are fine). A value with a NUL character goes to the row path, which refuses it."""
+        value, ok = self._parse_value(series, spec)
+        if series.dtype == pl.String:
+            ok = ok & ~series.str.contains("\x00", literal=True).fill_null(False)
+        return value, ok
+
+    def _parse_value(self, series: pl.Series, spec: Field) -> tuple[pl.Series, pl.Series]:
         kind = spec.type
         if kind == "text":
             value = series.str.strip_chars()

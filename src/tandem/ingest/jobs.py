@@ -102,6 +102,10 @@ def create_job(
 
 
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        # A file's name, never its path: the job page shows the message.
+        name = Path(str(exc.filename)).name if exc.filename else ""
+        return f"{name}: {exc.strerror}" if name else exc.strerror
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
@@ -781,15 +785,20 @@ def _order(error: RowError) -> int:
 
 
 def _error_row(job_id: int, error: RowError, raw: list[str] | None) -> dict[str, Any]:
-    value = None if error.value is None else str(error.value)[:2000]
+    value = None if error.value is None else _storable(str(error.value)[:2000])
     return {
         "job_id": job_id,
         "line": error.line,
         "field": error.field,
         "value": value,
-        "reason": error.reason[:500],
-        "raw": raw,
+        "reason": _storable(error.reason[:500]),
+        "raw": None if raw is None else [_storable(cell) for cell in raw],
     }
+
+
+def _storable(text: str) -> str:
+    """Text PostgreSQL keeps: a NUL character is written as `\\0` in the quarantine."""
+    return text.replace("\x00", "\\0")
 
 
 def _finish(

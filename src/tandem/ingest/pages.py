@@ -109,6 +109,20 @@ async def upload_preview(
     )
 
 
+#: The names `upload_preview` gives stored uploads: `<16 hex digits>-<cleaned file name>`.
+_STORED = re.compile(r"[0-9a-f]{16}-[A-Za-z0-9._-]{1,100}")
+
+
+def _stored_upload(request: Request, stored: str) -> Path | None:
+    """The stored upload named `stored`: a file the preview step wrote, directly in the upload
+    folder, or None (any other name, `..`, an empty one, a folder, a link out)."""
+    if not _STORED.fullmatch(stored) or stored.strip(".") != stored:
+        return None
+    folder = _uploads(request).resolve()
+    path = (folder / stored).resolve()
+    return path if path.parent == folder and path.is_file() else None
+
+
 @router.post("/commit")
 def upload_commit(
     request: Request,
@@ -120,8 +134,8 @@ def upload_commit(
     mapping_text: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     _admin(user)
-    path = _uploads(request) / Path(stored).name  # a bare name: never a path out of the folder
-    if not path.exists() or kind not in KINDS_ORDER or profile not in PROFILES:
+    path = _stored_upload(request, stored)
+    if path is None or kind not in KINDS_ORDER or profile not in PROFILES:
         raise HTTPException(400, "upload not found: start again")
     try:
         mapping = _mapping(kind, profile, mapping_text)

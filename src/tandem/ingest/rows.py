@@ -48,6 +48,7 @@ class Options:
 
 
 Parser = Callable[[Any, Field, Options], Any]
+NUL_REASON = "contains a NUL character"
 
 
 def _text(value: Any, f: Field, o: Options) -> str:
@@ -99,6 +100,9 @@ def validate_record(
     errors: list[RowError] = []
     for name, value in raw.items():
         if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if isinstance(value, str) and "\x00" in value:  # no backend column keeps it the same
+            errors.append(RowError(line, name, _shown(value.replace("\x00", "\\0")), NUL_REASON))
             continue
         spec = kind.fields.get(name)
         if spec is None:

@@ -11,8 +11,7 @@ from tandem.auth import service as auth
 from tandem.auth.models import User
 from tandem.auth.permissions import authorize
 from tandem.db import session_scope, utcnow
-
-SESSION_COOKIE = "tandem_session"
+from tandem.web.csrf import SAFE_METHODS, SESSION_COOKIE, check_header
 
 
 class LoginRequired(Exception):
@@ -57,6 +56,10 @@ def api_user(request: Request, db: DbSession) -> User:
         user = auth.user_for_api_token(db_session=db, plain=header[7:].strip(), now=utcnow())
     else:
         user = _session_user(request, db)
+        if user is not None and request.method not in SAFE_METHODS:
+            # A browser sends the cookie on its own: every API write made with it carries the
+            # session's CSRF token (a route cannot forget it: goals did, issue 21).
+            check_header(request)
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -66,6 +69,8 @@ def api_user(request: Request, db: DbSession) -> User:
     authorize(request, db, user)  # the route's rule in tandem.auth.permissions
     return user
 
+
+__all__ = ["SESSION_COOKIE", "ApiUser", "DbSession", "LoginRequired", "PageUser"]
 
 PageUser = Annotated[User, Depends(page_user)]
 ApiUser = Annotated[User, Depends(api_user)]

@@ -11,10 +11,11 @@ from tandem.analytics.scorecard import build_scorecard
 from tandem.auth import permissions, throttle
 from tandem.auth import service as auth
 from tandem.contacts import service as contacts
-from tandem.db import utcnow
+from tandem.db import session_scope, utcnow
 from tandem.ids import as_id
 from tandem.lifecycle.stages import Stage
 from tandem.scoring import views as scoring_views
+from tandem.web import csrf
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import SESSION_COOKIE, DbSession, PageUser
 from tandem.web.ids import PathId
@@ -52,12 +53,15 @@ def login(
     now = utcnow()
     client_ip = request.client.host if request.client else None
     try:
-        throttle.check(db_session=db, email=email, client_ip=client_ip, now=now)
+        # Counted and committed before the password is checked, one at a time per email and
+        # address: parallel guesses cannot all pass the count (tandem.auth.throttle).
+        with session_scope(request.app.state.session_factory) as throttled:
+            attempt = throttle.reserve(
+                db_session=throttled, email=email, client_ip=client_ip, now=now
+            )
         user = auth.authenticate(db_session=db, email=email, password=password, now=now)
     except (auth.AuthError, throttle.TooManyAttempts) as exc:
         limited = isinstance(exc, throttle.TooManyAttempts)
-        if not limited:
-            throttle.record(db_session=db, email=email, client_ip=client_ip, now=now, ok=False)
         return render(
             request,
             "login.html",
@@ -66,11 +70,12 @@ def login(
             email=email,
             error=str(exc),
         )
-    throttle.record(db_session=db, email=email, client_ip=client_ip, now=now, ok=True)
+    throttle.succeeded(db_session=db, attempt_id=attempt)
     settings = request.app.state.settings
     secret = auth.start_session(
         db_session=db, user=user, now=utcnow(), hours=settings.session_hours
     )
+    csrf.issue(request, csrf.bound_token(secret))  # a new session, a new token
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -88,6 +93,7 @@ def logout(request: Request, db: DbSession) -> RedirectResponse:
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         auth.end_session(db_session=db, secret=secret)
+    csrf.issue(request)  # the signed-in token goes with the session
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

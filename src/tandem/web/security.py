@@ -2,7 +2,7 @@
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tandem.web.csrf import CSRF_COOKIE
@@ -27,8 +27,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers["Content-Security-Policy"] = CSP
                 headers["X-Frame-Options"] = "DENY"
@@ -47,7 +51,20 @@ class SecurityHeaders:
                     headers.append("set-cookie", cookie.headers["set-cookie"])
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette's error middleware sits outside this one: its 500 would go out without
+            # the headers. Answer here, through them; it logs the error and sends nothing more.
+            if not started:
+                await _server_error(scope)(scope, receive, send_with_headers)
+            raise
+
+
+def _server_error(scope: Scope) -> Response:
+    if scope["path"].startswith("/api/"):
+        return JSONResponse({"detail": "internal server error"}, status_code=500)
+    return PlainTextResponse("Internal Server Error", status_code=500)
 
 
 class FormBodyLimit:
