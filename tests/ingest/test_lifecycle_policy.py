@@ -23,23 +23,33 @@ def _moves(db, email):
 
 
 def test_csv_rows_asking_forbidden_moves_are_quarantined_the_rest_go_in(db, run_import):
-    first = run_import("contacts", HEADER + "ana@acme.com,mql\nbo@acme.com,sql\ncy@acme.com,lead\n")
-    assert first["rows_new"] == 3
+    first = run_import(
+        "contacts",
+        HEADER + "ana@acme.com,mql\nbo@acme.com,sql\ncy@acme.com,lead\ndee@acme.com,sql\n",
+    )
+    assert first["rows_new"] == 4
     second = run_import(
         "contacts",
         HEADER
         + "ana@acme.com,sql\n"  # MQL -> SQL skips sales' answer: refused
         + "bo@acme.com,lead\n"  # backwards along the funnel: refused
-        + "cy@acme.com,customer\n",  # lead -> customer: another system's jump, allowed
+        + "cy@acme.com,customer\n"  # lead -> customer: another system's jump, allowed
+        + "dee@acme.com,nurture\n",  # recycled without a reason: refused
     )
-    assert (second["rows_updated"], second["rows_quarantined"]) == (1, 2)
+    assert (second["rows_updated"], second["rows_quarantined"]) == (1, 3)
     errors = jobs.list_errors(jobs.nested(db.connection()), second["id"])
     found = {(e["line"], e["field"]): e["reason"] for e in errors}
-    assert set(found) == {(2, "lifecycle_stage"), (3, "lifecycle_stage")}
+    assert set(found) == {(2, "lifecycle_stage"), (3, "lifecycle_stage"), (5, "lifecycle_stage")}
     assert "cannot move from mql to sql: not an allowed move" in found[(2, "lifecycle_stage")]
     assert "cannot move from sql to lead" in found[(3, "lifecycle_stage")]
+    assert "a recycle move needs a reason" in found[(5, "lifecycle_stage")]
     stages = dict(db.execute(select(Contact.email, Contact.lifecycle_stage)).all())
-    assert stages == {"ana@acme.com": "mql", "bo@acme.com": "sql", "cy@acme.com": "customer"}
+    assert stages == {
+        "ana@acme.com": "mql",
+        "bo@acme.com": "sql",
+        "cy@acme.com": "customer",
+        "dee@acme.com": "sql",
+    }
     assert _moves(db, "ana@acme.com") == [(None, "mql", "import:generic")]  # nothing logged
     assert _moves(db, "cy@acme.com") == [
         (None, "lead", "import:generic"),
