@@ -204,3 +204,17 @@ def test_the_upload_pages_mapping_box_refuses_an_attack(client, db, name, tmp_pa
     )
     assert page.status_code == 422 and words in page.text
     assert not list(tmp_path.glob("imports/*"))  # refused before the upload is stored
+
+
+def test_every_yaml_read_goes_through_the_one_loader(repo_root):
+    """By construction: no module but tandem.yaml_source parses YAML itself."""
+    direct = ("yaml.safe_load", "yaml.load(", "yaml.full_load", "yaml.unsafe_load",
+              "yaml.compose", "yaml.parse(", "SafeLoader(", "yaml.Loader")  # fmt: skip
+    found = [
+        f"{path.relative_to(repo_root)}: {needle}"
+        for path in sorted((repo_root / "src").rglob("*.py"))
+        if path.name != "yaml_source.py"
+        for needle in direct
+        if needle in path.read_text(encoding="utf-8")
+    ]
+    assert found == []

@@ -12,11 +12,16 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
+from tandem.attribution.retrospective import HIDDEN_CONTACT
 from tandem.auth.permissions import RULES
 from tandem.auth.roles import Role
+from tandem.contacts.models import Contact
 from tandem.ids import MAX_ID, STRICT_ID, BadId, parse_id
+from tandem.opportunities.models import Opportunity
 from tests import factories as f
+from tests.attribution import world
 from tests.auth.people import OWNER_CHECKED_READS, person, sign_in
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -181,3 +186,22 @@ def test_a_contact_page_lists_only_deals_the_rep_may_open(client, db, reps):
     assert client.get(f"/api/v1/contacts/{reps.anns.id}").json()["opportunities"] == []
     sign_in(client, db, reps.boss)
     assert len(client.get(f"/api/v1/contacts/{reps.anns.id}").json()["opportunities"]) == 1
+
+
+def test_a_deal_retrospective_does_not_name_contacts_the_rep_may_not_open(client, db, reps):
+    """Ann's won deal has a champion owned by Bob: the touches stay (they are the deal's credit),
+    his contact is neither named nor linked for Ann."""
+    w = world.build(db)
+    db.execute(update(Opportunity).where(Opportunity.id == w.won.id).values(owner_id=reps.ann.id))
+    db.execute(update(Contact).where(Contact.last_name == "Ray").values(owner_id=reps.bob.id))
+    db.execute(update(Contact).where(Contact.last_name == "Lee").values(owner_id=reps.ann.id))
+    db.flush()
+    sign_in(client, db, reps.ann)
+    html = client.get(f"/opportunities/{w.won.id}/retrospective").text
+    assert "Bob Ray" not in html and HIDDEN_CONTACT in html and "Ann Lee" in html
+    events = client.get(f"/api/v1/attribution/opportunities/{w.won.id}").json()["events"]
+    touches = [e for e in events if e["kind"] == "touch"]
+    assert {e["contact_name"] for e in touches} == {"Ann Lee", HIDDEN_CONTACT}
+    assert all(e["contact_id"] is None for e in touches if e["contact_name"] == HIDDEN_CONTACT)
+    sign_in(client, db, reps.boss)
+    assert "Bob Ray" in client.get(f"/opportunities/{w.won.id}/retrospective").text

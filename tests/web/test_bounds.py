@@ -4,18 +4,22 @@ attribution answer 500 and crashed `tandem attribution run`)."""
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select, text
 
+from tandem import attribution as attribution_package
 from tandem.attribution import default_config
+from tandem.attribution.config import AttributionConfigError, parse_config
 from tandem.attribution.models import AttributedOpportunity
 from tandem.attribution.store import run_full
 from tandem.auth.roles import Role
 from tandem.bounds import COUNT_MAX, MONEY_MAX
 from tandem.db import utcnow
 from tandem.handoff.schemas import RepSettingsIn
+from tandem.scoring.loader import parse_model
 from tandem.web.csrf import CSRF_COOKIE
 from tests import factories as f
 from tests.auth.people import sign_in
@@ -133,3 +137,42 @@ def test_attribution_run_credits_a_huge_deal_at_the_range_limit(db, huge_deals):
         )
     ).all()
     assert sorted(stored) == [int(MONEY_MAX * 100)] * 2
+
+
+# --- numbers in configuration YAML -------------------------------------------------------------
+
+DEFAULT_ATTRIBUTION = Path(attribution_package.__file__).parent / "default.yaml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("lookback_days: ", "lookback_days: 99999999999 #", "lookback_days"),
+        ("samples: ", "samples: 1000000000000 #", "samples"),
+        ("half_life_days: ", "half_life_days: 1.0e+300 #", "half_life_days"),
+    ],
+)
+def test_attribution_settings_are_bounded_naming_the_field(old, new, field):
+    text = DEFAULT_ATTRIBUTION.read_text()
+    assert old in text
+    with pytest.raises(AttributionConfigError) as info:
+        parse_config(text.replace(old, new, 1), source="a.yaml")
+    assert field in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("rule", "field"),
+    [
+        ("{id: big, field: account.employees, op: range, min: .inf, points: 5}", "min"),
+        ("{id: big, field: account.employees, op: range, max: .nan, points: 5}", "max"),
+    ],
+)
+def test_scoring_ranges_refuse_infinity_and_nan(rule, field):
+    text = f"name: m\nversion: 1\nfit_rules:\n  - {rule}\n"
+    model, issues = parse_model(text, filename="m.yaml")
+    assert model is None and any(field in i.format() for i in issues if i.level == "error")
+
+
+def test_a_scoring_version_number_is_bounded():
+    model, issues = parse_model("name: m\nversion: 99999999999\n", filename="m.yaml")
+    assert model is None and any("version" in i.format() for i in issues)

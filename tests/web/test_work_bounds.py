@@ -71,3 +71,41 @@ def test_an_audit_export_over_the_limit_is_refused_before_streaming(admin, db, m
     assert over.status_code == 422 and "11 events, over the limit of 10" in over.text
     under = admin.get("/api/v1/audit/export.csv?action=bound.test&entity_type=test&end=2000-01-01")
     assert under.status_code == 200
+
+
+def _unbounded(schema, where, components, seen, out):
+    """Numeric fields of `schema` (followed through $refs) without a maximum, into `out`."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name not in seen:
+            seen.add(name)
+            _unbounded(components[name], name, components, seen, out)
+        return
+    kinds = schema.get("type")
+    kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+    if kinds & {"integer", "number"} and "maximum" not in schema:
+        out.append(where)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for part in schema.get(key, []):
+            _unbounded(part, where, components, seen, out)
+    for name, part in schema.get("properties", {}).items():
+        _unbounded(part, f"{where}.{name}", components, seen, out)
+    if isinstance(schema.get("items"), dict):
+        _unbounded(schema["items"], f"{where}[]", components, seen, out)
+
+
+def test_every_number_a_route_takes_has_a_declared_maximum(app):
+    """By construction: every numeric query, path and body field of every route (pages
+    included) declares its range, so a new one without a bound fails here."""
+    spec = app.openapi()
+    components = spec.get("components", {}).get("schemas", {})
+    out: list[str] = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            label = f"{method.upper()} {path}"
+            for parameter in operation.get("parameters", []):
+                where = f"{label} {parameter['name']}"
+                _unbounded(parameter.get("schema", {}), where, components, set(), out)
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                _unbounded(content.get("schema", {}), f"{label} body", components, set(), out)
+    assert out == []

@@ -3,12 +3,11 @@
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from tandem.attribution.pages import attribution_config
+from tandem.attribution.pages import attribution_config, viewed_retrospective
 from tandem.attribution.report import build_report, report_csv
-from tandem.attribution.retrospective import build_retrospective
 from tandem.attribution.schemas import DIMENSIONS, AttributionReport, Retrospective
 from tandem.attribution.service import FilterText, OpportunityNotFound, parse_filters
 from tandem.web.deps import ApiUser, DbSession
@@ -56,11 +55,11 @@ def export_csv(
 
 
 @router.get("/opportunities/{opportunity_id}", response_model=Retrospective)
-def retrospective(db: DbSession, user: ApiUser, opportunity_id: PathId) -> Retrospective:
+def retrospective(
+    request: Request, db: DbSession, user: ApiUser, opportunity_id: PathId
+) -> Retrospective:
     """A deal's every touch in time order with milestones and each model's credit."""
     try:
-        return build_retrospective(
-            db_session=db, opportunity_id=opportunity_id, config=attribution_config()
-        )
+        return viewed_retrospective(request, db, user, opportunity_id)
     except OpportunityNotFound as exc:
         raise HTTPException(404, str(exc)) from None

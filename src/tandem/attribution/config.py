@@ -68,7 +68,7 @@ class _Frozen(BaseModel):
 class WindowConfig(_Frozen):
     """Which activities count as touchpoints of an opportunity."""
 
-    lookback_days: int = Field(gt=0)
+    lookback_days: int = Field(gt=0, le=3660)  # ten years: a window is dates, not work
     until_close: bool
     # Whose activities count: the deal's contact roles (and primary contact), or also every
     # contact at the deal's account. Read by the DB layer; the pure core gets touches as given.
@@ -78,7 +78,7 @@ class WindowConfig(_Frozen):
 class TimeDecayConfig(_Frozen):
     """Time decay: a touch `half_life_days` older than another gets half its weight."""
 
-    half_life_days: float = Field(gt=0, allow_inf_nan=False)
+    half_life_days: float = Field(gt=0, le=3660, allow_inf_nan=False)
 
 
 class MarkovConfig(_Frozen):
@@ -92,8 +92,8 @@ class ShapleyConfig(_Frozen):
 
     characteristic: Literal["conversions", "value", "conversion_rate"]
     exact_max_channels: int = Field(ge=1, le=20)
-    samples: int = Field(ge=100)
-    seed: int
+    samples: int = Field(ge=100, le=1_000_000)  # the work grows with the samples
+    seed: int = Field(ge=0, le=2**32 - 1)
 
 
 class AttributionConfig(_Frozen):

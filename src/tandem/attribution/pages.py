@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse
 from tandem.attribution import AttributionConfig, default_config
 from tandem.attribution.chart import dot_chart
 from tandem.attribution.report import build_report
-from tandem.attribution.retrospective import build_retrospective
-from tandem.attribution.schemas import DIMENSIONS, AttributionFilters
+from tandem.attribution.retrospective import build_retrospective, for_viewer
+from tandem.attribution.schemas import DIMENSIONS, AttributionFilters, Retrospective
 from tandem.attribution.service import FilterText, OpportunityNotFound, parse_filters
+from tandem.auth import permissions, visibility
+from tandem.auth.models import User
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
 from tandem.web.ids import PathId
@@ -30,6 +32,19 @@ router = APIRouter(dependencies=[Depends(verify_csrf)], tags=["attribution"])
 def attribution_config() -> AttributionConfig:
     """The attribution configuration the web app uses (the shipped default.yaml)."""
     return default_config()
+
+
+def viewed_retrospective(
+    request: Request, db: DbSession, user: User, opportunity_id: int
+) -> Retrospective:
+    """The retrospective as `user` may see it: touches of contacts they may not open are
+    unnamed (the object rule of tandem.auth.visibility, on a list the page embeds)."""
+    retro = build_retrospective(
+        db_session=db, opportunity_id=opportunity_id, config=attribution_config()
+    )
+    touched = {e.contact_id for e in retro.events if e.contact_id is not None}
+    scope = permissions.visible_to(request, user)
+    return for_viewer(retro, visibility.readable_contacts(db, touched, scope))
 
 
 def filter_query(filters: AttributionFilters) -> dict[str, str]:
@@ -75,9 +90,7 @@ def retrospective_page(
     request: Request, db: DbSession, user: PageUser, opportunity_id: PathId
 ) -> HTMLResponse:
     try:
-        retro = build_retrospective(
-            db_session=db, opportunity_id=opportunity_id, config=attribution_config()
-        )
+        retro = viewed_retrospective(request, db, user, opportunity_id)
     except OpportunityNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     return render(request, "attribution_retrospective.html", user=user, r=retro)

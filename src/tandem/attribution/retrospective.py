@@ -114,3 +114,19 @@ def build_retrospective(
         unattributed=mine.height == 0,
         touches_by_team=teams,
     )
+
+
+#: Shown instead of the name of a contact the viewer may not open.
+HIDDEN_CONTACT = "a contact of another rep"
+
+
+def for_viewer(retro: Retrospective, readable: set[int]) -> Retrospective:
+    """`retro` with the touches of contacts the viewer may not open unnamed and unlinked (the
+    touches and their credit stay: they are the deal's)."""
+    events = [
+        e
+        if e.contact_id is None or e.contact_id in readable
+        else e.model_copy(update={"contact_id": None, "contact_name": HIDDEN_CONTACT})
+        for e in retro.events
+    ]
+    return retro.model_copy(update={"events": events})

@@ -7,8 +7,10 @@ with these clauses, so a rep never sees a link to a record the rep would be refu
 (unassigned ones too?, the rep's user id).
 """
 
-from sqlalchemy import ColumnElement, exists, or_, true
-from sqlalchemy.orm import InstrumentedAttribute
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tandem.contacts.models import Contact
 from tandem.opportunities.models import Opportunity
@@ -40,3 +42,14 @@ def contacts(visible_to: Visibility) -> ColumnElement[bool]:
 def opportunities(visible_to: Visibility) -> ColumnElement[bool]:
     """Deals the viewer may open."""
     return owned(Opportunity.owner_id, visible_to)
+
+
+def readable_contacts(
+    db_session: Session, contact_ids: Iterable[int], visible_to: Visibility
+) -> set[int]:
+    """Which of `contact_ids` the viewer may open (for lists built outside SQL)."""
+    wanted = set(contact_ids)
+    if visible_to is None or not wanted:
+        return wanted
+    query = select(Contact.id).where(Contact.id.in_(wanted), contacts(visible_to))
+    return set(db_session.scalars(query))

@@ -26,6 +26,7 @@ from tandem.handoff.schemas import (
     RepSettingsIn,
     RoutingTest,
 )
+from tandem.ids import BodyId
 from tandem.web.deps import ApiUser, DbSession
 from tandem.web.errors import http_error
 from tandem.web.ids import PathId
@@ -148,7 +149,7 @@ def get_inbox(db: DbSession, user: ApiUser, unread: bool = False) -> InboxView:
 
 
 @router.post("/inbox/read", dependencies=Writes)
-def read_inbox(db: DbSession, user: ApiUser, ids: list[int] | None = None) -> dict[str, int]:
+def read_inbox(db: DbSession, user: ApiUser, ids: list[BodyId] | None = None) -> dict[str, int]:
     """Mark notifications read (all of them when no ids are given)."""
     return {"marked": notify.mark_read(db_session=db, user_id=user.id, at=utcnow(), ids=ids)}
 

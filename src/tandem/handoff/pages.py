@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tandem.auth import permissions
@@ -159,7 +159,7 @@ def reports_page(
     user: PageUser,
     config: Config,
     by: reports.Dimension = "campaign",
-    days: int = 90,
+    days: Annotated[int, Query(ge=1, le=3660)] = 90,
 ) -> HTMLResponse:
     as_of = utcnow()
     report = reports.reject_report(

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tandem.auth.models import User
+from tandem.bounds import limits
 from tandem.db import utcnow
 from tandem.ingest import deferred, events
 from tandem.ingest.fields import get_kind
@@ -63,6 +64,8 @@ def _documented_body(kind: str) -> dict[str, object]:
             schema["enum"] = list(f.choices)
         if f.max_length:
             schema["maxLength"] = f.max_length
+        if bounds := limits(f.type, f.non_negative):  # checked per item (tandem.bounds)
+            schema["minimum"], schema["maximum"] = bounds
         fields[f.name] = schema
     item = {"type": "object", "properties": fields}
     batch = {"type": "array", "items": item, "maxItems": events.MAX_BATCH}

@@ -73,8 +73,8 @@ class RangeRule(_FitRuleBase):
     """Matches a number with `min <= x < max` (half-open so adjacent bands never overlap)."""
 
     op: Literal["range"]
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(None, allow_inf_nan=False)
+    max: float | None = Field(None, allow_inf_nan=False)
 
 
 class RegexRule(_FitRuleBase):
@@ -160,7 +160,7 @@ class ScoringModel(_Frozen):
     """One version of a jointly agreed scoring model."""
 
     name: str = Field(min_length=1)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=1_000_000)
     description: str = ""
     fit_rules: tuple[FitRule, ...] = ()
     behaviour_rules: tuple[BehaviourRule, ...] = ()
