@@ -37,7 +37,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from tandem import columnar
 from tandem.accounts.models import Account
 from tandem.activities.models import Activity
 from tandem.attribution.query import TS, read_frame, timestamp, typed
@@ -294,25 +293,7 @@ def activities_frame(
     """The activities any behaviour rule could match (of every contact, or of the contacts
     `ids`), with the columns its filters read."""
     query, schema = _activities_query(connection, model)
-    if ids is None and columnar.usable(connection, Activity.__tablename__):
-        # Every committed activity (a model approval): as columns, not tens of millions of
-        # Python tuples. Filter values as text, never NULL in SQL (one type per column in
-        # every batch), NULL again here ('' matches no filter either way).
-        rows = query.subquery()
-        texts = select(
-            *(
-                rows.c[n] if n in _TYPED else func.coalesce(cast(rows.c[n], String), "")
-                for n in schema
-            )
-        )
-        frame = typed(columnar.read_committed(connection, texts), schema)
-        return frame.with_columns(
-            pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in schema if n not in _TYPED
-        )
     return _read_for(connection, query, schema, Activity.contact_id, ids)
-
-
-_TYPED = ("contact_id", "activity_type", "occurred_at")  # the rest are filter values
 
 
 @lru_cache(maxsize=64)
