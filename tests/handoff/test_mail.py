@@ -8,6 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from tandem.contacts.models import Contact
 from tandem.handoff.mail import SmtpMailer
 from tandem.handoff.models import Notification, RepSetting
 from tandem.settings import Settings
@@ -117,3 +118,17 @@ def test_a_down_server_records_the_error_and_the_next_tick_retries(db, people, c
         controller.stop()
     db.refresh(note)
     assert note.emailed_at is not None and note.email_error is None
+
+
+def test_the_packet_in_an_email_names_only_contacts_its_recipient_may_open(
+    db, people, config, lead, smtp
+):
+    """Ann's lead sits at an account where Bob owns the decision maker: her email's buying
+    committee leaves him out, as her packet page does."""
+    inbox, port = smtp
+    cee = db.scalar(select(Contact).where(Contact.first_name == "Cee"))
+    cee.owner_id = people.bob.id
+    db.flush()
+    assert tick(db, config, 0.1, mailer=mailer(port)).emails == 1
+    body = inbox.to("ann@example.com")[0].get_content()
+    assert "Ada Lovelace at Helix Labs" in body and "Cee" not in body

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tandem import mail
 from tandem.auth.models import User
+from tandem.auth.permissions import visible_owner_ids
 from tandem.contacts.service import ContactNotFound
 from tandem.handoff.models import Notification, RepSetting
 from tandem.handoff.notify import Kind
@@ -72,8 +73,11 @@ def deliver(
     digest_hours: int,
     base_url: str,
     scores: ScoreProvider = table_scores,
+    settings: Settings | None = None,
 ) -> tuple[int, int]:
-    """Email pending notifications; returns (single emails sent, digests sent).
+    """Email pending notifications; returns (single emails sent, digests sent). A packet in an
+    email lists only what its recipient may open (the reps' visibility `settings`; defaults
+    when not given).
 
     The first failed send ends this round (the server is likely down); the notifications stay
     pending, with the error recorded, and the next tick tries again.
@@ -95,7 +99,7 @@ def deliver(
             if last_digest is None or as_of - last_digest >= dt.timedelta(hours=digest_hours):
                 batches[note.user_id].append(note)
         elif mode != "off":
-            render = _single(db_session, config, as_of, base_url, scores)
+            render = _single(db_session, config, as_of, base_url, scores, settings)
             sent = _send(db_session, mailer, [note], email, note.subject, render, as_of)
             if sent is None:
                 return singles, digests
@@ -133,20 +137,29 @@ def _digest(base_url: str) -> Render:
 
 
 def _single(
-    db: Session, config: HandoffConfig, as_of: dt.datetime, base_url: str, scores: ScoreProvider
+    db: Session,
+    config: HandoffConfig,
+    as_of: dt.datetime,
+    base_url: str,
+    scores: ScoreProvider,
+    settings: Settings | None,
 ) -> Render:
-    """One notification's email; lead notifications carry the whole handoff packet."""
+    """One notification's email; lead notifications carry the handoff packet, holding only
+    what the recipient may open."""
+    rules = settings or Settings.model_construct()  # the defaults, read from no environment
 
     def render(notes: list[Notification]) -> str:
         (note,) = notes
         if note.kind in _PACKET_KINDS and note.contact_id:
             try:
+                recipient = db.get(User, note.user_id)
                 packet = build_packet(
                     db_session=db,
                     config=config,
                     contact_id=note.contact_id,
                     as_of=as_of,
                     scores=scores,
+                    visible_to=visible_owner_ids(recipient, rules) if recipient else None,
                 )
             except ContactNotFound:
                 pass

@@ -65,6 +65,7 @@ def tick_once(
             digest_hours=settings.digest_hours,
             base_url=link_base(settings),
             scores=scores,
+            settings=settings,
         )
 
 

@@ -24,6 +24,7 @@ from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import TickReport
 from tandem.handoff.scores import ScoreProvider, table_scores
 from tandem.lifecycle.stages import Stage
+from tandem.settings import Settings
 from tandem.sql import update_by_id
 
 #: Activity types that count as sales' first touch of a lead.
@@ -82,6 +83,7 @@ def run_tick(
     base_url: str = "",
     scores: ScoreProvider = table_scores,
     intake_limit: int | None = None,
+    settings: Settings | None = None,
 ) -> TickReport:
     """Run every step once at `as_of`; see the module docstring."""
     started = time.perf_counter()
@@ -105,6 +107,7 @@ def run_tick(
             digest_hours=digest_hours,
             base_url=base_url,
             scores=scores,
+            settings=settings,
         )
     report.seconds = round(time.perf_counter() - started, 3)
     return report
