@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from tandem.audit.models import AuditEvent
-from tandem.auth.roles import Role
 from tandem.definitions import service
 from tandem.definitions.kinds import UnknownKind, kind_named
 from tandem.definitions.models import DefinitionVersion
@@ -15,18 +14,6 @@ from tests.factories import T0
 from tests.handoff.conftest import ROUTING, SLA
 
 ROUTING_KIND, SLA_KIND = kind_named("routing"), kind_named("sla")
-
-
-@pytest.fixture
-def team(db):
-    """The routing's reps and manager, an admin and a marketer."""
-    for email in ("ann@example.com", "bob@example.com"):
-        f.user(db, Role.SALES_REP, email=email)
-    return {
-        "manager": f.user(db, Role.SALES_MANAGER, email="boss@example.com"),
-        "admin": f.user(db, Role.ADMIN, email="ops@example.com"),
-        "marketer": f.user(db, Role.MARKETER, email="mia@example.com"),
-    }
 
 
 def _propose(db, user, text=ROUTING, kind=ROUTING_KIND):

@@ -5,23 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tandem.auth import service as auth
-from tandem.auth.roles import Role
 from tandem.definitions.models import DefinitionVersion
-from tests import factories as f
 from tests.handoff.conftest import ROUTING, SLA
 from tests.handoff.test_pages import csrf, signed_in
-
-
-@pytest.fixture
-def team(db):
-    for email in ("ann@example.com", "bob@example.com"):
-        f.user(db, Role.SALES_REP, email=email)
-    return {
-        "manager": f.user(db, Role.SALES_MANAGER, email="boss@example.com"),
-        "admin": f.user(db, Role.ADMIN, email="ops@example.com"),
-        "marketer": f.user(db, Role.MARKETER, email="mia@example.com"),
-        "rep": f.user(db, Role.SALES_REP, email="rep@example.com"),
-    }
 
 
 def _stored(db) -> int:
