@@ -16,7 +16,6 @@ from tandem.db import utcnow
 from tandem.definitions import service, views
 from tandem.definitions.kinds import DefinitionKind, UnknownKind, kind_named
 from tandem.definitions.schemas import DefinitionPage, IssueView, VersionView
-from tandem.handoff.deps import api_csrf
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import ApiUser, DbSession, PageUser
 from tandem.web.errors import http_error
@@ -132,16 +131,13 @@ class Refused(BaseModel):
     issues: list[IssueView]
 
 
-Writes = [Depends(api_csrf)]
-
-
 @api.get("/{kind}", response_model=DefinitionPage)
 def definition_json(db: DbSession, user: ApiUser, kind: str) -> DefinitionPage:
     """The page's view-model: active version, proposals with diffs, history."""
     return views.page(db, _kind(kind), user)
 
 
-@api.post("/{kind}", response_model=VersionView, status_code=201, dependencies=Writes)
+@api.post("/{kind}", response_model=VersionView, status_code=201)
 def propose(db: DbSession, user: ApiUser, kind: str, body: ProposalIn) -> VersionView | Response:
     """Propose a new version (422 with every issue at file:line when it has errors)."""
     chosen = _kind(kind)
@@ -163,9 +159,7 @@ def propose(db: DbSession, user: ApiUser, kind: str, body: ProposalIn) -> Versio
     return _version(db, chosen, user, row.id)
 
 
-@api.post(
-    "/{kind}/versions/{version_id}/{decision}", response_model=VersionView, dependencies=Writes
-)
+@api.post("/{kind}/versions/{version_id}/{decision}", response_model=VersionView)
 def decide(
     db: DbSession, user: ApiUser, kind: str, version_id: PathId, decision: str, body: DecisionIn
 ) -> VersionView:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from tandem.auth import permissions
@@ -12,7 +12,7 @@ from tandem.contacts.service import ContactNotFound
 from tandem.db import utcnow
 from tandem.handoff import assign, notify, queue, reports, reps, service
 from tandem.handoff.commitments import CommitmentRow
-from tandem.handoff.deps import Config, Scores, api_csrf
+from tandem.handoff.deps import Config, Scores
 from tandem.handoff.packet import build_packet
 from tandem.handoff.reasons import UnknownRejectReason
 from tandem.handoff.schemas import (
@@ -32,7 +32,6 @@ from tandem.web.errors import http_error
 from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1/handoff", tags=["handoff"])
-Writes = [Depends(api_csrf)]
 
 
 @router.get("/queue", response_model=QueueView)
@@ -64,7 +63,7 @@ def get_packet(
         raise HTTPException(404, str(exc)) from None
 
 
-@router.post("/leads/{contact_id}/accept", response_model=DecisionOut, dependencies=Writes)
+@router.post("/leads/{contact_id}/accept", response_model=DecisionOut)
 def accept(db: DbSession, user: ApiUser, config: Config, contact_id: PathId) -> DecisionOut:
     """Accept a lead in your queue (MQL -> SAL). 409 when it is not in your queue or was
     already handled; 403 for roles other than sales."""
@@ -76,7 +75,7 @@ def accept(db: DbSession, user: ApiUser, config: Config, contact_id: PathId) -> 
         raise http_error(exc) from None
 
 
-@router.post("/leads/{contact_id}/reject", response_model=DecisionOut, dependencies=Writes)
+@router.post("/leads/{contact_id}/reject", response_model=DecisionOut)
 def reject(
     db: DbSession, user: ApiUser, config: Config, contact_id: PathId, body: RejectIn
 ) -> DecisionOut:
@@ -148,7 +147,7 @@ def get_inbox(db: DbSession, user: ApiUser, unread: bool = False) -> InboxView:
     return notify.inbox(db_session=db, user_id=user.id, unread_only=unread)
 
 
-@router.post("/inbox/read", dependencies=Writes)
+@router.post("/inbox/read")
 def read_inbox(db: DbSession, user: ApiUser, ids: list[BodyId] | None = None) -> dict[str, int]:
     """Mark notifications read (all of them when no ids are given)."""
     return {"marked": notify.mark_read(db_session=db, user_id=user.id, at=utcnow(), ids=ids)}
@@ -163,7 +162,7 @@ def get_rep_settings(db: DbSession, user: ApiUser, user_id: PathId) -> RepSettin
         raise http_error(exc) from None
 
 
-@router.put("/reps/{user_id}/settings", response_model=RepSettingsIn, dependencies=Writes)
+@router.put("/reps/{user_id}/settings", response_model=RepSettingsIn)
 def put_rep_settings(
     db: DbSession, user: ApiUser, config: Config, user_id: PathId, body: RepSettingsIn
 ) -> RepSettingsIn:

@@ -10,8 +10,7 @@ from tandem.definitions.base import ConfigError
 from tandem.handoff.runtime import HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scheduler import config_cache
 from tandem.handoff.scores import ScoreProvider, table_scores
-from tandem.web.csrf import verify_csrf
-from tandem.web.deps import SESSION_COOKIE, DbSession
+from tandem.web.deps import DbSession
 
 
 def get_config(request: Request, db: DbSession) -> HandoffConfig:
@@ -27,14 +26,6 @@ def get_config(request: Request, db: DbSession) -> HandoffConfig:
 def get_scores(request: Request) -> ScoreProvider:
     """The score provider: `app.state.score_provider` if one is set, else `table_scores`."""
     return getattr(request.app.state, "score_provider", None) or table_scores
-
-
-async def api_csrf(request: Request) -> None:
-    """CSRF check for API writes made with the browser's session cookie (bearer tokens are
-    not sent by browsers on their own, so token calls need no check)."""
-    bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
-    if not bearer and SESSION_COOKIE in request.cookies:  # no credentials at all: 401 follows
-        await verify_csrf(request)
 
 
 Config = Annotated[HandoffConfig, Depends(get_config)]

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
 from tandem.db import utcnow
-from tandem.handoff.deps import api_csrf
 from tandem.scoring import approval, views
 from tandem.scoring.backtest_page import BacktestQuery, backtest_view
 from tandem.scoring.errors import InvalidModel, ScoringError
@@ -18,7 +17,6 @@ from tandem.web.errors import http_error as shared_http_error
 from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["scoring"])
-Writes = [Depends(api_csrf)]
 
 
 class ProposalIn(BaseModel):
@@ -57,7 +55,7 @@ def version(db: DbSession, user: ApiUser, version_id: PathId) -> VersionDetail:
         raise http_error(exc) from None
 
 
-@router.post("/versions", response_model=VersionDetail, status_code=201, dependencies=Writes)
+@router.post("/versions", response_model=VersionDetail, status_code=201)
 def propose(db: DbSession, user: ApiUser, body: ProposalIn) -> VersionDetail:
     """Propose a version (marketer or sales manager); 422 lists every issue with its line."""
     try:
@@ -69,7 +67,7 @@ def propose(db: DbSession, user: ApiUser, body: ProposalIn) -> VersionDetail:
     return views.version_detail(db, created, user)
 
 
-@router.post("/versions/{version_id}/approve", dependencies=Writes)
+@router.post("/versions/{version_id}/approve")
 def approve(db: DbSession, user: ApiUser, version_id: PathId, body: DecisionIn) -> dict[str, Any]:
     """Approve (an approver of the other team only): activates it and rescores every contact.
     403 for the proposing team or other roles, 409 when already decided or stale."""
@@ -82,7 +80,7 @@ def approve(db: DbSession, user: ApiUser, version_id: PathId, body: DecisionIn) 
     return {"id": done.id, "label": done.label, "status": done.status, "rescore": summary.as_dict()}
 
 
-@router.post("/versions/{version_id}/reject", dependencies=Writes)
+@router.post("/versions/{version_id}/reject")
 def reject(db: DbSession, user: ApiUser, version_id: PathId, body: DecisionIn) -> dict[str, Any]:
     """Reject (an approver of the other team only)."""
     try:
