@@ -32,6 +32,7 @@ INSTALLED: tuple[str, ...] = (
     "tandem.attribution",
     "tandem.scoring",
     "tandem.analytics",
+    "tandem.metrics",
     "tandem.goals",
     "tandem.reports",
     "tandem.audit",
@@ -53,6 +54,7 @@ class Capability:
     tables: tuple[str, ...] = ()  # modules of SQLAlchemy models (Base.metadata's tables)
     pure: tuple[str, ...] = ()  # modules that import no storage, web or CLI code
     definitions: tuple[str, ...] = ()  # DefinitionKinds: versioned, jointly approved YAML
+    metrics: tuple[str, ...] = ()  # tuples of `tandem.metrics.spec.Metric`: its figures
 
 
 def resolve(reference: str) -> Any:
@@ -92,6 +94,11 @@ def cli_groups() -> dict[str, str]:
 def pure_modules() -> list[str]:
     """Every module declared pure by some capability."""
     return [module for _, modules in each("pure") for module in modules]
+
+
+def metric_definitions() -> list[Any]:
+    """Every metric every capability defines (`tandem.metrics.spec.Metric`), in order."""
+    return [metric for _, refs in each("metrics") for ref in refs for metric in resolve(ref)]
 
 
 def definition_kinds() -> dict[str, DefinitionKind]:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-Unit = Literal["count", "money", "percent", "days"]
+Unit = Literal["count", "money", "percent", "days", "hours"]
 
 
 class Series(BaseModel):
@@ -59,6 +59,8 @@ def fmt(value: float | None, unit: Unit) -> str:
         return f"{100 * value:.1f}%"
     if unit == "days":
         return f"{value:.1f} d"
+    if unit == "hours":
+        return f"{value:.1f} h"
     return f"{value:,.0f}"
 
 

@@ -112,6 +112,7 @@ def reached_wide(contacts: pl.DataFrame, transitions: pl.DataFrame) -> pl.DataFr
     Reaching a later stage implies passing the earlier ones (an import may jump from lead to
     customer), so each column is back-filled with the earliest later reach. A contact's current
     stage counts as reached at `stage_entered_at` even when the log has no row for it.
+    ``observed`` keeps which reaches were seen rather than implied (see `implied`).
     """
     firsts = (
         transitions.filter(pl.col("to_stage").is_in(STAGES))
@@ -127,6 +128,12 @@ def reached_wide(contacts: pl.DataFrame, transitions: pl.DataFrame) -> pl.DataFr
             pl.col("stage_entered_at").fill_null(pl.col("created_at"))
         )
         out = out.with_columns(pl.min_horizontal(stage, current).alias(stage))
+    # Which stages the log (or the current stage) shows, before the back-fill: bit i for
+    # STAGES[i]. A reach without its bit was implied by a later stage, not observed.
+    observed = pl.sum_horizontal(
+        pl.col(s).is_not_null().cast(pl.Int16) * (1 << i) for i, s in enumerate(STAGES)
+    )
+    out = out.with_columns(observed.cast(pl.Int16).alias("observed"))
     later: pl.Expr = pl.lit(None, TS)
     for stage in reversed(STAGES):
         later = pl.min_horizontal(pl.col(stage), later)
@@ -146,6 +153,12 @@ def reached_wide(contacts: pl.DataFrame, transitions: pl.DataFrame) -> pl.DataFr
         .cast(pl.Int8)
         .alias("depth"),
     )
+
+
+def implied(stage: str) -> pl.Expr:
+    """True where the contact reached `stage` only by implication (a later stage was logged)."""
+    bit = 1 << STAGES.index(stage)
+    return pl.col(reach_column(stage)).is_not_null() & ((pl.col("observed") & bit) == 0)
 
 
 #: Stages whose stays velocity measures, in order (customer is an end state, not a wait).

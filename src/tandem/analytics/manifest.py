@@ -20,5 +20,8 @@ CAPABILITY = Capability(
         "tandem.analytics.gaps",
         "tandem.analytics.charts",
         "tandem.analytics.svg",
+        "tandem.analytics.relations",
+        "tandem.analytics.metrics",
     ),
+    metrics=("tandem.analytics.metrics:METRICS",),
 )

@@ -17,4 +17,6 @@ CAPABILITY = Capability(
     handlers=((StageChanged, "tandem.handoff.intake:on_stage_changed"),),
     tasks=("tandem.handoff.scheduler:install",),
     definitions=("tandem.handoff.definitions:ROUTING", "tandem.handoff.definitions:SLA"),
+    metrics=("tandem.handoff.metrics:METRICS",),
+    pure=("tandem.handoff.metrics",),
 )

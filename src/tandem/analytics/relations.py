@@ -1,0 +1,121 @@
+"""The relations metrics are defined over, derived from the dashboard facts. Pure (Polars).
+
+Each relation is a flat table of plain columns: ids, dimension values as text ("unknown" when
+missing), flags as 0/1 and every moment as epoch seconds (``*_s``, NULL when unknown). That is
+the shape any SQL engine reads the same way, so a metric's SQL (`tandem.metrics.sql`) runs
+unchanged on DuckDB here or on a warehouse holding the same tables.
+"""
+
+import polars as pl
+
+from tandem.analytics.dims import DIMENSIONS, UNKNOWN
+from tandem.analytics.frames import STAGES, Facts, implied, reach_column
+
+#: Dimensions of a contact, and of everything dated by a contact (handoffs, answers).
+CONTACT_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "campaign", "source")
+#: Dimensions of a deal.
+DEAL_DIMENSIONS: tuple[str, ...] = (
+    *DIMENSIONS,
+    "campaign",
+    "source",
+    "deal_type",
+    "lead_source",
+    "product",
+    "rep",
+    "manager",
+    "team",
+)
+
+
+def seconds(column: str) -> pl.Expr:
+    """A datetime or date column as epoch seconds (float, NULL stays NULL)."""
+    return (pl.col(column).cast(pl.Datetime("us", "UTC")).dt.epoch("us") / 1e6).alias(
+        f"{column.removesuffix('_at').removesuffix('_on')}_s"
+    )
+
+
+def _text(frame: pl.DataFrame, column: str, name: str | None = None) -> pl.Expr:
+    """A dimension as text, "unknown" when missing (or when the facts lack the column)."""
+    expr = pl.col(column).cast(pl.String) if column in frame.columns else pl.lit(None, pl.String)
+    return expr.fill_null(UNKNOWN).alias(name or column)
+
+
+def contacts(facts: Facts) -> pl.DataFrame:
+    """One row per contact: current stage, dimensions, when it first reached each stage."""
+    frame = facts.contacts
+    return frame.select(
+        "contact_id",
+        "owner_id",
+        pl.col("stage").cast(pl.String),
+        *[_text(frame, d) for d in (*DIMENSIONS, "campaign")],
+        _text(frame, "origin", "source"),
+        seconds("created_at"),
+        *[(pl.col(reach_column(s)).dt.epoch("us") / 1e6).alias(f"reached_{s}_s") for s in STAGES],
+        *[implied(s).cast(pl.Int8).alias(f"implied_{s}") for s in STAGES],
+    )
+
+
+def deals(facts: Facts) -> pl.DataFrame:
+    """One row per opportunity: amount (NULL when unknown), dates, outcome, dimensions."""
+    frame = facts.opportunities
+    return frame.select(
+        "opportunity_id",
+        "owner_id",
+        "account_id",
+        "contact_id",
+        pl.col("stage").cast(pl.String),
+        "amount",
+        seconds("created_at"),
+        seconds("closed_at"),
+        seconds("expected_close_on"),
+        pl.col("is_closed").fill_null(False).cast(pl.Int8),
+        pl.col("is_won").fill_null(False).cast(pl.Int8),
+        *[_text(frame, d) for d in (*DIMENSIONS, "campaign", "deal_type")],
+        _text(frame, "origin", "source"),
+        _text(frame, "source", "lead_source"),
+        *[_text(frame, d) for d in ("product", "rep", "manager", "team")],
+    )
+
+
+def handoffs(facts: Facts) -> pl.DataFrame:
+    """One row per MQL handed to sales: its SLA clocks and answers, as epoch seconds."""
+    frame = facts.handoffs
+    return frame.select(
+        "contact_id",
+        pl.col("status").cast(pl.String),
+        pl.col("reject_code").cast(pl.String),
+        *[
+            seconds(c)
+            for c in (
+                "mql_at",
+                "accept_due_at",
+                "first_touch_due_at",
+                "accepted_at",
+                "rejected_at",
+                "first_touch_at",
+            )
+        ],
+        *[_text(frame, d) for d in DIMENSIONS],
+    )
+
+
+def answers(facts: Facts) -> pl.DataFrame:
+    """One row per answer sales gave an MQL or SAL: accepted, recycled or disqualified."""
+    frame = facts.transitions
+    return frame.select(
+        "contact_id",
+        pl.col("from_stage").cast(pl.String),
+        pl.col("to_stage").cast(pl.String),
+        seconds("at"),
+        pl.col("reason").cast(pl.String),
+        *[_text(frame, d) for d in DIMENSIONS],
+    )
+
+
+#: Every relation by name, and the column identifying one of its records.
+RELATIONS = {
+    "contacts": (contacts, "contact_id"),
+    "deals": (deals, "opportunity_id"),
+    "handoffs": (handoffs, "contact_id"),
+    "answers": (answers, "contact_id"),
+}

@@ -1,0 +1,45 @@
+"""Names and links for the records behind a figure, read from the store for one page of ids.
+
+The figure and its list are computed over the columnar copy, which holds ids and dimensions
+only; the names come from the store, and only for records the viewer may open (a rep sees the
+whole list, so the count still equals the figure, but not the names of others' records).
+"""
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tandem.auth import visibility
+from tandem.contacts.models import Contact
+from tandem.metrics.service import Records
+from tandem.opportunities.models import Opportunity
+
+#: (name, link) by record id.
+Names = dict[int, tuple[str, str | None]]
+
+
+def names(db_session: Session, found: Records, visible_to: visibility.Visibility) -> Names:
+    """The name and page of each record on this page that the viewer may open."""
+    ids = {row[0] for row in found.rows if row[0] is not None}
+    if not ids:
+        return {}
+    if found.metric.record == "deal":
+        query = select(Opportunity.id, Opportunity.name, Opportunity.account_id).where(
+            Opportunity.id.in_(ids), visibility.opportunities(visible_to)
+        )
+        return {i: (n, f"/accounts/{a}" if a else None) for i, n, a in db_session.execute(query)}
+    query = select(Contact.id, Contact.first_name, Contact.last_name, Contact.email).where(
+        Contact.id.in_(ids), visibility.contacts(visible_to)
+    )
+    return {
+        i: (" ".join(p for p in (f, last) if p) or e or f"#{i}", f"/contacts/{i}")
+        for i, f, last, e in db_session.execute(query)
+    }
+
+
+def csv_rows(found: Records, named: Names | None = None) -> Iterator[list[object]]:
+    """The records as CSV rows: moments in ISO 8601, the name first when `named` is given."""
+    for row in found.rows:
+        cells = [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
+        yield [named.get(row[0], (None, None))[0], *cells] if named is not None else cells

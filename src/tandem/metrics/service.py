@@ -1,0 +1,177 @@
+"""Figures and their records, by metric name: what pages, the API, the review and the CLI call.
+
+Every figure Tandem shows comes from `figure` (one metric, one window, one set of filters), and
+every drill-down list from `records` with the same arguments, so the list's length is the
+figure's population by construction.
+"""
+
+import difflib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+
+from tandem.capabilities import metric_definitions
+from tandem.errors import Invalid
+from tandem.metrics import sql
+from tandem.metrics.engine import Engine
+from tandem.metrics.spec import (
+    Figure,
+    Metric,
+    Part,
+    UnknownMetric,
+    Window,
+    check_filters,
+    value_of,
+)
+
+#: Default window: the twelve months up to and including today.
+DEFAULT_MONTHS = 12
+#: Longest window a figure takes (its breakdowns and lists grow with it).
+MAX_WINDOW_DAYS = 3660
+#: Longest page of a drill-down list.
+MAX_PAGE = 1000
+
+
+@cache
+def registry() -> dict[str, Metric]:
+    """Every metric by name (names are unique across capabilities)."""
+    found: dict[str, Metric] = {}
+    for metric in metric_definitions():
+        if metric.name in found:
+            raise RuntimeError(f"two metrics are called {metric.name!r}")
+        found[metric.name] = metric
+    return found
+
+
+def metric(name: str) -> Metric:
+    """The metric called `name`, or an error naming the close ones."""
+    metrics = registry()
+    if name in metrics:
+        return metrics[name]
+    close = difflib.get_close_matches(name, metrics, n=3)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise UnknownMetric(
+        f"no metric called {name!r}; {hint}`tandem metrics list` shows all "
+        f"{len(metrics)} ({', '.join(sorted(metrics)[:8])}, ...)"
+    )
+
+
+def default_window(as_of: datetime) -> Window:
+    """From the first day of the month eleven months ago to `as_of`'s day, both included."""
+    index = as_of.year * 12 + as_of.month - 1 - (DEFAULT_MONTHS - 1)
+    start = date(index // 12, index % 12 + 1, 1)
+    return Window(start, as_of.date() + timedelta(days=1), as_of)
+
+
+def window(first: date | None, last: date | None, as_of: datetime) -> Window:
+    """The window from `first` to `last` (both included); missing ends take the default's."""
+    default = default_window(as_of)
+    start = first or default.start
+    end = last + timedelta(days=1) if last else default.end
+    if end <= start:
+        raise Invalid(f"the window ends ({last}) before it starts ({start})")
+    if (end - start).days > MAX_WINDOW_DAYS:
+        raise Invalid(f"the window is {(end - start).days:,} days; at most {MAX_WINDOW_DAYS:,}")
+    return Window(start, end, as_of)
+
+
+def _check(engine: Engine, chosen: Metric, filters: dict[str, str], by: str | None) -> None:
+    # Values are read only for real dimensions: a made-up name never reaches the SQL.
+    known = {n: engine.known(chosen.population, n) for n in filters if n in chosen.dimensions}
+    check_filters(chosen, filters, by, known)
+
+
+def figure(
+    engine: Engine,
+    name: str,
+    at: Window,
+    filters: dict[str, str] | None = None,
+    by: str | None = None,
+) -> Figure:
+    """Metric `name` over window `at` with `filters`, broken down by `by` when given."""
+    chosen = metric(name)
+    filters = dict(filters or {})
+    _check(engine, chosen, filters, by)
+    [(rows, numerator, unknown, central, p90, implied)] = engine.rows(
+        chosen.population, sql.figure_sql(chosen, at, filters, dialect=engine.dialect)
+    )
+    if chosen.undated_unknown:
+        [(undated,)] = engine.rows(chosen.population, sql.undated_sql(chosen, at, filters))
+        unknown += undated
+    parts = []
+    if by:
+        statement = sql.figure_sql(chosen, at, filters, by, dialect=engine.dialect)
+        for value, n, num, unk, mid, _, _ in engine.rows(chosen.population, statement):
+            parts.append(
+                Part(
+                    value=str(value),
+                    figure=value_of(chosen.measure, n, num, mid),
+                    rows=n,
+                    numerator=num,
+                    unknown=int(unk or 0),
+                )
+            )
+    return Figure(
+        metric=chosen,
+        window=at,
+        filters=filters,
+        value=value_of(chosen.measure, rows, numerator, central),
+        rows=rows,
+        numerator=numerator,
+        unknown=int(unknown or 0),
+        implied=int(implied or 0),
+        p90=p90,
+        by=by,
+        breakdown=parts,
+    )
+
+
+@dataclass(frozen=True)
+class Records:
+    """One page of the rows behind a figure."""
+
+    metric: Metric
+    columns: list[str]
+    rows: list[tuple]
+    total: int
+    offset: int
+
+
+def records(
+    engine: Engine,
+    name: str,
+    at: Window,
+    filters: dict[str, str] | None = None,
+    *,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> Records:
+    """The rows making up metric `name`'s figure (a page of them; `limit=None`: all)."""
+    from tandem.analytics.relations import RELATIONS
+
+    chosen = metric(name)
+    filters = dict(filters or {})
+    _check(engine, chosen, filters, None)
+    if limit is not None and not 1 <= limit <= MAX_PAGE:
+        raise Invalid(f"limit must be from 1 to {MAX_PAGE}")
+    if offset < 0:
+        raise Invalid("offset must not be negative")
+    id_column = RELATIONS[chosen.population][1]
+    [(total, *_)] = engine.rows(
+        chosen.population, sql.figure_sql(chosen, at, filters, dialect=engine.dialect)
+    )
+    statement = sql.records_sql(chosen, at, filters, id_column, limit=limit, offset=offset)
+    columns, rows = engine.columns(chosen.population, statement)
+    moments = [i for i, c in enumerate(columns) if c.endswith("_s")]
+    rows = [_with_moments(row, moments) for row in rows]
+    columns = [f"{c[:-2]}_at" if i in moments else c for i, c in enumerate(columns)]
+    return Records(chosen, columns, rows, total, offset)
+
+
+def _with_moments(row: tuple, moments: list[int]) -> tuple:
+    """Epoch-second columns (``*_s``) as UTC datetimes, for people and CSV files."""
+    values = list(row)
+    for i in moments:
+        if values[i] is not None:
+            values[i] = datetime.fromtimestamp(values[i], UTC)
+    return tuple(values)
