@@ -1,11 +1,13 @@
-"""SLA compliance, speed to lead, acceptance and reject reasons from the handoff records. Pure."""
+"""SLA compliance, answers and reject reasons from the handoff records. Pure.
+
+Speed to lead and the acceptance rate are registry metrics (`tandem.handoff.metrics`)."""
 
 from datetime import datetime
 
 import polars as pl
 
-from tandem.analytics.ratios import durations, rate
-from tandem.analytics.schemas import Durations, HandoffStats, ReasonCount
+from tandem.analytics.ratios import rate
+from tandem.analytics.schemas import HandoffStats, ReasonCount
 
 
 def _met(done: str, due: str, as_of: datetime) -> tuple[pl.Expr, pl.Expr]:
@@ -34,12 +36,6 @@ def handoff_stats(
         t_decided.sum().alias("t_decided"),
         t_met.sum().alias("t_met"),
     ).row(0, named=True)
-    touch_days = (
-        chosen.filter(pl.col("first_touch_at") <= as_of)
-        .select((pl.col("first_touch_at") - pl.col("mql_at")).dt.total_seconds() / 86400)
-        .to_series()
-    )
-    n, median, p90 = durations(touch_days)
     reasons = (
         chosen.filter(pl.col("rejected_at") <= as_of)
         .group_by(pl.col("reject_code").fill_null("no reason recorded"))
@@ -51,9 +47,7 @@ def handoff_stats(
         handed_off=chosen.height,
         accepted=accepted,
         rejected=rejected,
-        acceptance_rate=rate(accepted, accepted + rejected),
         accept_sla=rate(counts["a_met"], counts["a_decided"]),
         first_touch_sla=rate(counts["t_met"], counts["t_decided"]),
-        speed_to_lead=Durations(count=n, median_days=median, p90_days=p90),
         reject_reasons=[ReasonCount(reason=r, contacts=c) for r, c in reasons.iter_rows()],
     )

@@ -23,12 +23,10 @@ def _pivot(rows: list, key: str, series_key: str, value: str, series_order: list
 
 
 def funnel(vm: FunnelView) -> tuple[list[Tile], list[Panel]]:
-    totals = {t.stage: t.contacts for t in vm.totals}
-    tiles = [(label(s), fmt(totals[s], "count")) for s in ("lead", "mql", "sql", "customer")]
     months, series = _pivot(vm.monthly, "month", "stage", "contacts", list(STAGES))
     view = "reached each stage per month" if vm.filters.view == "period" else "by cohort month"
     by = vm.filters.by or "channel"
-    return tiles, [
+    return [], [
         panel(
             "Contacts reaching each stage",
             Chart(
@@ -50,12 +48,19 @@ def funnel(vm: FunnelView) -> tuple[list[Tile], list[Panel]]:
         Panel(
             title="Stage-to-stage conversion",
             table=table(
-                ["From", "To", "Reached from-stage", "Went on", "Conversion"],
+                ["From", "To", "Reached from-stage", "Went on", "Of which implied", "Conversion"],
                 [
-                    [label(c.from_stage), label(c.to_stage), c.entered, c.converted, c.rate]
+                    [
+                        label(c.from_stage),
+                        label(c.to_stage),
+                        c.entered,
+                        c.converted,
+                        c.implied,
+                        c.rate,
+                    ]
                     for c in vm.conversions
                 ],
-                [None, None, "count", "count", "percent"],
+                [None, None, "count", "count", "count", "percent"],
             ),
         ),
         Panel(
@@ -80,12 +85,7 @@ def funnel(vm: FunnelView) -> tuple[list[Tile], list[Panel]]:
 
 def velocity(vm: VelocityView) -> tuple[list[Tile], list[Panel]]:
     measured = [s for s in vm.stages if s.count]
-    overall = next((c for c in vm.sales_cycle if c.deal_type == "all" and c.outcome == "won"), None)
-    tiles = [
-        ("Median sales cycle (won)", fmt(overall.median_days if overall else None, "days")),
-        ("p90 sales cycle (won)", fmt(overall.p90_days if overall else None, "days")),
-    ]
-    return tiles, [
+    return [], [
         panel(
             "Days in each stage (median and p90)",
             Chart(
@@ -128,13 +128,7 @@ def velocity(vm: VelocityView) -> tuple[list[Tile], list[Panel]]:
 
 def pipeline(vm: PipelineView) -> tuple[list[Tile], list[Panel]]:
     cov = vm.coverage
-    tiles = [
-        ("Open pipeline", fmt(vm.open_amount, "money")),
-        ("Open deals", fmt(vm.open_deals, "count")),
-        (f"Coverage {cov.period}", f"{cov.ratio:.1f}×" if cov.ratio is not None else "–"),
-        ("Win rate", fmt(vm.win_rate, "percent")),
-        ("Average deal size", fmt(vm.average_deal_size, "money")),
-    ]
+    tiles = [(f"Coverage {cov.period}", f"{cov.ratio:.1f}×" if cov.ratio is not None else "–")]
     months, series = _pivot(
         vm.open_by_close_month, "month", "stage", "amount", [s.stage for s in vm.open_by_stage]
     )
@@ -219,18 +213,7 @@ def deal_types_panel(vm: PipelineView) -> Panel:
 def handoff(vm: HandoffView) -> tuple[list[Tile], list[Panel]]:
     acc, sla = vm.acceptance, vm.sla
     has_commitment = any(m.commitment is not None for m in vm.mql_monthly)
-    tiles = [
-        ("MQLs", fmt(sum(m.mqls for m in vm.mql_monthly), "count")),
-        ("Acceptance rate", fmt(sla.acceptance_rate if sla else acc.rate, "percent")),
-        ("Median time to accept", fmt(acc.time_to_accept.median_days, "days")),
-        (
-            "Speed to lead (median)",
-            fmt(sla.speed_to_lead.median_days, "days") if sla else "not configured",
-        ),
-        ("Accept SLA met", fmt(sla.accept_sla, "percent") if sla else "not configured"),
-        ("First-touch SLA met", fmt(sla.first_touch_sla, "percent") if sla else "not configured"),
-    ]
-    return tiles, [
+    return [], [
         panel(
             "MQL volume against marketing's commitment",
             Chart(
@@ -262,7 +245,6 @@ def handoff(vm: HandoffView) -> tuple[list[Tile], list[Panel]]:
                     "Rejected",
                     "Accept SLA met",
                     "First-touch SLA met",
-                    "Speed to lead p90",
                 ],
                 [
                     [
@@ -271,10 +253,9 @@ def handoff(vm: HandoffView) -> tuple[list[Tile], list[Panel]]:
                         sla.rejected,
                         sla.accept_sla,
                         sla.first_touch_sla,
-                        sla.speed_to_lead.p90_days,
                     ]
                 ],
-                ["count", "count", "count", "percent", "percent", "days"],
+                ["count", "count", "count", "percent", "percent"],
             ),
         )
         if sla
@@ -298,7 +279,7 @@ def revenue(vm: RevenueView) -> tuple[list[Tile], list[Panel]]:
     months, series = _pivot(
         vm.bookings_monthly, "month", "deal_type", "amount", ["new", "upsell", "renewal"]
     )
-    tiles = [("Won revenue", fmt(vm.bookings, "money"))] + [
+    tiles = [
         (f"{label(t.metric)} {t.period}", fmt(t.attainment, "percent")) for t in vm.targets[:3]
     ]
     return tiles, [

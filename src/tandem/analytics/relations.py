@@ -88,6 +88,7 @@ def handoffs(facts: Facts) -> pl.DataFrame:
             seconds(c)
             for c in (
                 "mql_at",
+                "clock_started_at",
                 "accept_due_at",
                 "first_touch_due_at",
                 "accepted_at",

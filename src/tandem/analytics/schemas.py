@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from tandem.metrics.schemas import FigureOut
+
 
 class Notice(BaseModel):
     """A plain sentence shown instead of a misleading number or an empty chart."""
@@ -44,6 +46,7 @@ class Conversion(BaseModel):
     entered: int
     converted: int
     rate: float | None
+    implied: int = 0  # of `converted`, those whose `to_stage` was implied, not logged
 
 
 class BreakdownRow(BaseModel):
@@ -59,6 +62,7 @@ class FunnelView(BaseModel):
     as_of: datetime
     data_as_of: datetime
     filters: FilterState
+    figures: list[FigureOut] = []  # the headline figures, from the metric registry
     totals: list[StageCount]
     monthly: list[MonthStageCount]
     conversions: list[Conversion]
@@ -88,6 +92,7 @@ class VelocityView(BaseModel):
     as_of: datetime
     data_as_of: datetime
     filters: FilterState
+    figures: list[FigureOut] = []  # the headline figures, from the metric registry
     stages: list[StageTime]
     sales_cycle: list[CycleRow]
     notices: list[Notice] = []
@@ -144,6 +149,7 @@ class PipelineView(BaseModel):
     as_of: datetime
     data_as_of: datetime
     filters: FilterState
+    figures: list[FigureOut] = []  # the headline figures, from the metric registry
     open_deals: int
     open_amount: float
     open_by_stage: list[StageAmount]
@@ -186,10 +192,8 @@ class HandoffStats(BaseModel):
     handed_off: int
     accepted: int
     rejected: int
-    acceptance_rate: float | None
     accept_sla: float | None  # share answered (accepted or rejected) by the accept due time
     first_touch_sla: float | None  # share touched by the first-touch due time
-    speed_to_lead: Durations  # MQL to first touch, in days
     reject_reasons: list[ReasonCount]
 
 
@@ -197,6 +201,7 @@ class HandoffView(BaseModel):
     as_of: datetime
     data_as_of: datetime
     filters: FilterState
+    figures: list[FigureOut] = []  # the headline figures, from the metric registry
     mql_monthly: list[MqlMonth]
     acceptance: Acceptance
     reject_reasons: list[ReasonCount]
@@ -229,6 +234,7 @@ class RevenueView(BaseModel):
     as_of: datetime
     data_as_of: datetime
     filters: FilterState
+    figures: list[FigureOut] = []  # the headline figures, from the metric registry
     bookings: float
     bookings_monthly: list[MonthTypeAmount]
     targets: list[TargetRow]

@@ -176,6 +176,7 @@ def _handoffs(connection: Connection) -> pl.DataFrame:
     schema = {
         "contact_id": pl.Int64,
         "mql_at": TS,
+        "clock_started_at": TS,
         "status": pl.String,
         "accept_due_at": TS,
         "first_touch_due_at": TS,

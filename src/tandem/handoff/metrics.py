@@ -76,13 +76,15 @@ METRICS: tuple[Metric, ...] = (
         name="speed_to_lead_hours",
         label="Speed to lead",
         definition=(
-            "The median hours from the MQL moment to the owner's first touch, over the MQLs "
-            "handed off in the window and touched by the moment shown; those not touched yet "
-            "are counted apart."
+            "The median hours from the handoff (when the SLA clock started) to the owner's "
+            "first touch, over the MQLs handed off in the window and touched by the moment "
+            "shown; a lead touched before it was handed off counts as 0 hours, and those not "
+            "touched yet are counted apart."
         ),
         population="handoffs",
         measure=Median(
-            "CASE WHEN first_touch_s <= {as_of} THEN (first_touch_s - mql_s) / 3600.0 END"
+            "CASE WHEN first_touch_s <= {as_of} "
+            "THEN GREATEST(first_touch_s - clock_started_s, 0) / 3600.0 END"
         ),
         unit="hours",
         unknown_text="not touched yet",
@@ -90,7 +92,7 @@ METRICS: tuple[Metric, ...] = (
         dated="the MQL moment",
         dimensions=DIMENSIONS,
         record="handoff",
-        columns=(*_HANDOFF_COLUMNS, "first_touch_s"),
+        columns=(*_HANDOFF_COLUMNS, "clock_started_s", "first_touch_s"),
     ),
     Metric(
         name="time_to_accept_days",

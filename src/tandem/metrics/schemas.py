@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel
 
+from tandem.analytics.charts import fmt
 from tandem.metrics.spec import Figure, Metric, Part, Window
 
 
@@ -72,6 +73,8 @@ class FigureOut(BaseModel):
     label: str
     unit: str
     value: float | None
+    shown: str  # the value as pages show it
+    p90_shown: str | None
     window: WindowOut
     window_text: str
     filters: dict[str, str]
@@ -95,6 +98,8 @@ class FigureOut(BaseModel):
             label=metric.label,
             unit=metric.unit,
             value=figure.value,
+            shown=fmt(figure.value, metric.unit),
+            p90_shown=fmt(figure.p90, metric.unit) if figure.p90 is not None else None,
             window=WindowOut(
                 start=figure.window.start, last=figure.window.last, as_of=figure.window.as_of
             ),

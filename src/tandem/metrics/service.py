@@ -75,9 +75,15 @@ def window(first: date | None, last: date | None, as_of: datetime) -> Window:
     return Window(start, end, as_of)
 
 
-def _check(engine: Engine, chosen: Metric, filters: dict[str, str], by: str | None) -> None:
+def _check(
+    engine: Engine, chosen: Metric, filters: dict[str, str], by: str | None, strict: bool = True
+) -> None:
     # Values are read only for real dimensions: a made-up name never reaches the SQL.
-    known = {n: engine.known(chosen.population, n) for n in filters if n in chosen.dimensions}
+    known = {
+        n: engine.known(chosen.population, n) if strict else [v]
+        for n, v in filters.items()
+        if n in chosen.dimensions
+    }
     check_filters(chosen, filters, by, known)
 
 
@@ -87,17 +93,24 @@ def figure(
     at: Window,
     filters: dict[str, str] | None = None,
     by: str | None = None,
+    *,
+    strict: bool = True,
 ) -> Figure:
-    """Metric `name` over window `at` with `filters`, broken down by `by` when given."""
+    """Metric `name` over window `at` with `filters`, broken down by `by` when given.
+
+    A filter value no record of the population has is refused, naming the values there are,
+    unless `strict` is False: a dashboard filter checked against the whole workspace (a
+    channel with contacts but no deal yet is a real zero there).
+    """
     chosen = metric(name)
     filters = dict(filters or {})
-    _check(engine, chosen, filters, by)
+    _check(engine, chosen, filters, by, strict)
     [(rows, numerator, unknown, central, p90, implied)] = engine.rows(
         chosen.population, sql.figure_sql(chosen, at, filters, dialect=engine.dialect)
     )
     if chosen.undated_unknown:
         [(undated,)] = engine.rows(chosen.population, sql.undated_sql(chosen, at, filters))
-        unknown += undated
+        unknown = int(unknown or 0) + undated
     parts = []
     if by:
         statement = sql.figure_sql(chosen, at, filters, by, dialect=engine.dialect)
