@@ -1,6 +1,6 @@
-"""The home scorecard: real counts from the store, one view-model for HTML and JSON."""
+"""The home scorecard: registry figures and store counts, one view-model for HTML and JSON."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
 from tandem.activities.models import Activity
-from tandem.bounds import MONEY_MAX, clamp
-from tandem.contacts.models import Contact
+from tandem.analytics.frames import Facts
 from tandem.lifecycle.stages import FUNNEL, Stage
-from tandem.opportunities.models import Opportunity
+from tandem.metrics import service as metrics
+from tandem.metrics.engine import engine_for
+from tandem.metrics.schemas import FigureOut
+from tandem.metrics.spec import Window
 
 
 class StageCount(BaseModel):
@@ -23,9 +25,11 @@ class StageCount(BaseModel):
 
 
 class Scorecard(BaseModel):
-    """Headline numbers both teams see on the home page."""
+    """Headline numbers both teams see on the home page, the figures from the registry."""
 
     as_of: datetime
+    window_start: date
+    window_last: date
     contacts: int
     accounts: int
     target_accounts: int
@@ -36,36 +40,32 @@ class Scorecard(BaseModel):
     won_revenue_90d: Decimal
     won_deals_90d: int
     win_rate_90d: float | None
+    figures: list[FigureOut]
 
 
-# Clamped: one absurd stored amount must not make the sum infinite (tandem.bounds).
-_AMOUNT = clamp(Opportunity.amount, MONEY_MAX)
+#: The home page's recent figures cover the last 90 days, today included.
+RECENT_DAYS = 90
+#: The figures the home page shows, in order.
+HOME_FIGURES = ("open_pipeline", "open_deals", "revenue_won", "deals_won", "win_rate")
 
 
-def build_scorecard(*, db_session: Session, as_of: datetime) -> Scorecard:
-    """Count contacts by stage, pipeline, recent wins and activity volume as of `as_of`."""
-    by_stage = dict(
-        db_session.execute(
-            select(Contact.lifecycle_stage, func.count()).group_by(Contact.lifecycle_stage)
-        ).all()
+def build_scorecard(*, db_session: Session, facts: Facts, as_of: datetime) -> Scorecard:
+    """Contacts by stage, pipeline and recent wins from the registry; store counts of
+    accounts and activity volume as of `as_of`."""
+    engine = engine_for(facts)
+    recent = Window(
+        as_of.date() - timedelta(days=RECENT_DAYS - 1), as_of.date() + timedelta(1), as_of
     )
+    found = {n: metrics.figure(engine, n, recent) for n in HOME_FIGURES}
+    in_stage = metrics.figure(engine, "contacts_in_stage", recent, by="stage")
+    by_stage = {p.value: p.rows for p in in_stage.breakdown}
     order = [*FUNNEL, Stage.NURTURE, Stage.DISQUALIFIED]
-    since_90 = as_of - timedelta(days=90)
-    open_sum, open_n = db_session.execute(
-        select(func.coalesce(func.sum(_AMOUNT), 0), func.count()).where(
-            Opportunity.is_closed.is_(False)
-        )
-    ).one()
-    closed = db_session.execute(
-        select(Opportunity.is_won, func.count(), func.coalesce(func.sum(_AMOUNT), 0))
-        .where(Opportunity.is_closed.is_(True), Opportunity.closed_at >= since_90)
-        .group_by(Opportunity.is_won)
-    ).all()
-    won = next(((n, s) for w, n, s in closed if w), (0, 0))
-    closed_n = sum(n for _, n, _ in closed)
+    won = found["win_rate"]
     return Scorecard(
         as_of=as_of,
-        contacts=sum(by_stage.values()),
+        window_start=recent.start,
+        window_last=recent.last,
+        contacts=in_stage.rows,
         accounts=db_session.scalar(select(func.count()).select_from(Account)) or 0,
         target_accounts=db_session.scalar(
             select(func.count()).select_from(Account).where(Account.is_target.is_(True))
@@ -78,9 +78,10 @@ def build_scorecard(*, db_session: Session, as_of: datetime) -> Scorecard:
         )
         or 0,
         stages=[StageCount(stage=s.value, contacts=by_stage.get(s.value, 0)) for s in order],
-        open_pipeline=Decimal(open_sum),
-        open_opportunities=open_n,
-        won_revenue_90d=Decimal(won[1]),
-        won_deals_90d=won[0],
-        win_rate_90d=(won[0] / closed_n) if closed_n else None,
+        open_pipeline=Decimal(str(found["open_pipeline"].value or 0)),
+        open_opportunities=found["open_deals"].rows,
+        won_revenue_90d=Decimal(str(found["revenue_won"].value or 0)),
+        won_deals_90d=found["deals_won"].rows,
+        win_rate_90d=won.value,
+        figures=[FigureOut.of(found[n]) for n in HOME_FIGURES],
     )

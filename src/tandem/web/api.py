@@ -6,6 +6,7 @@ from tandem import __version__
 from tandem.accounts import service as accounts
 from tandem.accounts.schemas import AccountDetail
 from tandem.analytics.scorecard import Scorecard, build_scorecard
+from tandem.analytics.web import facts_cache
 from tandem.auth import permissions
 from tandem.auth.schemas import UserRead
 from tandem.contacts import service as contacts
@@ -32,9 +33,10 @@ def me(user: ApiUser) -> UserRead:
 
 
 @router.get("/scorecard", response_model=Scorecard)
-def scorecard(db: DbSession, user: ApiUser) -> Scorecard:
+def scorecard(request: Request, db: DbSession, user: ApiUser) -> Scorecard:
     """The home scorecard numbers."""
-    return build_scorecard(db_session=db, as_of=utcnow())
+    facts = facts_cache(request.app).get(db)
+    return build_scorecard(db_session=db, facts=facts, as_of=utcnow())
 
 
 @router.get("/contacts", response_model=ContactPage)

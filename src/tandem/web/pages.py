@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tandem.accounts import service as accounts
 from tandem.analytics.scorecard import build_scorecard
+from tandem.analytics.web import facts_cache
 from tandem.auth import permissions, throttle
 from tandem.auth import service as auth
 from tandem.contacts import service as contacts
@@ -101,7 +102,8 @@ def logout(request: Request, db: DbSession) -> RedirectResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, db: DbSession, user: PageUser) -> HTMLResponse:
-    card = build_scorecard(db_session=db, as_of=utcnow())
+    facts = facts_cache(request.app).get(db)
+    card = build_scorecard(db_session=db, facts=facts, as_of=utcnow())
     return render(request, "home.html", user=user, card=card)
 
 
