@@ -5,6 +5,7 @@ JSON twins in `tandem.attribution.api` return the very same view-models.
 """
 
 from dataclasses import asdict
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Annotated
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from tandem.analytics.web import facts_cache
 from tandem.attribution import AttributionConfig, default_config
 from tandem.attribution.chart import dot_chart
 from tandem.attribution.report import build_report
@@ -20,6 +22,11 @@ from tandem.attribution.schemas import DIMENSIONS, AttributionFilters, Retrospec
 from tandem.attribution.service import FilterText, OpportunityNotFound, parse_filters
 from tandem.auth import permissions, visibility
 from tandem.auth.models import User
+from tandem.db import utcnow
+from tandem.metrics import service as metrics
+from tandem.metrics.engine import engine_for
+from tandem.metrics.schemas import FigureOut
+from tandem.metrics.spec import Window
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
 from tandem.web.ids import PathId
@@ -67,6 +74,7 @@ def attribution_page(
         by = "channel"
     report = build_report(db_session=db, filters=filters, config=attribution_config(), stored=True)
     shown = next(b for b in report.breakdowns if b.dimension == by)
+    figure = registry_figure(facts_cache(request.app).get(db), filters)
     query = filter_query(filters)
     return render(
         request,
@@ -82,7 +90,20 @@ def attribution_page(
         form={name: value or "" for name, value in asdict(raw).items()},
         query=urlencode(query),
         query_by=urlencode({**query, "by": by}),
+        figure=figure,
     )
+
+
+def registry_figure(facts, filters: AttributionFilters) -> FigureOut:
+    """What the registry says of the revenue this report spreads (won revenue by close date,
+    or pipeline by creation date) over the same days and filters: the one number to check
+    the attribution total against. No start: from the first day of the epoch."""
+    as_of = utcnow()
+    last = filters.end or as_of.date()
+    at = Window(filters.start or date(1970, 1, 1), last + timedelta(days=1), as_of)
+    values = {d: v for d in ("segment", "region", "vertical") if (v := getattr(filters, d))}
+    name = "revenue_won" if filters.basis == "won" else "pipeline_created"
+    return FigureOut.of(metrics.figure(engine_for(facts), name, at, values, strict=False))
 
 
 @router.get("/opportunities/{opportunity_id}/retrospective", response_class=HTMLResponse)
