@@ -93,6 +93,7 @@ def world(db):
             "page": "funnel",
             "kind": "routing",
             "decision": "approve",
+            "metric": "reached_mql",
         },
     )
 

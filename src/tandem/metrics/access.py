@@ -4,10 +4,10 @@ from tandem.auth.permissions import Rule, allow
 
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/metrics"): allow(),
-    ("GET", "/metrics/{name}"): allow(),
-    ("GET", "/metrics/{name}/records"): allow(),
-    ("GET", "/metrics/{name}/records.csv"): allow(),
+    ("GET", "/metrics/{metric}"): allow(),
+    ("GET", "/metrics/{metric}/records"): allow(),
+    ("GET", "/metrics/{metric}/records.csv"): allow(),
     ("GET", "/api/v1/metrics"): allow(),
-    ("GET", "/api/v1/metrics/{name}"): allow(),
-    ("GET", "/api/v1/metrics/{name}/records"): allow(),
+    ("GET", "/api/v1/metrics/{metric}"): allow(),
+    ("GET", "/api/v1/metrics/{metric}/records"): allow(),
 }

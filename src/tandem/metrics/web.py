@@ -1,5 +1,5 @@
-"""Metrics in the browser and the API: `/metrics` (every definition), `/metrics/{name}` (one
-figure, its window, filters and breakdown), `/metrics/{name}/records` (the rows behind it,
+"""Metrics in the browser and the API: `/metrics` (every definition), `/metrics/{metric}` (one
+figure, its window, filters and breakdown), `/metrics/{metric}/records` (the rows behind it,
 paged, and as CSV), and the same under `/api/v1/metrics`. Handlers only translate."""
 
 from datetime import date
@@ -58,9 +58,9 @@ def list_json(user: ApiUser) -> list[MetricOut]:
     return [MetricOut.of(m) for m in service.registry().values()]
 
 
-@api.get("/{name}")
+@api.get("/{metric}")
 def figure_json(
-    name: str,
+    metric: str,
     user: ApiUser,
     facts: FactsDep,
     first: First = None,
@@ -69,6 +69,7 @@ def figure_json(
     filter: FilterPairs = [],  # noqa: B006 (FastAPI copies defaults)
 ) -> FigureOut:
     """One figure: `?from=&to=&by=&filter=DIM=VALUE`."""
+    name = metric
     engine, at = _inputs(facts, name, first, last)
     try:
         return FigureOut.of(service.figure(engine, name, at, _filters(filter), by))
@@ -76,9 +77,9 @@ def figure_json(
         raise http_error(exc) from None
 
 
-@api.get("/{name}/records")
+@api.get("/{metric}/records")
 def records_json(
-    name: str,
+    metric: str,
     request: Request,
     db: DbSession,
     user: ApiUser,
@@ -89,6 +90,7 @@ def records_json(
     page: PageNo = 1,
 ) -> dict:
     """A page of the records behind a figure; `total` equals the figure's population."""
+    name = metric
     engine, at = _inputs(facts, name, first, last)
     try:
         found = service.records(
@@ -112,9 +114,9 @@ def list_page(request: Request, user: PageUser) -> HTMLResponse:
     return render(request, "metrics_list.html", user=user, metrics=service.registry().values())
 
 
-@pages.get("/metrics/{name}", response_class=HTMLResponse)
+@pages.get("/metrics/{metric}", response_class=HTMLResponse)
 def figure_page(
-    name: str,
+    metric: str,
     request: Request,
     user: PageUser,
     facts: FactsDep,
@@ -124,6 +126,7 @@ def figure_page(
     filter: FilterPairs = [],  # noqa: B006
 ) -> HTMLResponse:
     """The definition, the figure over the window, a breakdown and the link to its records."""
+    name = metric
     engine, at = _inputs(facts, name, first, last)
     error = None
     filters = _filters(filter)
@@ -158,9 +161,9 @@ def _page_records(request, db, user, facts, name, first, last, pairs, page):
     return found, at, labels.names(db, found, permissions.visible_to(request, user))
 
 
-@pages.get("/metrics/{name}/records", response_class=HTMLResponse)
+@pages.get("/metrics/{metric}/records", response_class=HTMLResponse)
 def records_page(
-    name: str,
+    metric: str,
     request: Request,
     db: DbSession,
     user: PageUser,
@@ -171,6 +174,7 @@ def records_page(
     page: PageNo = 1,
 ) -> HTMLResponse:
     """The records that make up a figure, a page at a time, each linked where the user may."""
+    name = metric
     found, at, named = _page_records(request, db, user, facts, name, first, last, filter, page)
     filters = _filters(filter)
     pages_total = max(1, -(-found.total // PAGE_SIZE))
@@ -189,9 +193,9 @@ def records_page(
     )
 
 
-@pages.get("/metrics/{name}/records.csv")
+@pages.get("/metrics/{metric}/records.csv")
 def records_csv(
-    name: str,
+    metric: str,
     request: Request,
     db: DbSession,
     user: PageUser,
@@ -201,6 +205,7 @@ def records_csv(
     filter: FilterPairs = [],  # noqa: B006
 ) -> Response:
     """Every record behind the figure as CSV (names only where the user may open the record)."""
+    name = metric
     engine, at = _inputs(facts, name, first, last)
     try:
         found = service.records(engine, name, at, _filters(filter), limit=None)
