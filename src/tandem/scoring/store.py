@@ -376,11 +376,13 @@ def transitions_frame(connection: Connection) -> pl.DataFrame:
 
 def opportunities_frame(connection: Connection) -> pl.DataFrame:
     """opportunity_id, contact_id (primary contact or a contact role), account_id, created_at,
-    won, amount: one row per deal and linked contact (account-only deals have no contact)."""
+    closed_at, won, amount: one row per deal and linked contact (account-only deals have no
+    contact)."""
     cols = (
         Opportunity.id.label("opportunity_id"),
         Opportunity.account_id.label("account_id"),
         timestamp(connection, Opportunity.created_at).label("created_at"),
+        timestamp(connection, Opportunity.closed_at).label("closed_at"),
         cast(Opportunity.is_won, Boolean).label("won"),
         read_money(Opportunity.amount).label("amount"),
     )
@@ -396,6 +398,7 @@ def opportunities_frame(connection: Connection) -> pl.DataFrame:
         "opportunity_id": pl.Int64,
         "account_id": pl.Int64,
         "created_at": TS,
+        "closed_at": TS,
         "won": pl.Boolean,
         "amount": pl.Float64,
     }
