@@ -154,43 +154,49 @@ def opportunity_links(history: History) -> pl.DataFrame:
 def outcomes(crossed: pl.DataFrame, history: History) -> pl.DataFrame:
     """Per MQL contact: reached_sal, reached_sql, reached_opportunity, won after its bucket
     start (SAL: a transition to sal or beyond, or an opportunity created; won: see the module
-    docstring)."""
+    docstring), and when each was first reached (sal_us, sql_us, opportunity_us, won_us; null
+    when not reached)."""
+    at = pl.col("at_us")
     moves = (
         as_lazy(history.transitions)
         .select("contact_id", "to_stage", pl.col("occurred_at").dt.epoch("us").alias("at_us"))
         .collect()
         .join(crossed.select("contact_id", "from_us"), on="contact_id")
-        .filter(pl.col("at_us") > pl.col("from_us"))
+        .filter(at > pl.col("from_us"))
         .group_by("contact_id")
         .agg(
-            pl.col("to_stage").is_in(_SAL_STAGES).any().alias("t_sal"),
-            pl.col("to_stage").is_in(_SQL_STAGES).any().alias("t_sql"),
-            pl.col("to_stage").is_in(_OPP_STAGES).any().alias("t_opp"),
-            (pl.col("to_stage") == Stage.CUSTOMER.value).any().alias("t_won"),
+            at.filter(pl.col("to_stage").is_in(_SAL_STAGES)).min().alias("t_sal"),
+            at.filter(pl.col("to_stage").is_in(_SQL_STAGES)).min().alias("t_sql"),
+            at.filter(pl.col("to_stage").is_in(_OPP_STAGES)).min().alias("t_opp"),
+            at.filter(pl.col("to_stage") == Stage.CUSTOMER.value).min().alias("t_won"),
         )
     )
     won = pl.col("won").fill_null(False)
+    after = pl.col("from_us")
     opps = (
         opportunity_links(history)
         .join(crossed.select("contact_id", "from_us"), on="contact_id")
         .group_by("contact_id")
         .agg(
-            (pl.col("created_us") > pl.col("from_us")).any().alias("o_opp"),
-            (won & (pl.col("won_us") > pl.col("from_us"))).any().alias("o_won"),
+            pl.col("created_us").filter(pl.col("created_us") > after).min().alias("o_opp"),
+            pl.col("won_us").filter(won & (pl.col("won_us") > after)).min().alias("o_won"),
             won.any().alias("has_won_deal"),
         )
     )
     flags = crossed.join(moves, on="contact_id", how="left").join(opps, on="contact_id", how="left")
-    has_opp = pl.col("o_opp").fill_null(False)
-    by_stage = pl.col("t_won").fill_null(False) & ~pl.col("has_won_deal").fill_null(False)
-    return flags.select(
-        "contact_id",
-        "mql_us",
-        "from_us",
-        (pl.col("t_sal").fill_null(False) | has_opp).alias("reached_sal"),
-        (pl.col("t_sql").fill_null(False) | has_opp).alias("reached_sql"),
-        (pl.col("t_opp").fill_null(False) | has_opp).alias("reached_opportunity"),
-        (by_stage | pl.col("o_won").fill_null(False)).alias("won"),
+    first = {
+        "sal_us": pl.min_horizontal("t_sal", "o_opp"),
+        "sql_us": pl.min_horizontal("t_sql", "o_opp"),
+        "opportunity_us": pl.min_horizontal("t_opp", "o_opp"),
+        "won_us": pl.when(pl.col("has_won_deal").fill_null(False))
+        .then(pl.col("o_won"))
+        .otherwise(pl.col("t_won")),
+    }
+    return flags.select("contact_id", "mql_us", "from_us", **first).with_columns(
+        pl.col("sal_us").is_not_null().alias("reached_sal"),
+        pl.col("sql_us").is_not_null().alias("reached_sql"),
+        pl.col("opportunity_us").is_not_null().alias("reached_opportunity"),
+        pl.col("won_us").is_not_null().alias("won"),
     )
 
 
