@@ -10,6 +10,8 @@ from decimal import Decimal
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tandem.db import utcnow
 from tandem.ingest.merge import merge_contacts
@@ -25,6 +27,8 @@ from tandem.scoring.predictive_store import train_workspace
 from tandem.scoring.scorecard import prepare
 from tandem.scoring.tabular import train_table
 from tests import factories as f
+
+from .scoring_support import SCALE
 
 
 def _honest(n: int, seed: int) -> tuple[pl.DataFrame, np.ndarray]:
@@ -79,6 +83,33 @@ def test_a_pure_value_at_a_low_base_rate_is_not_a_leak():
     found = value_determines("segment", column, won.astype(int))
     assert found is not None and found.evidence["value"] == "segment = student"
     assert found.evidence["outcome"] == "negative"
+
+
+@settings(max_examples=30 * SCALE, deadline=None)
+@given(
+    st.integers(300, 3000),
+    st.floats(0.15, 0.8),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["positive", "negative"]),
+)
+def test_a_planted_pure_value_is_always_found_and_noise_never(
+    n: int, rate: float, seed: int, outcome: str
+):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < rate).astype(int)
+    noise = rng.choice(["a", "b", "c"], n).astype(object)
+    assert value_determines("x", prepare(pl.DataFrame({"x": noise.tolist()}))["x"], y) is None
+    # Plant "leak" on 6% of the rows (at least 50), all of one outcome.
+    pool = np.flatnonzero(y == (1 if outcome == "positive" else 0))
+    size = max(50, int(np.ceil(0.06 * n)))
+    if len(pool) < size:
+        return
+    noise[rng.choice(pool, size, replace=False)] = "leak"
+    found = value_determines("x", prepare(pl.DataFrame({"x": noise.tolist()}))["x"], y)
+    assert found is not None
+    # Taking most of one outcome can leave another value pure the other way: both are named.
+    leak = {"value": "x = leak", "rows": size, "outcome": outcome, "outcome_share": 1.0}
+    assert leak in found.evidence["values"]
 
 
 def test_a_number_bin_that_determines_the_outcome_is_flagged():

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from tandem.scoring.backtest import History, threshold_sweep
 
-from .scoring_support import make_model
-from .test_properties import SCALE
+from .scoring_support import SCALE, make_model
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = START + timedelta(days=56)

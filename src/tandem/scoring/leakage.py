@@ -188,6 +188,9 @@ def value_determines(name: str, column: tuple[Kind, np.ndarray], y: np.ndarray) 
         "outcome_share": share,
         "table_outcome_share": table,
         "share_of_rows_determined": covered,
+        "values": [
+            {"value": v, "rows": r, "outcome": o, "outcome_share": sh} for r, v, o, sh, _ in pure
+        ],
     }
     message = (
         f"{label} covers {count / n:.1%} of rows ({count:,}), {share:.1%} of them {outcome} "
