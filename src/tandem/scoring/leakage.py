@@ -53,13 +53,6 @@ CHANGED_SHARE, CHANGED_MIN_ROWS = 0.05, 5
 Test = Literal[
     "perfect", "beats_rest", "value_determines", "far_above_pre_contact", "changed_after_outcome"
 ]
-TESTS: tuple[Test, ...] = (
-    "perfect",
-    "beats_rest",
-    "value_determines",
-    "far_above_pre_contact",
-    "changed_after_outcome",
-)
 
 
 @dataclass(frozen=True)
