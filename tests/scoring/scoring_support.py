@@ -3,6 +3,7 @@ sys.path)."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from tandem.scoring.model import ScoringModel
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "scoring" / "default.yaml"
 AS_OF = datetime(2024, 6, 1, tzinfo=UTC)
+# TANDEM_HYPOTHESIS_SCALE=20 runs 20x the examples (a deeper run than the default fast suite).
+SCALE = int(os.environ.get("TANDEM_HYPOTHESIS_SCALE", "1"))
 
 
 def make_model(**overrides: object) -> ScoringModel:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from tandem.scoring.facts import ActivityFact, ContactFacts
 from tandem.scoring.model import ScoringModel
 from tandem.scoring.rescore import rescore
 
-from .scoring_support import AS_OF
+from .scoring_support import AS_OF, SCALE
 
 WORDS = ["vp", "VP Sales", "cto", "Student", "manager", "emea", "software", "", "x"]
 TEXT_FIELDS = ["contact.job_level", "contact.title", "account.region"]
@@ -31,8 +30,6 @@ TYPES = ["page_view", "content_download", "email_click", "email_unsubscribe"]
 URLS = ["https://a.io/pricing", "https://a.io/careers/", "https://a.io/blog/x", "/PRICING"]
 PATTERNS = ["pricing", "^https", "careers/?$", r"blog/\w+"]
 
-# TANDEM_HYPOTHESIS_SCALE=20 runs 20x the examples (a deeper run than the default fast suite).
-SCALE = int(os.environ.get("TANDEM_HYPOTHESIS_SCALE", "1"))
 points = st.integers(-5000, 5000).map(lambda c: c / 100)
 caps = st.one_of(st.none(), st.integers(1, 3000).map(lambda c: c / 100))
 number = st.one_of(st.integers(-10, 5000), st.floats(-10, 5000, allow_nan=False).map(float))

@@ -8,8 +8,11 @@ crossing is not lost to the grid's resolution:
 
 * SQL: a transition to sql, opportunity or customer, or an opportunity created;
 * opportunity: a transition to opportunity or customer, or an opportunity created;
-* won: a won opportunity created after the bucket start (or a transition to customer);
-* revenue: amounts of the distinct won opportunities linked to MQL contacts.
+* won: a won opportunity closed after the bucket start (its `closed_at`, or `created_at` when
+  the close date is unknown); a transition to customer counts only for contacts no won
+  opportunity links to, so a contact is never "won" by a deal closed before it crossed;
+* revenue: amounts of the distinct won opportunities counted as won, so a month with won deals
+  shows their revenue.
 
 Opportunities link to contacts by `contact_id`, and also by `account_id` when both the
 opportunities and the contacts tables have that column.
@@ -44,7 +47,7 @@ class History:
 
     transitions: contact_id, to_stage, occurred_at.
     opportunities: opportunity_id, contact_id (nullable), optional account_id, created_at,
-    won (bool), amount.
+    optional closed_at, won (bool), amount.
     """
 
     contacts: Frame
@@ -109,12 +112,14 @@ def grid_dates(start: datetime, end: datetime, step: timedelta) -> list[datetime
 def first_crossings(
     grid: pl.DataFrame, mql: pl.Expr, dates: Sequence[datetime], *, skip_first: bool
 ) -> pl.DataFrame:
-    """contact_id, k, mql_at, bucket_start_us: first grid date each contact meets `mql`."""
+    """contact_id, k, mql_us, from_us: first grid date each contact meets `mql` and the bucket
+    start its outcomes count from (the previous grid date; the first date for k = 0).
+    `skip_first` leaves out contacts already meeting `mql` on the first date."""
     first = grid.filter(mql).group_by("contact_id").agg(pl.col("k").min())
     if skip_first:
         first = first.filter(pl.col("k") > 0)
     at_us = [epoch_us(d) for d in dates]
-    bucket = [at_us[0], *at_us[:-1]] if skip_first else at_us
+    bucket = [at_us[0], *at_us[:-1]]
     return first.with_columns(
         pl.col("k").replace_strict(dict(enumerate(at_us)), return_dtype=pl.Int64).alias("mql_us"),
         pl.col("k").replace_strict(dict(enumerate(bucket)), return_dtype=pl.Int64).alias("from_us"),
@@ -122,12 +127,20 @@ def first_crossings(
 
 
 def opportunity_links(history: History) -> pl.DataFrame:
-    """opportunity_id, contact_id, created_us, won, amount: each deal with every contact it
-    links to (directly, or through the contact's account when both frames have account_id)."""
-    opps = as_lazy(history.opportunities).with_columns(
-        pl.col("created_at").dt.epoch("us").alias("created_us")
+    """opportunity_id, contact_id, created_us, won_us, won, amount: each deal with every
+    contact it links to (directly, or through the contact's account when both frames have
+    account_id). won_us is when a won deal was won: its close date, else its creation date."""
+    opps = as_lazy(history.opportunities)
+    closed = (
+        pl.col("closed_at").fill_null(pl.col("created_at"))
+        if "closed_at" in opps.collect_schema()
+        else pl.col("created_at")
     )
-    cols = ("opportunity_id", "contact_id", "created_us", "won", "amount")
+    opps = opps.with_columns(
+        pl.col("created_at").dt.epoch("us").alias("created_us"),
+        closed.dt.epoch("us").alias("won_us"),
+    )
+    cols = ("opportunity_id", "contact_id", "created_us", "won_us", "won", "amount")
     links = [opps.filter(pl.col("contact_id").is_not_null()).select(*cols)]
     people = as_lazy(history.contacts)
     if "account_id" in opps.collect_schema() and "account_id" in people.collect_schema():
@@ -140,50 +153,67 @@ def opportunity_links(history: History) -> pl.DataFrame:
 
 def outcomes(crossed: pl.DataFrame, history: History) -> pl.DataFrame:
     """Per MQL contact: reached_sal, reached_sql, reached_opportunity, won after its bucket
-    start (SAL: a transition to sal or beyond, or an opportunity created)."""
+    start (SAL: a transition to sal or beyond, or an opportunity created; won: see the module
+    docstring), and when each was first reached (sal_us, sql_us, opportunity_us, won_us; null
+    when not reached)."""
+    at = pl.col("at_us")
     moves = (
         as_lazy(history.transitions)
         .select("contact_id", "to_stage", pl.col("occurred_at").dt.epoch("us").alias("at_us"))
         .collect()
         .join(crossed.select("contact_id", "from_us"), on="contact_id")
-        .filter(pl.col("at_us") > pl.col("from_us"))
+        .filter(at > pl.col("from_us"))
         .group_by("contact_id")
         .agg(
-            pl.col("to_stage").is_in(_SAL_STAGES).any().alias("t_sal"),
-            pl.col("to_stage").is_in(_SQL_STAGES).any().alias("t_sql"),
-            pl.col("to_stage").is_in(_OPP_STAGES).any().alias("t_opp"),
-            (pl.col("to_stage") == Stage.CUSTOMER.value).any().alias("t_won"),
+            at.filter(pl.col("to_stage").is_in(_SAL_STAGES)).min().alias("t_sal"),
+            at.filter(pl.col("to_stage").is_in(_SQL_STAGES)).min().alias("t_sql"),
+            at.filter(pl.col("to_stage").is_in(_OPP_STAGES)).min().alias("t_opp"),
+            at.filter(pl.col("to_stage") == Stage.CUSTOMER.value).min().alias("t_won"),
         )
     )
+    won = pl.col("won").fill_null(False)
+    after = pl.col("from_us")
     opps = (
         opportunity_links(history)
         .join(crossed.select("contact_id", "from_us"), on="contact_id")
-        .filter(pl.col("created_us") > pl.col("from_us"))
         .group_by("contact_id")
-        .agg(pl.len().alias("o_opp"), pl.col("won").fill_null(False).any().alias("o_won"))
+        .agg(
+            pl.col("created_us").filter(pl.col("created_us") > after).min().alias("o_opp"),
+            pl.col("won_us").filter(won & (pl.col("won_us") > after)).min().alias("o_won"),
+            won.any().alias("has_won_deal"),
+        )
     )
     flags = crossed.join(moves, on="contact_id", how="left").join(opps, on="contact_id", how="left")
-    has_opp = pl.col("o_opp").is_not_null()
-    return flags.select(
-        "contact_id",
-        "mql_us",
-        "from_us",
-        (pl.col("t_sal").fill_null(False) | has_opp).alias("reached_sal"),
-        (pl.col("t_sql").fill_null(False) | has_opp).alias("reached_sql"),
-        (pl.col("t_opp").fill_null(False) | has_opp).alias("reached_opportunity"),
-        (pl.col("t_won").fill_null(False) | pl.col("o_won").fill_null(False)).alias("won"),
+    first = {
+        "sal_us": pl.min_horizontal("t_sal", "o_opp"),
+        "sql_us": pl.min_horizontal("t_sql", "o_opp"),
+        "opportunity_us": pl.min_horizontal("t_opp", "o_opp"),
+        "won_us": pl.when(pl.col("has_won_deal").fill_null(False))
+        .then(pl.col("o_won"))
+        .otherwise(pl.col("t_won")),
+    }
+    return flags.select("contact_id", "mql_us", "from_us", **first).with_columns(
+        pl.col("sal_us").is_not_null().alias("reached_sal"),
+        pl.col("sql_us").is_not_null().alias("reached_sql"),
+        pl.col("opportunity_us").is_not_null().alias("reached_opportunity"),
+        pl.col("won_us").is_not_null().alias("won"),
+    )
+
+
+def won_deals(flags: pl.DataFrame, history: History, by: Sequence[str] = ()) -> pl.DataFrame:
+    """The distinct won deals (per `by` group of `flags`) of the MQL contacts in `flags`, won
+    after each contact's bucket start: the deals `outcomes` counts as won, with their amount."""
+    return (
+        opportunity_links(history)
+        .filter(pl.col("won").fill_null(False))
+        .join(flags.select("contact_id", "from_us", *by), on="contact_id")
+        .filter(pl.col("won_us") > pl.col("from_us"))
+        .unique(["opportunity_id", *by])
     )
 
 
 def _revenue(flags: pl.DataFrame, history: History) -> float:
-    won = (
-        opportunity_links(history)
-        .filter(pl.col("won").fill_null(False))
-        .join(flags.select("contact_id", "from_us"), on="contact_id")
-        .filter(pl.col("created_us") > pl.col("from_us"))
-        .unique("opportunity_id")
-    )
-    return float(won["amount"].sum() or 0.0)
+    return float(won_deals(flags, history)["amount"].sum() or 0.0)
 
 
 def _result(flags: pl.DataFrame, history: History) -> BacktestResult:
@@ -279,6 +309,13 @@ def threshold_sweep(
 ) -> Sweep:
     """Replay the model at each threshold on `dimension`; other MQL thresholds stay as they are.
 
+    A threshold's MQLs are the contacts meeting the rule at some grid date of the period, those
+    already meeting it at `start` included, each with outcomes from its first such date's
+    bucket start. So raising the threshold can only remove MQLs or move their first date later,
+    and every count (MQLs, positives, revenue) never rises with the threshold. (`backtest`
+    counts only new MQLs, which is not monotone across thresholds: a contact above 10 at the
+    start is left out at 10 but counted at 50 once it crosses 50.)
+
     Columns: threshold, mqls, positives (MQLs reaching `outcome`), precision (their conversion
     rate), recall, lift (precision over the base rate of all contacts), f_beta, revenue,
     revenue_share. The Goldilocks threshold maximises F-beta of precision (quality) and recall
@@ -302,7 +339,7 @@ def threshold_sweep(
     for t in thresholds:
         mql = model.mql.model_copy(update={dimension: float(t)})
         crossed = first_crossings(
-            grid, mql_expr(mql.total, mql.fit, mql.engagement), dates, skip_first=True
+            grid, mql_expr(mql.total, mql.fit, mql.engagement), dates, skip_first=False
         )
         flags = outcomes(crossed, history)
         hits = int(flags[column].sum())

@@ -19,10 +19,10 @@ from tandem.scoring.backtest import (
     History,
     Outcome,
     backtest,
-    opportunity_links,
     replay,
     sweep_floor,
     threshold_sweep,
+    won_deals,
 )
 from tandem.scoring.model import ScoringModel
 
@@ -61,6 +61,7 @@ class ModelReport:
     capacity_threshold: float | None
     capacity_criterion: str
     base_rate: float
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +131,13 @@ def monthly(flags: pl.DataFrame, history: History) -> list[MonthRow]:
             )
         ),
     )
+    # The deals `outcomes` counts as won (by when they were won), so a month's won deals and
+    # its revenue agree; a deal shared by MQLs of several months counts in the first of them,
+    # so the months add up to the total.
     revenue = (
-        opportunity_links(history)
-        .filter(pl.col("won").fill_null(False))
-        .join(by_month.select("contact_id", "from_us", "month"), on="contact_id")
-        .filter(pl.col("created_us") > pl.col("from_us"))
-        .unique(["opportunity_id", "month"])
+        won_deals(by_month, history, by=["month"])
+        .sort("month")
+        .unique("opportunity_id", keep="first")
         .group_by("month")
         .agg(pl.col("amount").sum().alias("revenue"))
     )
@@ -152,6 +154,24 @@ def monthly(flags: pl.DataFrame, history: History) -> list[MonthRow]:
         )
         for r in rows.iter_rows(named=True)
     ]
+
+
+def lift_warnings(
+    sweep: Sequence[dict[str, Any]], picks: dict[str, float | None], outcome: str, base_rate: float
+) -> list[str]:
+    """A warning for each recommended threshold whose lift is under 1: its MQLs reach the
+    outcome less often than contacts at large, so adopting it is worse than no scoring."""
+    rows = {r["threshold"]: r for r in sweep}
+    out = []
+    for name, threshold in picks.items():
+        row = rows.get(threshold) if threshold is not None else None
+        if row is not None and row["lift"] < 1:
+            out.append(
+                f"the {name} threshold {threshold:g} has lift {row['lift']:.2f}: its MQLs reach "
+                f"'{outcome}' less often ({row['precision']:.1%}) than contacts at large "
+                f"({base_rate:.1%}); the model does worse than no scoring there"
+            )
+    return out
 
 
 def model_report(
@@ -199,6 +219,7 @@ def model_report(
             replayed=run,
         )
     )
+    rows = sweep.table.to_dicts()
     hits = {"sql": result.sqls, "opportunity": result.opportunities, "won": result.won}[outcome]
     return ModelReport(
         label=label,
@@ -212,12 +233,18 @@ def model_report(
         conversion=hits / result.mqls if result.mqls else 0.0,
         months=monthly(result.contacts, history),
         dimension=dim,
-        sweep=sweep.table.to_dicts(),
+        sweep=rows,
         f1_threshold=unlimited.recommended,
         f1_criterion=unlimited.criterion,
         capacity_threshold=sweep.capacity_pick,
         capacity_criterion=sweep.capacity_criterion,
         base_rate=sweep.base_rate,
+        warnings=lift_warnings(
+            rows,
+            {"F1-best": unlimited.recommended, "within-capacity": sweep.capacity_pick},
+            outcome,
+            sweep.base_rate,
+        ),
     )
 
 

@@ -266,6 +266,7 @@ def render(report: object, output_format: Literal["text", "json", "html"]) -> st
         ]
         cap = "n/a (give --capacity)" if not report.capacity else f"{m.capacity_threshold}"
         lines.append(f"  recommended within capacity: {cap}; F1-best: {m.f1_threshold}")
+        lines += [f"  WARNING: {w}" for w in m.warnings]
     return "\n".join(lines)
 
 

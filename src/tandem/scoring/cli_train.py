@@ -41,11 +41,33 @@ def report_text(report: TrainReport, title: str) -> str:
     ]
     if report.excluded:
         lines.append(f"excluded: {', '.join(report.excluded)}")
-    for warning in report.leakage:
-        lines.append(f"LEAKAGE WARNING: {warning.message} (rerun with --exclude {warning.column})")
+    return "\n".join(lines + leakage_text(report))
+
+
+def leakage_text(report: TrainReport) -> list[str]:
+    """The leakage section: each flagged column with the tests that fired and their evidence,
+    the AUC the left-out columns would have given, and the tests that could not run."""
+    lines = [""]
+    for column in dict.fromkeys(f.column for f in report.leakage):
+        state = (
+            "kept (--keep)"
+            if column in report.kept
+            else f"left out of the model (--keep {column} to keep it)"
+        )
+        lines.append(f"LEAKAGE: '{column}' {state}")
+        lines += [f"  {f.test}: {f.message}" for f in report.leakage if f.column == column]
+    if report.auc_with_flagged is not None:
+        lines.append(
+            f"AUC with the left-out column(s) in: {report.auc_with_flagged:.3f}, flattered; "
+            f"the AUC above ({report.auc:.3f}) is without them"
+        )
     if not report.leakage:
-        lines.append("no leakage suspected (no column predicts too well on its own)")
-    return "\n".join(lines)
+        lines.append("no leakage suspected (no leakage test fired)")
+    lines += [
+        f"not run: {n.test}{f' for {n.column}' if n.column else ''}: {n.reason}"
+        for n in report.leakage_not_run
+    ]
+    return lines
 
 
 def _scores_csv(frame: pl.DataFrame, report: TrainReport, id_column: str | None, out: Path) -> None:
@@ -69,6 +91,17 @@ def train(
         str | None, typer.Option("--id", help="Row id column (kept out of the features).")
     ] = None,
     exclude: Annotated[str, typer.Option(help="Columns to leave out, comma-separated.")] = "",
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(help="A column to keep even if a leakage test flags it (repeatable)."),
+    ] = None,
+    pre_contact: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="CSV: a column known before first contact, e.g. a firmographic field "
+            "(repeatable); other columns far more predictive alone are flagged as leaking."
+        ),
+    ] = None,
     positive: Annotated[
         str | None, typer.Option(help="The target's positive value (default: yes/true/1/won).")
     ] = None,
@@ -94,10 +127,12 @@ def train(
     """Train the predictive score: on a CSV (--csv, --target) or on this workspace's outcomes.
 
     Prints cross-validated AUC, conversion per score decile, calibration, the top features
-    and leakage warnings. On the workspace it also stores the model and scores every contact.
+    and the leakage tests: columns they flag are left out and named (--keep keeps one). On the
+    workspace it also stores the model and scores every contact.
     """
     from tandem.cli.context import fail
     from tandem.scoring.errors import NotEnoughOutcomes
+    from tandem.scoring.leakage import Context
     from tandem.scoring.tabular import read_csv, train_table
 
     dropped = [c.strip() for c in exclude.split(",") if c.strip()]
@@ -114,12 +149,19 @@ def train(
                 positive=positive,
                 min_outcomes=min_outcomes,
                 folds=folds,
+                keep=keep or (),
+                context=Context(pre_contact=tuple(pre_contact or ())),
             )
             if out is not None:
                 _scores_csv(frame, report, id_column, out)
             title = f"{csv.name}: predicting {target}"
         else:
-            report, title = _train_workspace(outcome, as_of, as_user, min_outcomes)
+            if pre_contact:
+                raise fail(
+                    "--pre-contact is for --csv: on the workspace the fields known before "
+                    "first contact are fixed (docs/scoring.md, Leakage)"
+                )
+            report, title = _train_workspace(outcome, as_of, as_user, min_outcomes, keep or [])
     except NotEnoughOutcomes as exc:
         raise fail(f"not trained: {exc}") from None
     except ValueError as exc:
@@ -133,7 +175,7 @@ def train(
 
 
 def _train_workspace(
-    outcome: str, as_of: str | None, as_user: str | None, min_outcomes: int
+    outcome: str, as_of: str | None, as_user: str | None, min_outcomes: int, keep: list[str]
 ) -> tuple[TrainReport, str]:
     from tandem.auth import service as auth
     from tandem.cli.context import db_session, fail
@@ -157,6 +199,7 @@ def _train_workspace(
             as_of=cut,
             now=now,
             min_outcomes=min_outcomes,
+            keep=keep,
         )
         title = (
             f"workspace: predicting '{outcome}' after {cut:%Y-%m-%d} (model {row.id}, "

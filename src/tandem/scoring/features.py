@@ -32,6 +32,18 @@ TRAINING_FIELDS: tuple[str, ...] = (
     "account.is_target",
     "account.tier",
 )
+#: Of those, the fields known before first contact: who the lead is (firmographic and fit) and
+#: where it came from (recorded when it was created). The rest are learnt in conversation (BANT
+#: answers, the buying role) and can be typed in after the outcome; the leakage test
+#: `far_above_pre_contact` compares them with these.
+PRE_CONTACT_FIELDS: tuple[str, ...] = (
+    "contact.job_level",
+    "contact.title",
+    "contact.country",
+    "contact.lead_source",
+    "contact.lead_medium",
+    *(f for f in TRAINING_FIELDS if f.startswith("account.")),
+)
 WINDOW_DAYS = 90
 _US_PER_DAY = 86_400_000_000
 
@@ -63,6 +75,13 @@ def activity_features(
     return known.group_by("contact_id").agg(
         *per_type, recent.sum().alias("any_90d"), since.alias("any_days_since")
     )
+
+
+def dated_columns(frame: pl.DataFrame) -> tuple[str, ...]:
+    """The columns of a `feature_frame` computed as of its moment from dated events (activity
+    counts and recencies, tenure): they cannot be filled in after the outcome."""
+    suffixes = ("_90d", "_days_since")
+    return tuple(c for c in frame.columns if c.endswith(suffixes) or c == "tenure_days")
 
 
 def feature_frame(

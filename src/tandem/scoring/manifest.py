@@ -11,4 +11,15 @@ CAPABILITY = Capability(
     routers=("tandem.scoring.api:router", "tandem.scoring.pages:router"),
     cli={"scoring": "tandem.scoring.cli:app"},
     handlers=((ActivitiesStored, "tandem.scoring.incremental:on_activities_stored"),),
+    pure=(
+        "tandem.scoring.engine",
+        "tandem.scoring.rescore",
+        "tandem.scoring.grid",
+        "tandem.scoring.backtest",
+        "tandem.scoring.backtest_report",
+        "tandem.scoring.features",
+        "tandem.scoring.scorecard",
+        "tandem.scoring.leakage",
+        "tandem.scoring.tabular",
+    ),
 )

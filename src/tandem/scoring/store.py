@@ -21,6 +21,7 @@ from typing import Any, Literal, overload
 import polars as pl
 from sqlalchemy import (
     Boolean,
+    Column,
     ColumnElement,
     Connection,
     Select,
@@ -36,10 +37,12 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 
 from tandem.accounts.models import Account
 from tandem.activities.models import Activity
 from tandem.attribution.query import TS, read_frame, timestamp, typed
+from tandem.audit.models import AuditEvent
 from tandem.bounds import COUNT_MAX, read_money, read_number
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
@@ -376,11 +379,13 @@ def transitions_frame(connection: Connection) -> pl.DataFrame:
 
 def opportunities_frame(connection: Connection) -> pl.DataFrame:
     """opportunity_id, contact_id (primary contact or a contact role), account_id, created_at,
-    won, amount: one row per deal and linked contact (account-only deals have no contact)."""
+    closed_at, won, amount: one row per deal and linked contact (account-only deals have no
+    contact)."""
     cols = (
         Opportunity.id.label("opportunity_id"),
         Opportunity.account_id.label("account_id"),
         timestamp(connection, Opportunity.created_at).label("created_at"),
+        timestamp(connection, Opportunity.closed_at).label("closed_at"),
         cast(Opportunity.is_won, Boolean).label("won"),
         read_money(Opportunity.amount).label("amount"),
     )
@@ -396,6 +401,7 @@ def opportunities_frame(connection: Connection) -> pl.DataFrame:
         "opportunity_id": pl.Int64,
         "account_id": pl.Int64,
         "created_at": TS,
+        "closed_at": TS,
         "won": pl.Boolean,
         "amount": pl.Float64,
     }
@@ -461,3 +467,46 @@ def created_frame(connection: Connection) -> pl.DataFrame:
         timestamp(connection, Contact.created_at).label("created_at"),
     )
     return read_frame(connection, query, {"contact_id": pl.Int64, "created_at": TS})
+
+
+def stored_columns(field: str) -> set[str]:
+    """The names of the contacts/accounts table columns a field is read from (`custom_fields`
+    for a custom field)."""
+    column = _source("postgresql", field).column
+    expression = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+    return {c.name for c in visitors.iterate(expression) if isinstance(c, Column)}
+
+
+def row_changes_frame(connection: Connection) -> pl.DataFrame:
+    """contact_id, contact_updated_at, account_updated_at: when each contact's row and its
+    account's row last changed, a bound on when any of their fields last changed."""
+    query = (
+        select(
+            Contact.id.label("contact_id"),
+            timestamp(connection, Contact.updated_at).label("contact_updated_at"),
+            timestamp(connection, Account.updated_at).label("account_updated_at"),
+        )
+        .select_from(Contact)
+        .outerjoin(Account, Contact.account_id == Account.id)
+    )
+    schema = {"contact_id": pl.Int64, "contact_updated_at": TS, "account_updated_at": TS}
+    return read_frame(connection, query, schema)
+
+
+def merged_fields_frame(db_session: Session, fields: Sequence[str]) -> pl.DataFrame:
+    """contact_id, field, changed_at: the contact fields a merge filled in (audit
+    `contact.merge`, its `after.filled` columns), the store's only dated per-field changes."""
+    columns = {f: stored_columns(f) for f in fields if f.startswith("contact.")}
+    rows = db_session.execute(
+        select(AuditEvent.entity_id, AuditEvent.occurred_at, AuditEvent.after).where(
+            AuditEvent.action == "contact.merge", AuditEvent.entity_type == "contact"
+        )
+    ).all()
+    out = [
+        (int(entity_id), field, at)
+        for entity_id, at, after in rows
+        for field, read in columns.items()
+        if read & set((after or {}).get("filled", ()))
+    ]
+    schema = {"contact_id": pl.Int64, "field": pl.String, "changed_at": pl.Datetime("us", "UTC")}
+    return pl.DataFrame(out, schema=schema, orient="row")

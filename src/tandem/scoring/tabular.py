@@ -7,50 +7,31 @@ success: +1.9") and the model storable as numbers. Probabilities are calibrated 
 regression on out-of-fold scores.
 
 Every figure the report gives is out-of-fold (each row scored by a model that never saw it):
-cross-validated AUC, conversion per score decile, calibration. Leakage check: a column that
-alone predicts the outcome almost perfectly (AUC >= 0.95), or alone better than all the other
-columns together, is named; such a column is usually filled in after the outcome (a status
-sales sets after the call, a call's duration) and must be excluded for an honest model.
+cross-validated AUC, conversion per score decile, calibration. Before those figures the columns
+go through the leakage tests (`leakage.py`); the columns they flag are left out of the model and
+named, unless the caller keeps them, so the headline AUC is the honest one (the AUC with them
+is reported beside it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 from scipy import sparse
-from scipy.stats import rankdata
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import StratifiedKFold
 
 from tandem.scoring.errors import MIN_OUTCOMES, NotEnoughOutcomes
-from tandem.scoring.scorecard import (
-    _MISSING_KEY,
-    Encoder,
-    Kind,
-    Prepared,
-    TabularModel,
-    fit_values,
-    prepare,
-)
+from tandem.scoring.leakage import Context, Finding, NotRun, auc_of, examine
+from tandem.scoring.scorecard import Encoder, Prepared, TabularModel, prepare
 
-PERFECT_AUC = 0.95
 _POSITIVE = {"1", "true", "yes", "y", "t", "won", "converted"}
-
-
-def auc_of(y: np.ndarray, scores: np.ndarray) -> float:
-    """ROC AUC by the rank-sum formula, ties shared (the same number as scikit-learn's, without
-    its input validation, which costs more than the sum when called per column and fold)."""
-    positives = int(y.sum())
-    negatives = len(y) - positives
-    if positives == 0 or negatives == 0:
-        return 0.5
-    ranks = rankdata(scores)
-    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def _fit(x: sparse.csr_matrix, y: np.ndarray, seed: int) -> LogisticRegression:
@@ -71,72 +52,6 @@ def cv_logits(
         out[test_idx] = model.decision_function(enc.one_hot(enc.codes_prepared(table, test_idx)))
         aucs.append(float(auc_of(y[test_idx], out[test_idx])))
     return out, aucs
-
-
-@dataclass(frozen=True)
-class LeakageWarning:
-    """A column that predicts too well to be known at scoring time."""
-
-    column: str
-    auc_alone: float
-    auc_without: float | None
-    message: str
-
-
-def auc_alone(
-    name: str, column: tuple[Kind, np.ndarray], y: np.ndarray, *, folds: int = 3, seed: int = 0
-) -> float:
-    """Cross-validated AUC of one column on its own: each row scored by its bin's outcome rate
-    in the other folds (what a one-column scorecard learns, without fitting one)."""
-    kind, values = column
-    scores = np.zeros(len(y))
-    prior = float(y.mean())
-    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(
-        np.zeros(len(y)), y
-    ):
-        code = fit_values(name, kind, values[train_idx])
-        bins = code.codes_of(values)
-        hits = np.bincount(bins[train_idx], weights=y[train_idx], minlength=code.width())
-        seen = np.bincount(bins[train_idx], minlength=code.width())
-        rate = (hits + 10 * prior) / (seen + 10)  # a bin seen a few times leans to the base rate
-        scores[test_idx] = rate[bins[test_idx]]
-    binned = float(auc_of(y, scores))
-    missing = np.isnan(values) if kind == "numeric" else values == _MISSING_KEY
-    if 0 < missing.sum() < len(values):
-        # A column filled in only for one outcome (a won date, the rep who closed the deal)
-        # gives itself away by being filled in at all, whatever its values.
-        filled = float(auc_of(y, ~missing))
-        return max(binned, filled, 1 - filled)
-    return binned
-
-
-def leakage(
-    table: Prepared, y: np.ndarray, *, seed: int, full_auc: float
-) -> tuple[list[LeakageWarning], dict[str, float]]:
-    """Name columns that alone predict almost perfectly, or better than all others together."""
-    alone = {c: auc_alone(c, column, y, seed=seed) for c, column in table.items()}
-    warnings = []
-    ranked = sorted(alone, key=lambda c: alone[c], reverse=True)
-    for column in ranked:
-        auc = alone[column]
-        if auc >= PERFECT_AUC:
-            msg = (
-                f"'{column}' alone predicts the outcome almost perfectly (AUC {auc:.3f}): is it "
-                "filled in after the outcome? Exclude it for an honest model"
-            )
-            warnings.append(LeakageWarning(column, auc, None, msg))
-        elif column in ranked[:2] and auc >= 0.7 and len(table) >= 3:
-            rest = {c: v for c, v in table.items() if c != column}
-            without = float(auc_of(y, cv_logits(rest, y, 3, seed)[0]))
-            if auc > without:
-                msg = (
-                    f"'{column}' alone (AUC {auc:.3f}) predicts better than all {len(rest)} "
-                    f"other columns together (AUC {without:.3f}, full model {full_auc:.3f}): "
-                    "check it is known when a lead is scored (a call's duration, say, is only "
-                    "known after the call)"
-                )
-                warnings.append(LeakageWarning(column, auc, without, msg))
-    return warnings, alone
 
 
 def _isotonic(logits: np.ndarray, y: np.ndarray) -> IsotonicRegression:
@@ -191,7 +106,11 @@ class TrainReport:
     brier_base: float
     calibration_error: float
     top_features: list[dict[str, Any]]
-    leakage: list[LeakageWarning]
+    leakage: list[Finding]  # every test that fired, for the columns left out and those kept
+    leakage_not_run: list[NotRun]
+    left_out: list[str]  # flagged columns left out of the model
+    kept: list[str]  # flagged columns kept because the caller asked
+    auc_with_flagged: float | None  # the AUC with the left-out columns in (None: none left out)
     auc_alone: dict[str, float]
     model: TabularModel
     scores: np.ndarray  # calibrated out-of-fold probability per input row
@@ -237,22 +156,44 @@ def _importance(model: TabularModel, codes: np.ndarray, labels: list[str]) -> li
     return sorted(rows, key=lambda r: -r["importance"])
 
 
+def _check_named(names: Sequence[str], columns: Sequence[str], what: str) -> None:
+    unknown = [n for n in names if n not in columns]
+    if unknown:
+        raise ValueError(
+            f"no feature column {', '.join(repr(n) for n in unknown)} {what} "
+            f"(feature columns: {', '.join(columns)})"
+        )
+
+
 def train_table(
     frame: pl.DataFrame,
     target: str,
     *,
     id_column: str | None = None,
-    exclude: list[str] | tuple[str, ...] = (),
+    exclude: Sequence[str] = (),
     positive: str | None = None,
     min_outcomes: int = MIN_OUTCOMES,
     folds: int = 5,
     seed: int = 0,
-    check_leakage: bool = True,
+    keep: Sequence[str] = (),
+    context: Context = Context(),
 ) -> TrainReport:
-    """Train and evaluate on `frame`; NotEnoughOutcomes when it would be noise."""
+    """Train and evaluate on `frame`; NotEnoughOutcomes when it would be noise.
+
+    The leakage tests run on every feature column first (`context` says which are known before
+    first contact, which are computed as of the scoring moment, and, on the workspace, when
+    each field changed); flagged columns are left out unless `keep` names them. ValueError
+    names the allowed columns when `exclude`, `keep` or `context.pre_contact` names another.
+    """
     missing = [c for c in (target, id_column, *exclude) if c is not None and c not in frame.columns]
     if missing:
         raise ValueError(f"no column(s) {', '.join(missing)} (columns: {', '.join(frame.columns)})")
+    drop = [target, *exclude, *([id_column] if id_column else [])]
+    features = frame.drop(drop)
+    if features.width == 0:
+        raise ValueError("no feature columns left to train on")
+    _check_named(keep, features.columns, "to keep")
+    _check_named(context.pre_contact, features.columns, "known before first contact")
     y = target_labels(frame[target], positive)
     positives, negatives = int(y.sum()), int(len(y) - y.sum())
     if min(positives, negatives) < min_outcomes:
@@ -260,12 +201,28 @@ def train_table(
             f"{positives} positive and {negatives} negative outcomes; training needs at least "
             f"{min_outcomes} of each, or the cross-validated figures would be noise"
         )
-    drop = [target, *exclude, *([id_column] if id_column else [])]
-    features = frame.drop(drop)
-    if features.width == 0:
-        raise ValueError("no feature columns left to train on")
     table = prepare(features)
     logits, aucs = cv_logits(table, y, folds, seed)
+    found = examine(
+        table,
+        y,
+        context,
+        seed=seed,
+        rest_auc=lambda column: float(
+            auc_of(y, cv_logits({c: v for c, v in table.items() if c != column}, y, 3, seed)[0])
+        ),
+    )
+    left_out = [c for c in found.flagged() if c not in keep]
+    auc_with_flagged = None
+    if left_out:
+        auc_with_flagged = float(auc_of(y, logits))
+        table = {c: v for c, v in table.items() if c not in left_out}
+        if not table:
+            raise ValueError(
+                f"every feature column was flagged as leaking ({', '.join(left_out)}); "
+                "keep the ones known when a lead is scored with --keep COLUMN"
+            )
+        logits, aucs = cv_logits(table, y, folds, seed)
     auc = float(auc_of(y, logits))
     scores = cross_fitted(logits, y, seed)
     enc = Encoder.fit_prepared(table)
@@ -281,26 +238,29 @@ def train_table(
         calibration_y=[float(v) for v in iso.y_thresholds_],
         centers=[float(v) for v in coef[codes].mean(axis=0)],
     )
-    warnings, alone = leakage(table, y, seed=seed, full_auc=auc) if check_leakage else ([], {})
-    table = deciles(scores, y)
+    rows = deciles(scores, y)
     base = float(y.mean())
     return TrainReport(
         rows=len(y),
         positives=positives,
         base_rate=base,
-        features=features.columns,
+        features=list(table),
         excluded=list(exclude),
         auc=auc,
         auc_folds=aucs,
-        deciles=table,
+        deciles=rows,
         brier=float(brier_score_loss(y, scores)),
         brier_base=float(brier_score_loss(y, np.full(len(y), base))),
         calibration_error=float(
-            sum(r["rows"] * abs(r["mean_predicted"] - r["conversion"]) for r in table) / len(y)
+            sum(r["rows"] * abs(r["mean_predicted"] - r["conversion"]) for r in rows) / len(y)
         ),
         top_features=_importance(model, codes, enc.labels())[:10],
-        leakage=warnings,
-        auc_alone=alone,
+        leakage=found.findings,
+        leakage_not_run=found.not_run,
+        left_out=left_out,
+        kept=[c for c in found.flagged() if c in keep],
+        auc_with_flagged=auc_with_flagged,
+        auc_alone=found.auc_alone,
         model=model,
         scores=scores,
     )
