@@ -18,6 +18,8 @@ PAGES = [
     *(f"/analytics/{p}?{RANGE}" for p in ("funnel", "velocity", "pipeline", "handoff", "revenue")),
     *(f"/analytics/{p}?{RANGE}&segment=enterprise" for p in ("funnel", "pipeline", "revenue")),
     "/attribution?start=2026-06-01&end=2026-11-30",
+    "/reports/weekly?week=2026-W47",
+    "/analytics/revenue?start=2026-11-16&end=2026-11-23",  # the review's week
 ]
 TILE = re.compile(r'<div class="tile figure" (data-metric="[^>]*)>')
 ATTR = re.compile(r'data-(\w+)="([^"]*)"')
@@ -44,6 +46,7 @@ def test_a_figure_reads_the_same_everywhere(as_cro, db):
     # The same metric, window and filters appear on several pages...
     shared = [k for k, pages in where.items() if len(set(pages)) > 1]
     assert {k[0] for k in shared} >= {"reached_mql", "revenue_won", "open_pipeline", "open_deals"}
+    assert ("revenue_won", "2026-11-16 to 2026-11-22", "{}") in shared  # review and dashboard
     # ...and read the same value on each.
     assert {k: v for k, v in seen.items() if len(v) > 1} == {}
 

@@ -8,6 +8,7 @@ from tandem.analytics.gaps import Gap
 from tandem.analytics.ltv import SegmentLtv
 from tandem.analytics.schemas import CreditRow, DealTypeRow, Notice
 from tandem.goals.pace import Pace
+from tandem.metrics.schemas import FigureOut
 
 
 class WeekAmount(BaseModel):
@@ -78,3 +79,4 @@ class WeeklyReview(BaseModel):
     verticals: list[VerticalRow]
     gaps: list[Gap]
     attribution: WeeklyAttribution | None = None  # None: not computed yet
+    figures: list[FigureOut] = []  # the week's headline figures, from the metric registry

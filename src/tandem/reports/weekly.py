@@ -17,6 +17,10 @@ from tandem.analytics.schemas import Notice
 from tandem.goals import service as goals
 from tandem.goals.metrics import METRICS
 from tandem.goals.pace import pace
+from tandem.metrics import service as metrics
+from tandem.metrics.engine import Engine, engine_for
+from tandem.metrics.schemas import FigureOut
+from tandem.metrics.spec import Figure, Window
 from tandem.reports.schemas import (
     RegionRow,
     RevenueSummary,
@@ -41,8 +45,13 @@ def _won(deals: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
     return closed_in(deals, start, end).filter(pl.col("is_won"))
 
 
+def _won_in(engine: Engine, period: Period, as_of: datetime) -> Figure:
+    """The registry's revenue won over `period`, read at `as_of`."""
+    return metrics.figure(engine, "revenue_won", Window(period.start, period.end, as_of))
+
+
 def _revenue(db_session: Session, facts: Facts, week: Period, as_of: datetime) -> RevenueSummary:
-    deals = facts.opportunities
+    engine = engine_for(facts)
     prev = week.previous()
     q = quarter(week.start.year, (week.start.month - 1) // 3 + 1)
     clock = min(as_of, week.end_at)
@@ -56,11 +65,11 @@ def _revenue(db_session: Session, facts: Facts, week: Period, as_of: datetime) -
     weekly = []
     for k in range(TRAILING_WEEKS - 1, -1, -1):
         w = week_of(week.start - timedelta(days=7 * k))
-        won = _won(deals, w.start_at, w.end_at)
-        weekly.append(WeekAmount(week=w.label, amount=float(won["amount"].sum()), deals=won.height))
+        won = _won_in(engine, w, as_of)
+        weekly.append(WeekAmount(week=w.label, amount=won.value or 0.0, deals=won.rows))
     return RevenueSummary(
         week_won=weekly[-1].amount,
-        previous_week_won=float(_won(deals, prev.start_at, prev.end_at)["amount"].sum()),
+        previous_week_won=_won_in(engine, prev, as_of).value or 0.0,
         quarter=q.label,
         quarter_won=quarter_won,
         target_metric=metric,
@@ -262,4 +271,15 @@ def weekly_review(
         verticals=_verticals(facts.contacts, week, trailing_start),
         gaps=_gaps(db_session, facts, week, as_of),
         attribution=_attribution(db_session, facts, trailing_start, week.end_at),
+        figures=_figures(facts, week, as_of),
     )
+
+
+#: The week's headline figures, from the registry.
+WEEK_FIGURES = ("revenue_won", "deals_won", "win_rate", "reached_mql", "pipeline_created")
+
+
+def _figures(facts: Facts, week: Period, as_of: datetime) -> list[FigureOut]:
+    engine = engine_for(facts)
+    at = Window(week.start, week.end, as_of)
+    return [FigureOut.of(metrics.figure(engine, n, at)) for n in WEEK_FIGURES]
