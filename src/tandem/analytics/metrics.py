@@ -131,6 +131,33 @@ DEAL_METRICS: tuple[Metric, ...] = (
         columns=(*_DEAL_COLUMNS, "closed_s"),
     ),
     _deal(
+        "bookings",
+        "Bookings",
+        "The amount of the new-business and upsell opportunities won with a close date in "
+        "the window (renewals left out); won deals without a known amount are counted as "
+        "unknown.",
+        measure=Sum("amount"),
+        unit="money",
+        date_by="closed_s",
+        dated="close date",
+        undated_unknown=True,
+        where=f"{_WON} AND deal_type IN ('new', 'upsell')",
+        columns=(*_DEAL_COLUMNS, "closed_s"),
+    ),
+    _deal(
+        "pipeline_sourced",
+        "Pipeline sourced",
+        "The amount of the new-business opportunities created in the window, except those "
+        "sales sourced by outreach (lead source sales_outreach): marketing's pipeline.",
+        measure=Sum("amount"),
+        unit="money",
+        date_by="created_s",
+        dated="creation date",
+        undated_unknown=True,
+        where="deal_type = 'new' AND lead_source <> 'sales_outreach'",
+        columns=(*_DEAL_COLUMNS, "created_s"),
+    ),
+    _deal(
         "average_won_deal",
         "Average won deal",
         "The mean amount of the opportunities won in the window, over those whose amount is known.",

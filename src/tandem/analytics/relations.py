@@ -12,7 +12,7 @@ from tandem.analytics.dims import DIMENSIONS, UNKNOWN
 from tandem.analytics.frames import STAGES, Facts, implied, reach_column
 
 #: Dimensions of a contact, and of everything dated by a contact (handoffs, answers).
-CONTACT_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "campaign", "source")
+CONTACT_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "campaign", "source", "owner")
 #: Dimensions of a deal.
 DEAL_DIMENSIONS: tuple[str, ...] = (
     *DIMENSIONS,
@@ -24,6 +24,7 @@ DEAL_DIMENSIONS: tuple[str, ...] = (
     "rep",
     "manager",
     "team",
+    "owner",
 )
 
 
@@ -32,6 +33,11 @@ def seconds(column: str) -> pl.Expr:
     return (pl.col(column).cast(pl.Datetime("us", "UTC")).dt.epoch("us") / 1e6).alias(
         f"{column.removesuffix('_at').removesuffix('_on')}_s"
     )
+
+
+def owner() -> pl.Expr:
+    """The owner's user id as text (the filter value a quota uses), "unknown" when none."""
+    return pl.col("owner_id").cast(pl.String).fill_null(UNKNOWN).alias("owner")
 
 
 def _text(frame: pl.DataFrame, column: str, name: str | None = None) -> pl.Expr:
@@ -49,6 +55,7 @@ def contacts(facts: Facts) -> pl.DataFrame:
         pl.col("stage").cast(pl.String),
         *[_text(frame, d) for d in (*DIMENSIONS, "campaign")],
         _text(frame, "origin", "source"),
+        owner(),
         seconds("created_at"),
         *[(pl.col(reach_column(s)).dt.epoch("us") / 1e6).alias(f"reached_{s}_s") for s in STAGES],
         *[implied(s).cast(pl.Int8).alias(f"implied_{s}") for s in STAGES],
@@ -74,6 +81,7 @@ def deals(facts: Facts) -> pl.DataFrame:
         _text(frame, "origin", "source"),
         _text(frame, "source", "lead_source"),
         *[_text(frame, d) for d in ("product", "rep", "manager", "team")],
+        owner(),
     )
 
 

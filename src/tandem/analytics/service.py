@@ -196,13 +196,9 @@ def _view(
             facts, filters, issues, as_of=as_of, period=period, target=target
         )
     if page == "handoff":
-        commitments = {}
-        for month in months_between(filters.start, filters.end):
-            target = goals.team_target(
-                db_session=db_session, metric="mqls", period=parse_period(month)
-            )
-            if target is not None:
-                commitments[month] = target
+        commitments = goals.monthly_targets(
+            db_session=db_session, metric="mqls", months=months_between(filters.start, filters.end)
+        )
         return views.handoff_view(facts, filters, issues, as_of=as_of, commitments=commitments)
     if page == "revenue":
         from tandem.attribution.store import stored_credits

@@ -1,15 +1,11 @@
-"""The metrics goals can be set on, and their actual value from the dashboard facts. Pure."""
+"""The metrics goals can be set on, each one a metric of the registry. Pure.
 
-from collections.abc import Callable
+A goal's actual is the registry's figure over the goal's period (a quota's, filtered to its
+owner), so the goals page, the weekly review and every dashboard read one number.
+"""
+
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
-
-import polars as pl
-
-from tandem.analytics.frames import Facts, reach_column
-from tandem.analytics.periods import Period
-from tandem.analytics.ratios import rate
 
 Team = Literal["marketing", "sales", "shared"]
 TEAMS: tuple[str, ...] = ("marketing", "sales", "shared")
@@ -17,70 +13,14 @@ TEAMS: tuple[str, ...] = ("marketing", "sales", "shared")
 
 @dataclass(frozen=True, slots=True)
 class Metric:
-    """A goal metric: its label, the team that usually owns it and how it is measured."""
+    """A goal metric: its label, the team that usually owns it and the registry metric."""
 
     name: str
     label: str
     team: str
     unit: Literal["count", "money", "rate"]
-    actual: Callable[[Facts, Period, datetime, int | None], float | None]
+    registry: str  # the metric of tandem.metrics that measures it
     definition: str
-
-
-def _window(period: Period, as_of: datetime) -> tuple[datetime, datetime]:
-    return period.start_at, min(period.end_at, as_of)
-
-
-def _owned(owner: int | None) -> pl.Expr:
-    return pl.lit(True) if owner is None else pl.col("owner_id") == owner
-
-
-def _mqls(facts: Facts, period: Period, as_of: datetime, owner: int | None) -> float:
-    start, stop = _window(period, as_of)
-    col = pl.col(reach_column("mql"))
-    return float(
-        facts.contacts.select((_owned(owner) & (col >= start) & (col < stop)).sum()).item()
-    )
-
-
-def _deals(facts: Facts, owner: int | None) -> pl.DataFrame:
-    opps = facts.opportunities
-    return opps if owner is None else opps.filter(pl.col("owner_id") == owner)
-
-
-def _won(types: tuple[str, ...]) -> Callable[[Facts, Period, datetime, int | None], float]:
-    def actual(facts: Facts, period: Period, as_of: datetime, owner: int | None) -> float:
-        start, stop = _window(period, as_of)
-        won = _deals(facts, owner).filter(
-            pl.col("is_won"),
-            pl.col("closed_at") >= start,
-            pl.col("closed_at") < stop,
-            pl.col("deal_type").is_in(types),
-        )
-        return float(won["amount"].sum())
-
-    return actual
-
-
-def _sourced(facts: Facts, period: Period, as_of: datetime, owner: int | None) -> float:
-    start, stop = _window(period, as_of)
-    sourced = _deals(facts, owner).filter(
-        pl.col("deal_type") == "new",
-        pl.col("source").fill_null("") != "sales_outreach",
-        pl.col("created_at") >= start,
-        pl.col("created_at") < stop,
-    )
-    return float(sourced["amount"].sum())
-
-
-def _mql_to_sql(facts: Facts, period: Period, as_of: datetime, owner: int | None) -> float | None:
-    start, stop = _window(period, as_of)
-    mql = pl.col(reach_column("mql"))
-    cohort = _owned(owner) & (mql >= start) & (mql < stop)
-    entered, converted = facts.contacts.select(
-        cohort.sum(), (cohort & (pl.col(reach_column("sql")) <= as_of)).sum()
-    ).row(0)
-    return rate(converted, entered)
 
 
 METRICS: dict[str, Metric] = {
@@ -91,7 +31,7 @@ METRICS: dict[str, Metric] = {
             "MQLs",
             "marketing",
             "count",
-            _mqls,
+            "reached_mql",
             "contacts that first reached MQL in the period",
         ),
         Metric(
@@ -99,7 +39,7 @@ METRICS: dict[str, Metric] = {
             "Pipeline sourced",
             "marketing",
             "money",
-            _sourced,
+            "pipeline_sourced",
             "amount of new-business opportunities created in the period, except sales outreach",
         ),
         Metric(
@@ -107,7 +47,7 @@ METRICS: dict[str, Metric] = {
             "Bookings",
             "sales",
             "money",
-            _won(("new", "upsell")),
+            "bookings",
             "won amount of new and upsell deals closed in the period",
         ),
         Metric(
@@ -115,7 +55,7 @@ METRICS: dict[str, Metric] = {
             "Revenue",
             "shared",
             "money",
-            _won(("new", "upsell", "renewal")),
+            "revenue_won",
             "won amount of every deal type, renewals included, closed in the period",
         ),
         Metric(
@@ -123,7 +63,7 @@ METRICS: dict[str, Metric] = {
             "MQL to SQL conversion",
             "shared",
             "rate",
-            _mql_to_sql,
+            "conversion_mql_to_sql",
             "share of the period's new MQLs that have reached SQL",
         ),
     )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tandem.analytics.frames import Facts
-from tandem.analytics.periods import Period, parse_period
+from tandem.analytics.periods import Period, months_between, parse_period
 from tandem.analytics.schemas import Notice
 from tandem.auth.models import User
 from tandem.auth.roles import Role
@@ -15,6 +15,9 @@ from tandem.goals.metrics import METRICS
 from tandem.goals.models import Goal
 from tandem.goals.pace import pace
 from tandem.goals.schemas import GoalIn, GoalRow, GoalsView, MetricInfo
+from tandem.metrics import service as metrics
+from tandem.metrics.engine import engine_for
+from tandem.metrics.spec import Window
 
 #: Who may set goals and quotas: the people accountable for them.
 EDITORS = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.EXECUTIVE})
@@ -87,11 +90,44 @@ def team_target(*, db_session: Session, metric: str, period: Period) -> float | 
     return float(target) if target is not None else None
 
 
+def monthly_targets(*, db_session: Session, metric: str, months: list[str]) -> dict[str, float]:
+    """Each month's share of the team goals on `metric` covering it: a month's own goal, else
+    a quarter's or a year's spread evenly over its months (a quarter goal of 300 MQLs is a
+    commitment of 100 a month)."""
+    out: dict[str, float] = {}
+    goals = [
+        g for g in list_goals(db_session=db_session) if g.metric == metric and g.user_id is None
+    ]
+    for label in months:
+        period = parse_period(label)
+        covering = [
+            g for g in goals if g.period_start <= period.start and g.period_end >= period.end
+        ]
+        if not covering:
+            continue
+        # The narrowest goal covering the month speaks for it (its own month before a quarter).
+        goal = min(covering, key=lambda g: (g.period_end - g.period_start).days)
+        span = len(months_between(goal.period_start, goal.period_end))
+        out[label] = float(goal.target) / span
+    return out
+
+
+def actual(
+    facts: Facts, name: str, period: Period, as_of: datetime, owner: int | None = None
+) -> float | None:
+    """Goal metric `name`'s value over `period` read at `as_of` (a quota: `owner`'s records),
+    from the metric registry."""
+    at = Window(period.start, period.end, as_of)
+    filters = {} if owner is None else {"owner": str(owner)}
+    found = metrics.figure(engine_for(facts), METRICS[name].registry, at, filters, strict=False)
+    return found.value
+
+
 def measure(goal: Goal, facts: Facts, as_of: datetime, user_name: str | None = None) -> GoalRow:
     """A goal with its actual value, attainment and pace at `as_of`."""
     metric = METRICS[goal.metric]
     period = parse_period(goal.period)
-    actual = metric.actual(facts, period, as_of, goal.user_id)
+    value = actual(facts, goal.metric, period, as_of, goal.user_id)
     return GoalRow(
         id=goal.id,
         team=goal.team,
@@ -103,7 +139,7 @@ def measure(goal: Goal, facts: Facts, as_of: datetime, user_name: str | None = N
         period=goal.period,
         pace=pace(
             target=float(goal.target),
-            actual=actual,
+            actual=value,
             period=period,
             as_of=as_of,
             is_rate=metric.unit == "rate",

@@ -15,7 +15,6 @@ from tandem.analytics.pipeline import closed_in, deal_types
 from tandem.analytics.ratios import rate
 from tandem.analytics.schemas import Notice
 from tandem.goals import service as goals
-from tandem.goals.metrics import METRICS
 from tandem.goals.pace import pace
 from tandem.metrics import service as metrics
 from tandem.metrics.engine import Engine, engine_for
@@ -61,7 +60,7 @@ def _revenue(db_session: Session, facts: Facts, week: Period, as_of: datetime) -
         if target is not None:
             metric = name
             break
-    quarter_won = METRICS[metric or "revenue"].actual(facts, q, clock, None) or 0.0
+    quarter_won = goals.actual(facts, metric or "revenue", q, clock) or 0.0
     weekly = []
     for k in range(TRAILING_WEEKS - 1, -1, -1):
         w = week_of(week.start - timedelta(days=7 * k))
