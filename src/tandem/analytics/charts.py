@@ -38,6 +38,7 @@ class Table(BaseModel):
     columns: list[str]
     rows: list[list[str]]
     numeric: list[bool]
+    links: list[list[str | None]] | None = None  # a cell's drill-down, same shape as `rows`
 
 
 class Panel(BaseModel):

@@ -1,6 +1,6 @@
 """Turn each dashboard view-model into tiles and panels (charts + tables) for the page."""
 
-from tandem.analytics.charts import Chart, Panel, Series, fmt, label, panel, table
+from tandem.analytics.charts import Chart, Panel, Series, Table, fmt, label, panel, table
 from tandem.analytics.frames import STAGES
 from tandem.analytics.schemas import (
     FunnelView,
@@ -45,24 +45,7 @@ def funnel(vm: FunnelView) -> tuple[list[Tile], list[Panel]]:
             None,
             "Nothing to show by month in this range.",
         ),
-        Panel(
-            title="Stage-to-stage conversion",
-            table=table(
-                ["From", "To", "Reached from-stage", "Went on", "Of which implied", "Conversion"],
-                [
-                    [
-                        label(c.from_stage),
-                        label(c.to_stage),
-                        c.entered,
-                        c.converted,
-                        c.implied,
-                        c.rate,
-                    ]
-                    for c in vm.conversions
-                ],
-                [None, None, "count", "count", "count", "percent"],
-            ),
-        ),
+        Panel(title="Stage-to-stage conversion", table=_conversion_table(vm)),
         Panel(
             title=f"By {by}",
             table=table(
@@ -81,6 +64,25 @@ def funnel(vm: FunnelView) -> tuple[list[Tile], list[Panel]]:
             empty=None if vm.breakdown else f"No {by} has contacts in this range.",
         ),
     ]
+
+
+def _conversion_table(vm: FunnelView) -> Table:
+    """The conversions, each count linked to its records and each rate to its definition."""
+    out = table(
+        ["From", "To", "Reached from-stage", "Went on", "Of which implied", "Conversion"],
+        [
+            [label(c.from_stage), label(c.to_stage), c.entered, c.converted, c.implied, c.rate]
+            for c in vm.conversions
+        ],
+        [None, None, "count", "count", "count", "percent"],
+    )
+    query = vm.figures[0].records_url.partition("?")[2] if vm.figures else ""
+    names = [f"conversion_{c.from_stage}_to_{c.to_stage}" for c in vm.conversions]
+    out.links = [
+        [None, None, f"/metrics/{n}/records?{query}", None, None, f"/metrics/{n}?{query}"]
+        for n in names
+    ]
+    return out
 
 
 def velocity(vm: VelocityView) -> tuple[list[Tile], list[Panel]]:
