@@ -119,3 +119,14 @@ def test_a_rep_sees_the_whole_list_but_only_names_the_records_they_may_open(clie
     assert f'href="/contacts/{world["people"][0].id}"' in text
     csv = client.get(url.replace("/records?", "/records.csv?")).text.splitlines()
     assert len(csv) == 6 and sum(1 for line in csv[1:] if line.startswith(",")) == 4
+    # A colleague's deal is in the list (the count is the figure) but shows its id alone.
+    for deal in world["deals"]:
+        deal.owner_id = other.id
+    world["deals"][0].owner_id = rep.id
+    db.flush()
+    won = client.get(
+        "/api/v1/metrics/revenue_won/records", params={"from": "2026-06-01", "to": "2026-11-30"}
+    ).json()
+    amounts = {row[1]: row[won["columns"].index("amount")] for row in won["rows"]}
+    assert won["total"] == 2
+    assert amounts == {world["deals"][0].id: 50000.0, world["deals"][2].id: None}

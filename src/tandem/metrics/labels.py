@@ -1,8 +1,9 @@
 """Names and links for the records behind a figure, read from the store for one page of ids.
 
 The figure and its list are computed over the columnar copy, which holds ids and dimensions
-only; the names come from the store, and only for records the viewer may open (a rep sees the
-whole list, so the count still equals the figure, but not the names of others' records).
+only; the names come from the store, and only for records the viewer may open. A rep sees every
+row of a shared figure, so the count still equals it, but a row the rep may not open shows its
+id alone: not its name, amount, stage or dates.
 """
 
 from collections.abc import Iterator
@@ -38,8 +39,16 @@ def names(db_session: Session, found: Records, visible_to: visibility.Visibility
     }
 
 
+def masked(found: Records, named: Names) -> list[tuple]:
+    """The page's rows, those the viewer may not open reduced to their id: a rep sees that a
+    colleague's deal is in the figure, not its amount, stage or product."""
+    return [row if row[0] in named else (row[0], *[None] * (len(row) - 1)) for row in found.rows]
+
+
 def csv_rows(found: Records, named: Names | None = None) -> Iterator[list[object]]:
-    """The records as CSV rows: moments in ISO 8601, the name first when `named` is given."""
-    for row in found.rows:
+    """The records as CSV rows: moments in ISO 8601; with `named`, the name first and the
+    rows the viewer may not open reduced to their id (`masked`)."""
+    rows = found.rows if named is None else masked(found, named)
+    for row in rows:
         cells = [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
         yield [named.get(row[0], (None, None))[0], *cells] if named is not None else cells

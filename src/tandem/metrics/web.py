@@ -105,7 +105,7 @@ def records_json(
         "page": page,
         "page_size": PAGE_SIZE,
         "columns": ["name", *found.columns],
-        "rows": [[named.get(r[0], (None, None))[0], *r] for r in found.rows],
+        "rows": [[named.get(r[0], (None, None))[0], *r] for r in labels.masked(found, named)],
     }
 
 
@@ -183,6 +183,7 @@ def records_page(
         "metric_records.html",
         user=user,
         r=found,
+        rows=labels.masked(found, named),
         m=found.metric,
         named=named,
         page=page,
