@@ -41,7 +41,9 @@ def server(tmp_path_factory) -> Iterator[str]:
     upgrade(engine)
     with Session(engine, expire_on_commit=False) as db:
         f.user(db, role=Role.EXECUTIVE, name="Pat CRO", email="cro@example.com")
-        seed_world(db)
+        rep = f.user(db, role=Role.SALES_REP, name="Rae Rep", email="rep@example.com")
+        world = seed_world(db)
+        world["people"][0].owner_id = rep.id
         goals.set_goal(
             db_session=db,
             goal_in=GoalIn(team="marketing", metric="mqls", period="2026-11", target=6),
@@ -137,3 +139,46 @@ def test_goals_and_attribution_pages_screenshots(server, page, tmp_path_factory)
     assert (shots / "attribution.png").stat().st_size > 20_000
     page.goto(f"{server}/analytics/revenue?{RANGE}")
     assert "Attributed revenue by channel" in page.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("email", ["cro@example.com", "rep@example.com"])
+def test_every_figure_link_opens_for_each_role(server, browser, email, tmp_path_factory):  # noqa: F811
+    """Each role follows every figure's links (its records, its definition, the CSV) from the
+    scorecard, the dashboards and the review: each answers 200 and the records' total is the
+    number the tile showed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(f"{server}/login")
+    tab.fill("input[name=email]", email)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(f"{server}/")
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pages = ["/", *(f"/analytics/{d}?{RANGE}" for d in DASHBOARDS), "/reports/weekly?week=2026-W47"]
+    links: dict[str, str] = {}
+    for path in pages:
+        tab.goto(f"{server}{path}")
+        for tile in tab.locator(".tile.figure").all():
+            records = tile.locator("a.big").get_attribute("href")
+            links[records] = tile.get_attribute("data-value") or ""
+            links[tile.locator(".window a").get_attribute("href")] = ""
+    assert len(links) >= 20
+    shots = tmp_path_factory.mktemp("shots")
+    for href in sorted(links):
+        response = tab.goto(f"{server}{href}")
+        assert response.status == 200, (email, href, response.status)
+        if "/records" in href:
+            total = tab.locator(".total").get_attribute("data-total")
+            csv = tab.request.get(f"{server}{href.replace('/records?', '/records.csv?')}")
+            assert csv.status == 200 and len(csv.text().splitlines()) == int(total) + 1
+    tab.goto(f"{server}/metrics/revenue_won?from=2026-06-01&to=2026-11-30&by=region")
+    tab.screenshot(path=str(shots / "metric.png"), full_page=True)
+    tab.goto(f"{server}/metrics/reached_lead/records?from=2026-06-01&to=2026-11-30")
+    tab.screenshot(path=str(shots / "records.png"), full_page=True)
+    names = tab.locator("table.records tbody tr td:first-child").all_inner_texts()
+    if email.startswith("rep"):
+        assert names.count("not yours") == 0  # unassigned contacts are the rep's to see
+    assert len(names) == 5
+    context.close()
+    assert errors == [], errors
