@@ -66,6 +66,19 @@ _OPEN = (
     "(CASE WHEN closed_s IS NULL THEN is_closed = 0 ELSE closed_s > {as_of} END)"
 )
 _DEAL_COLUMNS = ("stage", "amount", "deal_type", "product", "rep", "source")
+# Deals dated by creation or by close: a deal without that date is counted as unknown.
+_CREATED = {
+    "date_by": "created_s",
+    "dated": "creation date",
+    "undated_unknown": True,
+    "columns": (*_DEAL_COLUMNS, "created_s"),
+}
+_CLOSED = {
+    "date_by": "closed_s",
+    "dated": "close date",
+    "undated_unknown": True,
+    "columns": (*_DEAL_COLUMNS, "closed_s"),
+}
 
 
 def _deal(name: str, label: str, definition: str, **kw) -> Metric:
@@ -88,10 +101,7 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "window and is counted as unknown instead.",
         measure=Count(),
         unit="count",
-        date_by="created_s",
-        dated="creation date",
-        undated_unknown=True,
-        columns=(*_DEAL_COLUMNS, "created_s"),
+        **_CREATED,
     ),
     _deal(
         "pipeline_created",
@@ -100,10 +110,7 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "are left out of the sum and counted as unknown.",
         measure=Sum("amount"),
         unit="money",
-        date_by="created_s",
-        dated="creation date",
-        undated_unknown=True,
-        columns=(*_DEAL_COLUMNS, "created_s"),
+        **_CREATED,
     ),
     _deal(
         "deals_won",
@@ -111,11 +118,8 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "Opportunities won with a close date in the window.",
         measure=Count(),
         unit="count",
-        date_by="closed_s",
-        dated="close date",
-        undated_unknown=True,
         where=_WON,
-        columns=(*_DEAL_COLUMNS, "closed_s"),
+        **_CLOSED,
     ),
     _deal(
         "revenue_won",
@@ -124,11 +128,8 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "without a known amount are left out of the sum and counted as unknown.",
         measure=Sum("amount"),
         unit="money",
-        date_by="closed_s",
-        dated="close date",
-        undated_unknown=True,
         where=_WON,
-        columns=(*_DEAL_COLUMNS, "closed_s"),
+        **_CLOSED,
     ),
     _deal(
         "bookings",
@@ -138,11 +139,8 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "unknown.",
         measure=Sum("amount"),
         unit="money",
-        date_by="closed_s",
-        dated="close date",
-        undated_unknown=True,
         where=f"{_WON} AND deal_type IN ('new', 'upsell')",
-        columns=(*_DEAL_COLUMNS, "closed_s"),
+        **_CLOSED,
     ),
     _deal(
         "pipeline_sourced",
@@ -151,11 +149,8 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "sales sourced by outreach (lead source sales_outreach): marketing's pipeline.",
         measure=Sum("amount"),
         unit="money",
-        date_by="created_s",
-        dated="creation date",
-        undated_unknown=True,
         where="deal_type = 'new' AND lead_source <> 'sales_outreach'",
-        columns=(*_DEAL_COLUMNS, "created_s"),
+        **_CREATED,
     ),
     _deal(
         "average_won_deal",
@@ -163,11 +158,8 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "The mean amount of the opportunities won in the window, over those whose amount is known.",
         measure=Mean("amount"),
         unit="money",
-        date_by="closed_s",
-        dated="close date",
-        undated_unknown=True,
         where=_WON,
-        columns=(*_DEAL_COLUMNS, "closed_s"),
+        **_CLOSED,
     ),
     _deal(
         "win_rate",
@@ -175,11 +167,8 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "Of the opportunities closed (won or lost) in the window, the share won.",
         measure=Share("is_won = 1"),
         unit="percent",
-        date_by="closed_s",
-        dated="close date",
-        undated_unknown=True,
         where="is_closed = 1",
-        columns=(*_DEAL_COLUMNS, "closed_s"),
+        **_CLOSED,
     ),
     _deal(
         "sales_cycle_days",
@@ -188,11 +177,8 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "deals whose creation date is unknown are left out and counted as unknown.",
         measure=Median("(closed_s - created_s) / 86400.0"),
         unit="days",
-        date_by="closed_s",
-        dated="close date",
-        undated_unknown=True,
         where=_WON,
-        columns=(*_DEAL_COLUMNS, "created_s", "closed_s"),
+        **{**_CLOSED, "columns": (*_DEAL_COLUMNS, "created_s", "closed_s")},
     ),
     _deal(
         "open_deals",

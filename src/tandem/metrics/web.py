@@ -2,15 +2,18 @@
 figure, its window, filters and breakdown), `/metrics/{metric}/records` (the rows behind it,
 paged, and as CSV), and the same under `/api/v1/metrics`. Handlers only translate."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from tandem.analytics.charts import fmt, label
 from tandem.analytics.web import FactsDep
 from tandem.auth import permissions
+from tandem.auth.models import User
 from tandem.csv_export import to_csv
 from tandem.db import utcnow
 from tandem.errors import DomainError
@@ -44,12 +47,49 @@ def _filters(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _inputs(facts, name: str, first: date | None, last: date | None) -> tuple[Engine, Window]:
+@dataclass(frozen=True)
+class Asked:
+    """What a request asks of the registry: a metric, a window, filters, on these facts."""
+
+    name: str
+    at: Window
+    filters: dict[str, str]
+    engine: Engine
+
+
+def asked(
+    metric: str,
+    facts: FactsDep,
+    first: First = None,
+    last: Last = None,
+    filter: FilterPairs = [],  # noqa: B006 (FastAPI copies defaults)
+) -> Asked:
+    """The metric, window and filters of `?from=&to=&filter=DIM=VALUE`, checked."""
     try:
-        service.metric(name)
-        return engine_for(facts), service.window(first, last, utcnow())
+        service.metric(metric)
+        at = service.window(first, last, utcnow())
     except DomainError as exc:
         raise http_error(exc) from None
+    return Asked(metric, at, _filters(filter), engine_for(facts))
+
+
+Ask = Annotated[Asked, Depends(asked)]
+
+
+def _records(request: Request, db: Session, user: User, ask: Asked, page: int | None):
+    """A page of the records behind the figure (`page=None`: all of them), and their names."""
+    try:
+        found = service.records(
+            ask.engine,
+            ask.name,
+            ask.at,
+            ask.filters,
+            limit=None if page is None else PAGE_SIZE,
+            offset=0 if page is None else (page - 1) * PAGE_SIZE,
+        )
+    except DomainError as exc:
+        raise http_error(exc) from None
+    return found, labels.names(db, found, permissions.visible_to(request, user))
 
 
 @api.get("")
@@ -59,48 +99,22 @@ def list_json(user: ApiUser) -> list[MetricOut]:
 
 
 @api.get("/{metric}")
-def figure_json(
-    metric: str,
-    user: ApiUser,
-    facts: FactsDep,
-    first: First = None,
-    last: Last = None,
-    by: str | None = None,
-    filter: FilterPairs = [],  # noqa: B006 (FastAPI copies defaults)
-) -> FigureOut:
+def figure_json(ask: Ask, user: ApiUser, by: str | None = None) -> FigureOut:
     """One figure: `?from=&to=&by=&filter=DIM=VALUE`."""
-    name = metric
-    engine, at = _inputs(facts, name, first, last)
     try:
-        return FigureOut.of(service.figure(engine, name, at, _filters(filter), by))
+        return FigureOut.of(service.figure(ask.engine, ask.name, ask.at, ask.filters, by))
     except DomainError as exc:
         raise http_error(exc) from None
 
 
 @api.get("/{metric}/records")
 def records_json(
-    metric: str,
-    request: Request,
-    db: DbSession,
-    user: ApiUser,
-    facts: FactsDep,
-    first: First = None,
-    last: Last = None,
-    filter: FilterPairs = [],  # noqa: B006
-    page: PageNo = 1,
+    ask: Ask, request: Request, db: DbSession, user: ApiUser, page: PageNo = 1
 ) -> dict:
     """A page of the records behind a figure; `total` equals the figure's population."""
-    name = metric
-    engine, at = _inputs(facts, name, first, last)
-    try:
-        found = service.records(
-            engine, name, at, _filters(filter), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-        )
-    except DomainError as exc:
-        raise http_error(exc) from None
-    named = labels.names(db, found, permissions.visible_to(request, user))
+    found, named = _records(request, db, user, ask, page)
     return {
-        "metric": name,
+        "metric": ask.name,
         "total": found.total,
         "page": page,
         "page_size": PAGE_SIZE,
@@ -115,25 +129,13 @@ def list_page(request: Request, user: PageUser) -> HTMLResponse:
 
 
 @pages.get("/metrics/{metric}", response_class=HTMLResponse)
-def figure_page(
-    metric: str,
-    request: Request,
-    user: PageUser,
-    facts: FactsDep,
-    first: First = None,
-    last: Last = None,
-    by: str | None = None,
-    filter: FilterPairs = [],  # noqa: B006
-) -> HTMLResponse:
+def figure_page(ask: Ask, request: Request, user: PageUser, by: str | None = None) -> HTMLResponse:
     """The definition, the figure over the window, a breakdown and the link to its records."""
-    name = metric
-    engine, at = _inputs(facts, name, first, last)
     error = None
-    filters = _filters(filter)
     try:
-        figure = service.figure(engine, name, at, filters, by or None)
+        figure = service.figure(ask.engine, ask.name, ask.at, ask.filters, by or None)
     except DomainError as exc:
-        error, figure = str(exc), service.figure(engine, name, at)
+        error, figure = str(exc), service.figure(ask.engine, ask.name, ask.at)
     return render(
         request,
         "metric.html",
@@ -146,38 +148,15 @@ def figure_page(
         fmt=fmt,
         label=label,
         by=by or "",
-        filter_text=" ".join(f"{k}={v}" for k, v in filters.items()),
     )
-
-
-def _page_records(request, db, user, facts, name, first, last, pairs, page):
-    engine, at = _inputs(facts, name, first, last)
-    try:
-        found = service.records(
-            engine, name, at, _filters(pairs), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-        )
-    except DomainError as exc:
-        raise http_error(exc) from None
-    return found, at, labels.names(db, found, permissions.visible_to(request, user))
 
 
 @pages.get("/metrics/{metric}/records", response_class=HTMLResponse)
 def records_page(
-    metric: str,
-    request: Request,
-    db: DbSession,
-    user: PageUser,
-    facts: FactsDep,
-    first: First = None,
-    last: Last = None,
-    filter: FilterPairs = [],  # noqa: B006
-    page: PageNo = 1,
+    ask: Ask, request: Request, db: DbSession, user: PageUser, page: PageNo = 1
 ) -> HTMLResponse:
     """The records that make up a figure, a page at a time, each linked where the user may."""
-    name = metric
-    found, at, named = _page_records(request, db, user, facts, name, first, last, filter, page)
-    filters = _filters(filter)
-    pages_total = max(1, -(-found.total // PAGE_SIZE))
+    found, named = _records(request, db, user, ask, page)
     return render(
         request,
         "metric_records.html",
@@ -187,34 +166,19 @@ def records_page(
         m=found.metric,
         named=named,
         page=page,
-        pages=pages_total,
-        window_text=at.text,
-        filters=filters,
-        q=query(at, filters),
+        pages=max(1, -(-found.total // PAGE_SIZE)),
+        window_text=ask.at.text,
+        filters=ask.filters,
+        q=query(ask.at, ask.filters),
     )
 
 
 @pages.get("/metrics/{metric}/records.csv")
-def records_csv(
-    metric: str,
-    request: Request,
-    db: DbSession,
-    user: PageUser,
-    facts: FactsDep,
-    first: First = None,
-    last: Last = None,
-    filter: FilterPairs = [],  # noqa: B006
-) -> Response:
+def records_csv(ask: Ask, request: Request, db: DbSession, user: PageUser) -> Response:
     """Every record behind the figure as CSV (names only where the user may open the record)."""
-    name = metric
-    engine, at = _inputs(facts, name, first, last)
-    try:
-        found = service.records(engine, name, at, _filters(filter), limit=None)
-    except DomainError as exc:
-        raise http_error(exc) from None
-    named = labels.names(db, found, permissions.visible_to(request, user))
+    found, named = _records(request, db, user, ask, None)
     text = to_csv(["name", *found.columns], labels.csv_rows(found, named))
-    filename = f"{name}-{at.start:%Y%m%d}-{at.last:%Y%m%d}.csv"
+    filename = f"{ask.name}-{ask.at.start:%Y%m%d}-{ask.at.last:%Y%m%d}.csv"
     return Response(
         text,
         media_type="text/csv",
