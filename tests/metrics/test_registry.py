@@ -208,3 +208,22 @@ def test_every_metric_is_defined_in_words_and_runs():
         assert metric.definition.endswith(".") and len(metric.definition) > 40, metric.name
         assert metric.window == "as_of" or metric.dated, metric.name
         service.figure(engine, metric.name, WINDOW)  # every statement runs on DuckDB
+
+
+@settings(max_examples=20, deadline=None)
+@given(workspaces(), st.sampled_from([{}, {"channel": "email"}]))
+def test_one_scan_for_many_figures_equals_one_each(world, filters):
+    contacts, transitions, deals = world
+    engine = engine_for(build(contacts, transitions, deals, loaded_at=AS_OF))
+    names = list(service.registry())
+    together = service.figures(engine, names, WINDOW, filters, strict=False)
+    for name in names:
+        alone = service.figure(engine, name, WINDOW, filters, strict=False)
+        got = together[name]
+        assert (got.value, got.rows, got.unknown, got.implied, got.p90) == (
+            alone.value,
+            alone.rows,
+            alone.unknown,
+            alone.implied,
+            alone.p90,
+        ), name

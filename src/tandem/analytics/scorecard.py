@@ -56,7 +56,7 @@ def build_scorecard(*, db_session: Session, facts: Facts, as_of: datetime) -> Sc
     recent = Window(
         as_of.date() - timedelta(days=RECENT_DAYS - 1), as_of.date() + timedelta(1), as_of
     )
-    found = {n: metrics.figure(engine, n, recent) for n in HOME_FIGURES}
+    found = metrics.figures(engine, HOME_FIGURES, recent)
     in_stage = metrics.figure(engine, "contacts_in_stage", recent, by="stage")
     by_stage = {p.value: p.rows for p in in_stage.breakdown}
     order = [*FUNNEL, Stage.NURTURE, Stage.DISQUALIFIED]

@@ -77,7 +77,7 @@ def figures(
     engine = engine_for(facts)
     at = Window(filters.start, filters.end, as_of)
     values = dict(filters.values)
-    return {n: metrics.figure(engine, n, at, values, strict=False) for n in names}
+    return metrics.figures(engine, names, at, values, strict=False)
 
 
 def _with_figures(page: str, vm: BaseModel, found: dict[str, Figure]) -> BaseModel:

@@ -20,12 +20,24 @@ from tandem.opportunities.models import Opportunity
 Names = dict[int, tuple[str, str | None]]
 
 
+#: Ids per lookup: well under SQLite's and PostgreSQL's limits on bound parameters.
+CHUNK = 5000
+
+
 def names(db_session: Session, found: Records, visible_to: visibility.Visibility) -> Names:
-    """The name and page of each record on this page that the viewer may open."""
-    ids = {row[0] for row in found.rows if row[0] is not None}
-    if not ids:
-        return {}
-    if found.metric.record == "deal":
+    """The name and page of each record listed that the viewer may open (a CSV of every
+    record asks in chunks)."""
+    ids = sorted({row[0] for row in found.rows if row[0] is not None})
+    out: Names = {}
+    for i in range(0, len(ids), CHUNK):
+        out |= _names(db_session, found.metric.record, ids[i : i + CHUNK], visible_to)
+    return out
+
+
+def _names(
+    db_session: Session, record: str, ids: list[int], visible_to: visibility.Visibility
+) -> Names:
+    if record == "deal":
         query = select(Opportunity.id, Opportunity.name, Opportunity.account_id).where(
             Opportunity.id.in_(ids), visibility.opportunities(visible_to)
         )

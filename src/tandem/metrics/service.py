@@ -6,7 +6,7 @@ figure's population by construction.
 """
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
@@ -87,6 +87,53 @@ def _check(
     check_filters(chosen, filters, by, known)
 
 
+def _figure(chosen: Metric, at: Window, filters: dict[str, str], values: tuple) -> Figure:
+    """A figure from its aggregates (`sql.AGGREGATES`, in order)."""
+    n, numerator, unknown, central, p90, implied, undated = values
+    rows = int(n or 0)
+    return Figure(
+        metric=chosen,
+        window=at,
+        filters=filters,
+        value=value_of(chosen.measure, rows, numerator, central),
+        rows=rows,
+        numerator=numerator,
+        unknown=int(unknown or 0) + int(undated or 0),
+        implied=int(implied or 0),
+        p90=p90,
+    )
+
+
+def figures(
+    engine: Engine,
+    names: list[str] | tuple[str, ...],
+    at: Window,
+    filters: dict[str, str] | None = None,
+    *,
+    strict: bool = True,
+) -> dict[str, Figure]:
+    """Several metrics over one window and filters, by name: one scan per population.
+
+    A filter value no record of the population has is refused, naming the values there are,
+    unless `strict` is False: a dashboard filter checked against the whole workspace (a
+    channel with contacts but no deal yet is a real zero there).
+    """
+    filters = dict(filters or {})
+    chosen = [metric(n) for n in dict.fromkeys(names)]
+    by_population: dict[str, list[Metric]] = {}
+    for m in chosen:
+        _check(engine, m, filters, None, strict)
+        by_population.setdefault(m.population, []).append(m)
+    out: dict[str, Figure] = {}
+    width = len(sql.AGGREGATES)
+    for population, group in by_population.items():
+        statement = sql.figures_sql(group, at, filters, dialect=engine.dialect)
+        [row] = engine.rows(population, statement)
+        for i, m in enumerate(group):
+            out[m.name] = _figure(m, at, filters, row[i * width : (i + 1) * width])
+    return out
+
+
 def figure(
     engine: Engine,
     name: str,
@@ -96,47 +143,28 @@ def figure(
     *,
     strict: bool = True,
 ) -> Figure:
-    """Metric `name` over window `at` with `filters`, broken down by `by` when given.
-
-    A filter value no record of the population has is refused, naming the values there are,
-    unless `strict` is False: a dashboard filter checked against the whole workspace (a
-    channel with contacts but no deal yet is a real zero there).
-    """
-    chosen = metric(name)
-    filters = dict(filters or {})
-    _check(engine, chosen, filters, by, strict)
-    [(rows, numerator, unknown, central, p90, implied)] = engine.rows(
-        chosen.population, sql.figure_sql(chosen, at, filters, dialect=engine.dialect)
-    )
-    if chosen.undated_unknown:
-        [(undated,)] = engine.rows(chosen.population, sql.undated_sql(chosen, at, filters))
-        unknown = int(unknown or 0) + undated
+    """Metric `name` over window `at` with `filters`, broken down by `by` when given (see
+    `figures` for `strict`)."""
+    found = figures(engine, [name], at, filters, strict=strict)[name]
+    if not by:
+        return found
+    chosen = found.metric
+    _check(engine, chosen, found.filters, by, strict)
+    statement = sql.figures_sql([chosen], at, found.filters, by, dialect=engine.dialect)
     parts = []
-    if by:
-        statement = sql.figure_sql(chosen, at, filters, by, dialect=engine.dialect)
-        for value, n, num, unk, mid, _, _ in engine.rows(chosen.population, statement):
+    for value, *aggregates in engine.rows(chosen.population, statement):
+        part = _figure(chosen, at, found.filters, tuple(aggregates))
+        if part.rows or part.unknown:
             parts.append(
                 Part(
                     value=str(value),
-                    figure=value_of(chosen.measure, n, num, mid),
-                    rows=n,
-                    numerator=num,
-                    unknown=int(unk or 0),
+                    figure=part.value,
+                    rows=part.rows,
+                    numerator=part.numerator,
+                    unknown=part.unknown,
                 )
             )
-    return Figure(
-        metric=chosen,
-        window=at,
-        filters=filters,
-        value=value_of(chosen.measure, rows, numerator, central),
-        rows=rows,
-        numerator=numerator,
-        unknown=int(unknown or 0),
-        implied=int(implied or 0),
-        p90=p90,
-        by=by,
-        breakdown=parts,
-    )
+    return replace(found, by=by, breakdown=parts)
 
 
 @dataclass(frozen=True)
@@ -170,9 +198,7 @@ def records(
     if offset < 0:
         raise Invalid("offset must not be negative")
     id_column = RELATIONS[chosen.population][1]
-    [(total, *_)] = engine.rows(
-        chosen.population, sql.figure_sql(chosen, at, filters, dialect=engine.dialect)
-    )
+    total = figures(engine, [name], at, filters)[name].rows
     statement = sql.records_sql(chosen, at, filters, id_column, limit=limit, offset=offset)
     columns, rows = engine.columns(chosen.population, statement)
     moments = [i for i, c in enumerate(columns) if c.endswith("_s")]

@@ -2,9 +2,10 @@
 
 The statements use only what DuckDB, Spark SQL and PostgreSQL share: ``?`` parameters, CASE,
 COUNT/SUM/AVG, epoch-second arithmetic; the one difference, how a percentile is spelt, comes
-from the `Dialect`. Aggregates come back raw (rows, numerator, unknown) and the value is
-computed in Python (`spec.value_of`), so no engine's integer division or NULL handling decides
-a figure.
+from the `Dialect`. Each metric's aggregates are restricted to its own condition and window by
+CASE, so the figures of one page that count the same relation share one scan. Aggregates come
+back raw (rows, numerator, unknown) and the value is computed in Python (`spec.value_of`), so no
+engine's integer division or NULL handling decides a figure.
 """
 
 from dataclasses import dataclass
@@ -45,84 +46,92 @@ def _dimension(metric: Metric, name: str) -> str:
     return name
 
 
-def _conditions(
-    metric: Metric, window: Window, filters: dict[str, str]
-) -> tuple[list[str], list[object]]:
-    """The WHERE clause's conditions: window, the metric's own condition, dimension values.
-
-    Every identifier in the statements comes from the metric's definition (code) or is one of
-    its dimensions (`_dimension`); every value a user gives is a parameter.
-    """
-    conditions = [f"({_at(metric.where, window)})"]
-    params: list[object] = []
+def _scope(metric: Metric, window: Window) -> str:
+    """The metric's own condition and, for a ranged figure, its window. The bounds are written
+    in: they are numbers computed here, never text a user gave."""
+    scope = f"({_at(metric.where, window)})"
     if metric.window == "range":
-        conditions.append(f"{metric.date_by} >= ? AND {metric.date_by} < ?")
-        params += [window.start_s, window.stop_s]
+        column = metric.date_by
+        scope += f" AND {column} >= {window.start_s!r} AND {column} < {window.stop_s!r}"
+    return scope
+
+
+def _filters(metrics: list[Metric], filters: dict[str, str]) -> tuple[str, list[object]]:
+    """The dimension values every row must have, as a WHERE clause and its parameters.
+
+    Every identifier in the statements comes from the metrics' definitions (code) or is one of
+    their dimensions (`_dimension`); every value a user gives is a parameter.
+    """
+    conditions, params = ["TRUE"], []
     for name, value in sorted(filters.items()):
-        conditions.append(f"{_dimension(metric, name)} = ?")
+        for m in metrics:
+            _dimension(m, name)
+        conditions.append(f"{name} = ?")
         params.append(value)
-    return conditions, params
+    return " AND ".join(conditions), params
+
+
+#: The aggregates each metric contributes to a statement, in this order.
+AGGREGATES = ("n", "numerator", "unknown", "central", "p90", "implied", "undated")
 
 
 def _aggregates(metric: Metric, window: Window, dialect: Dialect) -> list[str]:
-    """rows, numerator, unknown, central, p90 and implied, in that order."""
+    """One metric's aggregates, each restricted to its own scope by CASE, so that several
+    metrics of one population share one scan."""
+    scope = _scope(metric, window)
+
+    def within(value: str) -> str:
+        return f"CASE WHEN {scope} THEN {value} END"
+
+    def count(extra: str | None = None, base: str = scope) -> str:
+        condition = base if extra is None else f"{base} AND ({extra})"
+        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
     measure = metric.measure
     numerator, unknown, central, p90 = "NULL", "0", "NULL", "NULL"
     if isinstance(measure, Sum | Mean):
-        numerator = f"SUM({measure.column})"
-        unknown = f"SUM(CASE WHEN {measure.column} IS NULL THEN 1 ELSE 0 END)"
+        numerator = f"SUM({within(measure.column)})"
+        unknown = count(f"{measure.column} IS NULL")
         if isinstance(measure, Mean):
-            central = f"AVG({measure.column})"
+            central = f"AVG({within(measure.column)})"
     elif isinstance(measure, Share):
-        numerator = f"SUM(CASE WHEN {_at(measure.numerator, window)} THEN 1 ELSE 0 END)"
+        numerator = count(_at(measure.numerator, window))
     elif isinstance(measure, Median):
         expr = _at(measure.expression, window)
-        unknown = f"SUM(CASE WHEN ({expr}) IS NULL THEN 1 ELSE 0 END)"
-        central = dialect.percentile.format(expr=expr, q=0.5)
-        p90 = dialect.percentile.format(expr=expr, q=0.9)
+        unknown = count(f"({expr}) IS NULL")
+        central = dialect.percentile.format(expr=within(expr), q=0.5)
+        p90 = dialect.percentile.format(expr=within(expr), q=0.9)
     else:
         assert isinstance(measure, Count)
-    implied = f"SUM({_at(metric.implied, window)})" if metric.implied else "0"
-    return [
-        "COUNT(*) AS n",
-        f"{numerator} AS numerator",
-        f"{unknown} AS unknown",
-        f"{central} AS central",
-        f"{p90} AS p90",
-        f"{implied} AS implied",
-    ]
+    implied = f"SUM({within(_at(metric.implied, window))})" if metric.implied else "0"
+    # Rows with no date at all are in no window: said as unknown where the date should exist.
+    undated = (
+        count(f"{metric.date_by} IS NULL", f"({_at(metric.where, window)})")
+        if metric.undated_unknown
+        else "0"
+    )
+    return [count(), numerator, unknown, central, p90, implied, undated]
 
 
-def figure_sql(
-    metric: Metric,
+def figures_sql(
+    metrics: list[Metric],
     window: Window,
     filters: dict[str, str],
     by: str | None = None,
     dialect: Dialect = DUCKDB,
 ) -> Statement:
-    """The statement computing `metric` (one row, or one row per value of `by`)."""
-    conditions, params = _conditions(metric, window, filters)
-    select = _aggregates(metric, window, dialect)
+    """One statement computing every metric of `metrics` (all of one population) in one
+    scan: one row, or one row per value of `by`, with `AGGREGATES` per metric in order."""
+    population = metrics[0].population
+    assert all(m.population == population for m in metrics), "one population per statement"
+    where, params = _filters(metrics, filters)
+    select = [a for m in metrics for a in _aggregates(m, window, dialect)]
     group = ""
     if by:
-        select.insert(0, f"{_dimension(metric, by)} AS value")
+        select.insert(0, f"{_dimension(metrics[0], by)} AS value")
         group = f" GROUP BY {by} ORDER BY value"
-    text = (
-        f"SELECT {', '.join(select)} FROM {metric.population}"  # noqa: S608 - see _conditions
-        f" WHERE {' AND '.join(conditions)}{group}"
-    )
+    text = f"SELECT {', '.join(select)} FROM {population} WHERE {where}{group}"  # noqa: S608
     return Statement(text, tuple(params))
-
-
-def undated_sql(metric: Metric, window: Window, filters: dict[str, str]) -> Statement:
-    """How many rows pass the metric's condition and filters but have no date to window by."""
-    conditions, params = _conditions(metric, window, filters)
-    conditions[1] = f"{metric.date_by} IS NULL"
-    params = params[2:]
-    return Statement(
-        f"SELECT COUNT(*) FROM {metric.population} WHERE {' AND '.join(conditions)}",  # noqa: S608
-        tuple(params),
-    )
 
 
 def records_sql(
@@ -136,7 +145,7 @@ def records_sql(
 ) -> Statement:
     """The rows that make up `metric`'s figure: its id, its listed columns and, for a share,
     whether the row counts in the numerator. Newest first by the window's date."""
-    conditions, params = _conditions(metric, window, filters)
+    where, params = _filters([metric], filters)
     columns = [id_column, *metric.columns]
     if isinstance(metric.measure, Share):
         counted = _at(metric.measure.numerator, window)
@@ -145,8 +154,8 @@ def records_sql(
         columns.append(f"{_at(metric.measure.expression, window)} AS measured")
     order = f"{metric.date_by} DESC, " if metric.date_by else ""
     text = (
-        f"SELECT {', '.join(columns)} FROM {metric.population}"  # noqa: S608 - see _conditions
-        f" WHERE {' AND '.join(conditions)} ORDER BY {order}{id_column}"
+        f"SELECT {', '.join(columns)} FROM {metric.population}"  # noqa: S608 - see _filters
+        f" WHERE {_scope(metric, window)} AND {where} ORDER BY {order}{id_column}"
     )
     if limit is not None:
         text += " LIMIT ? OFFSET ?"

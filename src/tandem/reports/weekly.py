@@ -281,4 +281,5 @@ WEEK_FIGURES = ("revenue_won", "deals_won", "win_rate", "reached_mql", "pipeline
 def _figures(facts: Facts, week: Period, as_of: datetime) -> list[FigureOut]:
     engine = engine_for(facts)
     at = Window(week.start, week.end, as_of)
-    return [FigureOut.of(metrics.figure(engine, n, at)) for n in WEEK_FIGURES]
+    found = metrics.figures(engine, WEEK_FIGURES, at)
+    return [FigureOut.of(found[n]) for n in WEEK_FIGURES]
