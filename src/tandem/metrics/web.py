@@ -73,6 +73,7 @@ def asked(
     return Asked(metric, at, _filters(filter), engine_for(facts))
 
 
+#: Declared after the user in every handler: the sign-in is checked before the facts are read.
 Ask = Annotated[Asked, Depends(asked)]
 
 
@@ -99,7 +100,7 @@ def list_json(user: ApiUser) -> list[MetricOut]:
 
 
 @api.get("/{metric}")
-def figure_json(ask: Ask, user: ApiUser, by: str | None = None) -> FigureOut:
+def figure_json(user: ApiUser, ask: Ask, by: str | None = None) -> FigureOut:
     """One figure: `?from=&to=&by=&filter=DIM=VALUE`."""
     try:
         return FigureOut.of(service.figure(ask.engine, ask.name, ask.at, ask.filters, by))
@@ -109,7 +110,7 @@ def figure_json(ask: Ask, user: ApiUser, by: str | None = None) -> FigureOut:
 
 @api.get("/{metric}/records")
 def records_json(
-    ask: Ask, request: Request, db: DbSession, user: ApiUser, page: PageNo = 1
+    user: ApiUser, ask: Ask, request: Request, db: DbSession, page: PageNo = 1
 ) -> dict:
     """A page of the records behind a figure; `total` equals the figure's population."""
     found, named = _records(request, db, user, ask, page)
@@ -129,7 +130,7 @@ def list_page(request: Request, user: PageUser) -> HTMLResponse:
 
 
 @pages.get("/metrics/{metric}", response_class=HTMLResponse)
-def figure_page(ask: Ask, request: Request, user: PageUser, by: str | None = None) -> HTMLResponse:
+def figure_page(user: PageUser, ask: Ask, request: Request, by: str | None = None) -> HTMLResponse:
     """The definition, the figure over the window, a breakdown and the link to its records."""
     error = None
     try:
@@ -153,7 +154,7 @@ def figure_page(ask: Ask, request: Request, user: PageUser, by: str | None = Non
 
 @pages.get("/metrics/{metric}/records", response_class=HTMLResponse)
 def records_page(
-    ask: Ask, request: Request, db: DbSession, user: PageUser, page: PageNo = 1
+    user: PageUser, ask: Ask, request: Request, db: DbSession, page: PageNo = 1
 ) -> HTMLResponse:
     """The records that make up a figure, a page at a time, each linked where the user may."""
     found, named = _records(request, db, user, ask, page)
@@ -174,7 +175,7 @@ def records_page(
 
 
 @pages.get("/metrics/{metric}/records.csv")
-def records_csv(ask: Ask, request: Request, db: DbSession, user: PageUser) -> Response:
+def records_csv(user: PageUser, ask: Ask, request: Request, db: DbSession) -> Response:
     """Every record behind the figure as CSV (names only where the user may open the record)."""
     found, named = _records(request, db, user, ask, None)
     text = to_csv(["name", *found.columns], labels.csv_rows(found, named))
