@@ -47,6 +47,10 @@ class Contact(Base):
     )
     first_touch_landing_page: Mapped[str | None] = mapped_column(String(2000))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Where the record came from (tandem.contacts.sources): kept from its first writer.
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("record_sources.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

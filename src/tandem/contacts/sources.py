@@ -1,0 +1,66 @@
+"""Where records come from: one `record_sources` row per import job, API token, the demo, or a
+person adding records by hand; contacts, accounts, deals and activities point at it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem.db import Base, UTCDateTime, utcnow
+
+
+class SourceKind(StrEnum):
+    """How records reached Tandem."""
+
+    IMPORT = "import"
+    API = "api"
+    DEMO = "demo"
+    MANUAL = "manual"
+
+
+class RecordSource(Base):
+    """One origin of records: an import job (named by its profile or `--source` label), an API
+    token (its name), the demo ("demo"), or a person (manual)."""
+
+    __tablename__ = "record_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True
+    )
+    token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+SOURCES = RecordSource.__table__
+
+
+def source_id(
+    connection: Connection,
+    *,
+    kind: SourceKind,
+    name: str,
+    job_id: int | None = None,
+    token_id: int | None = None,
+) -> int:
+    """The id of the source with this kind and name (and job or token), created if new: a job
+    or a token is one source for all its records."""
+    where = [SOURCES.c.kind == kind.value, SOURCES.c.name == name[:100]]
+    where.append(SOURCES.c.job_id == job_id if job_id is not None else SOURCES.c.job_id.is_(None))
+    where.append(
+        SOURCES.c.token_id == token_id if token_id is not None else SOURCES.c.token_id.is_(None)
+    )
+    found = connection.scalar(select(SOURCES.c.id).where(*where).order_by(SOURCES.c.id).limit(1))
+    if found is not None:
+        return int(found)
+    values = {"kind": kind.value, "name": name[:100], "job_id": job_id, "token_id": token_id}
+    inserted = connection.execute(SOURCES.insert().values(**values, created_at=utcnow()))
+    return int(inserted.inserted_primary_key[0])
