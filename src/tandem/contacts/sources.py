@@ -64,3 +64,41 @@ def source_id(
     values = {"kind": kind.value, "name": name[:100], "job_id": job_id, "token_id": token_id}
     inserted = connection.execute(SOURCES.insert().values(**values, created_at=utcnow()))
     return int(inserted.inserted_primary_key[0])
+
+
+def import_source(connection: Connection, *, job_id: int, name: str) -> int:
+    """The source of import job `job_id` (created named `name` when the job has none yet)."""
+    found = connection.scalar(
+        select(SOURCES.c.id)
+        .where(SOURCES.c.kind == SourceKind.IMPORT.value, SOURCES.c.job_id == job_id)
+        .order_by(SOURCES.c.id)
+        .limit(1)
+    )
+    if found is not None:
+        return int(found)
+    return source_id(connection, kind=SourceKind.IMPORT, name=name, job_id=job_id)
+
+
+def job_source_name(connection: Connection, job_id: int) -> str | None:
+    """The name of import job `job_id`'s source (a retry of the job keeps it)."""
+    return connection.scalar(
+        select(SOURCES.c.name)
+        .where(SOURCES.c.kind == SourceKind.IMPORT.value, SOURCES.c.job_id == job_id)
+        .order_by(SOURCES.c.id)
+        .limit(1)
+    )
+
+
+def request_source(connection: Connection, *, bearer: str | None, user_email: str) -> int:
+    """The source of records an API call writes: its token (by name) when it carries one, else
+    the signed-in person writing through the browser session (manual)."""
+    from tandem.auth.models import ApiToken
+    from tandem.auth.tokens import digest
+
+    if bearer:
+        token = connection.execute(
+            select(ApiToken.id, ApiToken.name).where(ApiToken.token_hash == digest(bearer))
+        ).first()
+        if token is not None:
+            return source_id(connection, kind=SourceKind.API, name=token.name, token_id=token.id)
+    return source_id(connection, kind=SourceKind.MANUAL, name=user_email)

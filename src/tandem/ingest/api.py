@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tandem.auth.models import User
 from tandem.bounds import limits
+from tandem.contacts import sources
 from tandem.db import utcnow
 from tandem.ingest import deferred, events
 from tandem.ingest.fields import get_kind
@@ -162,8 +163,17 @@ def _ingest_in_session(kind: str, request: Request, body: bytes | HTTPException)
         except events.BatchTooLarge as exc:
             raise HTTPException(413, str(exc)) from None
         try:
+            header = request.headers.get("authorization", "")
+            bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
             result = events.ingest(
-                db_session=session, kind=kind, items=items, now=utcnow(), actor=f"api:{user.email}"
+                db_session=session,
+                kind=kind,
+                items=items,
+                now=utcnow(),
+                actor=f"api:{user.email}",
+                source_id=sources.request_source(
+                    session.connection(), bearer=bearer, user_email=user.email
+                ),
             )
             session.commit()
         except (OperationalError, sqlite3.OperationalError) as exc:

@@ -346,6 +346,13 @@ def _with_defaults(rows: pl.DataFrame, now: Any, table: Table) -> pl.DataFrame:
     return rows.with_columns(fills) if fills else rows
 
 
+def _sourced(ctx: Context, rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` to insert, with the context's source (when it has one)."""
+    if ctx.source_id is None:
+        return rows
+    return rows.with_columns(pl.lit(ctx.source_id, pl.Int64).alias("source_id"))
+
+
 def _insert_contacts(
     ctx: Context, sql: Sql, rows: pl.DataFrame, frame: pl.DataFrame
 ) -> tuple[pl.DataFrame, list[int]]:
@@ -367,7 +374,7 @@ def _insert_contacts(
             )
         )
     lines = staged[LINE]
-    staged = _with_defaults(staged.drop(LINE), ctx.now, CONTACTS)
+    staged = _sourced(ctx, _with_defaults(staged.drop(LINE), ctx.now, CONTACTS))
     back = sql.insert_new(CONTACTS, staged, ["email"], exclusive=True)
     keyed = pl.DataFrame({LINE: lines, "email": staged["email"]})
     done = keyed.join(back, on="email", how="left", maintain_order="left")
@@ -430,7 +437,7 @@ class ContactIds:
     def _create(self, ctx: Context, sql: Sql, missing: pl.DataFrame) -> None:
         ordered = missing.sort("email")
         rows = ordered.with_columns(account_ids_by_domain(ctx, ordered["email"]))
-        rows = _with_defaults(rows, ctx.now, CONTACTS)
+        rows = _sourced(ctx, _with_defaults(rows, ctx.now, CONTACTS))
         back = sql.insert_new(CONTACTS, rows, ["email"], exclusive=True)
         self._add(back)
         ctx.resolver._count("contacts", back.height)
@@ -522,6 +529,7 @@ def write_activities(
         _text(frame, "url").alias("url"),
         _json_object(frame, props).fill_null("{}").alias("properties"),
     )
+    rows = _sourced(ctx, rows)
     back = sql.insert_new(
         ACTIVITIES, rows, ["idempotency_key"], sort="idempotency_key", exclusive=exclusive
     )

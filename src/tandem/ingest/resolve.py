@@ -60,10 +60,12 @@ class _Cache(dict[Any, int]):
 
 
 class Resolver:
-    """Batched, cached lookups of referenced rows on one connection."""
+    """Batched, cached lookups of referenced rows on one connection; the accounts and contacts
+    it creates get `source_id` (the writer's source)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, source_id: int | None = None) -> None:
         self.connection = connection
+        self.source_id = source_id
         self.accounts = [_Cache(), _Cache(), _Cache()]  # by external id, domain, folded name
         self.contacts = _Cache()
         self.contacts_ext = _Cache()
@@ -91,7 +93,7 @@ class Resolver:
         out = [self._cached_account(r) for r in refs]
         if create:
             todo = [i for i, r in enumerate(refs) if out[i] is None and r and _creatable(r)]
-            rows = [_account_row(refs[i]) for i in todo]  # type: ignore[arg-type]
+            rows = [self._sourced(_account_row(refs[i])) for i in todo]  # type: ignore[arg-type]
             results = upsert(self.connection, ACCOUNTS, rows, ACCOUNT_KEYS) if rows else []
             for i, row, result in zip(todo, rows, results, strict=True):
                 if result.status != "conflict":
@@ -99,6 +101,10 @@ class Resolver:
                     self._remember_account(row, result.id)
             self._count("accounts", sum(r.status == "new" for r in results))
         return out
+
+    def _sourced(self, row: dict[str, Any]) -> dict[str, Any]:
+        # Only rows this resolver inserts carry it (it found no match for them).
+        return row if self.source_id is None else {**row, "source_id": self.source_id}
 
     def _cached_account(self, ref: AccountRef | None) -> int | None:
         if ref is None:
@@ -123,7 +129,10 @@ class Resolver:
         new = sorted(e for e in missing if e not in self.contacts)
         if create and new:
             accounts = self.account_ids([AccountRef.of({"email": e}, "email") for e in new], False)
-            rows = [{"email": e, "account_id": a} for e, a in zip(new, accounts, strict=True)]
+            rows = [
+                self._sourced({"email": e, "account_id": a})
+                for e, a in zip(new, accounts, strict=True)
+            ]
             results = upsert(self.connection, CONTACTS, rows, CONTACT_KEYS[:1])
             for email, result in zip(new, results, strict=True):
                 self.contacts.put(email, result.id)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tandem.activities.models import Activity
@@ -65,24 +65,38 @@ class Written:
 
 @dataclass
 class Context:
-    """What writers share for one job or request: the connection, the clock, the actor, and
-    the ORM session event subscribers get (the request's, or one on the connection with the
-    job's `bus`, made when first needed and flushed by `close`)."""
+    """What writers share for one job or request: the connection, the clock, the actor, the
+    source new records are stamped with (`tandem.contacts.sources`), and the ORM session event
+    subscribers get (the request's, or one on the connection with the job's `bus`, made when
+    first needed and flushed by `close`)."""
 
     connection: Connection
     now: datetime
     actor: str
     session: Session | None = None
     bus: EventBus | None = None
+    source_id: int | None = None
     resolver: Resolver = field(init=False)
     notes: list[tuple[str, int, int]] = field(default_factory=list)  # (note, first line, rows)
     _own_session: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        self.resolver = Resolver(self.connection)
+        self.resolver = Resolver(self.connection, self.source_id)
 
     def note(self, message: str, line: int, rows: int = 1) -> None:
         self.notes.append((message, line, rows))
+
+    def stamp(self, table: Table, results: Sequence[Result]) -> None:
+        """Give the records `results` created this context's source. Matched records keep the
+        one they came from, so the source is set after the upsert rather than in its rows."""
+        new = [{"v_id": r.id} for r in results if r.status == "new"]
+        if self.source_id is not None and new:
+            self.connection.execute(
+                update(table)
+                .where(table.c.id == bindparam("v_id"))
+                .values(source_id=self.source_id),
+                new,
+            )
 
     def announce(self, activities: Sequence[StoredActivity]) -> None:
         """Tell subscribers about newly stored activities, in this transaction."""
@@ -176,6 +190,7 @@ def write_accounts(ctx: Context, items: list[Item]) -> list[Written]:
             row["custom_fields"] = record["custom"]
         rows.append(row)
     results = upsert(ctx.connection, ACCOUNTS, rows, ACCOUNT_KEYS, json_column="custom_fields")
+    ctx.stamp(ACCOUNTS, results)
     return _outcomes(items, results, "account")
 
 
@@ -222,6 +237,7 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
         json_column="custom_fields",
         adjust=lifecycle_allows,
     )
+    ctx.stamp(CONTACTS, results)
     moves = []
     for (_, record), result in zip(items, results, strict=True):
         stage = record.get("lifecycle_stage")
@@ -297,6 +313,7 @@ def write_activities(ctx: Context, items: list[Item]) -> list[Written]:
                 "channel": r.get("channel"),
                 "url": r.get("url"),
                 "properties": properties,
+                "source_id": ctx.source_id,
             }
         )
         out.append(None)
@@ -339,6 +356,7 @@ def insert_new_activities(
                 "asset_id",
                 "channel",
                 "url",
+                "source_id",
             )
         },  # fmt: skip
         schema=ACTIVITY_SCHEMA,
@@ -350,7 +368,8 @@ def insert_new_activities(
 
 SMALL_INSERT = 20  # rows inserted one statement each (no frame to build)
 _ACTIVITY_COLUMNS = ("idempotency_key", "contact_id", "type", "occurred_at", "received_at",
-                     "campaign_id", "asset_id", "channel", "url", "properties")  # fmt: skip
+                     "campaign_id", "asset_id", "channel", "url", "source_id",
+                     "properties")  # fmt: skip
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME text
 
 
@@ -400,6 +419,7 @@ ACTIVITY_SCHEMA = {
     "asset_id": pl.Int64,
     "channel": pl.String,
     "url": pl.String,
+    "source_id": pl.Int64,
 }
 
 
@@ -454,7 +474,7 @@ def write_usage(ctx: Context, items: list[Item]) -> list[Written]:
 OPPORTUNITY_COLUMNS = ("external_id", "name", "stage", "amount", "currency", "created_at",
                        "expected_close_on", "closed_at", "is_closed", "is_won", "lost_reason",
                        "product_line", "deal_type", "segment", "region", "vertical",
-                       "source")  # fmt: skip
+                       "source", "rep_name", "manager_name", "team_name")  # fmt: skip
 OPPORTUNITY_KEYS = (
     Key(("external_id",)),
     Key(("name", "account_id"), True, ("account_id",), unique=False),
@@ -508,6 +528,7 @@ def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
     results = upsert(
         ctx.connection, OPPORTUNITIES, rows, OPPORTUNITY_KEYS, json_column="custom_fields"
     )
+    ctx.stamp(OPPORTUNITIES, results)
     roles = [
         {
             "opportunity_id": res.id,
