@@ -22,8 +22,9 @@ import polars as pl
 from sqlalchemy import Table, bindparam, update
 
 from tandem.events import StageChanged, StoredActivity
-from tandem.ingest import values
+from tandem.ingest import links, values
 from tandem.ingest.chunks import LINE
+from tandem.ingest.fields import ID_SEPARATOR
 from tandem.ingest.resolve import CONTACTS, AccountRef
 from tandem.ingest.rows import RowError
 from tandem.ingest.setsql import Sql
@@ -87,7 +88,11 @@ def account_ids(ctx: Context, frame: pl.DataFrame, email: str | None) -> pl.Seri
     from_email = _domains(frame[email]) if email else _text(frame, "_none")
     refs = pl.DataFrame(
         {
-            "ext": _text(frame, "account_external_id"),
+            # The first of several company ids (`fields.split_ids`).
+            "ext": _text(frame, "account_external_id")
+            .str.split(ID_SEPARATOR)
+            .list.first()
+            .str.strip_chars(),
             "domain": explicit.fill_null(from_email),
             "name": _text(frame, "account_name"),
             "explicit": explicit.is_not_null(),
@@ -200,7 +205,31 @@ def write_contacts(ctx: Context, frame: pl.DataFrame) -> Outcome:
     updated, rejected = _update_contacts(ctx, updates, old, carried, frame)
     new, lost = _insert_contacts(ctx, sql, inserts, frame)
     redo = redo_rows[LINE].to_list() + lost
-    return Outcome(pl.concat([updated, new]), sorted(redo), rejected)
+    status = pl.concat([updated, new])
+    _defer_accounts(ctx, frame, status)
+    return Outcome(status, sorted(redo), rejected)
+
+
+def _defer_accounts(ctx: Context, frame: pl.DataFrame, status: pl.DataFrame) -> None:
+    """Contacts naming a company id no account has (yet) wait for it (`store._defer_accounts`,
+    set-based)."""
+    if "account_external_id" not in frame.columns:
+        ctx.resolve_links()
+        return
+    named = status.join(
+        frame.select(
+            LINE,
+            pl.col("account_external_id").str.split(ID_SEPARATOR).list.first().str.strip_chars(),
+        ),
+        on=LINE,
+    ).filter(pl.col("account_external_id").is_not_null())
+    pairs = named.select("id", "account_external_id").iter_rows()
+    waiting = [
+        links.Link("contacts", contact, "accounts", ext)
+        for contact, ext in pairs
+        if not ctx.resolver.knows_account(ext)
+    ]
+    ctx.defer(waiting, [("contacts", contact, "accounts") for contact in named["id"].to_list()])
 
 
 def _changed(new: pl.Expr, old: pl.Expr, dtype: pl.DataType) -> pl.Expr:

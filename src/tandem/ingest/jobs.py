@@ -29,7 +29,7 @@ from sqlalchemy import Connection, select, update
 from tandem.contacts import sources
 from tandem.db import utcnow
 from tandem.events import EventBus
-from tandem.ingest import bulkwrite, csvfile, deferred, frames
+from tandem.ingest import bulkwrite, csvfile, deferred, frames, links
 from tandem.ingest.chunks import LINE, Chunk, FrameReader, column
 from tandem.ingest.fields import Kind, get_kind
 from tandem.ingest.isolate import Part, write_isolating
@@ -223,6 +223,9 @@ def _run(
         _run_rows(tx, state, info, kind, mapping, chunk_rows, on_progress, clock)
     if on_progress:
         on_progress(info.size, info.size)
+    with tx() as connection:
+        for message in links.waiting(connection, job["id"]):
+            state.note(message, 0, 0)
     _finish(tx, state, "done", None, clock())
 
 
@@ -540,6 +543,7 @@ class _ChunkWriter:
                 f"import:{job['profile']}",
                 bus=self.state.bus,
                 source_id=self.state.source_id,
+                job_id=job["id"],
             )
             if self.resolver is None:
                 self.resolver = ctx.resolver
@@ -654,6 +658,7 @@ class _FrameWriter:
                 f"import:{job['profile']}",
                 bus=self.state.bus,
                 source_id=self.state.source_id,
+                job_id=job["id"],
             )
             if self.resolver is None:
                 self.resolver = ctx.resolver

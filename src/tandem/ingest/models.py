@@ -76,6 +76,7 @@ class PendingLink(Base):
     target: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer, default=0)  # a deal's contacts: 0 = primary
+    role: Mapped[str | None] = mapped_column(String(20))  # a contact's role on the deal
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -18,7 +18,8 @@ from tandem.auth.models import User
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
 from tandem.content.models import Asset
-from tandem.ingest import values
+from tandem.ingest import links, values
+from tandem.ingest.fields import split_ids
 from tandem.ingest.upsert import Key, find, upsert
 
 ACCOUNTS = Account.__table__
@@ -48,7 +49,8 @@ class AccountRef:
             domain = None
         if domain is None and email_field and record.get(email_field):
             domain, explicit = values.company_domain(record[email_field]), False
-        ref = cls(record.get("account_external_id"), domain, record.get("account_name"), explicit)
+        ids = split_ids(record.get("account_external_id"))
+        ref = cls(ids[0] if ids else None, domain, record.get("account_name"), explicit)
         return ref if (ref.external_id or ref.domain or ref.name) else None
 
 
@@ -90,6 +92,11 @@ class Resolver:
             wanted = {w for w in wanted if w[0] not in self.accounts[n]}
             for (value,), row in find(self.connection, ACCOUNTS, key, wanted, True).items():
                 self.accounts[n].put(value, row["id"])
+            if n == 0:  # an id merged into another account leads to the one kept
+                rest = {w[0] for w in wanted if w[0] not in self.accounts[0]}
+                kept = links.merged_ids(self.connection, "accounts", rest)
+                for value, account_id in kept.items():
+                    self.accounts[0].put(value, account_id)
         out = [self._cached_account(r) for r in refs]
         if create:
             todo = [i for i, r in enumerate(refs) if out[i] is None and r and _creatable(r)]
@@ -105,6 +112,10 @@ class Resolver:
     def _sourced(self, row: dict[str, Any]) -> dict[str, Any]:
         # Only rows this resolver inserts carry it (it found no match for them).
         return row if self.source_id is None else {**row, "source_id": self.source_id}
+
+    def knows_account(self, external_id: str) -> bool:
+        """An account has (or was merged from) this external id: `account_ids` found it."""
+        return external_id in self.accounts[0]
 
     def _cached_account(self, ref: AccountRef | None) -> int | None:
         if ref is None:
@@ -194,7 +205,8 @@ class Resolver:
 
 
 def _creatable(ref: AccountRef) -> bool:
-    return bool(ref.name or ref.external_id or (ref.domain and ref.explicit))
+    # An id alone makes no account: the link waits for the account's own import (`links`).
+    return bool(ref.name or (ref.domain and ref.explicit))
 
 
 def _account_row(ref: AccountRef) -> dict[str, Any]:

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("target", sa.String(length=20), nullable=False),
         sa.Column("external_id", sa.String(length=100), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=True),
         sa.Column("created_at", tandem.db.UTCDateTime(timezone=True), nullable=False),
         _fk("import_pending_links", "job_id", "import_jobs"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_pending_links")),
