@@ -61,7 +61,7 @@ def test_maven_deals_break_down_like_pandas(both, db):
     _olist_leads_linked_to_their_sellers(db)
 
 
-def test_sources_tell_the_data_sets_apart(both):
+def test_sources_tell_the_data_sets_apart(both, db):
     deals = pd.read_csv(OLIST / datasets.OLIST_DEALS)
     mqls = pd.read_csv(OLIST / datasets.OLIST_MQL)
     by_origin = dict(both.opportunities.group_by("origin").len().iter_rows())

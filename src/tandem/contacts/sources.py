@@ -89,16 +89,15 @@ def job_source_name(connection: Connection, job_id: int) -> str | None:
     )
 
 
-def request_source(connection: Connection, *, bearer: str | None, user_email: str) -> int:
-    """The source of records an API call writes: its token (by name) when it carries one, else
-    the signed-in person writing through the browser session (manual)."""
+def token_source(connection: Connection, *, bearer: str) -> int | None:
+    """The source of what an API call with token `bearer` writes (one per token, named after
+    it); None for an unknown token."""
     from tandem.auth.models import ApiToken
     from tandem.auth.tokens import digest
 
-    if bearer:
-        token = connection.execute(
-            select(ApiToken.id, ApiToken.name).where(ApiToken.token_hash == digest(bearer))
-        ).first()
-        if token is not None:
-            return source_id(connection, kind=SourceKind.API, name=token.name, token_id=token.id)
-    return source_id(connection, kind=SourceKind.MANUAL, name=user_email)
+    token = connection.execute(
+        select(ApiToken.id, ApiToken.name).where(ApiToken.token_hash == digest(bearer))
+    ).first()
+    if token is None:
+        return None
+    return source_id(connection, kind=SourceKind.API, name=token.name, token_id=token.id)

@@ -829,14 +829,13 @@ def _storable(text: str) -> str:
 def _finish(
     tx: ChunkTx, state: _State, status: str, message: str | None, at: datetime | None
 ) -> None:
-    state.job.update(status=status, message=message, finished_at=at)
+    notes = list(state.notes.values())
+    state.job.update(status=status, message=message, finished_at=at, notes=notes)
     with tx() as connection:
         connection.execute(
             update(JOBS)
             .where(JOBS.c.id == state.job["id"])
-            .values(
-                status=status, message=message, finished_at=at, notes=list(state.notes.values())
-            )
+            .values(status=status, message=message, finished_at=at, notes=notes)
         )
 
 
