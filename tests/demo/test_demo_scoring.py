@@ -211,7 +211,7 @@ def test_demo_records_come_from_the_demo_and_deals_name_their_rep_and_team(demo_
     from tandem.activities.models import Activity
     from tandem.analytics.snapshot import load_facts
     from tandem.auth.models import Team
-    from tandem.contacts.sources import RecordSource
+    from tandem.contacts.models import RecordSource
     from tandem.opportunities.models import Opportunity
 
     engine, _ = demo_db

@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 
 from tandem.accounts.models import Account
 from tandem.analytics.snapshot import load_facts
-from tandem.contacts.models import Contact
-from tandem.contacts.sources import RecordSource
+from tandem.contacts.models import Contact, RecordSource
 from tandem.ingest import datasets
 from tandem.ingest.mapping import profile_mapping
 from tandem.opportunities.models import Opportunity

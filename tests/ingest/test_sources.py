@@ -11,8 +11,7 @@ from tandem.activities.models import Activity
 from tandem.analytics.snapshot import load_facts
 from tandem.auth import service as auth
 from tandem.auth.roles import Role
-from tandem.contacts.models import Contact
-from tandem.contacts.sources import RecordSource
+from tandem.contacts.models import Contact, RecordSource
 from tandem.ingest import events
 from tandem.ingest.mapping import Mapping
 from tandem.opportunities.models import Opportunity

@@ -18,8 +18,7 @@ from tandem.analytics.frames import TS, Facts, build_facts
 from tandem.auth.models import Team, User
 from tandem.bounds import read_money
 from tandem.campaigns.models import Campaign
-from tandem.contacts.models import Contact
-from tandem.contacts.sources import RecordSource
+from tandem.contacts.models import Contact, RecordSource
 from tandem.lifecycle.models import StageTransition
 from tandem.opportunities.models import Opportunity
 

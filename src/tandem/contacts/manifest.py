@@ -8,7 +8,6 @@ CAPABILITY = Capability(
     tables=(
         "tandem.accounts.models",
         "tandem.contacts.models",
-        "tandem.contacts.sources",
         "tandem.activities.models",
         "tandem.campaigns.models",
         "tandem.content.models",

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String
@@ -59,3 +60,30 @@ class Contact(Base):
         """First and last name, or the email when both are missing."""
         name = " ".join(p for p in (self.first_name, self.last_name) if p)
         return name or self.email
+
+
+class SourceKind(StrEnum):
+    """How records reached Tandem."""
+
+    IMPORT = "import"
+    API = "api"
+    DEMO = "demo"
+    MANUAL = "manual"
+
+
+class RecordSource(Base):
+    """One origin of records: an import job (named by its profile or `--source` label), an API
+    token (its name), the demo ("demo"), or a person (manual)."""
+
+    __tablename__ = "record_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True
+    )
+    token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,44 +1,13 @@
-"""Where records come from: one `record_sources` row per import job, API token, the demo, or a
-person adding records by hand; contacts, accounts, deals and activities point at it."""
+"""Where records come from (`models.RecordSource`): one source per import job, API token or the
+demo, found or created here for the writers that stamp it on what they create."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from enum import StrEnum
-
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.db import Base, UTCDateTime, utcnow
-
-
-class SourceKind(StrEnum):
-    """How records reached Tandem."""
-
-    IMPORT = "import"
-    API = "api"
-    DEMO = "demo"
-    MANUAL = "manual"
-
-
-class RecordSource(Base):
-    """One origin of records: an import job (named by its profile or `--source` label), an API
-    token (its name), the demo ("demo"), or a person (manual)."""
-
-    __tablename__ = "record_sources"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    name: Mapped[str] = mapped_column(String(100), index=True)
-    job_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True
-    )
-    token_id: Mapped[int | None] = mapped_column(
-        ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
+from tandem.contacts.models import RecordSource, SourceKind
+from tandem.db import utcnow
 
 SOURCES = RecordSource.__table__
 

@@ -12,7 +12,8 @@ import polars as pl
 from sqlalchemy import Engine
 
 from tandem.bulk import BulkWriter, bulk_writer, reset_sequences
-from tandem.contacts.sources import SourceKind, source_id
+from tandem.contacts.models import SourceKind
+from tandem.contacts.sources import source_id
 from tandem.demo.generate import Chunk, generate
 from tandem.demo.spec import DemoSpec
 from tandem.lifecycle import service as lifecycle
