@@ -160,6 +160,11 @@ def test_a_company_merged_by_domain_is_reported_as_a_merge(db, run_import, count
     acme = _accounts(db)["101"]
     assert {d[0] for d in _deals(db).values()} == {acme}
     assert not any("not imported" in n for n in _notes(deals))
+    # Globex's own id with Acme's domain names two companies: refused, not merged.
+    clash = run_import(
+        "accounts", "Record ID,Company name,Company Domain Name\n102,Globex,acme.com\n", "hubspot"
+    )
+    assert (clash["rows_updated"], clash["rows_quarantined"]) == (0, 1)
 
 
 SF_ACCOUNTS = "Account ID,Account Name,Website\n001A,Acme,acme.com\n001B,Globex,globex.com\n"

@@ -246,9 +246,13 @@ def _merged_by_domain(
             clashes.setdefault(row["domain"], []).append(n)
     if clashes:
         holders = find(ctx.connection, ACCOUNTS, ACCOUNT_KEYS[1], {(d,) for d in clashes})
+        # A row whose own id is a stored company clashes with two companies: not a merge.
+        own = {(rows[n]["external_id"],) for ns in clashes.values() for n in ns}
+        stored = find(ctx.connection, ACCOUNTS, ACCOUNT_KEYS[0], own, True)
         for (domain,), holder in holders.items():
             for n in clashes[domain]:
-                if holder["external_id"] not in (None, rows[n]["external_id"]):
+                ext = rows[n]["external_id"]
+                if (ext,) not in stored and holder["external_id"] not in (None, ext):
                     merged[n] = holder["id"]
     return merged
 
