@@ -100,11 +100,14 @@ def test_a_hubspot_export_links_contacts_and_deals(db, run_import):
 
 
 @pytest.mark.parametrize("row_path", [False, True], ids=["frames", "rows"])
-def test_deals_and_contacts_before_their_companies(db, run_import, row_path):
+def test_deals_and_contacts_before_their_companies(db, run_import, count, row_path):
     contacts_mapping = profile_mapping("hubspot", "contacts")
     if row_path:  # a scaled value sends every contact through the row path
         contacts_mapping = contacts_mapping.model_copy(update={"scale": {"budget": 1.0}})
-    deals = run_import("opportunities", DEALS, "hubspot")
+    run_import("opportunities", DEALS, "hubspot")
+    waiting = count(PendingLink)
+    deals = run_import("opportunities", DEALS, "hubspot")  # again: nothing waits twice
+    assert count(PendingLink) == waiting == 3 + 3  # a company for each deal, three contacts
     contacts = run_import("contacts", CONTACTS, "hubspot", mapping=contacts_mapping)
     assert _accounts(db) == {}  # an id alone makes no company
     assert (
@@ -205,6 +208,8 @@ def test_salesforce_ids_and_contact_roles_in_any_order(db, run_import):
         ("006B", "003B", "decision_maker", True),
         ("006B", "003C", "recommender", False),
     ]
+    again = run_import("contact_roles", SF_ROLES, "salesforce")
+    assert (again["rows_new"], again["rows_unchanged"], again["rows_quarantined"]) == (0, 3, 1)
     linked = dict(db.execute(select(Contact.external_id, Contact.account_id)).all())
     # Cy names no account: she joins the company of the deal she is on.
     assert linked == {"003A": accounts["001A"], "003B": accounts["001B"], "003C": accounts["001A"]}

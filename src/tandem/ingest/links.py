@@ -81,6 +81,7 @@ def defer(
                     LINKS.c.record_id.in_(part),
                 )
             )
+    links = _not_waiting(connection, links)
     if links:
         connection.execute(
             LINKS.insert(),
@@ -98,6 +99,25 @@ def defer(
                 for link in links
             ],
         )
+
+
+def _not_waiting(connection: Connection, links: Sequence[Link]) -> list[Link]:
+    """`links` but those waiting already (the same file imported again before its targets)."""
+    out, seen = [], set()
+    for record_kind, target, ids in _grouped((k.record_kind, k.record_id, k.target) for k in links):
+        for part in _parts(ids):
+            query = select(LINKS.c.record_id, LINKS.c.external_id).where(
+                LINKS.c.record_kind == record_kind,
+                LINKS.c.target == target,
+                LINKS.c.record_id.in_(part),
+            )
+            seen |= {(record_kind, target, r, x) for r, x in connection.execute(query)}
+    for link in links:
+        key = (link.record_kind, link.target, link.record_id, link.external_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(link)
+    return out
 
 
 def _grouped(keys: Iterable[tuple[str, int, str]]) -> list[tuple[str, str, list[int]]]:

@@ -8,7 +8,7 @@ with a `RowError` (e.g. a reference that matches nothing). Stage changes append 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +39,7 @@ from tandem.ingest.resolve import (
 )
 from tandem.ingest.rows import RowError
 from tandem.ingest.setsql import Sql
-from tandem.ingest.upsert import Key, Refused, Result, find, upsert
+from tandem.ingest.upsert import IN_BATCH, Key, Refused, Result, find, upsert
 from tandem.ingest.values import FREE_MAIL
 from tandem.lifecycle import service as lifecycle
 from tandem.lifecycle.stages import Stage
@@ -648,6 +648,7 @@ def write_contact_roles(ctx: Context, items: list[Item]) -> list[Written]:
     by_email = ctx.resolver.contact_ids(
         {r["contact_email"] for _, r in items if r.get("contact_email")}, False
     )
+    held = _held_roles(ctx, deals.values())
     made, waiting, out = [], [], []
     for line, r in items:
         deal = deals.get(r["opportunity_external_id"])
@@ -658,7 +659,11 @@ def write_contact_roles(ctx: Context, items: list[Item]) -> list[Written]:
         position = 0 if primary else 1
         if deal is not None and contact is not None:
             made.append(links.DealContact(deal, contact, role, primary))
-            out.append(Written(line, "new", deal))
+            before = held.get((deal, contact))
+            status = "new" if before is None else "updated"
+            if before is not None and before[0] == (role or before[0]) and before[1] >= primary:
+                status = "unchanged"
+            out.append(Written(line, status, deal))
         elif deal is not None and r.get("contact_external_id"):
             waiting.append(
                 links.Link(
@@ -686,6 +691,18 @@ def write_contact_roles(ctx: Context, items: list[Item]) -> list[Written]:
 
 
 ROLES_WAITING = "contact roles wait for their deal or contact to be imported"
+
+
+def _held_roles(ctx: Context, deals: Iterable[int]) -> dict[tuple[int, int], tuple[str, bool]]:
+    """(role, primary) of every contact on these deals, by (deal, contact)."""
+    wanted = sorted(set(deals))
+    out: dict[tuple[int, int], tuple[str, bool]] = {}
+    for start in range(0, len(wanted), IN_BATCH):
+        query = select(
+            ROLES.c.opportunity_id, ROLES.c.contact_id, ROLES.c.role, ROLES.c.is_primary
+        ).where(ROLES.c.opportunity_id.in_(wanted[start : start + IN_BATCH]))
+        out.update({(d, c): (role, bool(p)) for d, c, role, p in ctx.connection.execute(query)})
+    return out
 
 
 WON_BEFORE_FIRST_CONTACT = (
