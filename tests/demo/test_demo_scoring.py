@@ -202,3 +202,42 @@ def test_setup_sets_team_goals_and_rep_quotas_near_the_run_rate(demo_db):
     assert len(set(revenue.values())) == 1 and next(iter(revenue.values())) > 0
     assert len(quotas) == 4 * reps and all(q > 0 for q in quotas)
     assert f"goals: {len(goals)} team goals and rep quotas" in " ".join(output.split())
+
+
+def test_demo_records_come_from_the_demo_and_deals_name_their_rep_and_team(demo_db):
+    from datetime import UTC, datetime
+
+    from tandem.accounts.models import Account
+    from tandem.activities.models import Activity
+    from tandem.analytics.snapshot import load_facts
+    from tandem.auth.models import Team
+    from tandem.contacts.models import RecordSource
+    from tandem.opportunities.models import Opportunity
+
+    engine, _ = demo_db
+    with Session(engine) as db:
+        for model in (Contact, Account, Opportunity, Activity):
+            origins = db.execute(
+                select(RecordSource.kind, RecordSource.name, func.count())
+                .join(model, model.source_id == RecordSource.id)
+                .group_by(RecordSource.kind, RecordSource.name)
+            ).all()
+            total = db.scalar(select(func.count()).select_from(model))
+            assert origins == [("demo", "demo", total)] and total > 0, model
+        # Demo deals are owned by Tandem users: the owner, their team and its manager.
+        owners = {
+            u.id: (u.name, u.team.name if u.team else None, u.team.manager_id if u.team else None)
+            for u in db.scalars(select(User))
+        }
+        names = {u.id: u.name for u in db.scalars(select(User))}
+        expected = {
+            (owners[o][0], owners[o][1], names.get(owners[o][2]))
+            for o in db.scalars(
+                select(Opportunity.owner_id).where(Opportunity.owner_id.is_not(None))
+            )
+        }
+        facts = load_facts(db_session=db, loaded_at=datetime(2026, 1, 1, tzinfo=UTC))
+        deals = facts.opportunities.filter(facts.opportunities["rep"].is_not_null())
+        assert set(deals.select("rep", "team", "manager").iter_rows()) == expected
+        assert {team for _, team, _ in expected} <= set(db.scalars(select(Team.name)))
+        assert len(expected) >= 3  # three demo reps own deals

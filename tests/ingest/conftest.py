@@ -13,12 +13,12 @@ def run_import(db, tmp_path):
     """`run_import(kind, text_or_path, profile="generic", mapping=None)` -> the finished job."""
     counter = iter(range(1_000_000))
 
-    def run(kind, source, profile="generic", mapping=None, chunk_rows=jobs.CHUNK_ROWS, **kw):
-        if isinstance(source, str):
+    def run(kind, file, profile="generic", mapping=None, chunk_rows=jobs.CHUNK_ROWS, **kw):
+        if isinstance(file, str):
             path = tmp_path / f"import-{next(counter)}.csv"
-            path.write_text(source, encoding="utf-8")
+            path.write_text(file, encoding="utf-8")
         else:
-            path = source
+            path = file
         tx = jobs.nested(db.connection())
         chosen = mapping or profile_mapping(profile, kind)
         job_id = jobs.create_job(tx, path=path, kind=kind, profile=profile, mapping=chosen, **kw)

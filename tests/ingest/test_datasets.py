@@ -78,12 +78,20 @@ def test_maven_pipeline(db, run_import, tmp_path):
     assert db.scalar(select(func.count()).where(Opportunity.account_id.is_(None))) == no_account
     assert db.scalar(select(func.count()).where(Account.industry == "technolgy")) == 0
     assert any("GTXPro" in n["note"] for n in opps["notes"])
-    managers = {t["sales_agent"]: t["manager"] for t in _rows(folder / "sales_teams.csv")}
-    kept = dict(db.execute(select(Opportunity.external_id, Opportunity.custom_fields)).all())
-    assert kept == {
-        r["opportunity_id"]: {
-            "sales_agent": r["sales_agent"],
-            "manager": managers[r["sales_agent"]],
-        }
+    teams = {t["sales_agent"]: t for t in _rows(folder / "sales_teams.csv")}
+    kept = db.execute(
+        select(
+            Opportunity.external_id,
+            Opportunity.rep_name,
+            Opportunity.manager_name,
+            Opportunity.team_name,
+        )
+    ).all()
+    assert {k[0]: tuple(k[1:]) for k in kept} == {
+        r["opportunity_id"]: (
+            r["sales_agent"],
+            teams[r["sales_agent"]]["manager"],
+            teams[r["sales_agent"]]["regional_office"],
+        )
         for r in pipeline
     }

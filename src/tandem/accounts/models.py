@@ -31,5 +31,9 @@ class Account(Base):
     is_target: Mapped[bool] = mapped_column(Boolean, default=False)
     tier: Mapped[str | None] = mapped_column(String(10))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Where the record came from (tandem.contacts.sources): kept from its first writer.
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("record_sources.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -40,3 +40,7 @@ class Activity(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Where the record came from (tandem.contacts.sources): kept from its first writer.
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("record_sources.id", ondelete="SET NULL")
+    )

@@ -10,14 +10,15 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Float, case, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tandem.accounts.models import Account
 from tandem.analytics.dims import channel_expr, segment_expr
 from tandem.analytics.frames import TS, Facts, build_facts
+from tandem.auth.models import Team, User
 from tandem.bounds import read_money
 from tandem.campaigns.models import Campaign
-from tandem.contacts.models import Contact
+from tandem.contacts.models import Contact, RecordSource
 from tandem.lifecycle.models import StageTransition
 from tandem.opportunities.models import Opportunity
 
@@ -57,9 +58,11 @@ def _contacts(connection: Connection) -> pl.DataFrame:
             Contact.first_touch_medium,
             Contact.first_touch_source,
             Campaign.name,
+            RecordSource.name,
         )
         .outerjoin(Account, Contact.account_id == Account.id)
         .outerjoin(Campaign, Contact.first_touch_campaign_id == Campaign.id)
+        .outerjoin(RecordSource, Contact.source_id == RecordSource.id)
     )
     schema = {
         "contact_id": pl.Int64,
@@ -75,6 +78,7 @@ def _contacts(connection: Connection) -> pl.DataFrame:
         "medium": pl.String,
         "source": pl.String,
         "campaign": pl.String,
+        "origin": pl.String,
     }
     frame = _frame(connection, query, schema)
     return frame.select(
@@ -88,6 +92,7 @@ def _contacts(connection: Connection) -> pl.DataFrame:
         "vertical",
         channel_expr().alias("channel"),
         "campaign",
+        "origin",
     )
 
 
@@ -112,6 +117,9 @@ def _transitions(connection: Connection) -> pl.DataFrame:
 
 
 def _opportunities(connection: Connection, contacts: pl.DataFrame) -> pl.DataFrame:
+    # A deal's rep, manager and team as its source named them; for a deal a Tandem user owns
+    # (none named), the owner, the owner's team and that team's manager.
+    owner, manager = aliased(User), aliased(User)
     query = select(
         Opportunity.id,
         Opportunity.owner_id,
@@ -132,7 +140,19 @@ def _opportunities(connection: Connection, contacts: pl.DataFrame) -> pl.DataFra
         Account.employees,
         Account.employee_band,
         Opportunity.account_id,
-    ).outerjoin(Account, Opportunity.account_id == Account.id)
+        RecordSource.name,
+        Opportunity.product_line,
+        func.coalesce(Opportunity.rep_name, owner.name),
+        func.coalesce(Opportunity.manager_name, manager.name),
+        func.coalesce(Opportunity.team_name, Team.name),
+    )
+    query = (
+        query.outerjoin(Account, Opportunity.account_id == Account.id)
+        .outerjoin(RecordSource, Opportunity.source_id == RecordSource.id)
+        .outerjoin(owner, Opportunity.owner_id == owner.id)
+        .outerjoin(Team, owner.team_id == Team.id)
+        .outerjoin(manager, Team.manager_id == manager.id)
+    )
     schema = {
         "opportunity_id": pl.Int64,
         "owner_id": pl.Int64,
@@ -153,6 +173,11 @@ def _opportunities(connection: Connection, contacts: pl.DataFrame) -> pl.DataFra
         "employees": pl.Int64,
         "employee_band": pl.String,
         "account_id": pl.Int64,
+        "origin": pl.String,
+        "product": pl.String,
+        "rep": pl.String,
+        "manager": pl.String,
+        "team": pl.String,
     }
     frame = _frame(connection, query, schema)
     # A deal's channel is how its primary contact first arrived.

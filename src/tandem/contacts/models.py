@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String
@@ -47,6 +48,10 @@ class Contact(Base):
     )
     first_touch_landing_page: Mapped[str | None] = mapped_column(String(2000))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Where the record came from (tandem.contacts.sources): kept from its first writer.
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("record_sources.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -55,3 +60,30 @@ class Contact(Base):
         """First and last name, or the email when both are missing."""
         name = " ".join(p for p in (self.first_name, self.last_name) if p)
         return name or self.email
+
+
+class SourceKind(StrEnum):
+    """How records reached Tandem."""
+
+    IMPORT = "import"
+    API = "api"
+    DEMO = "demo"
+    MANUAL = "manual"
+
+
+class RecordSource(Base):
+    """One origin of records: an import job (named by its profile or `--source` label), an API
+    token (its name), the demo ("demo"), or a person (manual)."""
+
+    __tablename__ = "record_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="SET NULL"), index=True
+    )
+    token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,9 +8,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import polars as pl
 from sqlalchemy import Engine
 
 from tandem.bulk import BulkWriter, bulk_writer, reset_sequences
+from tandem.contacts.models import SourceKind
+from tandem.contacts.sources import source_id
 from tandem.demo.generate import Chunk, generate
 from tandem.demo.spec import DemoSpec
 from tandem.lifecycle import service as lifecycle
@@ -26,6 +29,7 @@ GENERATED_TABLES = [
     "activities",
     "usage_facts",
 ]
+SOURCED = ("accounts", "contacts", "opportunities", "activities")  # tables with a source_id
 
 
 @dataclass
@@ -44,6 +48,8 @@ def load_demo(
     """Generate the demo world for `spec` and write it; `on_progress(contacts_done, total)`."""
     report = LoadReport()
     world, chunks = generate(spec)
+    with engine.begin() as connection:
+        demo = source_id(connection, kind=SourceKind.DEMO, name="demo")
     rebuild = ["activities", "stage_transitions", "contacts"]
     with bulk_writer(engine, rebuild_indexes=rebuild) as writer:
         for table, frame in (
@@ -51,14 +57,14 @@ def load_demo(
             ("assets", world.assets),
             ("accounts", world.accounts),
         ):
-            report.add(table, writer.write(table, frame))
+            report.add(table, writer.write(table, _sourced(table, frame, demo)))
         writer.commit()
         done = 0
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(next, chunks, None)
             while (chunk := pending.result()) is not None:
                 pending = pool.submit(next, chunks, None)
-                _write_chunk(writer, chunk, report)
+                _write_chunk(writer, chunk, report, demo)
                 done += chunk.contacts.height
                 if on_progress:
                     on_progress(done, spec.contacts)
@@ -67,11 +73,18 @@ def load_demo(
     return report
 
 
-def _write_chunk(writer: BulkWriter, chunk: Chunk, report: LoadReport) -> None:
+def _sourced(table: str, frame: pl.DataFrame, demo: int) -> pl.DataFrame:
+    """`frame` of `table` with the demo as its records' source, where the table keeps one."""
+    if table not in SOURCED:
+        return frame
+    return frame.with_columns(pl.lit(demo, pl.Int64).alias("source_id"))
+
+
+def _write_chunk(writer: BulkWriter, chunk: Chunk, report: LoadReport, demo: int) -> None:
     # One transaction per chunk: a crash loses at most the chunk in flight.
     for table, frame in chunk.tables():
         if table == lifecycle.TRANSITIONS.name:  # the lifecycle writes (and checks) stage moves
             report.add(table, lifecycle.write_history(writer, frame))
         else:
-            report.add(table, writer.write(table, frame))
+            report.add(table, writer.write(table, _sourced(table, frame, demo)))
     writer.commit()

@@ -6,21 +6,25 @@ import json
 import re
 import sqlite3
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tandem.auth.models import User
 from tandem.bounds import limits
+from tandem.contacts import sources
 from tandem.db import utcnow
-from tandem.ingest import deferred, events
+from tandem.ingest import deferred, events, jobs, report
 from tandem.ingest.fields import get_kind
-from tandem.web.deps import DbSession, api_user
+from tandem.web.deps import ApiUser, DbSession, api_user
+from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
+REPORT_ERRORS = 100  # quarantined rows in the JSON report (all: `tandem import errors`)
 
 
 def token_user(request: Request, db: DbSession) -> User:
@@ -162,8 +166,15 @@ def _ingest_in_session(kind: str, request: Request, body: bytes | HTTPException)
         except events.BatchTooLarge as exc:
             raise HTTPException(413, str(exc)) from None
         try:
+            # Tokens only (tandem.ingest.access): the token is the records' source.
+            bearer = request.headers.get("authorization", "")[7:].strip()
             result = events.ingest(
-                db_session=session, kind=kind, items=items, now=utcnow(), actor=f"api:{user.email}"
+                db_session=session,
+                kind=kind,
+                items=items,
+                now=utcnow(),
+                actor=f"api:{user.email}",
+                source_id=sources.token_source(session.connection(), bearer=bearer),
             )
             session.commit()
         except (OperationalError, sqlite3.OperationalError) as exc:
@@ -213,3 +224,32 @@ async def post_contacts(request: Request) -> Response:
 async def post_accounts(request: Request) -> Response:
     """Create or update accounts, matched by external id, domain, then name."""
     return await _ingest("accounts", request)
+
+
+class ImportReport(BaseModel):
+    """An import job's report: the summary line, its notes (links waiting for records not
+    imported, merges, links made for earlier imports...) and its first quarantined rows."""
+
+    job: dict[str, Any]
+    summary: str
+    notes: list[str]
+    errors: list[str]
+
+
+@router.get("/imports/{job_id}", response_model=ImportReport)
+def import_report(job_id: PathId, db: DbSession, user: ApiUser) -> ImportReport:
+    """The report of import job `job_id`, as the job page shows it."""
+    tx = jobs.nested(db.connection())
+    try:
+        job = jobs.get_job(tx, job_id)
+    except jobs.JobError as exc:
+        raise HTTPException(404, str(exc)) from None
+    errors = jobs.list_errors(tx, job_id, limit=REPORT_ERRORS)
+    shown = ("id", "kind", "profile", "file_name", "status", "message", "rows_total", "rows_new",
+             "rows_updated", "rows_unchanged", "rows_quarantined")  # fmt: skip
+    return ImportReport(
+        job={k: job[k] for k in shown},
+        summary=report.summary(job),
+        notes=report.note_lines(job),
+        errors=[report.error_line(job["file_name"], e) for e in errors],
+    )

@@ -22,8 +22,9 @@ import polars as pl
 from sqlalchemy import Table, bindparam, update
 
 from tandem.events import StageChanged, StoredActivity
-from tandem.ingest import values
+from tandem.ingest import links, values
 from tandem.ingest.chunks import LINE
+from tandem.ingest.fields import ID_SEPARATOR
 from tandem.ingest.resolve import CONTACTS, AccountRef
 from tandem.ingest.rows import RowError
 from tandem.ingest.setsql import Sql
@@ -87,7 +88,11 @@ def account_ids(ctx: Context, frame: pl.DataFrame, email: str | None) -> pl.Seri
     from_email = _domains(frame[email]) if email else _text(frame, "_none")
     refs = pl.DataFrame(
         {
-            "ext": _text(frame, "account_external_id"),
+            # The first of several company ids (`fields.split_ids`).
+            "ext": _text(frame, "account_external_id")
+            .str.split(ID_SEPARATOR)
+            .list.first()
+            .str.strip_chars(),
             "domain": explicit.fill_null(from_email),
             "name": _text(frame, "account_name"),
             "explicit": explicit.is_not_null(),
@@ -200,7 +205,31 @@ def write_contacts(ctx: Context, frame: pl.DataFrame) -> Outcome:
     updated, rejected = _update_contacts(ctx, updates, old, carried, frame)
     new, lost = _insert_contacts(ctx, sql, inserts, frame)
     redo = redo_rows[LINE].to_list() + lost
-    return Outcome(pl.concat([updated, new]), sorted(redo), rejected)
+    status = pl.concat([updated, new])
+    _defer_accounts(ctx, frame, status)
+    return Outcome(status, sorted(redo), rejected)
+
+
+def _defer_accounts(ctx: Context, frame: pl.DataFrame, status: pl.DataFrame) -> None:
+    """Contacts naming a company id no account has (yet) wait for it (`store._defer_accounts`,
+    set-based)."""
+    if "account_external_id" not in frame.columns:
+        ctx.resolve_links()
+        return
+    named = status.join(
+        frame.select(
+            LINE,
+            pl.col("account_external_id").str.split(ID_SEPARATOR).list.first().str.strip_chars(),
+        ),
+        on=LINE,
+    ).filter(pl.col("account_external_id").is_not_null())
+    pairs = named.select("id", "account_external_id").iter_rows()
+    waiting = [
+        links.Link("contacts", contact, "accounts", ext)
+        for contact, ext in pairs
+        if not ctx.resolver.knows_account(ext)
+    ]
+    ctx.defer(waiting, [("contacts", contact, "accounts") for contact in named["id"].to_list()])
 
 
 def _changed(new: pl.Expr, old: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -346,6 +375,13 @@ def _with_defaults(rows: pl.DataFrame, now: Any, table: Table) -> pl.DataFrame:
     return rows.with_columns(fills) if fills else rows
 
 
+def _sourced(ctx: Context, rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` to insert, with the context's source (when it has one)."""
+    if ctx.source_id is None:
+        return rows
+    return rows.with_columns(pl.lit(ctx.source_id, pl.Int64).alias("source_id"))
+
+
 def _insert_contacts(
     ctx: Context, sql: Sql, rows: pl.DataFrame, frame: pl.DataFrame
 ) -> tuple[pl.DataFrame, list[int]]:
@@ -367,7 +403,7 @@ def _insert_contacts(
             )
         )
     lines = staged[LINE]
-    staged = _with_defaults(staged.drop(LINE), ctx.now, CONTACTS)
+    staged = _sourced(ctx, _with_defaults(staged.drop(LINE), ctx.now, CONTACTS))
     back = sql.insert_new(CONTACTS, staged, ["email"], exclusive=True)
     keyed = pl.DataFrame({LINE: lines, "email": staged["email"]})
     done = keyed.join(back, on="email", how="left", maintain_order="left")
@@ -430,7 +466,7 @@ class ContactIds:
     def _create(self, ctx: Context, sql: Sql, missing: pl.DataFrame) -> None:
         ordered = missing.sort("email")
         rows = ordered.with_columns(account_ids_by_domain(ctx, ordered["email"]))
-        rows = _with_defaults(rows, ctx.now, CONTACTS)
+        rows = _sourced(ctx, _with_defaults(rows, ctx.now, CONTACTS))
         back = sql.insert_new(CONTACTS, rows, ["email"], exclusive=True)
         self._add(back)
         ctx.resolver._count("contacts", back.height)
@@ -522,6 +558,7 @@ def write_activities(
         _text(frame, "url").alias("url"),
         _json_object(frame, props).fill_null("{}").alias("properties"),
     )
+    rows = _sourced(ctx, rows)
     back = sql.insert_new(
         ACTIVITIES, rows, ["idempotency_key"], sort="idempotency_key", exclusive=exclusive
     )

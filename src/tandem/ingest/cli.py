@@ -85,10 +85,15 @@ def _kind_command(kind: str) -> None:
         profile: str = typer.Option("generic", help=f"One of: {', '.join(PROFILES)}."),
         mapping: Path | None = typer.Option(None, help="A mapping YAML (generic profile)."),
         chunk_rows: int | None = typer.Option(None, help=CHUNK_HELP),
+        source: str | None = typer.Option(
+            None, help="Name of the records' source (default: the profile's name)."
+        ),
     ) -> None:
         tx = _tx()
         chosen = _mapping(kind, profile, mapping)
-        job_id = jobs.create_job(tx, path=file, kind=kind, profile=profile, mapping=chosen)
+        job_id = jobs.create_job(
+            tx, path=file, kind=kind, profile=profile, mapping=chosen, source=source
+        )
         _run(tx, job_id, chunk_rows)
 
     command.__doc__ = f"Import {kind} from a CSV file."
@@ -142,18 +147,9 @@ def retry(
     """Re-import corrected rows of a job as a new job with the same kind and mapping."""
     tx = _tx()
     try:
-        parent = jobs.get_job(tx, job)
+        new_id = jobs.create_retry(tx, job, fixed)
     except jobs.JobError as exc:
         raise fail(str(exc)) from None
-    mapping = Mapping.model_validate(parent["mapping"])
-    new_id = jobs.create_job(
-        tx,
-        path=fixed,
-        kind=parent["kind"],
-        profile=parent["profile"],
-        mapping=mapping,
-        parent_job_id=job,
-    )
     _run(tx, new_id, chunk_rows)
 
 

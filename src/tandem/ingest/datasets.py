@@ -4,7 +4,8 @@ which order, and the data sets' known traps, handled on purpose and said in the 
 `olist`: MQLs become contacts (stage mql, first touch = origin + landing page); each closed deal
 becomes a seller account and a won opportunity of that MQL's contact (SDR and SR ids in the
 deal's custom fields). `maven-crm`: accounts, then the pipeline joined with products (list price
-for open deals) and sales teams (region; agent and manager in the deal's custom fields).
+for open deals) and sales teams (the agent, their manager and regional office: the deal's
+rep, manager and team).
 """
 
 from __future__ import annotations

@@ -156,9 +156,16 @@ NOT_AN_OBJECT = ((None, "expected a JSON object", None),)
 
 
 def ingest(
-    *, db_session: Session, kind: str, items: list[Any], now: datetime, actor: str
+    *,
+    db_session: Session,
+    kind: str,
+    items: list[Any],
+    now: datetime,
+    actor: str,
+    source_id: int | None = None,
 ) -> Ingested:
     """Store the valid items of a batch in the session's transaction; report on each item.
+    New records get `source_id` (`tandem.contacts.sources`: the API token's source).
 
     In a batch of at least `FRAME_MIN_ITEMS` activities, those whose values are all text take
     the frame path (validated column by column, written set-based); the others, and smaller
@@ -194,7 +201,7 @@ def ingest(
             first.setdefault(keys[index], index)  # type: ignore[index]
     repeated = {i for i, k in keys.items() if k is not None and first[k] != i}
     locked = _write_lock(db_session)  # validated: now the database
-    context = Context(db_session.connection(), now, actor, session=db_session)
+    context = Context(db_session.connection(), now, actor, session=db_session, source_id=source_id)
     written: list[Written] = []
     if frame.height:
         if repeated:

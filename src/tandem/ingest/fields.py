@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from tandem.activities import types as activity_types
 from tandem.activities.channels import Channel
+from tandem.contacts.buying_roles import BuyingRole
 from tandem.content.journey import JourneyStage
 from tandem.lifecycle.stages import Stage
 from tandem.opportunities.stages import DealStage, DealType
@@ -21,8 +22,10 @@ KINDS_ORDER = (
     "campaigns",
     "assets",
     "opportunities",
+    "contact_roles",
     "usage",
 )
+ID_SEPARATOR = ";"  # between the ids of several associated records (HubSpot's exports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,11 @@ def _t(name: str, max_length: int = 300) -> Field:
     return Field(name, "text", max_length)
 
 
-_ACCOUNT_REFS = (_t("account_name"), Field("account_domain", "domain"), _t("account_external_id"))
+# `ids` fields take several ids separated by `ID_SEPARATOR`: a record links to the first
+# company named, a deal to every contact (the first is its primary contact).
+_ACCOUNT_REFS = (
+    _t("account_name"), Field("account_domain", "domain"), Field("account_external_id", "ids", 100)
+)  # fmt: skip
 _STAGES = tuple(s.value for s in Stage)
 _CHANNELS = tuple(c.value for c in Channel)
 _DEAL_TYPES = tuple(d.value for d in DealType)
@@ -145,18 +152,31 @@ KINDS: dict[str, Kind] = {
         "opportunities",
         _fields(
             _t("external_id", 100), _t("name"), *_ACCOUNT_REFS, Field("contact_email", "email"),
-            _t("contact_external_id", 100),
+            Field("contact_external_id", "ids", 100),
             Field("stage", "choice", choices=tuple(s.value for s in DealStage)),
             Field("amount", "decimal", non_negative=True), _t("currency", 3),
             Field("created_at", "datetime"), Field("expected_close_on", "date"),
             Field("closed_at", "datetime"), Field("is_won", "bool"), _t("lost_reason", 100),
             _t("product_line", 100), Field("deal_type", "choice", choices=_DEAL_TYPES),
             _t("segment", 50), _t("region", 50), _t("vertical", 100), Field("owner_email", "email"),
-            _t("owner_name", 200), _t("source", 100),
+            _t("owner_name", 200), _t("source", 100), _t("rep_name", 200), _t("manager_name", 200),
+            _t("team_name", 100),
         ),
         required=(("name",), ("stage",)),
         keys=(("external_id",), ("name", "account_name")),
         json_prefix="custom",
+    ),
+    "contact_roles": Kind(
+        "contact_roles",
+        _fields(
+            _t("opportunity_external_id", 100), _t("contact_external_id", 100),
+            Field("contact_email", "email"),
+            Field("role", "choice", choices=tuple(r.value for r in BuyingRole)),
+            Field("is_primary", "bool"),
+        ),
+        required=(("opportunity_external_id",), ("contact_external_id", "contact_email")),
+        keys=(("opportunity_external_id", "contact_external_id"),
+              ("opportunity_external_id", "contact_email")),
     ),
     "usage": Kind(
         "usage",
@@ -184,3 +204,10 @@ def get_kind(name: str) -> Kind:
         return KINDS[name]
     except KeyError:
         raise KeyError(f"unknown kind {name!r} (kinds: {', '.join(KINDS_ORDER)})") from None
+
+
+def split_ids(value: str | None) -> list[str]:
+    """The ids in an `ids` value (`"101;102"`), in order, each once."""
+    if not value:
+        return []
+    return list(dict.fromkeys(p.strip() for p in value.split(ID_SEPARATOR) if p.strip()))

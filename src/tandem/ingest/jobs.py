@@ -26,9 +26,10 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, select, update
 
+from tandem.contacts import sources
 from tandem.db import utcnow
 from tandem.events import EventBus
-from tandem.ingest import bulkwrite, csvfile, deferred, frames
+from tandem.ingest import bulkwrite, csvfile, deferred, frames, links
 from tandem.ingest.chunks import LINE, Chunk, FrameReader, column
 from tandem.ingest.fields import Kind, get_kind
 from tandem.ingest.isolate import Part, write_isolating
@@ -76,8 +77,10 @@ def create_job(
     created_by: int | None = None,
     parent_job_id: int | None = None,
     notes: tuple[str, ...] = (),
+    source: str | None = None,
 ) -> int:
-    """Register an import of `path`; a file that cannot be read as CSV fails the job at once."""
+    """Register an import of `path`; a file that cannot be read as CSV fails the job at once.
+    Its records' source is named `source` (a label such as "trade show 2024"), else `profile`."""
     get_kind(kind)
     path = Path(path).resolve()
     values: dict[str, Any] = {
@@ -98,7 +101,9 @@ def create_job(
     except (csvfile.NotCsv, OSError) as exc:
         values.update(status="failed", message=_one_line(exc), finished_at=utcnow())
     with tx() as connection:
-        return int(connection.execute(JOBS.insert().values(**values)).inserted_primary_key[0])
+        job_id = int(connection.execute(JOBS.insert().values(**values)).inserted_primary_key[0])
+        sources.import_source(connection, job_id=job_id, name=source or profile)
+        return job_id
 
 
 def _one_line(exc: BaseException) -> str:
@@ -117,6 +122,7 @@ class _State:
     job: dict[str, Any]
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     bus: EventBus | None = None  # who hears what the job stores (scoring, the handoff)
+    source_id: int | None = None  # the job's record source, stamped on what it creates
 
     def note(self, message: str, line: int, rows: int = 1) -> None:
         entry = self.notes.setdefault(message, {"note": message, "rows": 0, "line": line})
@@ -161,7 +167,9 @@ def run_job(
         return job
     if job["status"] == "failed" and not job["sha256"]:
         raise JobError(f"job {job_id} failed: {job['message']}")
-    state = _State(job, {n["note"]: dict(n) for n in job["notes"] or []}, bus)
+    with tx() as connection:
+        source_id = sources.import_source(connection, job_id=job_id, name=job["profile"])
+    state = _State(job, {n["note"]: dict(n) for n in job["notes"] or []}, bus, source_id)
     bulk_rows = None
     if chunk_rows is None:
         mapping = Mapping.model_validate(job["mapping"])
@@ -215,6 +223,9 @@ def _run(
         _run_rows(tx, state, info, kind, mapping, chunk_rows, on_progress, clock)
     if on_progress:
         on_progress(info.size, info.size)
+    with tx() as connection:
+        for message in links.waiting(connection, job["id"]):
+            state.note(message, 0, 0)
     _finish(tx, state, "done", None, clock())
 
 
@@ -526,7 +537,14 @@ class _ChunkWriter:
             errors = [e for e in errors if e.line in lines]
         with self.tx() as connection:
             _claim(connection, job["id"])
-            ctx = Context(connection, self.clock(), f"import:{job['profile']}", bus=self.state.bus)
+            ctx = Context(
+                connection,
+                self.clock(),
+                f"import:{job['profile']}",
+                bus=self.state.bus,
+                source_id=self.state.source_id,
+                job_id=job["id"],
+            )
             if self.resolver is None:
                 self.resolver = ctx.resolver
             self.resolver.connection = connection
@@ -634,7 +652,14 @@ class _FrameWriter:
         job = self.state.job
         with self.tx() as connection:
             _claim(connection, job["id"])
-            ctx = Context(connection, self.clock(), f"import:{job['profile']}", bus=self.state.bus)
+            ctx = Context(
+                connection,
+                self.clock(),
+                f"import:{job['profile']}",
+                bus=self.state.bus,
+                source_id=self.state.source_id,
+                job_id=job["id"],
+            )
             if self.resolver is None:
                 self.resolver = ctx.resolver
             self.resolver.connection = connection
@@ -804,14 +829,13 @@ def _storable(text: str) -> str:
 def _finish(
     tx: ChunkTx, state: _State, status: str, message: str | None, at: datetime | None
 ) -> None:
-    state.job.update(status=status, message=message, finished_at=at)
+    notes = list(state.notes.values())
+    state.job.update(status=status, message=message, finished_at=at, notes=notes)
     with tx() as connection:
         connection.execute(
             update(JOBS)
             .where(JOBS.c.id == state.job["id"])
-            .values(
-                status=status, message=message, finished_at=at, notes=list(state.notes.values())
-            )
+            .values(status=status, message=message, finished_at=at, notes=notes)
         )
 
 
@@ -848,18 +872,26 @@ def retry_job(
 ) -> dict[str, Any]:
     """Import corrected rows of a job's quarantine as a new job with the same kind and mapping;
     rows carrying `_tandem_line` (see `export_errors`) mark those errors resolved."""
+    return run_job(tx, create_retry(tx, job_id, fixed, created_by=created_by), **kw)
+
+
+def create_retry(
+    tx: ChunkTx, job_id: int, fixed: str | Path, *, created_by: int | None = None
+) -> int:
+    """Register the import of a job's corrected rows (same kind, mapping and source name)."""
     job = get_job(tx, job_id)
-    mapping = Mapping.model_validate(job["mapping"])
-    new_id = create_job(
+    with tx() as connection:
+        source = sources.job_source_name(connection, job_id)
+    return create_job(
         tx,
         path=fixed,
         kind=job["kind"],
         profile=job["profile"],
-        mapping=mapping,
+        mapping=Mapping.model_validate(job["mapping"]),
         created_by=created_by,
         parent_job_id=job_id,
+        source=source,
     )
-    return run_job(tx, new_id, **kw)
 
 
 def export_errors(tx: ChunkTx, job_id: int) -> tuple[list[str], list[list[str]]]:

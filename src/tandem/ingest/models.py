@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.db import Base, UTCDateTime, utcnow
@@ -56,3 +56,40 @@ class QuarantinedRow(Base):
     resolved_by_job_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_jobs.id", ondelete="SET NULL")
     )
+
+
+class PendingLink(Base):
+    """A link an import could not make yet: record `record_id` of `record_kind` (a contact or a
+    deal) names `external_id` of a `target` (account or contact) not imported so far. Made
+    when that record arrives (any later import), reported while it has not."""
+
+    __tablename__ = "import_pending_links"
+    __table_args__ = (
+        Index("ix_import_pending_links_target", "target", "external_id"),
+        Index("ix_import_pending_links_job", "job_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("import_jobs.id", ondelete="SET NULL"))
+    record_kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # a deal's contacts: 0 = primary
+    role: Mapped[str | None] = mapped_column(String(20))  # a contact's role on the deal
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MergedId(Base):
+    """The external id of a record an import merged into another (e.g. a second company with
+    the same domain): links naming it lead to the record kept."""
+
+    __tablename__ = "import_merged_ids"
+    __table_args__ = (UniqueConstraint("target", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    record_id: Mapped[int] = mapped_column(Integer)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("import_jobs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,7 +18,9 @@ def note_lines(job: dict[str, Any]) -> list[str]:
     """Each note once, with how many rows it concerns and the first line."""
     out = []
     for note in job.get("notes") or []:
-        rows = f" ({note['rows']:,} rows, first at line {note['line']})" if note["rows"] else ""
+        # Line 0: a note about the job as a whole (links made for earlier imports).
+        at = f", first at line {note['line']}" if note["line"] else ""
+        rows = f" ({note['rows']:,} rows{at})" if note["rows"] else ""
         out.append(f"note: {note['note']}{rows}")
     return out
 

@@ -18,7 +18,8 @@ from tandem.auth.models import User
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
 from tandem.content.models import Asset
-from tandem.ingest import values
+from tandem.ingest import links, values
+from tandem.ingest.fields import split_ids
 from tandem.ingest.upsert import Key, find, upsert
 
 ACCOUNTS = Account.__table__
@@ -48,7 +49,8 @@ class AccountRef:
             domain = None
         if domain is None and email_field and record.get(email_field):
             domain, explicit = values.company_domain(record[email_field]), False
-        ref = cls(record.get("account_external_id"), domain, record.get("account_name"), explicit)
+        ids = split_ids(record.get("account_external_id"))
+        ref = cls(ids[0] if ids else None, domain, record.get("account_name"), explicit)
         return ref if (ref.external_id or ref.domain or ref.name) else None
 
 
@@ -60,10 +62,12 @@ class _Cache(dict[Any, int]):
 
 
 class Resolver:
-    """Batched, cached lookups of referenced rows on one connection."""
+    """Batched, cached lookups of referenced rows on one connection; the accounts and contacts
+    it creates get `source_id` (the writer's source)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, source_id: int | None = None) -> None:
         self.connection = connection
+        self.source_id = source_id
         self.accounts = [_Cache(), _Cache(), _Cache()]  # by external id, domain, folded name
         self.contacts = _Cache()
         self.contacts_ext = _Cache()
@@ -88,10 +92,15 @@ class Resolver:
             wanted = {w for w in wanted if w[0] not in self.accounts[n]}
             for (value,), row in find(self.connection, ACCOUNTS, key, wanted, True).items():
                 self.accounts[n].put(value, row["id"])
+            if n == 0:  # an id merged into another account leads to the one kept
+                rest = {w[0] for w in wanted if w[0] not in self.accounts[0]}
+                kept = links.merged_ids(self.connection, "accounts", rest)
+                for value, account_id in kept.items():
+                    self.accounts[0].put(value, account_id)
         out = [self._cached_account(r) for r in refs]
         if create:
             todo = [i for i, r in enumerate(refs) if out[i] is None and r and _creatable(r)]
-            rows = [_account_row(refs[i]) for i in todo]  # type: ignore[arg-type]
+            rows = [self._sourced(_account_row(refs[i])) for i in todo]  # type: ignore[arg-type]
             results = upsert(self.connection, ACCOUNTS, rows, ACCOUNT_KEYS) if rows else []
             for i, row, result in zip(todo, rows, results, strict=True):
                 if result.status != "conflict":
@@ -99,6 +108,14 @@ class Resolver:
                     self._remember_account(row, result.id)
             self._count("accounts", sum(r.status == "new" for r in results))
         return out
+
+    def _sourced(self, row: dict[str, Any]) -> dict[str, Any]:
+        # Only rows this resolver inserts carry it (it found no match for them).
+        return row if self.source_id is None else {**row, "source_id": self.source_id}
+
+    def knows_account(self, external_id: str) -> bool:
+        """An account has (or was merged from) this external id: `account_ids` found it."""
+        return external_id in self.accounts[0]
 
     def _cached_account(self, ref: AccountRef | None) -> int | None:
         if ref is None:
@@ -123,7 +140,10 @@ class Resolver:
         new = sorted(e for e in missing if e not in self.contacts)
         if create and new:
             accounts = self.account_ids([AccountRef.of({"email": e}, "email") for e in new], False)
-            rows = [{"email": e, "account_id": a} for e, a in zip(new, accounts, strict=True)]
+            rows = [
+                self._sourced({"email": e, "account_id": a})
+                for e, a in zip(new, accounts, strict=True)
+            ]
             results = upsert(self.connection, CONTACTS, rows, CONTACT_KEYS[:1])
             for email, result in zip(new, results, strict=True):
                 self.contacts.put(email, result.id)
@@ -185,7 +205,8 @@ class Resolver:
 
 
 def _creatable(ref: AccountRef) -> bool:
-    return bool(ref.name or ref.external_id or (ref.domain and ref.explicit))
+    # An id alone makes no account: the link waits for the account's own import (`links`).
+    return bool(ref.name or (ref.domain and ref.explicit))
 
 
 def _account_row(ref: AccountRef) -> dict[str, Any]:

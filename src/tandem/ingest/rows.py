@@ -18,7 +18,7 @@ from typing import Any
 from tandem.activities import types as activity_types
 from tandem.bounds import out_of_range
 from tandem.ingest import values as v
-from tandem.ingest.fields import Field, Kind
+from tandem.ingest.fields import ID_SEPARATOR, Field, Kind, split_ids
 from tandem.ingest.mapping import Mapping, header_key
 
 INTERNAL_PREFIX = "_tandem_"  # columns we add to exported quarantine files (e.g. _tandem_line)
@@ -57,6 +57,16 @@ def _text(value: Any, f: Field, o: Options) -> str:
     return v.text(str(value), f.max_length)
 
 
+def _ids(value: Any, f: Field, o: Options) -> str:
+    # Kept as text (`a;b`), so both paths and every key treat it as a plain value.
+    parts = split_ids(_text(value, Field(f.name), o))
+    if not parts:
+        raise ValueError("no id")
+    if f.max_length and any(len(p) > f.max_length for p in parts):
+        raise ValueError(f"an id is longer than {f.max_length} characters")
+    return ID_SEPARATOR.join(parts)
+
+
 def _choice(value: Any, f: Field, o: Options) -> str:
     folded = v.snake(str(value))
     if folded not in f.choices:
@@ -83,6 +93,7 @@ PARSERS: dict[str, Parser] = {
     "bool": lambda x, f, o: v.boolean(x),
     "date": lambda x, f, o: v.parse_date(x, o.date_formats),
     "datetime": lambda x, f, o: v.parse_datetime(x, o.date_formats),
+    "ids": _ids,
     "choice": _choice,
     "activity_type": _activity_type,
 }

@@ -8,17 +8,16 @@ with a `RowError` (e.g. a reference that matches nothing). Stage changes append 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tandem.activities.models import Activity
-from tandem.contacts.buying_roles import BuyingRole
 from tandem.events import (
     ActivitiesStored,
     EventBus,
@@ -27,6 +26,8 @@ from tandem.events import (
     publish,
     session_info,
 )
+from tandem.ingest import links
+from tandem.ingest.fields import split_ids
 from tandem.ingest.resolve import (
     ACCOUNT_KEYS,
     ACCOUNTS,
@@ -38,12 +39,11 @@ from tandem.ingest.resolve import (
 )
 from tandem.ingest.rows import RowError
 from tandem.ingest.setsql import Sql
-from tandem.ingest.upsert import Key, Refused, Result, upsert
+from tandem.ingest.upsert import IN_BATCH, Key, Refused, Result, find, upsert
 from tandem.ingest.values import FREE_MAIL
 from tandem.lifecycle import service as lifecycle
 from tandem.lifecycle.stages import Stage
 from tandem.opportunities.models import Opportunity, OpportunityContactRole
-from tandem.sql import dialect_insert
 from tandem.usage.models import UsageFact
 
 ACTIVITIES = Activity.__table__
@@ -65,24 +65,53 @@ class Written:
 
 @dataclass
 class Context:
-    """What writers share for one job or request: the connection, the clock, the actor, and
-    the ORM session event subscribers get (the request's, or one on the connection with the
-    job's `bus`, made when first needed and flushed by `close`)."""
+    """What writers share for one job or request: the connection, the clock, the actor, the
+    source new records are stamped with (`tandem.contacts.sources`), and the ORM session event
+    subscribers get (the request's, or one on the connection with the job's `bus`, made when
+    first needed and flushed by `close`)."""
 
     connection: Connection
     now: datetime
     actor: str
     session: Session | None = None
     bus: EventBus | None = None
+    source_id: int | None = None
+    job_id: int | None = None  # the import job writing (None: the API)
     resolver: Resolver = field(init=False)
     notes: list[tuple[str, int, int]] = field(default_factory=list)  # (note, first line, rows)
     _own_session: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        self.resolver = Resolver(self.connection)
+        self.resolver = Resolver(self.connection, self.source_id)
 
     def note(self, message: str, line: int, rows: int = 1) -> None:
         self.notes.append((message, line, rows))
+
+    def defer(
+        self, waiting: Sequence[links.Link], restated: Sequence[tuple[str, int, str]] = ()
+    ) -> None:
+        """Keep links to records not imported yet (`links.defer`), then make every link
+        waiting for a record that exists now: this write may have brought some."""
+        links.defer(self.connection, waiting, job_id=self.job_id, restated=restated)
+        self.resolve_links()
+
+    def resolve_links(self) -> None:
+        """Make the links waiting for records that exist now (noted with their number)."""
+        made = links.resolve(self.connection)
+        if made:
+            self.note(LINKS_MADE, 0, made)
+
+    def stamp(self, table: Table, results: Sequence[Result]) -> None:
+        """Give the records `results` created this context's source. Matched records keep the
+        one they came from, so the source is set after the upsert rather than in its rows."""
+        new = [{"v_id": r.id} for r in results if r.status == "new"]
+        if self.source_id is not None and new:
+            self.connection.execute(
+                update(table)
+                .where(table.c.id == bindparam("v_id"))
+                .values(source_id=self.source_id),
+                new,
+            )
 
     def announce(self, activities: Sequence[StoredActivity]) -> None:
         """Tell subscribers about newly stored activities, in this transaction."""
@@ -145,6 +174,7 @@ def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Writt
     return out
 
 
+LINKS_MADE = "links waiting since earlier imports made (records named by id arrived)"
 OWNER_MISSING = "owner is not a Tandem user: left unassigned (add the user, import again)"
 STAGE_KEPT = "stage kept: the won deal cannot move its contact to customer"
 
@@ -176,7 +206,55 @@ def write_accounts(ctx: Context, items: list[Item]) -> list[Written]:
             row["custom_fields"] = record["custom"]
         rows.append(row)
     results = upsert(ctx.connection, ACCOUNTS, rows, ACCOUNT_KEYS, json_column="custom_fields")
-    return _outcomes(items, results, "account")
+    ctx.stamp(ACCOUNTS, results)
+    written = _outcomes(items, results, "account")
+    merged = _merged_by_domain(ctx, rows, results)
+    for n, kept in merged.items():
+        written[n] = Written(written[n].line, "updated", kept)
+    if merged:
+        ctx.note(MERGED_BY_DOMAIN, min(written[n].line for n in merged), len(merged))
+    links.merge(
+        ctx.connection,
+        "accounts",
+        {rows[n]["external_id"]: kept for n, kept in merged.items()},
+        job_id=ctx.job_id,
+    )
+    ctx.resolve_links()
+    return written
+
+
+MERGED_BY_DOMAIN = (
+    "companies merged into the company with the same domain (links to their ids lead there)"
+)
+
+
+def _merged_by_domain(
+    ctx: Context, rows: list[dict[str, Any]], results: list[Result]
+) -> dict[int, int]:
+    """Rows (by index) of companies with their own external id that are one company with an
+    earlier row of the batch, or with a stored company, by domain: the id of the one kept."""
+    first: dict[int, str | None] = {}
+    merged: dict[int, int] = {}
+    clashes: dict[str, list[int]] = {}
+    for n, (row, result) in enumerate(zip(rows, results, strict=True)):
+        own = row.get("external_id")
+        if result.status == "new" and result.id in first and own and own != first[result.id]:
+            merged[n] = result.id
+        elif result.status == "new":
+            first.setdefault(result.id, own)
+        elif result.status == "conflict" and own and row.get("domain"):
+            clashes.setdefault(row["domain"], []).append(n)
+    if clashes:
+        holders = find(ctx.connection, ACCOUNTS, ACCOUNT_KEYS[1], {(d,) for d in clashes})
+        # A row whose own id is a stored company clashes with two companies: not a merge.
+        own = {(rows[n]["external_id"],) for ns in clashes.values() for n in ns}
+        stored = find(ctx.connection, ACCOUNTS, ACCOUNT_KEYS[0], own, True)
+        for (domain,), holder in holders.items():
+            for n in clashes[domain]:
+                ext = rows[n]["external_id"]
+                if (ext,) not in stored and holder["external_id"] not in (None, ext):
+                    merged[n] = holder["id"]
+    return merged
 
 
 CONTACT_COLUMNS = ("email", "external_id", "first_name", "last_name", "title", "job_level",
@@ -222,6 +300,8 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
         json_column="custom_fields",
         adjust=lifecycle_allows,
     )
+    ctx.stamp(CONTACTS, results)
+    _defer_accounts(ctx, items, results)
     moves = []
     for (_, record), result in zip(items, results, strict=True):
         stage = record.get("lifecycle_stage")
@@ -236,6 +316,24 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
         moves.append((result.id, previous, stage, at or ctx.now, "stage_entered_at" in record))
     record_moves(ctx, moves)
     return _outcomes(items, results, "contact")
+
+
+def _defer_accounts(ctx: Context, items: list[Item], results: list[Result]) -> None:
+    """Contacts naming a company id no account has (yet) wait for it."""
+    named = [
+        (result.id, ids[0])
+        for (_, record), result in zip(items, results, strict=True)
+        if result.status in ("new", "updated", "unchanged")
+        and (ids := split_ids(record.get("account_external_id")))
+    ]
+    ctx.defer(
+        [
+            links.Link("contacts", contact, "accounts", ext)
+            for contact, ext in named
+            if not ctx.resolver.knows_account(ext)
+        ],
+        [("contacts", contact, "accounts") for contact, _ in named],
+    )
 
 
 def record_moves(ctx: Context, moves: list[tuple[int, str | None, str, datetime, bool]]) -> None:
@@ -297,6 +395,7 @@ def write_activities(ctx: Context, items: list[Item]) -> list[Written]:
                 "channel": r.get("channel"),
                 "url": r.get("url"),
                 "properties": properties,
+                "source_id": ctx.source_id,
             }
         )
         out.append(None)
@@ -339,6 +438,7 @@ def insert_new_activities(
                 "asset_id",
                 "channel",
                 "url",
+                "source_id",
             )
         },  # fmt: skip
         schema=ACTIVITY_SCHEMA,
@@ -350,7 +450,8 @@ def insert_new_activities(
 
 SMALL_INSERT = 20  # rows inserted one statement each (no frame to build)
 _ACTIVITY_COLUMNS = ("idempotency_key", "contact_id", "type", "occurred_at", "received_at",
-                     "campaign_id", "asset_id", "channel", "url", "properties")  # fmt: skip
+                     "campaign_id", "asset_id", "channel", "url", "source_id",
+                     "properties")  # fmt: skip
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME text
 
 
@@ -400,6 +501,7 @@ ACTIVITY_SCHEMA = {
     "asset_id": pl.Int64,
     "channel": pl.String,
     "url": pl.String,
+    "source_id": pl.Int64,
 }
 
 
@@ -454,7 +556,7 @@ def write_usage(ctx: Context, items: list[Item]) -> list[Written]:
 OPPORTUNITY_COLUMNS = ("external_id", "name", "stage", "amount", "currency", "created_at",
                        "expected_close_on", "closed_at", "is_closed", "is_won", "lost_reason",
                        "product_line", "deal_type", "segment", "region", "vertical",
-                       "source")  # fmt: skip
+                       "source", "rep_name", "manager_name", "team_name")  # fmt: skip
 OPPORTUNITY_KEYS = (
     Key(("external_id",)),
     Key(("name", "account_id"), True, ("account_id",), unique=False),
@@ -462,68 +564,145 @@ OPPORTUNITY_KEYS = (
 
 
 def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
-    """Deals matched by external id, then name within the account; a won deal makes its primary
-    contact a customer (never before the contact's previous stage change). `custom.<name>`
-    values (a CRM's extra deal fields) are merged into the deal's custom fields."""
+    """Deals matched by external id, then name within the account, linked to their company and
+    contacts (every contact named gets a role; the first found is the primary contact; ids not
+    imported yet wait in `links`); a won deal makes its primary contact a customer (never
+    before the contact's previous stage change). `custom.<name>` values (a CRM's extra deal
+    fields) are merged into the deal's custom fields."""
     resolver = ctx.resolver
-    accounts = resolver.account_ids([AccountRef.of(r) for _, r in items], create=True)
+    refs = [AccountRef.of(r) for _, r in items]
+    accounts = resolver.account_ids(refs, create=True)
     by_email = resolver.contact_ids(
         {r["contact_email"] for _, r in items if r.get("contact_email")}, True
     )
-    by_ext = resolver.contact_ids_by_external(
-        {r["contact_external_id"] for _, r in items if r.get("contact_external_id")}
-    )
-    kept, rows, contacts, rejected = [], [], [], []
-    for (line, record), account_id in zip(items, accounts, strict=True):
-        contact = by_email.get(record.get("contact_email", "")) or by_ext.get(
-            record.get("contact_external_id", "")
-        )
-        if (
-            contact is None
-            and record.get("contact_external_id")
-            and not record.get("contact_email")
-        ):
-            reason = "no contact has this external id (import the contacts first)"
-            rejected.append(
-                Written(
-                    line,
-                    "rejected",
-                    None,
-                    RowError(line, "contact_external_id", record["contact_external_id"], reason),
-                )
-            )
-            continue
+    named = [split_ids(r.get("contact_external_id")) for _, r in items]
+    by_ext = resolver.contact_ids_by_external({x for ids in named for x in ids})
+    rows, people = [], []
+    for (line, record), account_id, ids in zip(items, accounts, named, strict=True):
+        found = [by_ext[x] for x in ids if x in by_ext]
+        if record.get("contact_email"):
+            found.insert(0, by_email[record["contact_email"]])
         row = (
             _copy(record, OPPORTUNITY_COLUMNS)
             | _owner(ctx, record, line)
             | {"account_id": account_id}
         )
-        if contact is not None:
-            row["primary_contact_id"] = contact
+        if found:
+            row["primary_contact_id"] = found[0]
         if "custom" in record:
             row["custom_fields"] = record["custom"]
-        kept.append((line, record))
         rows.append(row)
-        contacts.append(contact)
+        people.append(list(dict.fromkeys(found)))
     results = upsert(
         ctx.connection, OPPORTUNITIES, rows, OPPORTUNITY_KEYS, json_column="custom_fields"
     )
-    roles = [
-        {
-            "opportunity_id": res.id,
-            "contact_id": c,
-            "role": BuyingRole.UNKNOWN.value,
-            "is_primary": True,
-        }
-        for res, c in zip(results, contacts, strict=True)
-        if c is not None and res.status in ("new", "updated")
+    ctx.stamp(OPPORTUNITIES, results)
+    stored = [
+        (res.id, ref, ids, found)
+        for res, ref, ids, found in zip(results, refs, named, people, strict=True)
+        if res.status in ("new", "updated", "unchanged")
     ]
-    if roles:
-        ctx.connection.execute(
-            dialect_insert(ctx.connection, ROLES).on_conflict_do_nothing(), roles
+    links.link_deal_contacts(
+        ctx.connection,
+        [
+            links.DealContact(deal, contact, primary=n == 0)
+            for deal, _, _, found in stored
+            for n, contact in enumerate(found)
+        ],
+    )
+    waiting = [
+        links.Link("opportunities", deal, "accounts", ref.external_id)
+        for deal, ref, _, _ in stored
+        if ref is not None and ref.external_id and not resolver.knows_account(ref.external_id)
+    ] + [
+        links.Link("opportunities", deal, "contacts", x, position=n)
+        for deal, _, ids, _ in stored
+        for n, x in enumerate(ids)
+        if x not in by_ext
+    ]
+    restated = [
+        ("opportunities", deal, "accounts") for deal, ref, _, _ in stored if ref and ref.external_id
+    ] + [("opportunities", deal, "contacts") for deal, _, ids, _ in stored if ids]
+    ctx.defer(waiting, restated)
+    _promote_won(ctx, items, results, [found[0] if found else None for found in people])
+    return _outcomes(items, results, "opportunity")
+
+
+def write_contact_roles(ctx: Context, items: list[Item]) -> list[Written]:
+    """Contacts' roles on deals (a Salesforce OpportunityContactRole export): the deal and the
+    contact by their external ids (or the contact's email); when one of them is not imported
+    yet the role waits for it (`links`), when neither is the row is refused."""
+    deals = {
+        key[0]: row["id"]
+        for key, row in find(
+            ctx.connection,
+            OPPORTUNITIES,
+            OPPORTUNITY_KEYS[0],
+            {(r["opportunity_external_id"],) for _, r in items},
+            True,
+        ).items()
+    }
+    by_ext = ctx.resolver.contact_ids_by_external(
+        {r["contact_external_id"] for _, r in items if r.get("contact_external_id")}
+    )
+    by_email = ctx.resolver.contact_ids(
+        {r["contact_email"] for _, r in items if r.get("contact_email")}, False
+    )
+    held = _held_roles(ctx, deals.values())
+    made, waiting, out = [], [], []
+    for line, r in items:
+        deal = deals.get(r["opportunity_external_id"])
+        contact = by_ext.get(r.get("contact_external_id", "")) or by_email.get(
+            r.get("contact_email", "")
         )
-    _promote_won(ctx, kept, results, contacts)
-    return sorted(_outcomes(kept, results, "opportunity") + rejected, key=lambda w: w.line)
+        role, primary = r.get("role"), bool(r.get("is_primary"))
+        position = 0 if primary else 1
+        if deal is not None and contact is not None:
+            made.append(links.DealContact(deal, contact, role, primary))
+            before = held.get((deal, contact))
+            status = "new" if before is None else "updated"
+            if before is not None and before[0] == (role or before[0]) and before[1] >= primary:
+                status = "unchanged"
+            out.append(Written(line, status, deal))
+        elif deal is not None and r.get("contact_external_id"):
+            waiting.append(
+                links.Link(
+                    "opportunities", deal, "contacts", r["contact_external_id"], position, role
+                )
+            )
+            out.append(Written(line, "new", deal))
+        elif contact is not None:
+            waiting.append(
+                links.Link(
+                    "contacts", contact, "opportunities", r["opportunity_external_id"], position,
+                    role,
+                )
+            )  # fmt: skip
+            out.append(Written(line, "new", None))
+        else:
+            reason = "neither the deal nor the contact is imported: import them, then retry"
+            error = RowError(line, "opportunity_external_id", r["opportunity_external_id"], reason)
+            out.append(Written(line, "rejected", None, error))
+    links.link_deal_contacts(ctx.connection, made)
+    if waiting:
+        ctx.note(ROLES_WAITING, min(w.line for w in out if w.error is None), len(waiting))
+    ctx.defer(waiting)
+    return out
+
+
+ROLES_WAITING = "contact roles wait for their deal or contact to be imported"
+
+
+def _held_roles(ctx: Context, deals: Iterable[int]) -> dict[tuple[int, int], tuple[str, bool]]:
+    """(role, primary) of every contact on these deals, by (deal, contact)."""
+    wanted = sorted(set(deals))
+    out: dict[tuple[int, int], tuple[str, bool]] = {}
+    for start in range(0, len(wanted), IN_BATCH):
+        query = select(
+            ROLES.c.opportunity_id, ROLES.c.contact_id, ROLES.c.role, ROLES.c.is_primary
+        ).where(ROLES.c.opportunity_id.in_(wanted[start : start + IN_BATCH]))
+        out.update({(d, c): (role, bool(p)) for d, c, role, p in ctx.connection.execute(query)})
+    return out
 
 
 WON_BEFORE_FIRST_CONTACT = (
@@ -577,5 +756,6 @@ WRITERS: dict[str, Callable[[Context, list[Item]], list[Written]]] = {
     "campaigns": write_campaigns,
     "assets": write_assets,
     "opportunities": write_opportunities,
+    "contact_roles": write_contact_roles,
     "usage": write_usage,
 }

@@ -226,8 +226,13 @@ def _insert(
         plain = [dict(r) for r in returned]
         by_key = [{k.of(r): r["id"] for r in plain} for k in keys]
         for i in members:
+            # A row without a key's value must not match the returned rows lacking it too.
             found = next(
-                (by_key[n][v] for n, k in enumerate(keys) if (v := k.of(rows[i])) in by_key[n]),
+                (
+                    by_key[n][v]
+                    for n, k in enumerate(keys)
+                    if (v := k.of(rows[i])) is not None and v in by_key[n]
+                ),
                 None,
             )
             if found is None:

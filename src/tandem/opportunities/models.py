@@ -44,6 +44,16 @@ class Opportunity(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     source: Mapped[str | None] = mapped_column(String(100))
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The people who worked the deal as the source names them (a CRM's rep, their manager and
+    # team), whether or not they are Tandem users; for deals owned by a Tandem user the
+    # owner, their team and its manager fill these when read.
+    rep_name: Mapped[str | None] = mapped_column(String(200))
+    manager_name: Mapped[str | None] = mapped_column(String(200))
+    team_name: Mapped[str | None] = mapped_column(String(100))
+    # Where the record came from (tandem.contacts.sources): kept from its first writer.
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("record_sources.id", ondelete="SET NULL")
+    )
 
     contact_roles: Mapped[list["OpportunityContactRole"]] = relationship(
         back_populates="opportunity", cascade="all, delete-orphan"
