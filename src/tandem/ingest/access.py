@@ -11,4 +11,5 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/ingest/preview"): allow(A),
     ("POST", "/ingest/commit"): allow(A),
     ("GET", "/ingest/jobs/{job_id}"): allow(A),
+    ("GET", "/api/v1/imports/{job_id}"): allow(A),
 }

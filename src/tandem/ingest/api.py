@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from tandem.auth.models import User
 from tandem.bounds import limits
 from tandem.db import utcnow
-from tandem.ingest import deferred, events
+from tandem.ingest import deferred, events, jobs, report
 from tandem.ingest.fields import get_kind
-from tandem.web.deps import DbSession, api_user
+from tandem.web.deps import ApiUser, DbSession, api_user
+from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 
@@ -213,3 +214,16 @@ async def post_contacts(request: Request) -> Response:
 async def post_accounts(request: Request) -> Response:
     """Create or update accounts, matched by external id, domain, then name."""
     return await _ingest("accounts", request)
+
+
+@router.get("/imports/{job_id}")
+def import_job(db: DbSession, user: ApiUser, job_id: PathId) -> dict[str, object]:
+    """An import job's report: counters, notes, and per field the rows whose value the file did
+    not give (`unknown`) or a profile rule derived (`derived`)."""
+    if user.role != "admin":
+        raise HTTPException(403, "only admins can see imports")
+    try:
+        job = jobs.get_job(jobs.nested(db.connection()), job_id)
+    except jobs.JobError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return report.job_view(job)

@@ -53,6 +53,8 @@ def supported(kind: Kind, mapping: Mapping) -> str | None:
         return f"{kind.name} use the row path"
     if mapping.scale:
         return "scaled values use the row path"
+    if mapping.derive:
+        return "derived values use the row path"  # which rule filled what is counted per record
     for name, default in mapping.defaults.items():
         if isinstance(default, dict | list):
             return f"default of {name} is not a single value"

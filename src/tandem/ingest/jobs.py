@@ -85,7 +85,7 @@ def create_job(
         "profile": profile,
         "file_name": path.name,
         "file_path": str(path),
-        "mapping": mapping.model_dump(exclude_defaults=True),
+        "mapping": mapping.model_dump(exclude_defaults=True, by_alias=True),
         "created_by": created_by,
         "parent_job_id": parent_job_id,
         "sha256": "",
@@ -118,8 +118,10 @@ class _State:
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     bus: EventBus | None = None  # who hears what the job stores (scoring, the handoff)
 
-    def note(self, message: str, line: int, rows: int = 1) -> None:
-        entry = self.notes.setdefault(message, {"note": message, "rows": 0, "line": line})
+    def note(self, message: str, line: int, rows: int = 1, **counts: str) -> None:
+        entry = self.notes.setdefault(
+            message, {"note": message, "rows": 0, "line": line, **counts}
+        )
         entry["rows"] += rows
         entry["line"] = min(entry["line"], line)
 
@@ -455,6 +457,9 @@ def _check_plan(plan: ColumnPlan, state: _State) -> None:
         state.note("unknown column(s) ignored: " + ", ".join(plan.unknown), 1, 0)
     if plan.duplicates:
         state.note("repeated column(s) ignored: " + ", ".join(plan.duplicates), 1, 0)
+    if plan.unused_rules:
+        missing = ", ".join(plan.unused_rules)
+        state.note(f"profile rule(s) not used, the file has no such column: {missing}", 1, 0)
 
 
 def _undecodable(line: int, values: list[str], plan: ColumnPlan) -> list[RowError]:
@@ -747,8 +752,8 @@ def _commit(
         s: sum(w.status == s for w in written) + (counts or {}).get(s, 0)
         for s in ("new", "updated", "unchanged")
     }
-    for message, at, rows in ctx.notes:
-        state.note(message, at, rows)
+    for message, at, rows, counted in ctx.notes:
+        state.note(message, at, rows, **counted)
     for what, n in ctx.resolver.created.items():
         state.note(f"{what} created for references that matched none", last_line, n)
     ctx.resolver.created.clear()

@@ -14,12 +14,41 @@ def summary(job: dict[str, Any]) -> str:
     return f"{what}: {status}: {counts}"
 
 
+#: What the report calls a kind's records.
+NOUNS = {"opportunities": "deals", "accounts": "accounts", "contacts": "contacts",
+         "activities": "activities", "campaigns": "campaigns", "assets": "assets",
+         "usage": "usage facts"}  # fmt: skip
+
+
 def note_lines(job: dict[str, Any]) -> list[str]:
-    """Each note once, with how many rows it concerns and the first line."""
+    """Each note once, with how many rows it concerns and the first line. Counts of unknown
+    and derived values come first, as sentences: `842 deals have no creation date in the file:
+    left unknown (first at line 2)`, `842 deals dated by their first contact (profile rule
+    created_at from first_contact_date; first at line 2)`."""
+    notes = job.get("notes") or []
+    noun = NOUNS.get(job["kind"], job["kind"])
     out = []
+    for note in notes:
+        where = f"first at line {note['line']}"
+        if note.get("status") == "unknown":
+            out.append(f"{note['rows']:,} {noun} have {note['note']}: left unknown ({where})")
+        elif note.get("status") == "derived":
+            rule = f"profile rule {note['field']} from {note['source']}"
+            out.append(f"{note['rows']:,} {noun} {note['note']} ({rule}; {where})")
+    for note in notes:
+        if note.get("status") is None:
+            rows = f" ({note['rows']:,} rows, first at line {note['line']})" if note["rows"] else ""
+            out.append(f"note: {note['note']}{rows}")
+    return out
+
+
+def value_counts(job: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Rows per field left unknown and filled by a profile rule: `{"unknown": {"created_at":
+    842}, "derived": {}}` (the job's JSON carries it)."""
+    out: dict[str, dict[str, int]] = {"unknown": {}, "derived": {}}
     for note in job.get("notes") or []:
-        rows = f" ({note['rows']:,} rows, first at line {note['line']})" if note["rows"] else ""
-        out.append(f"note: {note['note']}{rows}")
+        if note.get("status") in out:
+            out[note["status"]][note["field"]] = note["rows"]
     return out
 
 
@@ -28,3 +57,17 @@ def error_line(file_name: str, error: dict[str, Any]) -> str:
     field = f"{error['field']}: " if error.get("field") else ""
     value = f" ({error['value']!r})" if error.get("value") not in (None, "") else ""
     return f"{file_name}:{error['line']}: {field}{error['reason']}{value}"
+
+
+def job_view(job: dict[str, Any]) -> dict[str, Any]:
+    """The job as its page and its JSON show it: counters, the report lines and the counts of
+    unknown and derived values."""
+    shown = ("id", "kind", "profile", "file_name", "status", "message", "rows_total", "rows_new",
+             "rows_updated", "rows_unchanged", "rows_quarantined")  # fmt: skip
+    return {
+        **{k: job[k] for k in shown},
+        "summary": summary(job),
+        "report": note_lines(job),
+        **value_counts(job),
+        "notes": job.get("notes") or [],
+    }

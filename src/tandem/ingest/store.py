@@ -75,14 +75,17 @@ class Context:
     session: Session | None = None
     bus: EventBus | None = None
     resolver: Resolver = field(init=False)
-    notes: list[tuple[str, int, int]] = field(default_factory=list)  # (note, first line, rows)
+    # (note, first line, rows, what it counts: {"field": ..., "status": "unknown" | "derived"})
+    notes: list[tuple[str, int, int, dict[str, str]]] = field(default_factory=list)
     _own_session: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.resolver = Resolver(self.connection)
 
-    def note(self, message: str, line: int, rows: int = 1) -> None:
-        self.notes.append((message, line, rows))
+    def note(self, message: str, line: int, rows: int = 1, **counts: str) -> None:
+        """Say `message` in the job's report about `rows` rows from `line`; `counts` (field,
+        status) marks a count of unknown or derived values the report names."""
+        self.notes.append((message, line, rows, counts))
 
     def announce(self, activities: Sequence[StoredActivity]) -> None:
         """Tell subscribers about newly stored activities, in this transaction."""
@@ -122,6 +125,26 @@ class Context:
 
 def _copy(record: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
     return {c: record[c] for c in columns if c in record}
+
+
+def note_values(ctx: Context, items: list[Item], written: list[Written]) -> None:
+    """Count, for the report, the stored records' unknown values (by reason) and the values a
+    profile rule derived (by rule)."""
+    stored = {w.line for w in written if w.error is None and w.status != "duplicate"}
+    for line, record in items:
+        if line not in stored:
+            continue
+        for name, reason in record.get("unknown", {}).items():
+            ctx.note(reason, line, field=name, status="unknown")
+        for name, rule in record.get("derived", {}).items():
+            ctx.note(rule.reason, line, field=name, status="derived", source=rule.source)
+
+
+def _known_now(row: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """An update keeps the stored values a row leaves empty, so only what is still null is
+    still unknown."""
+    unknown = {n: why for n, why in row["unknown"].items() if current.get(n) is None}
+    return row | {"unknown": unknown}
 
 
 def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Written]:
@@ -235,7 +258,9 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
         )
         moves.append((result.id, previous, stage, at or ctx.now, "stage_entered_at" in record))
     record_moves(ctx, moves)
-    return _outcomes(items, results, "contact")
+    written = _outcomes(items, results, "contact")
+    note_values(ctx, items, written)
+    return written
 
 
 def record_moves(ctx: Context, moves: list[tuple[int, str | None, str, datetime, bool]]) -> None:
@@ -502,11 +527,17 @@ def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
             row["primary_contact_id"] = contact
         if "custom" in record:
             row["custom_fields"] = record["custom"]
+        row["unknown"] = record["unknown"]
         kept.append((line, record))
         rows.append(row)
         contacts.append(contact)
     results = upsert(
-        ctx.connection, OPPORTUNITIES, rows, OPPORTUNITY_KEYS, json_column="custom_fields"
+        ctx.connection,
+        OPPORTUNITIES,
+        rows,
+        OPPORTUNITY_KEYS,
+        json_column="custom_fields",
+        adjust=_known_now,
     )
     roles = [
         {
@@ -523,7 +554,9 @@ def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
             dialect_insert(ctx.connection, ROLES).on_conflict_do_nothing(), roles
         )
     _promote_won(ctx, kept, results, contacts)
-    return sorted(_outcomes(kept, results, "opportunity") + rejected, key=lambda w: w.line)
+    written = _outcomes(kept, results, "opportunity")
+    note_values(ctx, kept, written)
+    return sorted(written + rejected, key=lambda w: w.line)
 
 
 WON_BEFORE_FIRST_CONTACT = (

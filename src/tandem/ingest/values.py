@@ -80,7 +80,11 @@ _TRUE = frozenset({"true", "yes", "y", "1", "t", "x", "won", "sim", "ja", "oui",
 _FALSE = frozenset({"false", "no", "n", "0", "f", "lost", "nao", "não", "nein", "non"})
 _CURRENCY = re.compile(r"^[A-Z]{3}\s+|\s+[A-Z]{3}$|[$€£¥]")
 
-DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%d %b %Y", "%b %d %Y")
+# Slashed dates are month first (`03/04/2024` is 4 March, as US exports write it); a date that
+# can only be day first (`15/03/2024`: no month 15) is read day first. A file of day-first dates
+# sets `date_formats: ["%d/%m/%Y"]` in its mapping so its ambiguous dates are read that way too.
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y",
+                "%d %b %Y", "%b %d %Y")  # fmt: skip
 TIME_FORMATS = ("", " %H:%M:%S", " %H:%M", " %I:%M %p", " %I:%M:%S %p", "T%H:%M:%S", "T%H:%M")
 
 
