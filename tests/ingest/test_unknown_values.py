@@ -43,7 +43,7 @@ def test_empty_dates_and_amounts_go_in_as_unknown_with_their_reason(db, run_impo
     }
     lines = report.note_lines(job)
     assert "2 deals have no creation date in the file: left unknown (first at line 3)" in lines
-    assert "1 deals have no value in the file: left unknown (first at line 4)" in lines
+    assert "1 deal has no value in the file: left unknown (first at line 4)" in lines
     assert report.value_counts(job) == {
         "unknown": {"created_at": 2, "amount": 1},
         "derived": {},
@@ -98,16 +98,18 @@ def test_a_profile_rule_derives_a_date_and_the_report_says_so(db, run_import):
     }
     lines = report.note_lines(job)
     assert (
-        "1 deals dated by their first contact "
+        "1 deal dated by their first contact "
         "(profile rule created_at from First contact; first at line 3)"
     ) in lines
-    assert "1 deals have no creation date in the file: left unknown (first at line 4)" in lines
+    assert "1 deal has no creation date in the file: left unknown (first at line 4)" in lines
     assert not any("unknown column" in line for line in lines)  # the rule's column is used
 
 
 def test_without_a_rule_nothing_is_derived(db, run_import):
     text = "Deal,First contact\nB,2024-01-02\n"
-    mapping = parse_mapping("columns: {Deal: name}\ndefaults: {stage: discovery}\n", "m", "opportunities")
+    mapping = parse_mapping(
+        "columns: {Deal: name}\ndefaults: {stage: discovery}\n", "m", "opportunities"
+    )
     job = run_import("opportunities", text, mapping=mapping)
     assert db.scalar(select(Opportunity.created_at)) is None
     assert report.value_counts(job)["derived"] == {}
@@ -171,9 +173,10 @@ def test_the_job_json_and_page_name_the_counts(client, db, run_import):
     assert login(client, admin.email).status_code == 303
     data = client.get(f"/api/v1/imports/{job['id']}").json()
     assert data["unknown"] == {"created_at": 2, "amount": 1} and data["rows_new"] == 3
-    assert "2 deals have no creation date in the file: left unknown (first at line 3)" in data[
-        "report"
-    ]
+    assert (
+        "2 deals have no creation date in the file: left unknown (first at line 3)"
+        in data["report"]
+    )
     page = client.get(f"/ingest/jobs/{job['id']}").text
     assert "2 deals have no creation date in the file: left unknown" in page
     rep = f.user(db, role=Role.SALES_REP)

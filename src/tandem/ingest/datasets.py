@@ -3,7 +3,8 @@ which order, and the data sets' known traps, handled on purpose and said in the 
 
 `olist`: MQLs become contacts (stage mql, first touch = origin + landing page); each closed deal
 becomes a seller account and a won opportunity of that MQL's contact (SDR and SR ids in the
-deal's custom fields; the MQL's first contact date joined for the profile's rule dating the deal). `maven-crm`: accounts, then the pipeline joined with products (list price
+deal's custom fields; the MQL's first contact date joined for the profile's rule dating the
+deal). `maven-crm`: accounts, then the pipeline joined with products (list price
 for open deals) and sales teams (region; agent and manager in the deal's custom fields).
 """
 
@@ -79,11 +80,7 @@ def _olist(directory: Path, workdir: Path) -> list[Step]:
         Step(
             "opportunities",
             joined,
-            (
-                won_before,
-                "SDR and SR ids kept in the deal's custom fields",
-                "the file has no deal value: amounts stay unknown",
-            ),
+            (won_before, "SDR and SR ids kept in the deal's custom fields"),
         ),
     ]
 

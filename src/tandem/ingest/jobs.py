@@ -119,9 +119,7 @@ class _State:
     bus: EventBus | None = None  # who hears what the job stores (scoring, the handoff)
 
     def note(self, message: str, line: int, rows: int = 1, **counts: str) -> None:
-        entry = self.notes.setdefault(
-            message, {"note": message, "rows": 0, "line": line, **counts}
-        )
+        entry = self.notes.setdefault(message, {"note": message, "rows": 0, "line": line, **counts})
         entry["rows"] += rows
         entry["line"] = min(entry["line"], line)
 

@@ -14,10 +14,17 @@ def summary(job: dict[str, Any]) -> str:
     return f"{what}: {status}: {counts}"
 
 
-#: What the report calls a kind's records.
-NOUNS = {"opportunities": "deals", "accounts": "accounts", "contacts": "contacts",
-         "activities": "activities", "campaigns": "campaigns", "assets": "assets",
-         "usage": "usage facts"}  # fmt: skip
+#: What the report calls one and several of a kind's records.
+NOUNS = {"opportunities": ("deal", "deals"), "accounts": ("account", "accounts"),
+         "contacts": ("contact", "contacts"), "activities": ("activity", "activities"),
+         "campaigns": ("campaign", "campaigns"), "assets": ("asset", "assets"),
+         "usage": ("usage fact", "usage facts")}  # fmt: skip
+
+
+def _counted(rows: int, kind: str) -> tuple[str, str]:
+    """`842 deals`, `have` (or `1 deal`, `has`)."""
+    one, many = NOUNS.get(kind, (kind, kind))
+    return (f"1 {one}", "has") if rows == 1 else (f"{rows:,} {many}", "have")
 
 
 def note_lines(job: dict[str, Any]) -> list[str]:
@@ -26,15 +33,15 @@ def note_lines(job: dict[str, Any]) -> list[str]:
     left unknown (first at line 2)`, `842 deals dated by their first contact (profile rule
     created_at from first_contact_date; first at line 2)`."""
     notes = job.get("notes") or []
-    noun = NOUNS.get(job["kind"], job["kind"])
     out = []
     for note in notes:
         where = f"first at line {note['line']}"
+        records, have = _counted(note["rows"], job["kind"])
         if note.get("status") == "unknown":
-            out.append(f"{note['rows']:,} {noun} have {note['note']}: left unknown ({where})")
+            out.append(f"{records} {have} {note['note']}: left unknown ({where})")
         elif note.get("status") == "derived":
             rule = f"profile rule {note['field']} from {note['source']}"
-            out.append(f"{note['rows']:,} {noun} {note['note']} ({rule}; {where})")
+            out.append(f"{records} {note['note']} ({rule}; {where})")
     for note in notes:
         if note.get("status") is None:
             rows = f" ({note['rows']:,} rows, first at line {note['line']})" if note["rows"] else ""

@@ -52,7 +52,10 @@ NUL_REASON = "contains a NUL character"
 #: Per kind, the fields stored as null when a record has no value, and the reason kept with the
 #: record and counted in the import report ("842 deals have no creation date in the file").
 UNKNOWN_REASONS = {
-    "opportunities": {"created_at": "no creation date in the file", "amount": "no value in the file"},
+    "opportunities": {
+        "created_at": "no creation date in the file",
+        "amount": "no value in the file",
+    },
 }
 
 
