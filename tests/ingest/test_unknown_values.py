@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
-from tandem.ingest import report
+from tandem.ingest import jobs, report
 from tandem.ingest.mapping import MappingError, parse_mapping, profile_mapping
 from tandem.opportunities.models import Opportunity
 from tests import factories as f
@@ -163,8 +163,37 @@ def test_day_first_dates_are_read_and_bad_ones_name_line_field_and_reason(db, ru
     assert found["a@acme.com"].stage_entered_at == datetime(2023, 12, 31, 14, 5, tzinfo=UTC)
     assert found["b@acme.com"].created_at == datetime(2024, 3, 4, tzinfo=UTC)
     assert job["rows_quarantined"] == 1 and "c@acme.com" not in found
-    errors = report.note_lines(job)  # no note invents a date for the bad row
-    assert not any("c@acme.com" in e for e in errors)
+    assert DISAGREE.format(month=3, day=2) in report.note_lines(job)
+
+
+DISAGREE = (
+    "note: slashed dates read month first (line {month}) in a file with a day-first date "
+    "(line {day}): if the file writes the day first, import it again with "
+    "date_formats: ['%d/%m/%Y'] in the mapping"
+)
+
+
+@pytest.mark.parametrize(
+    ("dates", "note"),
+    [
+        (["03/04/2024", "15/03/2024"], DISAGREE.format(month=2, day=3)),
+        (["03/04/2024", "03/15/2024"], None),  # a US file: month first throughout
+        (["15/03/2024", "16/03/2024"], None),  # day first throughout, nothing ambiguous
+    ],
+)
+def test_a_file_mixing_day_first_and_month_first_dates_is_reported(run_import, dates, note):
+    rows = "".join(f"d{i},Deal {i},discovery,{d}\n" for i, d in enumerate(dates))
+    job = run_import("opportunities", "external_id,name,stage,created_at\n" + rows)
+    said = [n for n in report.note_lines(job) if "slashed" in n]
+    assert said == ([note] if note else [])
+
+
+def test_bad_dates_are_quarantined_with_line_field_and_reason(db, run_import):
+    job = run_import("opportunities", "name,stage,created_at\nA,discovery,32/13/2024\n")
+    [error] = jobs.list_errors(jobs.nested(db.connection()), job["id"])
+    assert (error["line"], error["field"], error["value"]) == (2, "created_at", "32/13/2024")
+    assert error["reason"] == "not a date/time in a known format"
+    assert db.scalar(select(Opportunity.id)) is None  # nothing stored, no date made up
 
 
 def test_the_job_json_and_page_name_the_counts(client, db, run_import):

@@ -35,7 +35,7 @@ from tandem.ingest.isolate import Part, write_isolating
 from tandem.ingest.mapping import Mapping
 from tandem.ingest.models import ImportJob, QuarantinedRow
 from tandem.ingest.resolve import Resolver
-from tandem.ingest.rows import ColumnPlan, RowError, RowMapper, plan_columns
+from tandem.ingest.rows import ColumnPlan, RowError, RowMapper, SlashedDates, plan_columns
 from tandem.ingest.setsql import Sql, cache_kib_for
 from tandem.ingest.store import ACTIVITIES, WRITERS, Context, Item, Written
 
@@ -269,6 +269,7 @@ def _run_rows(
             if on_progress:
                 on_progress(progress[0], info.size)
     writer.flush(None)
+    _note_slashed(state, mapper.slashed)
 
 
 def _run_frames(
@@ -328,6 +329,8 @@ def _run_frames(
     finally:
         with suppress(Exception):
             writer.close()
+    mapper.slashed.merge(framer.slashed)
+    _note_slashed(state, mapper.slashed)
 
 
 def _estimate_rows(info: csvfile.FileInfo) -> int:
@@ -458,6 +461,12 @@ def _check_plan(plan: ColumnPlan, state: _State) -> None:
     if plan.unused_rules:
         missing = ", ".join(plan.unused_rules)
         state.note(f"profile rule(s) not used, the file has no such column: {missing}", 1, 0)
+
+
+def _note_slashed(state: _State, slashed: SlashedDates) -> None:
+    found = slashed.note()
+    if found is not None:
+        state.note(found[0], found[1], 0)
 
 
 def _undecodable(line: int, values: list[str], plan: ColumnPlan) -> list[RowError]:
@@ -807,7 +816,9 @@ def _storable(text: str) -> str:
 def _finish(
     tx: ChunkTx, state: _State, status: str, message: str | None, at: datetime | None
 ) -> None:
-    state.job.update(status=status, message=message, finished_at=at)
+    state.job.update(
+        status=status, message=message, finished_at=at, notes=list(state.notes.values())
+    )
     with tx() as connection:
         connection.execute(
             update(JOBS)

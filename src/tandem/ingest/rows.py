@@ -179,6 +179,36 @@ def activity_key(record: dict[str, Any]) -> str:
     return "h:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+class SlashedDates:
+    """The first line of each reading of the file's slashed dates (`values.slashed_order`), to
+    say when dates read month first sit in a file that writes the day first."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, int] = {}
+
+    def add(self, order: str | None, line: int) -> None:
+        if order is not None:
+            self.first[order] = min(line, self.first.get(order, line))
+
+    def merge(self, other: SlashedDates) -> None:
+        for order, line in other.first.items():
+            self.add(order, line)
+
+    def note(self) -> tuple[str, int] | None:
+        """The report's note and its line, when the file's slashed dates disagree."""
+        day = self.first.get("day")
+        month_first = [o for o in ("either", "month") if o in self.first]
+        if day is None or not month_first:
+            return None
+        line = min(self.first[o] for o in month_first)
+        return (
+            f"slashed dates read month first (line {line}) in a file with a day-first date "
+            f"(line {day}): if the file writes the day first, import it again with "
+            "date_formats: ['%d/%m/%Y'] in the mapping",
+            line,
+        )
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     """Where each field's value comes from in a file with a given header."""
@@ -257,6 +287,15 @@ class RowMapper:
             field: {header_key(str(k)): val for k, val in table.items()}
             for field, table in mapping.values.items()
         }
+        self.slashed = SlashedDates()
+        # Without the mapping's own formats, slashed date fields are watched for `slashed`.
+        self.dated = (
+            ()
+            if mapping.date_formats
+            else tuple(
+                name for name, spec in kind.fields.items() if spec.type in ("date", "datetime")
+            )
+        )
         at = {header_key(h): i for i, h in enumerate(plan.header)}
         self.rules = {
             field: at[header_key(rule.source)]
@@ -302,6 +341,9 @@ class RowMapper:
             return None, [RowError(line, None, shown, reason)]
         derived: set[str] = set()
         raw = self.raw_values(values, derived)
+        for name in self.dated:
+            if isinstance(raw.get(name), str):
+                self.slashed.add(v.slashed_order(raw[name]), line)
         record, errors = validate_record(self.kind, raw, line, self.options)
         if record is not None and self.mapping.scale:
             for field, factor in self.mapping.scale.items():

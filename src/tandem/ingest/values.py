@@ -208,6 +208,24 @@ def parse_datetime(value: Any, formats: tuple[str, ...] = ()) -> datetime:
     raise ValueError("not a date/time in a known format")
 
 
+SLASHED = r"^(\d{1,2})/(\d{1,2})/\d{4}(?:\D|$)"  # a slashed date's two leading numbers
+
+
+def slashed_order(value: str) -> str | None:
+    """How a slashed date can be read: "day" (only day first: 15/03/2024), "month" (only month
+    first: 03/15/2024), "either" (03/04/2024), None (not a slashed date, or one that reads the
+    same both ways). `parse_datetime` reads "either" month first."""
+    found = re.match(SLASHED, value.strip())
+    return None if found is None else order_of(int(found[1]), int(found[2]))
+
+
+def order_of(first: int, second: int) -> str | None:
+    """`slashed_order` of a date whose leading numbers are `first` and `second`."""
+    if first == second or first > 12 and second > 12:
+        return None
+    return "day" if first > 12 else "month" if second > 12 else "either"
+
+
 def parse_date(value: Any, formats: tuple[str, ...] = ()) -> date:
     """A calendar date (a time part, if any, is dropped)."""
     if isinstance(value, date) and not isinstance(value, datetime):
