@@ -211,3 +211,17 @@ def test_the_job_json_and_page_name_the_counts(client, db, run_import):
     rep = f.user(db, role=Role.SALES_REP)
     login(client, rep.email)
     assert client.get(f"/api/v1/imports/{job['id']}").status_code == 403
+
+
+def test_the_preview_shows_which_column_a_rule_reads_and_what_it_fills(tmp_path):
+    from tandem.ingest.preview import preview
+
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal,Created,First contact\nB,,2024-01-02\n", encoding="utf-8")
+    shown = preview(path, "opportunities", parse_mapping(DERIVE, "m", "opportunities"))
+    assert ("First contact", "created_at where empty (dated by their first contact)") in (
+        shown.columns
+    )
+    [(line, record, problems)] = shown.rows
+    assert record["derived"] == {"created_at": "dated by their first contact"} and not problems
+    assert record["created_at"] == datetime(2024, 1, 2, tzinfo=UTC)
