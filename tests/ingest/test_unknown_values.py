@@ -225,3 +225,28 @@ def test_the_preview_shows_which_column_a_rule_reads_and_what_it_fills(tmp_path)
     [(line, record, problems)] = shown.rows
     assert record["derived"] == {"created_at": "dated by their first contact"} and not problems
     assert record["created_at"] == datetime(2024, 1, 2, tzinfo=UTC)
+
+
+CONTACTS = "email,created_at,first_seen\na@x.com,2024-01-01,\nb@x.com,,\nc@x.com,,2024-02-02\n"
+DATED = "note: new contact without a creation date in the file: dated at the import"
+
+
+def test_contacts_dated_at_the_import_are_reported_on_both_paths(db, run_import):
+    # The frame path (generic contacts): b and c have no creation date.
+    fast = run_import("contacts", CONTACTS)
+    assert f"{DATED} (2 rows, first at line 3)" in report.note_lines(fast)
+    # The row path (a derive rule): c is dated by the rule, only b by the import.
+    rule = "derive: {created_at: {from: first_seen, reason: dated by their first visit}}\n"
+    slow = run_import(
+        "contacts",
+        CONTACTS.replace("@x.com", "@y.com"),
+        mapping=parse_mapping(rule, "m", "contacts"),
+    )
+    lines = report.note_lines(slow)
+    assert f"{DATED} (1 rows, first at line 3)" in lines
+    assert (
+        "1 contact dated by their first visit (profile rule created_at from first_seen; "
+        "first at line 4)"
+    ) in lines
+    c = db.scalar(select(Contact).where(Contact.email == "c@y.com"))
+    assert c.created_at == datetime(2024, 2, 2, tzinfo=UTC)

@@ -169,6 +169,9 @@ def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Writt
 
 
 OWNER_MISSING = "owner is not a Tandem user: left unassigned (add the user, import again)"
+# A contact's creation date cannot be left unknown yet (the funnel and the stage log need one):
+# the report says where the import dated a new contact itself.
+CONTACT_DATED = "new contact without a creation date in the file: dated at the import"
 STAGE_KEPT = "stage kept: the won deal cannot move its contact to customer"
 
 
@@ -258,6 +261,9 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
         )
         moves.append((result.id, previous, stage, at or ctx.now, "stage_entered_at" in record))
     record_moves(ctx, moves)
+    for (line, record), result in zip(items, results, strict=True):
+        if result.status == "new" and "created_at" not in record:
+            ctx.note(CONTACT_DATED, line)
     written = _outcomes(items, results, "contact")
     note_values(ctx, items, written)
     return written
