@@ -250,3 +250,14 @@ def test_contacts_dated_at_the_import_are_reported_on_both_paths(db, run_import)
     ) in lines
     c = db.scalar(select(Contact).where(Contact.email == "c@y.com"))
     assert c.created_at == datetime(2024, 2, 2, tzinfo=UTC)
+
+
+def test_a_won_deal_without_a_close_date_says_its_customer_stage_is_dated_at_the_import(
+    db, run_import
+):
+    f.contact(db, email="buyer@bigco.com", lifecycle_stage="sql")
+    job = run_import("opportunities", "name,stage,contact_email\nBig,closed_won,buyer@bigco.com\n")
+    assert (
+        "note: won deal without a close date: its contact's customer stage is dated at the "
+        "import (1 rows, first at line 2)"
+    ) in report.note_lines(job)

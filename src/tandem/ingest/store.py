@@ -565,6 +565,7 @@ def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
     return sorted(written + rejected, key=lambda w: w.line)
 
 
+WON_UNDATED = "won deal without a close date: its contact's customer stage is dated at the import"
 WON_BEFORE_FIRST_CONTACT = (
     "deal won before the contact's first contact: the customer stage change is placed at that "
     "first contact (the deal keeps its won date)"
@@ -575,7 +576,7 @@ def _promote_won(
     ctx: Context, items: list[Item], results: list[Result], contacts: list[int | None]
 ) -> None:
     won = {
-        c: (line, record.get("closed_at") or ctx.now)
+        c: (line, record.get("closed_at"))
         for (line, record), res, c in zip(items, results, contacts, strict=True)
         if c is not None and record.get("is_won") and res.status in ("new", "updated")
     }
@@ -595,6 +596,9 @@ def _promote_won(
         if why is not None:  # e.g. an MQL still waiting for sales: the deal goes in, the stage not
             ctx.note(f"{STAGE_KEPT}: {why}", line)
             continue
+        if at is None:  # the stage log needs a moment: the report says it is the import's
+            ctx.note(WON_UNDATED, line)
+            at = ctx.now
         if entered is not None and at < entered:
             ctx.note(WON_BEFORE_FIRST_CONTACT, line)
             at = entered
