@@ -66,6 +66,8 @@ def test_an_empty_cell_keeps_the_stored_value_and_a_given_one_clears_the_reason(
     assert deals["d2"].created_at == datetime(2024, 2, 1, tzinfo=UTC)
     assert deals["d2"].unknown == {}
     assert again["rows_updated"] == 1 and again["rows_unchanged"] == 1
+    # Nothing of the second file is unknown once the stored values are kept.
+    assert report.value_counts(again)["unknown"] == {}
 
 
 DERIVE = """

@@ -67,8 +67,8 @@ def error_line(file_name: str, error: dict[str, Any]) -> str:
 
 
 def job_view(job: dict[str, Any]) -> dict[str, Any]:
-    """The job as its page and its JSON show it: counters, the report lines and the counts of
-    unknown and derived values."""
+    """The job's JSON: counters, the report lines (those the job page shows) and the counts of
+    unknown and derived values per field."""
     shown = ("id", "kind", "profile", "file_name", "status", "message", "rows_total", "rows_new",
              "rows_updated", "rows_unchanged", "rows_quarantined")  # fmt: skip
     return {

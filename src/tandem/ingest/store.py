@@ -142,9 +142,9 @@ def note_values(ctx: Context, items: list[Item], written: list[Written]) -> None
 
 def _known_now(row: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
     """An update keeps the stored values a row leaves empty, so only what is still null is
-    still unknown."""
-    unknown = {n: why for n, why in row["unknown"].items() if current.get(n) is None}
-    return row | {"unknown": unknown}
+    still unknown. Set in place: the writer counts what stays unknown from its rows."""
+    row["unknown"] = {n: why for n, why in row["unknown"].items() if current.get(n) is None}
+    return row
 
 
 def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Written]:
@@ -561,7 +561,12 @@ def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
         )
     _promote_won(ctx, kept, results, contacts)
     written = _outcomes(kept, results, "opportunity")
-    note_values(ctx, kept, written)
+    # What is still unknown once the stored values are kept (see `_known_now`).
+    stored = [
+        (line, record | {"unknown": row["unknown"]})
+        for (line, record), row in zip(kept, rows, strict=True)
+    ]
+    note_values(ctx, stored, written)
     return sorted(written + rejected, key=lambda w: w.line)
 
 
