@@ -1,7 +1,7 @@
 """The revenue dashboard reads the stored attribution: by campaign and channel, one model at a
 time; before any run it says "not computed yet" and shows no number in its place."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import polars as pl
@@ -57,7 +57,14 @@ def test_revenue_dashboard_reads_the_stored_credits(as_cro, db):
 
 
 def test_attributed_is_pure_and_exact():
-    won = pl.DataFrame({"opportunity_id": [1, 2, 3], "amount": [100.0, 50.0, 7.0]})
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    won = pl.DataFrame(
+        {
+            "opportunity_id": [1, 2, 3, 6, 7],
+            "amount": [100.0, 50.0, 7.0, None, 3.0],
+            "created_at": [at, at, at, at, None],
+        }
+    )
     credits = pl.DataFrame(
         {
             "opportunity_id": [1, 1, 2, 9],
@@ -77,6 +84,8 @@ def test_attributed_is_pure_and_exact():
         ("(no campaign)", 40.0, 1),
     ]
     assert (got.not_computed_deals, got.not_computed_amount) == (1, 7.0)
+    # Unknown amount (6) or creation date (7): never credited, counted apart, not "not computed".
+    assert got.unknown_deals == 2
     assert pick_model(("linear", "markov"), "markov") == "markov"
     assert pick_model(("linear", "w_shaped"), "nope") == "w_shaped"
     assert pick_model((), None) is None

@@ -39,6 +39,7 @@ class Attributed:
     unattributed: float  # won deals the run found with no touch in their window
     not_computed_deals: int  # won deals with no stored result (won or changed since the run)
     not_computed_amount: float
+    unknown_deals: int = 0  # won deals of unknown amount or creation date: never credited
 
 
 def pick_model(models: tuple[str, ...], wanted: str | None) -> str | None:
@@ -77,7 +78,8 @@ def attributed(
     model: str,
     campaign_names: dict[int, str],
 ) -> Attributed:
-    """Credits of `model` over the won deals `won` (columns ``opportunity_id``, ``amount``).
+    """Credits of `model` over the won deals `won` (columns ``opportunity_id``, ``amount``,
+    ``created_at``).
 
     `credits`: opportunity_id, model, campaign_id, channel, cents (summed per touch group);
     `stored_deals`: opportunity_id, amount_cents, touches (0 when no touch was in the window).
@@ -85,7 +87,10 @@ def attributed(
     ids = won.select("opportunity_id")
     mine = credits.filter(pl.col("model") == model).join(ids, on="opportunity_id", how="semi")
     known = stored_deals.join(ids, on="opportunity_id", how="semi")
-    missing = won.join(stored_deals.select("opportunity_id"), on="opportunity_id", how="anti")
+    # Attribution leaves out the deals of unknown amount or creation date (no money to split,
+    # no window): they are counted apart, not as "not computed yet".
+    valued = won.filter(pl.col("amount").is_not_null(), pl.col("created_at").is_not_null())
+    missing = valued.join(stored_deals.select("opportunity_id"), on="opportunity_id", how="anti")
     return Attributed(
         model=model,
         by_campaign=_rows(mine, "campaign_id", campaign_names),
@@ -94,4 +99,5 @@ def attributed(
         unattributed=float(known.filter(pl.col("touches") == 0)["amount_cents"].sum()) / 100,
         not_computed_deals=missing.height,
         not_computed_amount=float(missing["amount"].sum()),
+        unknown_deals=won.height - valued.height,
     )

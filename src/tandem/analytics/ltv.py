@@ -10,7 +10,7 @@ from tandem.analytics.ratios import rate
 #: Longest lifetime assumed, in years, when no renewal has been lost.
 MAX_YEARS = 5.0
 METHOD = (
-    "LTV = average first-year revenue per customer account (won new business) "
+    "LTV = average first-year revenue per customer account (won new business of known amount) "
     "× (1 + expansion rate, won upsell ÷ won new) × expected lifetime in years "
     f"(1 ÷ annual churn, churn = lost renewals ÷ closed renewals; at most {MAX_YEARS:g} years). "
     "Computed from this workspace's closed deals up to the review date."
@@ -29,10 +29,14 @@ class SegmentLtv(BaseModel):
     lifetime_years: float | None
     ltv: float | None
     note: str | None
+    unknown_amount: int = 0  # won deals left out of the revenue: their amount is unknown
 
 
 def _segment(deals: pl.DataFrame, segment: str) -> SegmentLtv:
-    won = deals.filter(pl.col("is_won"))
+    # Revenue per account and expansion read the deals whose amount is known: an account won
+    # at an unknown amount is not an account won at 0.
+    all_won = deals.filter(pl.col("is_won"))
+    won = all_won.filter(pl.col("amount").is_not_null())
     new = won.filter(pl.col("deal_type") == "new")
     customers = new["account_id"].drop_nulls().n_unique()
     new_amount = float(new["amount"].sum())
@@ -44,7 +48,9 @@ def _segment(deals: pl.DataFrame, segment: str) -> SegmentLtv:
     churn = rate(lost, renewals.height)
     years = None if churn is None else (MAX_YEARS if churn == 0 else min(1 / churn, MAX_YEARS))
     note = None
-    if customers == 0:
+    if customers == 0 and all_won.height > won.height:
+        note = "no customer won at a known amount"
+    elif customers == 0:
         note = "no customer won yet"
     elif customers == 1:
         note = "only one customer: too little history to estimate"
@@ -63,6 +69,7 @@ def _segment(deals: pl.DataFrame, segment: str) -> SegmentLtv:
         lifetime_years=years,
         ltv=ltv,
         note=note,
+        unknown_amount=all_won.height - won.height,
     )
 
 

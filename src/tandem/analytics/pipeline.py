@@ -1,4 +1,10 @@
-"""Pipeline, win rate, deal types and bookings over the opportunity facts. Pure (Polars)."""
+"""Pipeline, win rate, deal types and bookings over the opportunity facts. Pure (Polars).
+
+A deal's amount or creation date may be unknown (null: the source did not give it). Money
+figures sum the known amounts and say how many deals they leave out (`unknown_amount`); an
+average divides by the deals of known amount; "created in the range" never counts a deal of
+unknown creation date.
+"""
 
 from datetime import datetime
 
@@ -24,10 +30,15 @@ OPEN_STAGES = (
 )
 
 
+#: Deals whose amount is unknown, in an aggregation.
+UNKNOWN_AMOUNT = pl.col("amount").is_null().sum().alias("unknown_amount")
+
+
 def open_at(opportunities: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
-    """Deals created by `as_of` and not closed by then."""
+    """Deals created by `as_of` and not closed by then. A deal of unknown creation date that
+    is not closed by `as_of` is open: it is in the pipeline, only since when is unknown."""
     return opportunities.filter(
-        pl.col("created_at") <= as_of,
+        pl.col("created_at").is_null() | (pl.col("created_at") <= as_of),
         pl.col("closed_at").is_null() | (pl.col("closed_at") > as_of),
     )
 
@@ -42,14 +53,16 @@ def closed_in(opportunities: pl.DataFrame, start: datetime, end: datetime) -> pl
 def open_by_stage(open_deals: pl.DataFrame) -> list[StageAmount]:
     """Open deals and amount per pipeline stage, in pipeline order."""
     grouped = {
-        s: (n, a)
-        for s, n, a in open_deals.group_by("stage")
-        .agg(pl.len(), pl.col("amount").sum())
+        s: (n, a, u)
+        for s, n, a, u in open_deals.group_by("stage")
+        .agg(pl.len(), pl.col("amount").sum(), UNKNOWN_AMOUNT)
         .iter_rows()
     }
     order = [s.value for s in OPEN_STAGES] + sorted(set(grouped) - {s.value for s in OPEN_STAGES})
     return [
-        StageAmount(stage=s, deals=grouped[s][0], amount=float(grouped[s][1]))
+        StageAmount(
+            stage=s, deals=grouped[s][0], amount=float(grouped[s][1]), unknown_amount=grouped[s][2]
+        )
         for s in order
         if s in grouped
     ]
@@ -62,7 +75,7 @@ def open_by_close_month(open_deals: pl.DataFrame) -> list[MonthStageAmount]:
             month=pl.col("expected_close_on").dt.strftime("%Y-%m").fill_null("undated")
         )
         .group_by("month", "stage")
-        .agg(pl.len().alias("deals"), pl.col("amount").sum())
+        .agg(pl.len().alias("deals"), pl.col("amount").sum(), UNKNOWN_AMOUNT)
         .sort("month", "stage")
     )
     return [MonthStageAmount(**r) for r in table.iter_rows(named=True)]
@@ -112,6 +125,7 @@ def deal_types(
     for t in types:
         c = closed.filter(pl.col("deal_type") == t)
         won = c.filter(pl.col("is_won"))
+        valued = won["amount"].drop_nulls()
         out.append(
             DealTypeRow(
                 deal_type=t,
@@ -120,8 +134,9 @@ def deal_types(
                 won=won.height,
                 lost=c.height - won.height,
                 win_rate=rate(won.height, c.height),
-                won_amount=float(won["amount"].sum()),
-                average_won=rate(float(won["amount"].sum()), won.height),
+                won_amount=float(valued.sum()),
+                average_won=rate(float(valued.sum()), valued.len()),
+                unknown_amount=won.height - valued.len(),
             )
         )
     return sorted(out, key=lambda r: (-r.created, r.deal_type))
@@ -135,7 +150,7 @@ def bookings_by_month(
         closed_in(opportunities, start, end)
         .filter(pl.col("is_won"))
         .group_by(month=pl.col("closed_at").dt.strftime("%Y-%m"), deal_type=pl.col("deal_type"))
-        .agg(pl.len().alias("deals"), pl.col("amount").sum())
+        .agg(pl.len().alias("deals"), pl.col("amount").sum(), UNKNOWN_AMOUNT)
         .sort("month", "deal_type")
     )
     return [MonthTypeAmount(**r) for r in table.iter_rows(named=True)]

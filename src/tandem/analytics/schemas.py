@@ -76,6 +76,13 @@ class Durations(BaseModel):
     count: int
     median_days: float | None
     p90_days: float | None
+    unknown: int = 0  # left out: a date the duration needs is unknown
+
+
+class Unknown(BaseModel):
+    """Deals a money figure leaves out because their amount is unknown (never counted as 0)."""
+
+    unknown_amount: int = 0
 
 
 class StageTime(Durations):
@@ -98,13 +105,13 @@ class VelocityView(BaseModel):
     notices: list[Notice] = []
 
 
-class StageAmount(BaseModel):
+class StageAmount(Unknown):
     stage: str
     deals: int
     amount: float
 
 
-class MonthStageAmount(BaseModel):
+class MonthStageAmount(Unknown):
     month: str
     stage: str
     deals: int
@@ -122,7 +129,7 @@ class Coverage(BaseModel):
     ratio: float | None
 
 
-class DealTypeRow(BaseModel):
+class DealTypeRow(Unknown):
     deal_type: str
     created: int
     open: int
@@ -209,7 +216,7 @@ class HandoffView(BaseModel):
     notices: list[Notice] = []
 
 
-class MonthTypeAmount(BaseModel):
+class MonthTypeAmount(Unknown):
     month: str
     deal_type: str
     deals: int

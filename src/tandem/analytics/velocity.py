@@ -66,7 +66,8 @@ def stage_times(
 def sales_cycle(
     opportunities: pl.DataFrame, start: datetime, end: datetime, as_of: datetime
 ) -> list[CycleRow]:
-    """Days from opportunity created to closed, for deals closed in the range, by type."""
+    """Days from opportunity created to closed, for deals closed in the range, by type. Deals
+    of unknown creation date are left out of the durations and counted in `unknown`."""
     stop = min(end, as_of)
     closed = opportunities.filter(
         pl.col("is_closed"), pl.col("closed_at") >= start, pl.col("closed_at") < stop
@@ -75,7 +76,8 @@ def sales_cycle(
     for deal_type in ["all", *sorted(closed["deal_type"].unique().to_list())]:
         typed = closed if deal_type == "all" else closed.filter(pl.col("deal_type") == deal_type)
         for outcome, won in (("won", True), ("lost", False)):
-            count, median, p90 = durations(typed.filter(pl.col("is_won") == won)["days"])
+            days = typed.filter(pl.col("is_won") == won)["days"]
+            count, median, p90 = durations(days)
             out.append(
                 CycleRow(
                     deal_type=deal_type,
@@ -83,6 +85,7 @@ def sales_cycle(
                     count=count,
                     median_days=median,
                     p90_days=p90,
+                    unknown=days.null_count(),
                 )
             )
     return out

@@ -91,15 +91,22 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
+def creditable() -> list[ColumnElement[bool]]:
+    """Deals attribution can credit: a known amount to split and a known creation date to run
+    the window back from. The others are left out, never credited as 0 or from the import time."""
+    return [Opportunity.amount.is_not(None), Opportunity.created_at.is_not(None)]
+
+
 def deal_conditions(filters: AttributionFilters) -> list[ColumnElement[bool]]:
     """WHERE clauses on Opportunity picking the deals of `filters`.
 
     Won revenue: closed deals (lost ones too, for Markov and Shapley to learn from), dated by
-    close. Pipeline: every opportunity, dated by creation. End days are inclusive.
+    close. Pipeline: every opportunity, dated by creation. End days are inclusive. Only
+    `creditable` deals.
     """
     won = filters.basis == "won"
     dated = Opportunity.closed_at if won else Opportunity.created_at
-    conditions: list[ColumnElement[bool]] = []
+    conditions = creditable()
     if won:
         conditions += [Opportunity.is_closed.is_(True), Opportunity.closed_at.is_not(None)]
     if filters.start is not None:
@@ -139,7 +146,7 @@ def deals(connection: Connection, filters: AttributionFilters) -> pl.DataFrame:
     }
     frame = read_frame(connection, query.order_by(Opportunity.id), schema)
     return frame.with_columns(
-        (pl.col("amount").fill_null(0) * 100).round().cast(pl.Int64).alias("amount_cents")
+        (pl.col("amount") * 100).round().cast(pl.Int64).alias("amount_cents")
     ).drop("amount")
 
 

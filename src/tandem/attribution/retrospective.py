@@ -55,6 +55,12 @@ def build_retrospective(
     opportunity = db_session.get(Opportunity, opportunity_id)
     if opportunity is None:
         raise OpportunityNotFound(f"no opportunity with id {opportunity_id}")
+    # The window runs back from the creation, and the credit splits the amount: without
+    # either there is nothing to retrace (the run leaves such deals out).
+    for name, what in (("created_at", "no attribution window"), ("amount", "nothing to credit")):
+        if getattr(opportunity, name) is None:
+            reason = opportunity.unknown.get(name, f"{name} unknown")
+            raise OpportunityNotFound(f"opportunity {opportunity_id}: {reason}: {what}")
     outcome = "won" if opportunity.is_won else "lost" if opportunity.is_closed else "open"
     basis = "won" if outcome == "won" and opportunity.closed_at is not None else "pipeline"
     run = run_attribution(

@@ -36,7 +36,7 @@ from tandem.attribution.models import (
     AttributionRunRecord,
 )
 from tandem.attribution.money import allocate_cents
-from tandem.attribution.query import TS, read_frame, timestamp
+from tandem.attribution.query import TS, creditable, read_frame, timestamp
 from tandem.attribution.schemas import AttributionFilters
 from tandem.attribution.service import AttributionRun, run_attribution
 from tandem.bounds import read_money
@@ -204,13 +204,14 @@ def _won_now(db_session: Session) -> pl.DataFrame:
         Opportunity.is_won.is_(True),
         Opportunity.is_closed.is_(True),
         Opportunity.closed_at.is_not(None),
+        *creditable(),
     )
     frame = read_frame(
         connection, query, {"opportunity_id": pl.Int64, "amount": pl.Float64, "closed_at": TS}
     )
     return frame.select(
         "opportunity_id",
-        (pl.col("amount").fill_null(0) * 100).round().cast(pl.Int64).alias("amount_cents"),
+        (pl.col("amount") * 100).round().cast(pl.Int64).alias("amount_cents"),
         "closed_at",
     )
 

@@ -85,12 +85,13 @@ class OpportunitySummary(BaseModel):
     id: int
     name: str
     stage: str
-    amount: Decimal
+    amount: Decimal | None  # None: unknown (the source did not give it)
     currency: str
     is_closed: bool
     is_won: bool
-    created_at: datetime
+    created_at: datetime | None
     closed_at: datetime | None
+    unknown: dict[str, str] = {}  # field -> why its value is unknown
 
 
 class ContactDetail(BaseModel):

@@ -204,7 +204,10 @@ def packet_text(packet: PacketView, link: str | None = None) -> str:
     ] or ["  nobody else known"]
     lines += ["", "Open opportunities:"]
     lines += [
-        f"  {o.name} ({o.stage}, {float(o.amount):,.0f} {o.currency})" for o in p.open_opportunities
+        f"  {o.name} ({o.stage}, "
+        + ("amount unknown" if o.amount is None else f"{float(o.amount):,.0f} {o.currency}")
+        + ")"
+        for o in p.open_opportunities
     ] or ["  none"]
     if link:
         lines += ["", f"Accept or reject: {link}"]

@@ -227,12 +227,15 @@ async def post_accounts(request: Request) -> Response:
 
 
 class ImportReport(BaseModel):
-    """An import job's report: the summary line, its notes (links waiting for records not
-    imported, merges, links made for earlier imports...) and its first quarantined rows."""
+    """An import job's report: the summary line, its notes (values left unknown or derived by
+    a profile rule, links waiting for records not imported, merges...), the counts of unknown
+    and derived values per field, and its first quarantined rows."""
 
     job: dict[str, Any]
     summary: str
     notes: list[str]
+    unknown: dict[str, int]
+    derived: dict[str, int]
     errors: list[str]
 
 
@@ -251,5 +254,6 @@ def import_report(job_id: PathId, db: DbSession, user: ApiUser) -> ImportReport:
         job={k: job[k] for k in shown},
         summary=report.summary(job),
         notes=report.note_lines(job),
+        **report.value_counts(job),
         errors=[report.error_line(job["file_name"], e) for e in errors],
     )

@@ -31,6 +31,7 @@ from tandem.ingest.setsql import Sql
 from tandem.ingest.store import (
     ACTIVITIES,
     CONTACT_COLUMNS,
+    CONTACT_DATED,
     OWNER_MISSING,
     Context,
     Written,
@@ -409,6 +410,12 @@ def _insert_contacts(
     done = keyed.join(back, on="email", how="left", maintain_order="left")
     lost = done.filter(pl.col("id").is_null())[LINE].to_list()
     inserted = done.filter(pl.col("id").is_not_null())
+    if "created_at" in rows.columns:
+        undated = inserted.join(rows.filter(pl.col("created_at").is_null()).select(LINE), on=LINE)
+    else:
+        undated = inserted
+    if undated.height:
+        ctx.note(CONTACT_DATED, int(undated[LINE].min()), undated.height)  # type: ignore[arg-type]
     if has_stage:
         moves = (
             inserted.join(rows.select(LINE, "lifecycle_stage"), on=LINE)

@@ -3,9 +3,10 @@ which order, and the data sets' known traps, handled on purpose and said in the 
 
 `olist`: MQLs become contacts (stage mql, first touch = origin + landing page); each closed deal
 becomes a seller account and a won opportunity of that MQL's contact (SDR and SR ids in the
-deal's custom fields). `maven-crm`: accounts, then the pipeline joined with products (list price
-for open deals) and sales teams (the agent, their manager and regional office: the deal's
-rep, manager and team).
+deal's custom fields; the MQL's first contact date joined for the profile's rule dating the
+deal). `maven-crm`: accounts, then the pipeline joined with products (list price for open
+deals) and sales teams (the agent, their manager and regional office: the deal's rep, manager
+and team).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ OLIST_DEALS = "olist_closed_deals_dataset.csv"
 def plan(name: str, directory: Path, workdir: Path) -> list[Step]:
     """The import steps for data set `name` found in `directory` (derived files in `workdir`)."""
     if name == "olist":
-        return _olist(directory)
+        return _olist(directory, workdir)
     if name == "maven-crm":
         return _maven(directory, workdir)
     raise ValueError(f"unknown data set {name!r} (data sets: {', '.join(DATASETS)})")
@@ -46,9 +47,17 @@ def _read(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def _olist(directory: Path) -> list[Step]:
+def _olist(directory: Path, workdir: Path) -> list[Step]:
     header, rows = _read(directory / OLIST_MQL)
     origin = header.index("origin")
+    first_contact = {r[0]: r[header.index("first_contact_date")] for r in rows}
+    deals_header, deals = _read(directory / OLIST_DEALS)
+    workdir.mkdir(parents=True, exist_ok=True)
+    joined = workdir / "olist_closed_deals_joined.csv"
+    with joined.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*deals_header, "first_contact_date"])
+        writer.writerows([*d, first_contact.get(d[0], "")] for d in deals)
     spaced = sum(" " in r[origin] for r in rows)
     snake = (
         f"origin values normalised to snake_case ({spaced} written with spaces in this copy); "
@@ -71,7 +80,7 @@ def _olist(directory: Path) -> list[Step]:
         ),
         Step(
             "opportunities",
-            directory / OLIST_DEALS,
+            joined,
             (won_before, "SDR and SR ids kept in the deal's custom fields"),
         ),
     ]
@@ -86,12 +95,11 @@ def _maven(directory: Path, workdir: Path) -> list[Step]:
     series = {p[0].replace(" ", ""): p[1] for p in products}
     team = {t[0]: t for t in teams}
     col = {name: i for i, name in enumerate(header)}
-    joined, respelled, no_account, open_deals = [], 0, 0, 0
+    joined, respelled, no_account = [], 0, 0
     for r in rows:
         product = r[col["product"]]
         respelled += product == "GTXPro"
         no_account += not r[col["account"]]
-        open_deals += not r[col["close_value"]]
         agent = team.get(r[col["sales_agent"]], ["", "", ""])
         key = product.replace(" ", "")
         joined.append([*r, series.get(key, ""), price.get(key, ""), agent[1], agent[2]])
@@ -104,7 +112,6 @@ def _maven(directory: Path, workdir: Path) -> list[Step]:
     notes = (
         f"product 'GTXPro' read as 'GTX Pro' ({respelled} rows; a plain join would lose them)",
         f"{no_account} open deals have no account: imported without one",
-        f"{open_deals} open deals have no close value: amount is the product's list price",
         f"agents not in sales_teams.csv: {len({r[col['sales_agent']] for r in rows} - set(team))}; "
         f"agents without deals: {len(set(team) - {r[col['sales_agent']] for r in rows})}",
     )

@@ -24,7 +24,7 @@ from tandem.ingest import values as v
 from tandem.ingest.chunks import LINE, column
 from tandem.ingest.fields import Field, Kind
 from tandem.ingest.mapping import Mapping, header_key
-from tandem.ingest.rows import PARSERS, ColumnPlan, Options, _normalise
+from tandem.ingest.rows import PARSERS, ColumnPlan, Options, SlashedDates, _normalise
 
 UTC_US = pl.Datetime("us", "UTC")
 DTYPES: dict[str, pl.DataType] = {
@@ -53,6 +53,8 @@ def supported(kind: Kind, mapping: Mapping) -> str | None:
         return f"{kind.name} use the row path"
     if mapping.scale:
         return "scaled values use the row path"
+    if mapping.derive:
+        return "derived values use the row path"  # which rule filled what is counted per record
     for name, default in mapping.defaults.items():
         if isinstance(default, dict | list):
             return f"default of {name} is not a single value"
@@ -88,6 +90,16 @@ class FrameMapper:
         self.fields = list(dict.fromkeys([*plan.sources, *mapping.templates, *mapping.defaults]))
         last = {header_key(h): i for i, h in enumerate(plan.header)}
         self.templates = {name: _template(text, last) for name, text in mapping.templates.items()}
+        self.slashed = SlashedDates()  # as `RowMapper.slashed`, for the records of this path
+        self.dated = (
+            ()
+            if mapping.date_formats
+            else tuple(
+                n
+                for n in self.fields
+                if n in kind.fields and kind.fields[n].type in ("date", "datetime")
+            )
+        )
 
     def __call__(self, frame: pl.DataFrame) -> Mapped:
         if frame.height == 0:
@@ -109,6 +121,8 @@ class FrameMapper:
             raw[name] = series
             if blank is not None:
                 unsure = unsure | blank
+        for name in self.dated:
+            self._watch(stripped[LINE], raw[name])
         typed: dict[str, pl.Series] = {}
         for name, series in raw.items():
             spec = self.kind.fields.get(name)
@@ -129,6 +143,24 @@ class FrameMapper:
         lines = out.filter(unsure)[LINE].to_list()
         clean = out.filter(~unsure)
         return Mapped(derive(self.kind.name, clean), lines)
+
+    def _watch(self, lines: pl.Series, series: pl.Series) -> None:
+        """`values.slashed_order` of a chunk's dates, set-based: the first line of each."""
+        if not series.str.contains("/", literal=True).any():
+            return
+        firsts = (
+            pl.DataFrame({"t": series.str.strip_chars(), LINE: lines})
+            .select(
+                pl.col("t").str.extract(v.SLASHED, 1).cast(pl.Int32).alias("a"),
+                pl.col("t").str.extract(v.SLASHED, 2).cast(pl.Int32).alias("b"),
+                LINE,
+            )
+            .drop_nulls()
+            .group_by("a", "b")
+            .agg(pl.col(LINE).min())
+        )
+        for a, b, line in firsts.iter_rows():  # at most 99 x 99 pairs
+            self.slashed.add(v.order_of(a, b), line)
 
     def _empty(self) -> pl.DataFrame:
         schema = {LINE: pl.Int64(), **{n: self._dtype(n) for n in self.fields}}

@@ -36,7 +36,7 @@ from tandem.ingest.isolate import Part, write_isolating
 from tandem.ingest.mapping import Mapping
 from tandem.ingest.models import ImportJob, QuarantinedRow
 from tandem.ingest.resolve import Resolver
-from tandem.ingest.rows import ColumnPlan, RowError, RowMapper, plan_columns
+from tandem.ingest.rows import ColumnPlan, RowError, RowMapper, SlashedDates, plan_columns
 from tandem.ingest.setsql import Sql, cache_kib_for
 from tandem.ingest.store import ACTIVITIES, WRITERS, Context, Item, Written
 
@@ -88,7 +88,7 @@ def create_job(
         "profile": profile,
         "file_name": path.name,
         "file_path": str(path),
-        "mapping": mapping.model_dump(exclude_defaults=True),
+        "mapping": mapping.model_dump(exclude_defaults=True, by_alias=True),
         "created_by": created_by,
         "parent_job_id": parent_job_id,
         "sha256": "",
@@ -124,8 +124,8 @@ class _State:
     bus: EventBus | None = None  # who hears what the job stores (scoring, the handoff)
     source_id: int | None = None  # the job's record source, stamped on what it creates
 
-    def note(self, message: str, line: int, rows: int = 1) -> None:
-        entry = self.notes.setdefault(message, {"note": message, "rows": 0, "line": line})
+    def note(self, message: str, line: int, rows: int = 1, **counts: str) -> None:
+        entry = self.notes.setdefault(message, {"note": message, "rows": 0, "line": line, **counts})
         entry["rows"] += rows
         entry["line"] = min(entry["line"], line)
 
@@ -280,6 +280,7 @@ def _run_rows(
             if on_progress:
                 on_progress(progress[0], info.size)
     writer.flush(None)
+    _note_slashed(state, mapper.slashed)
 
 
 def _run_frames(
@@ -339,6 +340,8 @@ def _run_frames(
     finally:
         with suppress(Exception):
             writer.close()
+    mapper.slashed.merge(framer.slashed)
+    _note_slashed(state, mapper.slashed)
 
 
 def _estimate_rows(info: csvfile.FileInfo) -> int:
@@ -466,6 +469,15 @@ def _check_plan(plan: ColumnPlan, state: _State) -> None:
         state.note("unknown column(s) ignored: " + ", ".join(plan.unknown), 1, 0)
     if plan.duplicates:
         state.note("repeated column(s) ignored: " + ", ".join(plan.duplicates), 1, 0)
+    if plan.unused_rules:
+        missing = ", ".join(plan.unused_rules)
+        state.note(f"profile rule(s) not used, the file has no such column: {missing}", 1, 0)
+
+
+def _note_slashed(state: _State, slashed: SlashedDates) -> None:
+    found = slashed.note()
+    if found is not None:
+        state.note(found[0], found[1], 0)
 
 
 def _undecodable(line: int, values: list[str], plan: ColumnPlan) -> list[RowError]:
@@ -772,8 +784,8 @@ def _commit(
         s: sum(w.status == s for w in written) + (counts or {}).get(s, 0)
         for s in ("new", "updated", "unchanged")
     }
-    for message, at, rows in ctx.notes:
-        state.note(message, at, rows)
+    for message, at, rows, counted in ctx.notes:
+        state.note(message, at, rows, **counted)
     for what, n in ctx.resolver.created.items():
         state.note(f"{what} created for references that matched none", last_line, n)
     ctx.resolver.created.clear()

@@ -32,6 +32,15 @@ class MappingError(ValueError):
         super().__init__("\n".join(str(i) for i in issues))
 
 
+class Derive(ConfigModel):
+    """A profile rule filling a field the file leaves empty from another of its columns, e.g.
+    a deal's creation date from its first contact. Only a written rule derives a value, and the
+    report counts the rows it filled with `reason` ("dated by their first contact")."""
+
+    source: str = PydanticField(alias="from", min_length=1)
+    reason: str = PydanticField(min_length=1)
+
+
 class Mapping(ConfigModel):
     """How one CSV layout maps onto one kind's fields."""
 
@@ -44,6 +53,7 @@ class Mapping(ConfigModel):
     decimal_mark: Literal[",", "."] | None = None
     defaults: dict[str, Any] = PydanticField(default_factory=dict)
     templates: dict[str, str] = PydanticField(default_factory=dict)
+    derive: dict[str, Derive] = PydanticField(default_factory=dict)
     ignore: list[str] = PydanticField(default_factory=list)
     auto: bool = True
     delimiter: str | None = None
@@ -65,10 +75,15 @@ def check_mapping(mapping: Mapping, kind: str) -> list[Issue]:
     for column, target in mapping.columns.items():
         if not spec.accepts(target):
             issues.append(error(("columns", column), f"unknown field {target!r} (fields: {known})"))
-    for section in ("values", "normalize", "scale", "defaults", "templates"):
+    for section in ("values", "normalize", "scale", "defaults", "templates", "derive"):
         for name in getattr(mapping, section):
             if not spec.accepts(name):
                 issues.append(error((section, name), f"unknown field {name!r} (fields: {known})"))
+    for name in mapping.derive:
+        # A default or template always gives a value: the rule would never be what fills it.
+        for section in ("defaults", "templates"):
+            if name in getattr(mapping, section):
+                issues.append(error(("derive", name), f"{name} also has a {section[:-1]}"))
     if mapping.delimiter is not None and mapping.delimiter not in (",", ";", "\t", "|"):
         issues.append(error(("delimiter",), "delimiter must be one of , ; | or a tab"))
     for i, fmt in enumerate(mapping.date_formats):

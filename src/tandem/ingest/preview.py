@@ -40,6 +40,9 @@ def preview(path: str | Path, kind: str, mapping: Mapping, limit: int = 10) -> P
     spec = get_kind(kind)
     plan = plan_columns(header, mapping, spec)
     by_index = {i: name for name, indexes in plan.sources.items() for i in indexes}
+    mapper = RowMapper(spec, mapping, plan)
+    for name, index in mapper.rules.items():  # a rule's column fills its field where empty
+        by_index.setdefault(index, f"{name} where empty ({mapping.derive[name].reason})")
     out = Preview(
         encoding=info.encoding,
         delimiter={"\t": "tab"}.get(info.delimiter, info.delimiter),
@@ -48,13 +51,14 @@ def preview(path: str | Path, kind: str, mapping: Mapping, limit: int = 10) -> P
         missing=list(plan.missing),
         notes=list(info.notes),
     )
-    mapper = RowMapper(spec, mapping, plan)
     names: dict[str, None] = {}
     for line, values in islice(reader, limit):
         record, errors = mapper(line, values)
         if record is None and len(values) == len(header):
             record = mapper.raw_values(values)
         shown = record or {}
+        if "derived" in shown:  # which rule filled what, as the report words it
+            shown = shown | {"derived": {n: r.reason for n, r in shown["derived"].items()}}
         names.update(dict.fromkeys(shown))
         out.rows.append((line, shown, [str(e) for e in errors]))
     out.fields = list(names)

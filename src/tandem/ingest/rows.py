@@ -49,6 +49,14 @@ class Options:
 
 Parser = Callable[[Any, Field, Options], Any]
 NUL_REASON = "contains a NUL character"
+#: Per kind, the fields stored as null when a record has no value, and the reason kept with the
+#: record and counted in the import report ("842 deals have no creation date in the file").
+UNKNOWN_REASONS = {
+    "opportunities": {
+        "created_at": "no creation date in the file",
+        "amount": "no value in the file",
+    },
+}
 
 
 def _text(value: Any, f: Field, o: Options) -> str:
@@ -157,6 +165,11 @@ def _derive(kind: str, record: dict[str, Any]) -> None:
             # CRM exports have one "Close Date": the expected date while open, the actual one after.
             close = record["expected_close_on"]
             record["closed_at"] = datetime(close.year, close.month, close.day, tzinfo=UTC)
+    if kind in UNKNOWN_REASONS:
+        # What the record does not say stays unknown (stored as null), with the reason.
+        record["unknown"] = {
+            name: reason for name, reason in UNKNOWN_REASONS[kind].items() if name not in record
+        }
     elif kind == "usage":
         record.setdefault("period", "month")
 
@@ -177,6 +190,36 @@ def activity_key(record: dict[str, Any]) -> str:
     return "h:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+class SlashedDates:
+    """The first line of each reading of the file's slashed dates (`values.slashed_order`), to
+    say when dates read month first sit in a file that writes the day first."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, int] = {}
+
+    def add(self, order: str | None, line: int) -> None:
+        if order is not None:
+            self.first[order] = min(line, self.first.get(order, line))
+
+    def merge(self, other: SlashedDates) -> None:
+        for order, line in other.first.items():
+            self.add(order, line)
+
+    def note(self) -> tuple[str, int] | None:
+        """The report's note and its line, when the file's slashed dates disagree."""
+        day = self.first.get("day")
+        month_first = [o for o in ("either", "month") if o in self.first]
+        if day is None or not month_first:
+            return None
+        line = min(self.first[o] for o in month_first)
+        return (
+            f"slashed dates read month first (line {line}) in a file with a day-first date "
+            f"(line {day}): if the file writes the day first, import it again with "
+            "date_formats: ['%d/%m/%Y'] in the mapping",
+            line,
+        )
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     """Where each field's value comes from in a file with a given header."""
@@ -187,12 +230,14 @@ class ColumnPlan:
     internal: dict[str, int]
     missing: tuple[str, ...]
     duplicates: tuple[str, ...]
+    unused_rules: tuple[str, ...] = ()  # derive rules whose column the file does not have
 
 
 def plan_columns(header: list[str], mapping: Mapping, kind: Kind) -> ColumnPlan:
     """Match the header against the mapping (then, if `auto`, against field names)."""
     by_key = {header_key(col): field for col, field in mapping.columns.items()}
-    ignored = {header_key(col) for col in mapping.ignore}
+    # Columns a derive rule reads are used, not ignored and not unknown.
+    ignored = {header_key(col) for col in [*mapping.ignore, *_rule_columns(mapping)]}
     sources: dict[str, list[int]] = {}
     unknown: list[str] = []
     internal: dict[str, int] = {}
@@ -219,6 +264,12 @@ def plan_columns(header: list[str], mapping: Mapping, kind: Kind) -> ColumnPlan:
             wanted = [col for col, field in mapping.columns.items() if field in group]
             hint = ", ".join(repr(c) for c in (wanted or list(group)))
             missing.append(f"{' or '.join(group)} (expected a column named {hint})")
+    present = {header_key(name) for name in header}
+    unused = tuple(
+        f"{name} from {rule.source}"
+        for name, rule in mapping.derive.items()
+        if header_key(rule.source) not in present
+    )
     return ColumnPlan(
         header=tuple(header),
         sources={k: tuple(idx) for k, idx in sources.items()},
@@ -226,7 +277,12 @@ def plan_columns(header: list[str], mapping: Mapping, kind: Kind) -> ColumnPlan:
         internal=internal,
         missing=tuple(missing),
         duplicates=tuple(duplicates),
+        unused_rules=unused,
     )
+
+
+def _rule_columns(mapping: Mapping) -> list[str]:
+    return [rule.source for rule in mapping.derive.values()]
 
 
 class RowMapper:
@@ -242,9 +298,25 @@ class RowMapper:
             field: {header_key(str(k)): val for k, val in table.items()}
             for field, table in mapping.values.items()
         }
+        self.slashed = SlashedDates()
+        # Without the mapping's own formats, slashed date fields are watched for `slashed`.
+        self.dated = (
+            ()
+            if mapping.date_formats
+            else tuple(
+                name for name, spec in kind.fields.items() if spec.type in ("date", "datetime")
+            )
+        )
+        at = {header_key(h): i for i, h in enumerate(plan.header)}
+        self.rules = {
+            field: at[header_key(rule.source)]
+            for field, rule in mapping.derive.items()
+            if header_key(rule.source) in at
+        }
 
-    def raw_values(self, values: list[str]) -> dict[str, Any]:
-        """Field -> raw value after normalisation, value maps and defaults (no parsing)."""
+    def raw_values(self, values: list[str], derived: set[str] | None = None) -> dict[str, Any]:
+        """Field -> raw value after normalisation, value maps, derive rules and defaults (no
+        parsing); the fields a derive rule filled are added to `derived`."""
         raw: dict[str, Any] = {}
         for field, indexes in self.plan.sources.items():
             value = next((values[i].strip() for i in indexes if values[i].strip()), "")
@@ -261,6 +333,11 @@ class RowMapper:
                 filled = _fill(template, columns)
                 if filled is not None:
                     raw.setdefault(field, filled)
+        for field, index in self.rules.items():
+            if field not in raw and values[index].strip():
+                raw[field] = values[index].strip()
+                if derived is not None:
+                    derived.add(field)
         for field, default in self.mapping.defaults.items():
             raw.setdefault(field, default)
         return raw
@@ -273,11 +350,19 @@ class RowMapper:
             shown = ",".join(values)[:200]
             reason = f"has {len(values)} fields, the header has {width}"
             return None, [RowError(line, None, shown, reason)]
-        record, errors = validate_record(self.kind, self.raw_values(values), line, self.options)
+        derived: set[str] = set()
+        raw = self.raw_values(values, derived)
+        for name in self.dated:
+            if isinstance(raw.get(name), str):
+                self.slashed.add(v.slashed_order(raw[name]), line)
+        record, errors = validate_record(self.kind, raw, line, self.options)
         if record is not None and self.mapping.scale:
             for field, factor in self.mapping.scale.items():
                 if field in record:
                     record[field] = _scaled(record[field], factor)
+        if record is not None and derived:
+            # Which profile rule filled what: the writer counts them for the report.
+            record["derived"] = {field: self.mapping.derive[field] for field in sorted(derived)}
         return record, errors
 
 

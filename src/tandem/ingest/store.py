@@ -78,14 +78,17 @@ class Context:
     source_id: int | None = None
     job_id: int | None = None  # the import job writing (None: the API)
     resolver: Resolver = field(init=False)
-    notes: list[tuple[str, int, int]] = field(default_factory=list)  # (note, first line, rows)
+    # (note, first line, rows, what it counts: {"field": ..., "status": "unknown" | "derived"})
+    notes: list[tuple[str, int, int, dict[str, str]]] = field(default_factory=list)
     _own_session: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.resolver = Resolver(self.connection, self.source_id)
 
-    def note(self, message: str, line: int, rows: int = 1) -> None:
-        self.notes.append((message, line, rows))
+    def note(self, message: str, line: int, rows: int = 1, **counts: str) -> None:
+        """Say `message` in the job's report about `rows` rows from `line`; `counts` (field,
+        status) marks a count of unknown or derived values the report names."""
+        self.notes.append((message, line, rows, counts))
 
     def defer(
         self, waiting: Sequence[links.Link], restated: Sequence[tuple[str, int, str]] = ()
@@ -153,6 +156,26 @@ def _copy(record: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
     return {c: record[c] for c in columns if c in record}
 
 
+def note_values(ctx: Context, items: list[Item], written: list[Written]) -> None:
+    """Count, for the report, the stored records' unknown values (by reason) and the values a
+    profile rule derived (by rule)."""
+    stored = {w.line for w in written if w.error is None and w.status != "duplicate"}
+    for line, record in items:
+        if line not in stored:
+            continue
+        for name, reason in record.get("unknown", {}).items():
+            ctx.note(reason, line, field=name, status="unknown")
+        for name, rule in record.get("derived", {}).items():
+            ctx.note(rule.reason, line, field=name, status="derived", source=rule.source)
+
+
+def _known_now(row: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """An update keeps the stored values a row leaves empty, so only what is still null is
+    still unknown. Set in place: the writer counts what stays unknown from its rows."""
+    row["unknown"] = {n: why for n, why in row["unknown"].items() if current.get(n) is None}
+    return row
+
+
 def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Written]:
     out = []
     for (line, _), result in zip(items, results, strict=True):
@@ -176,6 +199,9 @@ def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Writt
 
 LINKS_MADE = "links waiting since earlier imports made (records named by id arrived)"
 OWNER_MISSING = "owner is not a Tandem user: left unassigned (add the user, import again)"
+# A contact's creation date cannot be left unknown yet (the funnel and the stage log need one):
+# the report says where the import dated a new contact itself.
+CONTACT_DATED = "new contact without a creation date in the file: dated at the import"
 STAGE_KEPT = "stage kept: the won deal cannot move its contact to customer"
 
 
@@ -315,7 +341,12 @@ def write_contacts(ctx: Context, items: list[Item]) -> list[Written]:
         )
         moves.append((result.id, previous, stage, at or ctx.now, "stage_entered_at" in record))
     record_moves(ctx, moves)
-    return _outcomes(items, results, "contact")
+    for (line, record), result in zip(items, results, strict=True):
+        if result.status == "new" and "created_at" not in record:
+            ctx.note(CONTACT_DATED, line)
+    written = _outcomes(items, results, "contact")
+    note_values(ctx, items, written)
+    return written
 
 
 def _defer_accounts(ctx: Context, items: list[Item], results: list[Result]) -> None:
@@ -591,10 +622,16 @@ def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
             row["primary_contact_id"] = found[0]
         if "custom" in record:
             row["custom_fields"] = record["custom"]
+        row["unknown"] = record["unknown"]
         rows.append(row)
         people.append(list(dict.fromkeys(found)))
     results = upsert(
-        ctx.connection, OPPORTUNITIES, rows, OPPORTUNITY_KEYS, json_column="custom_fields"
+        ctx.connection,
+        OPPORTUNITIES,
+        rows,
+        OPPORTUNITY_KEYS,
+        json_column="custom_fields",
+        adjust=_known_now,
     )
     ctx.stamp(OPPORTUNITIES, results)
     stored = [
@@ -625,7 +662,14 @@ def write_opportunities(ctx: Context, items: list[Item]) -> list[Written]:
     ] + [("opportunities", deal, "contacts") for deal, _, ids, _ in stored if ids]
     ctx.defer(waiting, restated)
     _promote_won(ctx, items, results, [found[0] if found else None for found in people])
-    return _outcomes(items, results, "opportunity")
+    written = _outcomes(items, results, "opportunity")
+    # What is still unknown once the stored values are kept (see `_known_now`).
+    values = [
+        (line, record | {"unknown": row["unknown"]})
+        for (line, record), row in zip(items, rows, strict=True)
+    ]
+    note_values(ctx, values, written)
+    return written
 
 
 def write_contact_roles(ctx: Context, items: list[Item]) -> list[Written]:
@@ -705,6 +749,7 @@ def _held_roles(ctx: Context, deals: Iterable[int]) -> dict[tuple[int, int], tup
     return out
 
 
+WON_UNDATED = "won deal without a close date: its contact's customer stage is dated at the import"
 WON_BEFORE_FIRST_CONTACT = (
     "deal won before the contact's first contact: the customer stage change is placed at that "
     "first contact (the deal keeps its won date)"
@@ -715,7 +760,7 @@ def _promote_won(
     ctx: Context, items: list[Item], results: list[Result], contacts: list[int | None]
 ) -> None:
     won = {
-        c: (line, record.get("closed_at") or ctx.now)
+        c: (line, record.get("closed_at"))
         for (line, record), res, c in zip(items, results, contacts, strict=True)
         if c is not None and record.get("is_won") and res.status in ("new", "updated")
     }
@@ -735,6 +780,9 @@ def _promote_won(
         if why is not None:  # e.g. an MQL still waiting for sales: the deal goes in, the stage not
             ctx.note(f"{STAGE_KEPT}: {why}", line)
             continue
+        if at is None:  # the stage log needs a moment: the report says it is the import's
+            ctx.note(WON_UNDATED, line)
+            at = ctx.now
         if entered is not None and at < entered:
             ctx.note(WON_BEFORE_FIRST_CONTACT, line)
             at = entered

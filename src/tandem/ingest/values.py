@@ -80,7 +80,11 @@ _TRUE = frozenset({"true", "yes", "y", "1", "t", "x", "won", "sim", "ja", "oui",
 _FALSE = frozenset({"false", "no", "n", "0", "f", "lost", "nao", "não", "nein", "non"})
 _CURRENCY = re.compile(r"^[A-Z]{3}\s+|\s+[A-Z]{3}$|[$€£¥]")
 
-DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%d %b %Y", "%b %d %Y")
+# Slashed dates are month first (`03/04/2024` is 4 March, as US exports write it); a date that
+# can only be day first (`15/03/2024`: no month 15) is read day first. A file of day-first dates
+# sets `date_formats: ["%d/%m/%Y"]` in its mapping so its ambiguous dates are read that way too.
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y",
+                "%d %b %Y", "%b %d %Y")  # fmt: skip
 TIME_FORMATS = ("", " %H:%M:%S", " %H:%M", " %I:%M %p", " %I:%M:%S %p", "T%H:%M:%S", "T%H:%M")
 
 
@@ -202,6 +206,24 @@ def parse_datetime(value: Any, formats: tuple[str, ...] = ()) -> datetime:
             except ValueError:
                 continue
     raise ValueError("not a date/time in a known format")
+
+
+SLASHED = r"^(\d{1,2})/(\d{1,2})/\d{4}(?:\D|$)"  # a slashed date's two leading numbers
+
+
+def slashed_order(value: str) -> str | None:
+    """How a slashed date can be read: "day" (only day first: 15/03/2024), "month" (only month
+    first: 03/15/2024), "either" (03/04/2024), None (not a slashed date, or one that reads the
+    same both ways). `parse_datetime` reads "either" month first."""
+    found = re.match(SLASHED, value.strip())
+    return None if found is None else order_of(int(found[1]), int(found[2]))
+
+
+def order_of(first: int, second: int) -> str | None:
+    """`slashed_order` of a date whose leading numbers are `first` and `second`."""
+    if first == second or first > 12 and second > 12:
+        return None
+    return "day" if first > 12 else "month" if second > 12 else "either"
 
 
 def parse_date(value: Any, formats: tuple[str, ...] = ()) -> date:

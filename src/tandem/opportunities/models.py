@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tandem.db import Base, UTCDateTime, utcnow
+from tandem.db import Base, UTCDateTime
 
 
 class Opportunity(Base):
@@ -28,9 +28,11 @@ class Opportunity(Base):
         ForeignKey("contacts.id", ondelete="SET NULL")
     )
     stage: Mapped[str] = mapped_column(String(40))
-    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal("0"))
+    # Null when the source did not say: an unknown amount or creation date is never made up
+    # (no 0, no import time); `unknown` keeps why, per field.
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expected_close_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -54,6 +56,8 @@ class Opportunity(Base):
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("record_sources.id", ondelete="SET NULL")
     )
+    #: field name -> why its value is unknown, e.g. {"created_at": "no creation date in the file"}
+    unknown: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
     contact_roles: Mapped[list["OpportunityContactRole"]] = relationship(
         back_populates="opportunity", cascade="all, delete-orphan"

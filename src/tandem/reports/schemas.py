@@ -15,6 +15,7 @@ class WeekAmount(BaseModel):
     week: str
     amount: float
     deals: int
+    unknown_amount: int = 0  # won deals of unknown amount: in `deals`, not in `amount`
 
 
 class RevenueSummary(BaseModel):

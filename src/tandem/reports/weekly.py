@@ -65,7 +65,11 @@ def _revenue(db_session: Session, facts: Facts, week: Period, as_of: datetime) -
     for k in range(TRAILING_WEEKS - 1, -1, -1):
         w = week_of(week.start - timedelta(days=7 * k))
         won = _won_in(engine, w, as_of)
-        weekly.append(WeekAmount(week=w.label, amount=won.value or 0.0, deals=won.rows))
+        weekly.append(
+            WeekAmount(
+                week=w.label, amount=won.value or 0.0, deals=won.rows, unknown_amount=won.unknown
+            )
+        )
     return RevenueSummary(
         week_won=weekly[-1].amount,
         previous_week_won=_won_in(engine, prev, as_of).value or 0.0,

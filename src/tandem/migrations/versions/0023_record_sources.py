@@ -2,7 +2,7 @@
 team), and the links imports make later (pending links, merged external ids)
 
 Revision ID: 0023_record_sources
-Revises: 0021_handoff_open_leads, 0002_ingest, 0011_opportunity_custom_fields
+Revises: 0022_unknown_values, 0002_ingest, 0011_opportunity_custom_fields
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ revision: str = "0023_record_sources"
 # Also a merge point of the ingest branch (sources and pending links refer to import jobs) and
 # of the deals' custom fields (both alter opportunities).
 down_revision: str | tuple[str, ...] | None = (
-    "0021_handoff_open_leads",
+    "0022_unknown_values",
     "0002_ingest",
     "0011_opportunity_custom_fields",
 )
