@@ -49,7 +49,7 @@ def _maven_deals():
 
 def test_maven_deals_break_down_like_pandas(both, db):
     deals = _maven_deals()
-    maven = both.opportunities.filter(pl.col("origin") == "maven-crm")
+    maven = both.opportunities.filter(pl.col("source") == "maven-crm")
     for dimension in ("product", "rep", "manager", "team"):
         expected = deals.groupby(dimension).size().to_dict()
         assert dict(maven.group_by(dimension).len().iter_rows()) == expected, dimension
@@ -63,10 +63,10 @@ def test_maven_deals_break_down_like_pandas(both, db):
 def test_sources_tell_the_data_sets_apart(both, db):
     deals = pd.read_csv(OLIST / datasets.OLIST_DEALS)
     mqls = pd.read_csv(OLIST / datasets.OLIST_MQL)
-    by_origin = dict(both.opportunities.group_by("origin").len().iter_rows())
-    assert by_origin == {"maven-crm": len(_maven_deals()), "olist": len(deals)}
-    assert dict(both.contacts.group_by("origin").len().iter_rows()) == {"olist": len(mqls)}
-    olist = both.opportunities.filter(both.opportunities["origin"] == "olist")
+    by_source = dict(both.opportunities.group_by("source").len().iter_rows())
+    assert by_source == {"maven-crm": len(_maven_deals()), "olist": len(deals)}
+    assert dict(both.contacts.group_by("source").len().iter_rows()) == {"olist": len(mqls)}
+    olist = both.opportunities.filter(both.opportunities["source"] == "olist")
     # Olist's deals name no product, rep, manager or team: unknown, never another set's values.
     assert (
         olist.select("product", "rep", "manager", "team").null_count().row(0) == (len(deals),) * 4

@@ -57,7 +57,7 @@ def test_an_import_names_its_records_source_and_keeps_the_first(db, run_import, 
     assert _sources(db, Account) == {"Acme": ("import", shown, first["id"], None)}
     assert set(_sources(db, Activity).values()) == {("import", "generic", touches["id"], None)}
     facts = load_facts(db_session=db, loaded_at=datetime(2026, 1, 1, tzinfo=UTC))
-    assert sorted(facts.contacts["origin"].to_list()) == ["generic", "generic", shown]
+    assert sorted(facts.contacts["source"].to_list()) == ["generic", "generic", shown]
 
 
 def test_api_records_come_from_the_token(client, db):

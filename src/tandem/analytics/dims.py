@@ -13,8 +13,9 @@ from tandem.activities.channels import Channel
 
 CHANNELS = frozenset(c.value for c in Channel)
 
-#: Filterable dimensions, in the order forms show them.
-DIMENSIONS: tuple[str, ...] = ("segment", "region", "vertical", "channel")
+#: Filterable dimensions, in the order forms show them. `source` is where the record came from
+#: (an import profile or label, an API token, the demo), so one data set can be read alone.
+DIMENSIONS: tuple[str, ...] = ("segment", "region", "vertical", "channel", "source")
 
 #: Shown where a contact or deal has no value for a dimension.
 UNKNOWN = "unknown"

@@ -98,11 +98,14 @@ def _known(contacts: pl.DataFrame, opportunities: pl.DataFrame) -> dict[str, lis
 
 
 def _fill_dims(frame: pl.DataFrame) -> pl.DataFrame:
-    # Categorical: filters compare small integer codes instead of strings on every request.
+    # Categorical: filters compare small integer codes instead of strings on every request. A
+    # dimension the rows do not have (a frame built by hand) is unknown throughout.
     return frame.with_columns(
-        pl.col(d).cast(pl.String).fill_null(UNKNOWN).cast(pl.Categorical)
+        (pl.col(d).cast(pl.String) if d in frame.columns else pl.lit(None, pl.String))
+        .fill_null(UNKNOWN)
+        .cast(pl.Categorical)
+        .alias(d)
         for d in DIMENSIONS
-        if d in frame.columns
     )
 
 

@@ -12,12 +12,11 @@ from tandem.analytics.dims import DIMENSIONS, UNKNOWN
 from tandem.analytics.frames import STAGES, Facts, implied, reach_column
 
 #: Dimensions of a contact, and of everything dated by a contact (handoffs, answers).
-CONTACT_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "campaign", "source", "owner")
+CONTACT_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "campaign", "owner")
 #: Dimensions of a deal.
 DEAL_DIMENSIONS: tuple[str, ...] = (
     *DIMENSIONS,
     "campaign",
-    "source",
     "deal_type",
     "lead_source",
     "product",
@@ -40,10 +39,10 @@ def owner() -> pl.Expr:
     return pl.col("owner_id").cast(pl.String).fill_null(UNKNOWN).alias("owner")
 
 
-def _text(frame: pl.DataFrame, column: str, name: str | None = None) -> pl.Expr:
+def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
     """A dimension as text, "unknown" when missing (or when the facts lack the column)."""
     expr = pl.col(column).cast(pl.String) if column in frame.columns else pl.lit(None, pl.String)
-    return expr.fill_null(UNKNOWN).alias(name or column)
+    return expr.fill_null(UNKNOWN).alias(column)
 
 
 def contacts(facts: Facts) -> pl.DataFrame:
@@ -54,7 +53,6 @@ def contacts(facts: Facts) -> pl.DataFrame:
         "owner_id",
         pl.col("stage").cast(pl.String),
         *[_text(frame, d) for d in (*DIMENSIONS, "campaign")],
-        _text(frame, "origin", "source"),
         owner(),
         seconds("created_at"),
         *[(pl.col(reach_column(s)).dt.epoch("us") / 1e6).alias(f"reached_{s}_s") for s in STAGES],
@@ -77,9 +75,7 @@ def deals(facts: Facts) -> pl.DataFrame:
         seconds("expected_close_on"),
         pl.col("is_closed").fill_null(False).cast(pl.Int8),
         pl.col("is_won").fill_null(False).cast(pl.Int8),
-        *[_text(frame, d) for d in (*DIMENSIONS, "campaign", "deal_type")],
-        _text(frame, "origin", "source"),
-        _text(frame, "source", "lead_source"),
+        *[_text(frame, d) for d in (*DIMENSIONS, "campaign", "deal_type", "lead_source")],
         *[_text(frame, d) for d in ("product", "rep", "manager", "team")],
         owner(),
     )

@@ -92,7 +92,8 @@ def _contacts(connection: Connection) -> pl.DataFrame:
         "vertical",
         channel_expr().alias("channel"),
         "campaign",
-        "origin",
+        # The record's source (import profile, API token, demo): the `source` dimension.
+        pl.col("origin").alias("source"),
     )
 
 
@@ -179,7 +180,8 @@ def _opportunities(connection: Connection, contacts: pl.DataFrame) -> pl.DataFra
         "manager": pl.String,
         "team": pl.String,
     }
-    frame = _frame(connection, query, schema)
+    # `source` is the record's source (the dimension); the deal's own lead source is kept apart.
+    frame = _frame(connection, query, schema).rename({"source": "lead_source", "origin": "source"})
     # A deal's channel is how its primary contact first arrived.
     return (
         frame.with_columns(pl.col("segment").fill_null(segment_expr()))
