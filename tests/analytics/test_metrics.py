@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tandem.analytics import funnel, gaps, ltv, pipeline, velocity
+from tandem.analytics import deal_tables, funnel, gaps, ltv, pipeline, velocity
 from tandem.analytics.dims import Filters, channel_expr, check_filters, segment_expr
 from tandem.analytics.frames import STAGES, dims_mask
 from tandem.analytics.periods import parse_period
+from tandem.metrics.engine import engine_for
+from tandem.metrics.spec import Window
 from tests.analytics.frames_support import T, facts
 
 D = timedelta(days=1)
@@ -182,6 +184,10 @@ def test_sales_cycle_by_type_and_outcome():
 
 
 def _deals():
+    return _deal_facts().opportunities
+
+
+def _deal_facts():
     return facts(
         [],
         [],
@@ -211,14 +217,16 @@ def _deals():
             {"amount": 400.0, "stage": "proposal", "expected_close_on": _day(20).date()},
             {"amount": 70.0, "stage": "discovery", "expected_close_on": _day(200).date()},
         ],
-    ).opportunities
+    )
 
 
 def test_win_rate_deal_types_and_dimensions():
-    types = {t.deal_type: t for t in pipeline.deal_types(_deals(), START, END, AS_OF)}
+    engine = engine_for(_deal_facts())
+    at = Window(START.date(), END.date(), AS_OF)
+    types = {t.deal_type: t for t in deal_tables.deal_types(engine, at, {})}
     assert (types["new"].won, types["new"].lost, types["new"].open) == (1, 1, 2)
     assert types["new"].win_rate == 0.5 and types["upsell"].average_won == 50
-    regions = {r.value: r for r in pipeline.deals_by(_deals(), "region", START, END, AS_OF)}
+    regions = {r.value: r for r in deal_tables.deals_by(engine, at, {}, "region")}
     assert regions["emea"].won_amount == 100 and regions["emea"].win_rate == 0.5
     assert regions["apac"].win_rate == 1.0
 

@@ -12,10 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tandem.analytics import pipeline, velocity
+from tandem.analytics import deal_tables, velocity
 from tandem.analytics.snapshot import load_facts
 from tandem.ingest import datasets, report
 from tandem.ingest.mapping import profile_mapping
+from tandem.metrics.engine import engine_for
+from tandem.metrics.spec import Window
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason="../shared/data not present")
@@ -71,7 +73,8 @@ def test_real_data_cycle_and_average_won_deal_equal_pandas(db, both):
 
     maven = _maven()
     won_values = maven.loc[maven["deal_stage"] == "Won", "close_value"]
-    new = next(t for t in pipeline.deal_types(deals, START, END, END) if t.deal_type == "new")
+    at = Window(START.date(), END.date(), END)
+    new = next(t for t in deal_tables.deal_types(engine_for(facts), at, {}) if t.deal_type == "new")
     assert (new.won, new.unknown_amount) == (len(won_values) + 842, 842)
     assert new.average_won == pytest.approx(won_values.mean())  # 2,360.9, not 1,969.6
     assert new.won_amount == pytest.approx(won_values.sum())

@@ -14,8 +14,6 @@ from tandem.analytics.periods import Period
 from tandem.analytics.ratios import rate
 from tandem.analytics.schemas import (
     Coverage,
-    DealTypeRow,
-    DimensionDeals,
     MonthStageAmount,
     MonthTypeAmount,
     StageAmount,
@@ -105,43 +103,6 @@ def coverage(
     )
 
 
-def deal_types(
-    opportunities: pl.DataFrame, start: datetime, end: datetime, as_of: datetime
-) -> list[DealTypeRow]:
-    """Per deal type: created in range, open now, won and lost in range, win rate, won amount.
-
-    Answers "what types of deals close" (won) and "which occur most" (created).
-    """
-    stop = min(end, as_of)
-    created = opportunities.filter(pl.col("created_at") >= start, pl.col("created_at") < stop)
-    closed = closed_in(opportunities, start, stop)
-    open_now = open_at(opportunities, as_of)
-    types = sorted(
-        set(created["deal_type"].to_list())
-        | set(closed["deal_type"].to_list())
-        | set(open_now["deal_type"].to_list())
-    )
-    out = []
-    for t in types:
-        c = closed.filter(pl.col("deal_type") == t)
-        won = c.filter(pl.col("is_won"))
-        valued = won["amount"].drop_nulls()
-        out.append(
-            DealTypeRow(
-                deal_type=t,
-                created=created.filter(pl.col("deal_type") == t).height,
-                open=open_now.filter(pl.col("deal_type") == t).height,
-                won=won.height,
-                lost=c.height - won.height,
-                win_rate=rate(won.height, c.height),
-                won_amount=float(valued.sum()),
-                average_won=rate(float(valued.sum()), valued.len()),
-                unknown_amount=won.height - valued.len(),
-            )
-        )
-    return sorted(out, key=lambda r: (-r.created, r.deal_type))
-
-
 def bookings_by_month(
     opportunities: pl.DataFrame, start: datetime, end: datetime
 ) -> list[MonthTypeAmount]:
@@ -154,33 +115,3 @@ def bookings_by_month(
         .sort("month", "deal_type")
     )
     return [MonthTypeAmount(**r) for r in table.iter_rows(named=True)]
-
-
-def deals_by(
-    opportunities: pl.DataFrame, dimension: str, start: datetime, end: datetime, as_of: datetime
-) -> list[DimensionDeals]:
-    """Per value of `dimension`: deals created, won and lost in range, win rate, won amount."""
-    stop = min(end, as_of)
-    created = pl.col("created_at").is_between(start, stop, closed="left")
-    closed = pl.col("is_closed") & pl.col("closed_at").is_between(start, stop, closed="left")
-    won = closed & pl.col("is_won")
-    table = opportunities.group_by(dimension).agg(
-        created.sum().alias("created"),
-        won.sum().alias("won"),
-        (closed & ~pl.col("is_won")).sum().alias("lost"),
-        pl.col("amount").filter(won).sum().alias("won_amount"),
-    )
-    rows = [
-        DimensionDeals(
-            dimension=dimension,
-            value=str(value),
-            created=c,
-            won=w,
-            lost=lost,
-            win_rate=rate(w, w + lost),
-            won_amount=float(amount),
-        )
-        for value, c, w, lost, amount in table.iter_rows()
-        if c or w or lost
-    ]
-    return sorted(rows, key=lambda r: (-r.won_amount, -r.created, r.value))

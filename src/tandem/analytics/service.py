@@ -6,9 +6,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from tandem.analytics import views
+from tandem.analytics import deal_tables, views
 from tandem.analytics.charts import label
-from tandem.analytics.dims import FilterIssue, Filters
+from tandem.analytics.dims import DIMENSIONS, FilterIssue, Filters
 from tandem.analytics.frames import STAGES, Facts
 from tandem.analytics.periods import months_between, parse_period, quarter
 from tandem.analytics.schemas import Conversion, Durations, Notice, StageCount, TargetRow
@@ -192,8 +192,22 @@ def _view(
     if page == "pipeline":
         period = current_quarter(as_of)
         target = goals.team_target(db_session=db_session, metric="bookings", period=period)
+        engine, at, values = (
+            engine_for(facts),
+            Window(filters.start, filters.end, as_of),
+            dict(filters.values),
+        )
         return views.pipeline_view(
-            facts, filters, issues, as_of=as_of, period=period, target=target
+            facts,
+            filters,
+            issues,
+            as_of=as_of,
+            period=period,
+            target=target,
+            deal_types=deal_tables.deal_types(engine, at, values),
+            by_dimension=[
+                row for dim in DIMENSIONS for row in deal_tables.deals_by(engine, at, values, dim)
+            ],
         )
     if page == "handoff":
         commitments = goals.monthly_targets(

@@ -7,7 +7,7 @@ import polars as pl
 
 from tandem.analytics import funnel, pipeline, rollup, velocity
 from tandem.analytics.attributed import StoredAttribution, attributed
-from tandem.analytics.dims import DIMENSIONS, FilterIssue, Filters
+from tandem.analytics.dims import FilterIssue, Filters
 from tandem.analytics.frames import (
     Facts,
     day_column,
@@ -25,6 +25,8 @@ from tandem.analytics.periods import Period, months_between
 from tandem.analytics.ratios import durations, rate
 from tandem.analytics.schemas import (
     Acceptance,
+    DealTypeRow,
+    DimensionDeals,
     Durations,
     FilterState,
     FunnelView,
@@ -159,6 +161,8 @@ def pipeline_view(
     as_of: datetime,
     period: Period,
     target: float | None,
+    deal_types: list[DealTypeRow],
+    by_dimension: list[DimensionDeals],
 ) -> PipelineView:
     """Open pipeline by stage and close month, coverage of `period`'s target, win rate, types."""
     start, end = _bounds(filters)
@@ -194,10 +198,8 @@ def pipeline_view(
         won=won.height,
         win_rate=rate(won.height, closed.height),
         average_deal_size=rate(float(won["amount"].sum()), won.height),
-        deal_types=pipeline.deal_types(deals, start, end, as_of),
-        by_dimension=[
-            row for dim in DIMENSIONS for row in pipeline.deals_by(deals, dim, start, end, as_of)
-        ],
+        deal_types=deal_types,
+        by_dimension=by_dimension,
         notices=notices,
     )
 

@@ -134,6 +134,40 @@ def figures(
     return out
 
 
+def breakdowns(
+    engine: Engine,
+    names: list[str] | tuple[str, ...],
+    at: Window,
+    by: str,
+    filters: dict[str, str] | None = None,
+    *,
+    strict: bool = True,
+) -> dict[str, list[Part]]:
+    """Several metrics of one population broken down by `by`, in one scan: by name, the
+    values of `by` that have rows (or unknowns) in the window, in order."""
+    filters = dict(filters or {})
+    chosen = [metric(n) for n in dict.fromkeys(names)]
+    for m in chosen:
+        _check(engine, m, filters, by, strict)
+    statement = sql.figures_sql(chosen, at, filters, by, dialect=engine.dialect)
+    width = len(sql.AGGREGATES)
+    out: dict[str, list[Part]] = {m.name: [] for m in chosen}
+    for value, *aggregates in engine.rows(chosen[0].population, statement):
+        for i, m in enumerate(chosen):
+            part = _figure(m, at, filters, tuple(aggregates[i * width : (i + 1) * width]))
+            if part.rows or part.unknown:
+                out[m.name].append(
+                    Part(
+                        value=str(value),
+                        figure=part.value,
+                        rows=part.rows,
+                        numerator=part.numerator,
+                        unknown=part.unknown,
+                    )
+                )
+    return out
+
+
 def figure(
     engine: Engine,
     name: str,
@@ -148,22 +182,7 @@ def figure(
     found = figures(engine, [name], at, filters, strict=strict)[name]
     if not by:
         return found
-    chosen = found.metric
-    _check(engine, chosen, found.filters, by, strict)
-    statement = sql.figures_sql([chosen], at, found.filters, by, dialect=engine.dialect)
-    parts = []
-    for value, *aggregates in engine.rows(chosen.population, statement):
-        part = _figure(chosen, at, found.filters, tuple(aggregates))
-        if part.rows or part.unknown:
-            parts.append(
-                Part(
-                    value=str(value),
-                    figure=part.value,
-                    rows=part.rows,
-                    numerator=part.numerator,
-                    unknown=part.unknown,
-                )
-            )
+    parts = breakdowns(engine, [name], at, by, found.filters, strict=strict)[name]
     return replace(found, by=by, breakdown=parts)
 
 

@@ -5,13 +5,14 @@ from datetime import datetime, timedelta
 import polars as pl
 from sqlalchemy.orm import Session
 
+from tandem.analytics import deal_tables
 from tandem.analytics import gaps as gap_rules
 from tandem.analytics.attributed import attributed
 from tandem.analytics.charts import label
 from tandem.analytics.frames import STAGES, Facts, reach_column
 from tandem.analytics.ltv import METHOD, ltv_by_segment
 from tandem.analytics.periods import Period, quarter, week_of
-from tandem.analytics.pipeline import closed_in, deal_types
+from tandem.analytics.pipeline import closed_in
 from tandem.analytics.ratios import rate
 from tandem.analytics.schemas import Notice
 from tandem.goals import service as goals
@@ -235,7 +236,8 @@ def weekly_review(
     week = week or last_complete_week(as_of)
     trailing_start = week.start_at - timedelta(days=7 * (TRAILING_WEEKS - 1))
     deals = facts.opportunities
-    closing_week = deal_types(deals, week.start_at, week.end_at, min(as_of, week.end_at))
+    engine, clock = engine_for(facts), min(as_of, week.end_at)
+    closing_week = deal_tables.deal_types(engine, Window(week.start, week.end, clock), {})
     active = (
         closed_in(deals, week.start_at, week.end_at).height
         + deals.filter(
@@ -266,7 +268,9 @@ def weekly_review(
         has_data=bool(active),
         notices=notices,
         closing_week=[r for r in closing_week if r.won or r.lost],
-        closing_trailing=deal_types(deals, trailing_start, week.end_at, min(as_of, week.end_at)),
+        closing_trailing=deal_tables.deal_types(
+            engine, Window(trailing_start.date(), week.end, clock), {}
+        ),
         revenue=_revenue(db_session, facts, week, as_of),
         ltv=ltv_by_segment(deals, min(as_of, week.end_at)),
         ltv_method=METHOD,
