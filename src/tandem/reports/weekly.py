@@ -84,21 +84,13 @@ def _revenue(db_session: Session, facts: Facts, week: Period, as_of: datetime) -
     )
 
 
-def _regions(deals: pl.DataFrame, start: datetime, end: datetime) -> list[RegionRow]:
-    created = deals.filter(pl.col("created_at") >= start, pl.col("created_at") < end)
-    won = _won(deals, start, end)
-    c = dict(created.group_by("region").len().iter_rows())
-    w = {
-        r: (n, a)
-        for r, n, a in won.group_by("region").agg(pl.len(), pl.col("amount").sum()).iter_rows()
-    }
-    rows = [
-        RegionRow(
-            region=r, created=c.get(r, 0), won=w.get(r, (0, 0))[0], won_amount=w.get(r, (0, 0.0))[1]
-        )
-        for r in set(c) | set(w)
+def _regions(engine: Engine, at: Window) -> list[RegionRow]:
+    """Deals created and won per region over the trailing weeks (the registry's breakdowns)."""
+    return [
+        RegionRow(region=r.value, created=r.created, won=r.won, won_amount=r.won_amount)
+        for r in deal_tables.deals_by(engine, at, {}, "region")
+        if r.created or r.won
     ]
-    return sorted(rows, key=lambda r: (-r.won_amount, -r.created, r.region))
 
 
 def _verticals(contacts: pl.DataFrame, week: Period, start: datetime) -> list[VerticalRow]:
@@ -274,7 +266,7 @@ def weekly_review(
         revenue=_revenue(db_session, facts, week, as_of),
         ltv=ltv_by_segment(deals, min(as_of, week.end_at)),
         ltv_method=METHOD,
-        regions=_regions(deals, trailing_start, week.end_at),
+        regions=_regions(engine, Window(trailing_start.date(), week.end, clock)),
         verticals=_verticals(facts.contacts, week, trailing_start),
         gaps=_gaps(db_session, facts, week, as_of),
         attribution=_attribution(db_session, facts, trailing_start, week.end_at),
