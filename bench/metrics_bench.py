@@ -64,12 +64,17 @@ def _registry(client, n: int) -> list[tuple]:
         f"/metrics/{big}/records?page={pages // 2}",
     ]
     rows = _rows(client, paths, n)
-    start = time.perf_counter()
-    csv = client.get(f"/metrics/{big}/records.csv")
-    seconds = time.perf_counter() - start
-    lines = csv.text.count("\n") - 1
-    print(f"CSV of every record: {lines:,} rows in {seconds:.2f} s", flush=True)
-    rows.append((f"/metrics/{big}/records.csv ({lines:,} rows)", seconds * 1000, seconds * 1000, 0))
+    # The web's CSV takes at most 100,000 records: the largest figure under that.
+    fitting = [(size, name) for name, size in sizes.items() if size <= 100_000]
+    for _, name in [max(fitting)] if fitting else []:
+        start = time.perf_counter()
+        csv = client.get(f"/metrics/{name}/records.csv")
+        seconds = time.perf_counter() - start
+        lines = csv.text.count("\n") - 1
+        print(f"CSV of every record of {name}: {lines:,} rows in {seconds:.2f} s", flush=True)
+        rows.append((f"/metrics/{name}/records.csv ({lines:,} rows)", seconds * 1000, 0, 0))
+    too_big = client.get(f"/metrics/{big}/records.csv")
+    print(f"CSV of {big}: {too_big.status_code} {too_big.text[:120]}", flush=True)
     return rows
 
 

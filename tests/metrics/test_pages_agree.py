@@ -85,8 +85,14 @@ def test_hand_checked_figures(as_cro, db):
     assert value("acceptance_rate")["value"] == pytest.approx(3 / 4)
 
 
-def test_bad_input_over_http_names_the_allowed_values(as_cro, db):
+def test_bad_input_over_http_names_the_allowed_values(as_cro, db, monkeypatch):
+    from tandem.metrics import web
+
     seed_world(db)
+    monkeypatch.setattr(web, "MAX_CSV_ROWS", 4)
+    big = as_cro.get("/metrics/reached_lead/records.csv?from=2026-06-01&to=2026-11-30")
+    assert big.status_code == 422 and "5 records: a CSV from the web takes at most 4" in big.text
+    assert "tandem metrics records reached_lead" in big.text
     missing = as_cro.get("/api/v1/metrics/reached_mq")
     assert missing.status_code == 404 and "did you mean reached_mql" in missing.json()["detail"]
     dim = as_cro.get("/api/v1/metrics/reached_mql?by=colour")

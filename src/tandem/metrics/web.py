@@ -31,6 +31,8 @@ api = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 
 #: Rows per page of a drill-down list.
 PAGE_SIZE = 100
+#: Most records one CSV export takes from the web (as the audit export); the CLI has no cap.
+MAX_CSV_ROWS = 100_000
 First = Annotated[date | None, Query(alias="from")]
 Last = Annotated[date | None, Query(alias="to")]
 FilterPairs = Annotated[list[str], Query(alias="filter")]
@@ -177,6 +179,13 @@ def records_page(
 @pages.get("/metrics/{metric}/records.csv")
 def records_csv(user: PageUser, ask: Ask, request: Request, db: DbSession) -> Response:
     """Every record behind the figure as CSV (names only where the user may open the record)."""
+    rows = service.figures(ask.engine, [ask.name], ask.at, ask.filters)[ask.name].rows
+    if rows > MAX_CSV_ROWS:
+        raise HTTPException(
+            422,
+            f"{rows:,} records: a CSV from the web takes at most {MAX_CSV_ROWS:,}; narrow the "
+            f"window or the filters, or run `tandem metrics records {ask.name}`",
+        )
     found, named = _records(request, db, user, ask, None)
     text = to_csv(["name", *found.columns], labels.csv_rows(found, named))
     filename = f"{ask.name}-{ask.at.start:%Y%m%d}-{ask.at.last:%Y%m%d}.csv"
