@@ -34,10 +34,11 @@ ALLOWED: dict[str, tuple[set[str], str]] = {
     ),
     "audit/guard.py": ({"MESSAGE"}, "a module constant in the trigger DDL"),
     "metrics/sql.py": (
-        {"', '.join(select)", "metric.population", "' AND '.join(conditions)", "group",
-         "', '.join(columns)", "order", "id_column"},
-        "the metric compiler: names from metric definitions (code) and dimensions checked by "
-        "_dimension against the metric's list; every user value is a `?` parameter",
+        {"', '.join(select)", "metric.population", "population", "where", "group",
+         "', '.join(columns)", "order", "id_column", "_scope(metric, window)"},
+        "the metric compiler: names and conditions from metric definitions (code), dimensions "
+        "checked by _dimension against the metric's list, window bounds as numbers it computed; "
+        "every user value is a `?` parameter",
     ),
     "metrics/engine.py": (
         {"column", "relation"},
