@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
+from tandem.analytics.query import MAX_RANGE_DAYS, default_range
 from tandem.capabilities import metric_definitions
 from tandem.errors import Invalid
 from tandem.metrics import sql
@@ -24,10 +25,8 @@ from tandem.metrics.spec import (
     value_of,
 )
 
-#: Default window: the twelve months up to and including today.
-DEFAULT_MONTHS = 12
-#: Longest window a figure takes (its breakdowns and lists grow with it).
-MAX_WINDOW_DAYS = 3660
+#: Longest window a figure takes: the dashboards' longest range.
+MAX_WINDOW_DAYS = MAX_RANGE_DAYS
 #: Longest page of a drill-down list.
 MAX_PAGE = 1000
 
@@ -56,20 +55,14 @@ def metric(name: str) -> Metric:
     )
 
 
-def default_window(as_of: datetime) -> Window:
-    """From the first day of the month eleven months ago to `as_of`'s day, both included."""
-    index = as_of.year * 12 + as_of.month - 1 - (DEFAULT_MONTHS - 1)
-    start = date(index // 12, index % 12 + 1, 1)
-    return Window(start, as_of.date() + timedelta(days=1), as_of)
-
-
 def window(first: date | None, last: date | None, as_of: datetime) -> Window:
-    """The window from `first` to `last` (both included); missing ends take the default's."""
-    default = default_window(as_of)
-    start = first or default.start
-    end = last + timedelta(days=1) if last else default.end
+    """The window from `first` to `last` (both included); missing ends take the dashboards'
+    default (the twelve months up to and including `as_of`'s day)."""
+    default_start, default_end = default_range(as_of)
+    start = first or default_start
+    end = last + timedelta(days=1) if last else default_end
     if end <= start:
-        raise Invalid(f"the window ends ({last}) before it starts ({start})")
+        raise Invalid(f"the window ends ({end - timedelta(days=1)}) before it starts ({start})")
     if (end - start).days > MAX_WINDOW_DAYS:
         raise Invalid(f"the window is {(end - start).days:,} days; at most {MAX_WINDOW_DAYS:,}")
     return Window(start, end, as_of)
