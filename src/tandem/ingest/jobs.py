@@ -498,6 +498,30 @@ def _hash64(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
+def _chunk_context(
+    connection: Connection,
+    state: _State,
+    clock: Callable[[], datetime],
+    resolver: Resolver | None,
+) -> Context:
+    """The write context of a chunk of `state`'s job, claimed; the job's resolver (and its
+    caches) carries over from chunk to chunk."""
+    job = state.job
+    _claim(connection, job["id"])
+    ctx = Context(
+        connection,
+        clock(),
+        f"import:{job['profile']}",
+        bus=state.bus,
+        source_id=state.source_id,
+        job_id=job["id"],
+    )
+    if resolver is not None:
+        resolver.connection = connection
+        ctx.resolver = resolver
+    return ctx
+
+
 class _ChunkWriter:
     """Collects a chunk and writes it with the job's checkpoint in one transaction."""
 
@@ -548,19 +572,8 @@ class _ChunkWriter:
             items = [item for item in items if item[0] in records]
             errors = [e for e in errors if e.line in lines]
         with self.tx() as connection:
-            _claim(connection, job["id"])
-            ctx = Context(
-                connection,
-                self.clock(),
-                f"import:{job['profile']}",
-                bus=self.state.bus,
-                source_id=self.state.source_id,
-                job_id=job["id"],
-            )
-            if self.resolver is None:
-                self.resolver = ctx.resolver
-            self.resolver.connection = connection
-            ctx.resolver = self.resolver
+            ctx = _chunk_context(connection, self.state, self.clock, self.resolver)
+            self.resolver = ctx.resolver
             try:
                 written = WRITERS[job["kind"]](ctx, items) if items else []
             except BaseException:
@@ -663,19 +676,8 @@ class _FrameWriter:
     ) -> None:
         job = self.state.job
         with self.tx() as connection:
-            _claim(connection, job["id"])
-            ctx = Context(
-                connection,
-                self.clock(),
-                f"import:{job['profile']}",
-                bus=self.state.bus,
-                source_id=self.state.source_id,
-                job_id=job["id"],
-            )
-            if self.resolver is None:
-                self.resolver = ctx.resolver
-            self.resolver.connection = connection
-            ctx.resolver = self.resolver
+            ctx = _chunk_context(connection, self.state, self.clock, self.resolver)
+            self.resolver = ctx.resolver
             previous = Sql(connection).large_cache(self.cache_kib)
             if self.cache is None:
                 self.cache = previous
