@@ -60,6 +60,8 @@ def window(first: date | None, last: date | None, as_of: datetime) -> Window:
     default (the twelve months up to and including `as_of`'s day)."""
     default_start, default_end = default_range(as_of)
     start = first or default_start
+    if last is not None and (last - start).days >= MAX_WINDOW_DAYS:
+        raise Invalid(f"the window is over {MAX_WINDOW_DAYS:,} days ({start} to {last})")
     end = last + timedelta(days=1) if last else default_end
     if end <= start:
         raise Invalid(f"the window ends ({end - timedelta(days=1)}) before it starts ({start})")

@@ -25,6 +25,7 @@ from tandem.web.csrf import verify_csrf
 from tandem.web.deps import ApiUser, DbSession, PageUser
 from tandem.web.errors import http_error
 from tandem.web.pages import render
+from tandem.web.paging import PageNumber
 
 pages = APIRouter(dependencies=[Depends(verify_csrf)])
 api = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
@@ -36,7 +37,6 @@ MAX_CSV_ROWS = 100_000
 First = Annotated[date | None, Query(alias="from")]
 Last = Annotated[date | None, Query(alias="to")]
 FilterPairs = Annotated[list[str], Query(alias="filter")]
-PageNo = Annotated[int, Query(ge=1, le=100_000)]
 
 
 def _filters(pairs: list[str]) -> dict[str, str]:
@@ -112,7 +112,7 @@ def figure_json(user: ApiUser, ask: Ask, by: str | None = None) -> FigureOut:
 
 @api.get("/{metric}/records")
 def records_json(
-    user: ApiUser, ask: Ask, request: Request, db: DbSession, page: PageNo = 1
+    user: ApiUser, ask: Ask, request: Request, db: DbSession, page: PageNumber = 1
 ) -> dict:
     """A page of the records behind a figure; `total` equals the figure's population."""
     found, named = _records(request, db, user, ask, page)
@@ -156,7 +156,7 @@ def figure_page(user: PageUser, ask: Ask, request: Request, by: str | None = Non
 
 @pages.get("/metrics/{metric}/records", response_class=HTMLResponse)
 def records_page(
-    user: PageUser, ask: Ask, request: Request, db: DbSession, page: PageNo = 1
+    user: PageUser, ask: Ask, request: Request, db: DbSession, page: PageNumber = 1
 ) -> HTMLResponse:
     """The records that make up a figure, a page at a time, each linked where the user may."""
     found, named = _records(request, db, user, ask, page)
