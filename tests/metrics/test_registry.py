@@ -194,7 +194,7 @@ def test_bad_input_names_what_is_allowed():
         service.figure(engine, "reached_lead", WINDOW, by="stage")
     with pytest.raises(Invalid, match="ends .* before it starts"):
         service.window(date(2026, 5, 1), date(2026, 4, 1), AS_OF)
-    with pytest.raises(Invalid, match="at most 3,660"):
+    with pytest.raises(Invalid, match="over 3,660 days"):
         service.window(date(2000, 1, 1), date(2026, 4, 1), AS_OF)
     with pytest.raises(Invalid, match="limit must be"):
         service.records(engine, "reached_lead", WINDOW, limit=0)
