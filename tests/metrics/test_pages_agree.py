@@ -136,3 +136,19 @@ def test_a_rep_sees_the_whole_list_but_only_names_the_records_they_may_open(clie
     amounts = {row[1]: row[won["columns"].index("amount")] for row in won["rows"]}
     assert won["total"] == 2
     assert amounts == {world["deals"][0].id: 50000.0, world["deals"][2].id: None}
+
+
+def test_the_metric_page_filters_by_any_value_and_removes_a_filter(as_cro, db):
+    seed_world(db)
+    window = "from=2026-06-01&to=2026-11-30"
+    page = as_cro.get(f"/metrics/reached_mql?{window}&filter=").text
+    assert '<option value="channel=paid_search">paid_search</option>' in page
+    assert '<option value="region=emea">emea</option>' in page
+    only = as_cro.get(f"/metrics/reached_mql?{window}&filter=channel%3Dpaid_search").text
+    [tile] = tiles(only)
+    assert tile["value"] == "2.0" and json.loads(tile["filters"]) == {"channel": "paid_search"}
+    assert (
+        'value="channel=paid_search"' not in only.split('id="add-filter"')[1].split("</select>")[0]
+    )
+    remove = re.search(r'<a href="([^"]+)" title="Remove this filter">', only)[1]
+    assert tiles(as_cro.get(html.unescape(remove)).text)[0]["value"] == "4.0"

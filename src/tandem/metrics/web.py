@@ -32,6 +32,8 @@ api = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 
 #: Rows per page of a drill-down list.
 PAGE_SIZE = 100
+#: Most values of one dimension the filter form offers (campaigns and reps can be many).
+FILTER_OPTIONS = 200
 #: Most records one CSV export takes from the web (as the audit export); the CLI has no cap.
 MAX_CSV_ROWS = 100_000
 First = Annotated[date | None, Query(alias="from")]
@@ -42,6 +44,8 @@ FilterPairs = Annotated[list[str], Query(alias="filter")]
 def _filters(pairs: list[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
+        if not pair:
+            continue  # the filter form's "add one…" left as it was
         name, sep, value = pair.partition("=")
         if not sep or not name or not value:
             raise HTTPException(422, f"filter {pair!r}: write DIMENSION=VALUE")
@@ -139,18 +143,23 @@ def figure_page(user: PageUser, ask: Ask, request: Request, by: str | None = Non
         figure = service.figure(ask.engine, ask.name, ask.at, ask.filters, by or None)
     except DomainError as exc:
         error, figure = str(exc), service.figure(ask.engine, ask.name, ask.at)
+    chosen = figure.metric
+    options = {
+        d: ask.engine.known(chosen.population, d)[:FILTER_OPTIONS] for d in chosen.dimensions
+    }
     return render(
         request,
         "metric.html",
         status_code=422 if error else 200,
         user=user,
         f=FigureOut.of(figure),
-        m=figure.metric,
+        m=chosen,
         error=error,
-        shown=fmt(figure.value, figure.metric.unit),
+        shown=fmt(figure.value, chosen.unit),
         fmt=fmt,
         label=label,
         by=by or "",
+        options=options,
     )
 
 
