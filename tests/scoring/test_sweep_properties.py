@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tandem.scoring.backtest import History, threshold_sweep
 
 from .scoring_support import SCALE, make_model
+from .test_backtest import _deals
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = START + timedelta(days=56)
@@ -84,19 +85,7 @@ def histories(draw: Any) -> History:
             },
             orient="row",
         ),
-        pl.DataFrame(
-            deals,
-            schema={
-                "opportunity_id": pl.Int64,
-                "contact_id": pl.Int64,
-                "account_id": pl.Int64,
-                "created_at": pl.Datetime("us", "UTC"),
-                "closed_at": pl.Datetime("us", "UTC"),
-                "won": pl.Boolean,
-                "amount": pl.Float64,
-            },
-            orient="row",
-        ),
+        _deals(deals),
     )
 
 
