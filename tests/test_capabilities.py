@@ -8,10 +8,13 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from tandem.capabilities import INSTALLED, build_bus, capabilities, cli_groups, each, resolve
+from tandem.auth.roles import Role
 from tandem.events import ActivitiesStored, StageChanged
 from tandem.web.app import create_app
+from tests import factories
+from tests.web.test_pages import login
 
-REFERENCES = ("routers", "tasks", "definitions")
+REFERENCES = ("routers", "tasks", "definitions", "review_sections")
 
 
 def test_every_capability_package_declares_a_manifest():
@@ -43,6 +46,17 @@ def test_the_app_serves_every_declared_router(settings):
         for reference in routers:
             declared = {r.path for r in iter_route_contexts(resolve(reference).routes)}
             assert declared and declared <= paths, reference
+
+
+def test_every_nav_link_is_a_page_the_app_serves_and_shows_in_the_bar(settings, db, client):
+    paths = {r.path for r in iter_route_contexts(create_app(settings).routes)}
+    links = [link for _, declared in each("nav") for link in declared]
+    assert ("Metrics", "/metrics") in links
+    assert all(path in paths for _, path in links)
+    admin = factories.user(db, role=Role.ADMIN)
+    assert login(client, admin.email).status_code == 303
+    bar = client.get("/").text.split("<nav>", 1)[1].split("</nav>", 1)[0]
+    assert all(f'href="{path}"' in bar and f">{label}</a>" in bar for label, path in links)
 
 
 def test_the_cli_and_the_bus_come_from_the_manifests():

@@ -55,6 +55,9 @@ class Capability:
     pure: tuple[str, ...] = ()  # modules that import no storage, web or CLI code
     definitions: tuple[str, ...] = ()  # DefinitionKinds: versioned, jointly approved YAML
     metrics: tuple[str, ...] = ()  # tuples of `tandem.metrics.spec.Metric`: its figures
+    nav: tuple[tuple[str, str], ...] = ()  # (label, path) links in the top bar, when allowed
+    # Weekly review sections: review(db_session=, facts=, week=, as_of=) -> list of Panels.
+    review_sections: tuple[str, ...] = ()
 
 
 def resolve(reference: str) -> Any:
@@ -99,6 +102,16 @@ def pure_modules() -> list[str]:
 def metric_definitions() -> list[Any]:
     """Every metric every capability defines (`tandem.metrics.spec.Metric`), in order."""
     return [metric for _, refs in each("metrics") for ref in refs for metric in resolve(ref)]
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """(label, path) of the top-bar links capabilities add, in installation order."""
+    return [link for _, links in each("nav") for link in links]
+
+
+def review_sections() -> list[Any]:
+    """Every capability's weekly review section builders, in installation order."""
+    return [resolve(ref) for _, refs in each("review_sections") for ref in refs]
 
 
 def definition_kinds() -> dict[str, DefinitionKind]:

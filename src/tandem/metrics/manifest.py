@@ -8,5 +8,6 @@ CAPABILITY = Capability(
     routers=("tandem.metrics.web:api", "tandem.metrics.web:pages"),
     permissions="tandem.metrics.access:RULES",
     cli={"metrics": "tandem.metrics.cli:app"},
+    nav=(("Metrics", "/metrics"),),
     pure=("tandem.metrics.spec", "tandem.metrics.sql"),
 )

@@ -224,6 +224,7 @@ def sections(vm: WeeklyReview) -> list[Panel]:
             else "No shortfall: every metric met its target and the previous week.",
         ),
         _attribution_panel(vm),
+        *vm.more,
     ]
 
 

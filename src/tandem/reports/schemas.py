@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from tandem.analytics.charts import Panel
 from tandem.analytics.gaps import Gap
 from tandem.analytics.ltv import SegmentLtv
 from tandem.analytics.schemas import CreditRow, DealTypeRow, Notice
@@ -81,3 +82,4 @@ class WeeklyReview(BaseModel):
     gaps: list[Gap]
     attribution: WeeklyAttribution | None = None  # None: not computed yet
     figures: list[FigureOut] = []  # the week's headline figures, from the metric registry
+    more: list[Panel] = []  # sections other capabilities add (`Capability.review_sections`)

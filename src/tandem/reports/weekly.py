@@ -6,6 +6,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from tandem.analytics import deal_tables
+from tandem.capabilities import review_sections
 from tandem.analytics import gaps as gap_rules
 from tandem.analytics.attributed import attributed
 from tandem.analytics.charts import label
@@ -271,6 +272,11 @@ def weekly_review(
         gaps=_gaps(db_session, facts, week, as_of),
         attribution=_attribution(db_session, facts, trailing_start, week.end_at),
         figures=_figures(facts, week, as_of),
+        more=[
+            panel
+            for build in review_sections()
+            for panel in build(db_session=db_session, facts=facts, week=week, as_of=as_of)
+        ],
     )
 
 

@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from tandem import __version__
 from tandem.auth.permissions import may_open
-from tandem.capabilities import build_bus, each, resolve
+from tandem.capabilities import build_bus, each, nav_links, resolve
 from tandem.db import make_engine, make_session_factory
 from tandem.settings import Settings
 from tandem.web import openapi
@@ -24,6 +24,7 @@ def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(env=environment())
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["may_open"] = may_open  # menus show only the links a role may open
+    templates.env.globals["capability_nav"] = nav_links()
     return templates
 
 
