@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fastapi.routing import iter_route_contexts
 
-from tandem.capabilities import INSTALLED, build_bus, capabilities, cli_groups, each, resolve
 from tandem.auth.roles import Role
+from tandem.capabilities import INSTALLED, build_bus, capabilities, cli_groups, each, resolve
 from tandem.events import ActivitiesStored, StageChanged
 from tandem.web.app import create_app
 from tests import factories

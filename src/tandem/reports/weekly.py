@@ -6,7 +6,6 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from tandem.analytics import deal_tables
-from tandem.capabilities import review_sections
 from tandem.analytics import gaps as gap_rules
 from tandem.analytics.attributed import attributed
 from tandem.analytics.charts import label
@@ -16,6 +15,7 @@ from tandem.analytics.periods import Period, quarter, week_of
 from tandem.analytics.pipeline import closed_in
 from tandem.analytics.ratios import rate
 from tandem.analytics.schemas import Notice
+from tandem.capabilities import review_sections
 from tandem.goals import service as goals
 from tandem.goals.pace import pace
 from tandem.metrics import service as metrics
