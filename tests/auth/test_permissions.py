@@ -94,6 +94,8 @@ def world(db):
             "kind": "routing",
             "decision": "approve",
             "metric": "reached_mql",
+            "wave_id": 999999,
+            "token": "not-a-token",
         },
     )
 

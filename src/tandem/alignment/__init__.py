@@ -1,0 +1,1 @@
+"""Alignment measured: survey instruments, waves, perception gaps, say versus do, indexes."""
