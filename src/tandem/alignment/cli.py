@@ -41,11 +41,11 @@ def validate(file: Path = typer.Argument(..., help="An instrument's YAML.")) -> 
         raise fail(f"cannot read {file}: {exc}") from None
     inst, issues = parse_text(text, str(file))
     for issue in issues:
-        console.print(str(issue), highlight=False, markup=False)
+        typer.echo(str(issue))
     if inst is None or has_errors(issues):
         raise typer.Exit(1)
     count = len(list(inst.statements()))
-    console.print(f"{file}: ok: {len(inst.dimensions)} dimensions, {count} statements")
+    typer.echo(f"{file}: ok: {len(inst.dimensions)} dimensions, {count} statements")
 
 
 @survey_app.command("statements")
