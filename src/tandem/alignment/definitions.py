@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -26,10 +27,20 @@ SHIPPED = {"default": HERE / "default.yaml", "customer": HERE / "customer.yaml"}
 
 def parse_text(text: str, file: str) -> tuple[Instrument | None, list[Issue]]:
     """The instrument and its issues, metrics checked against the registry."""
+    inst, issues = _parsed(text, file)
+    return inst, list(issues)
+
+
+@lru_cache(maxsize=32)
+def _parsed(text: str, file: str) -> tuple[Instrument | None, tuple[Issue, ...]]:
+    # Frozen models: a report reads the same version many times (each wave of a trend).
     from tandem.metrics.service import registry
 
     known = registry()
-    return parse(text, file, known_metrics=known, units={n: m.unit for n, m in known.items()})
+    inst, issues = parse(
+        text, file, known_metrics=known, units={n: m.unit for n, m in known.items()}
+    )
+    return inst, tuple(issues)
 
 
 def _check(db_session: Session, text: str, file: str) -> Sequence[Issue]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,25 +24,31 @@ from tandem.metrics.spec import Window
 
 def answers(*, db_session: Session, wave: SurveyWave) -> Answers:
     """The wave's answers as arrays (respondent keys replaced by small numbers)."""
-    rows = db_session.execute(
+    conn = db_session.connection()
+    scored = conn.execute(
         select(
             SurveyResponse.respondent,
             SurveyResponse.audience,
             SurveyResponse.statement,
             SurveyResponse.answer,
-            SurveyResponse.comment,
-        ).where(SurveyResponse.wave_id == wave.id)
+        ).where(SurveyResponse.wave_id == wave.id, SurveyResponse.answer.is_not(None))
     ).all()
-    codes: dict[str, int] = {}
-    plain = []
-    comments = []
-    for respondent, audience, statement, answer, comment in rows:
-        code = codes.setdefault(respondent, len(codes))
-        if comment is not None:
-            comments.append((audience, statement, comment))
-        else:
-            plain.append((code, audience, statement, None if answer is None else float(answer)))
-    return Answers.of(plain, comments)
+    comments = conn.execute(
+        select(SurveyResponse.audience, SurveyResponse.statement, SurveyResponse.comment).where(
+            SurveyResponse.wave_id == wave.id, SurveyResponse.comment.is_not(None)
+        )
+    ).all()
+    if not scored:
+        return Answers.of([], [tuple(c) for c in comments])
+    respondent, audience, statement, answer = zip(*scored, strict=True)
+    _, codes = np.unique(np.asarray(respondent, dtype=object), return_inverse=True)
+    return Answers(
+        respondent=codes.astype(np.int64),
+        audience=np.asarray(audience, dtype=object),
+        statement=np.asarray(statement, dtype=object),
+        answer=np.asarray(answer, dtype=float),
+        comments=[tuple(c) for c in comments],
+    )
 
 
 def _names(inst: Instrument) -> list[str]:
