@@ -140,6 +140,9 @@ def setup(
     if attribution:
         setup_attribution()
     setup_goals()
+    from tandem.alignment.demo import setup_alignment  # two closed survey waves
+
+    setup_alignment()
     print_logins()
 
 
