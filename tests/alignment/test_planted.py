@@ -50,7 +50,7 @@ def check_planted(gaps, suppressed, statements):
 
 
 def test_the_planted_gap_is_found_and_nothing_else():
-    result = analyse(INST, Answers.of(planted_rows()), {}, min_group=5)
+    result = analyse(INST, Answers.of(INST, planted_rows()), {}, min_group=5)
     check_planted(result.gaps, result.suppressed, result.statements)
     assert result.respondents == {"marketing": 30, "sales": 40}
     handoff = next(g for g in result.dimension_gaps if g.dimension == "handoff")
@@ -59,7 +59,7 @@ def test_the_planted_gap_is_found_and_nothing_else():
 
 def test_the_statistics_equal_an_independent_scipy_computation():
     rows = planted_rows()
-    result = analyse(INST, Answers.of(rows), {}, min_group=5)
+    result = analyse(INST, Answers.of(INST, rows), {}, min_group=5)
     cells: dict[tuple[str, str], list[float]] = {}
     for _, audience, statement, answer in rows:
         cells.setdefault((statement, audience), []).append(answer)
@@ -87,7 +87,7 @@ def test_the_statistics_equal_an_independent_scipy_computation():
 )
 def test_no_group_below_the_minimum_is_ever_shown(sizes, minimum, seed):
     rows = synthetic.generate(INST, sizes, seed=seed)
-    result = analyse(INST, Answers.of(rows), {}, min_group=minimum)
+    result = analyse(INST, Answers.of(INST, rows), {}, min_group=minimum)
     assert all(n >= minimum for n in result.respondents.values())
     for s in result.statements:
         assert all(g.n >= minimum for g in s.groups.values())

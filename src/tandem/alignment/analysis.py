@@ -30,27 +30,44 @@ ALPHA = 0.05
 
 @dataclass(frozen=True)
 class Answers:
-    """One row per answer: respondent code, audience, statement id, answer (NaN for text)."""
+    """A wave's answers as the analysis needs them, with no respondent in sight: respondents
+    per audience, each (statement, audience) group's answers, and each (dimension, audience)
+    group's respondent means (aligned direction: reversed statements turned)."""
 
-    respondent: np.ndarray  # int
-    audience: np.ndarray  # str
-    statement: np.ndarray  # str
-    answer: np.ndarray  # float
+    respondents: Mapping[str, int]
+    cells: Mapping[tuple[str, str], np.ndarray]
+    dimensions: Mapping[tuple[str, str], np.ndarray]
     comments: Sequence[tuple[str, str, str]] = ()  # (audience, statement, text)
 
     @classmethod
-    def of(cls, rows: Sequence[tuple[int, str, str, float | None]], comments=()) -> Answers:  # type: ignore[no-untyped-def]
-        """From (respondent, audience, statement, answer) rows."""
-        if not rows:
-            empty = np.array([], dtype=object)
-            return cls(np.array([], dtype=np.int64), empty, empty, np.array([]), comments)
-        respondent, audience, statement, answer = zip(*rows, strict=True)
+    def of(
+        cls,
+        inst: Instrument,
+        rows: Sequence[tuple[int, str, str, float | None]],
+        comments: Sequence[tuple[str, str, str]] = (),
+    ) -> Answers:
+        """From (respondent, audience, statement, answer) rows (answers None are left out)."""
+        people: dict[str, set[int]] = {}
+        cells: dict[tuple[str, str], list[float]] = {}
+        sums: dict[tuple[int, str, str], list[float]] = {}
+        scored = {s.id: (d.id, s.reverse) for d, s in inst.scored()}
+        for person, audience, statement, answer in rows:
+            if answer is None:
+                continue
+            people.setdefault(audience, set()).add(person)
+            cells.setdefault((statement, audience), []).append(answer)
+            if statement in scored:
+                dim, reverse = scored[statement]
+                value = inst.scale.min + inst.scale.max - answer if reverse else answer
+                sums.setdefault((person, audience, dim), []).append(value)
+        means: dict[tuple[str, str], list[float]] = {}
+        for (_, audience, dim), values in sums.items():
+            means.setdefault((dim, audience), []).append(sum(values) / len(values))
         return cls(
-            np.asarray(respondent, dtype=np.int64),
-            np.asarray(audience, dtype=object),
-            np.asarray(statement, dtype=object),
-            np.asarray([np.nan if a is None else a for a in answer], dtype=float),
-            tuple(comments),
+            respondents={a: len(p) for a, p in people.items()},
+            cells={k: np.asarray(v, dtype=float) for k, v in cells.items()},
+            dimensions={k: np.asarray(v, dtype=float) for k, v in means.items()},
+            comments=tuple(comments),
         )
 
 
@@ -158,8 +175,7 @@ def analyse(
     # Respondents per audience: an audience below the minimum is left out of everything.
     respondents: dict[str, int] = {}
     for audience in AUDIENCES:
-        mask = answers.audience == audience
-        n = len(np.unique(answers.respondent[mask])) if mask.any() else 0
+        n = answers.respondents.get(audience, 0)
         if n == 0:
             continue
         if n < min_group:
@@ -169,23 +185,7 @@ def analyse(
         else:
             respondents[audience] = n
     shown = [a for a in AUDIENCES if a in respondents]
-
-    # Groups: the answers of one audience to one statement.
-    cells: dict[tuple[str, str], np.ndarray] = {}
-    valid = ~np.isnan(answers.answer)
-    if valid.any():
-        keys = np.char.add(
-            answers.statement[valid].astype(str),
-            np.char.add("|", answers.audience[valid].astype(str)),
-        )
-        values = answers.answer[valid]
-        order = np.argsort(keys, kind="stable")
-        keys, values = keys[order], values[order]
-        uniq, starts = np.unique(keys, return_index=True)
-        bounds = [*starts[1:], len(keys)]
-        for key, start, end in zip(uniq, starts, bounds, strict=True):
-            statement, audience = str(key).split("|")
-            cells[(statement, audience)] = values[start:end]
+    cells = answers.cells
 
     results: list[StatementResult] = []
     raw_gaps: list[Gap] = []
@@ -250,35 +250,17 @@ def _dimension_gaps(
     inst: Instrument, answers: Answers, shown: list[str], min_group: int
 ) -> list[Gap]:
     """Each respondent's mean (aligned direction) over a dimension's statements, compared."""
-    scored = {s.id: (d.id, s) for d, s in inst.scored()}
-    dims = [d.id for d in inst.dimensions]
-    keep = np.array([s in scored for s in answers.statement], dtype=bool)
-    keep &= ~np.isnan(answers.answer)
-    if not keep.any():
-        return []
-    statement = answers.statement[keep]
-    value = answers.answer[keep].copy()
-    reverse = np.array([scored[s][1].reverse for s in statement], dtype=bool)
-    value[reverse] = inst.scale.min + inst.scale.max - value[reverse]
-    dim = np.array([dims.index(scored[s][0]) for s in statement])
-    person, inverse = np.unique(answers.respondent[keep], return_inverse=True)
-    key = inverse * len(dims) + dim
-    size = len(person) * len(dims)
-    sums = np.bincount(key, weights=value, minlength=size).reshape(len(person), len(dims))
-    counts = np.bincount(key, minlength=size).reshape(len(person), len(dims))
-    audience_of = np.empty(len(person), dtype=object)
-    audience_of[inverse] = answers.audience[keep]
     points = inst.scale.max - inst.scale.min + 1
     out = []
-    for d, dim_id in enumerate(dims):
+    for dim in inst.dimensions:
         per: dict[str, np.ndarray] = {}
         for audience in shown:
-            rows = (audience_of == audience) & (counts[:, d] > 0)
-            if rows.sum() >= min_group:
-                per[audience] = sums[rows, d] / counts[rows, d]
+            values = answers.dimensions.get((dim.id, audience))
+            if values is not None and len(values) >= min_group:
+                per[audience] = values
         for a, b in itertools.combinations(list(per), 2):
             split = [x for x in (a, b) if (stats.rwg(per[x], points) or 0.0) < stats.AGREES]
-            out.append(_gap(per[a], per[b], (a, b), dim_id, split))
+            out.append(_gap(per[a], per[b], (a, b), dim.id, split))
     return out
 
 

@@ -4,10 +4,11 @@ period it asks about, the analysis (`analysis.py`), the trend across waves and w
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from tandem.alignment import service
@@ -22,32 +23,54 @@ from tandem.metrics.engine import engine_for
 from tandem.metrics.spec import Window
 
 
-def answers(*, db_session: Session, wave: SurveyWave) -> Answers:
-    """The wave's answers as arrays (respondent keys replaced by small numbers)."""
+def answers(*, db_session: Session, wave: SurveyWave, inst: Instrument) -> Answers:
+    """The wave's answers, summed up by the database: answers counted per audience, statement
+    and point; each respondent's total per dimension. No respondent key leaves the database."""
+    r = SurveyResponse
+    mine = r.wave_id == wave.id
     conn = db_session.connection()
-    scored = conn.execute(
-        select(
-            SurveyResponse.respondent,
-            SurveyResponse.audience,
-            SurveyResponse.statement,
-            SurveyResponse.answer,
-        ).where(SurveyResponse.wave_id == wave.id, SurveyResponse.answer.is_not(None))
+    respondents = dict(
+        conn.execute(
+            select(r.audience, func.count(func.distinct(r.respondent)))
+            .where(mine, r.answer.is_not(None))
+            .group_by(r.audience)
+        ).all()
+    )
+    cells: dict[tuple[str, str], np.ndarray] = {}
+    counted = conn.execute(
+        select(r.statement, r.audience, r.answer, func.count())
+        .where(mine, r.answer.is_not(None))
+        .group_by(r.statement, r.audience, r.answer)
+        .order_by(r.statement, r.audience, r.answer)
     ).all()
+    for (statement, audience), group in itertools.groupby(counted, key=lambda x: x[:2]):
+        points = [(float(answer), int(n)) for _, _, answer, n in group]
+        cells[(statement, audience)] = np.repeat([p for p, _ in points], [n for _, n in points])
+    scored = inst.scored()
+    dims = [d.id for d in inst.dimensions]
+    dimension = case({s.id: dims.index(d.id) for d, s in scored}, value=r.statement, else_=-1)
+    turned = [s.id for _, s in scored if s.reverse]
+    value = (
+        case((r.statement.in_(turned), inst.scale.min + inst.scale.max - r.answer), else_=r.answer)
+        if turned
+        else r.answer
+    )
+    totals = conn.execute(
+        select(r.audience, dimension, func.sum(value), func.count())
+        .where(mine, r.answer.is_not(None), r.statement.in_([s.id for _, s in scored]))
+        .group_by(r.respondent, r.audience, dimension)
+    ).all()
+    means: dict[tuple[str, str], list[float]] = {}
+    for audience, dim, total, n in totals:
+        means.setdefault((dims[dim], audience), []).append(total / n)
     comments = conn.execute(
-        select(SurveyResponse.audience, SurveyResponse.statement, SurveyResponse.comment).where(
-            SurveyResponse.wave_id == wave.id, SurveyResponse.comment.is_not(None)
-        )
+        select(r.audience, r.statement, r.comment).where(mine, r.comment.is_not(None))
     ).all()
-    if not scored:
-        return Answers.of([], [tuple(c) for c in comments])
-    respondent, audience, statement, answer = zip(*scored, strict=True)
-    _, codes = np.unique(np.asarray(respondent, dtype=object), return_inverse=True)
     return Answers(
-        respondent=codes.astype(np.int64),
-        audience=np.asarray(audience, dtype=object),
-        statement=np.asarray(statement, dtype=object),
-        answer=np.asarray(answer, dtype=float),
-        comments=[tuple(c) for c in comments],
+        respondents={a: int(n) for a, n in respondents.items()},
+        cells=cells,
+        dimensions={k: np.asarray(v, dtype=float) for k, v in means.items()},
+        comments=[(a, s, c) for a, s, c in comments],
     )
 
 
@@ -82,7 +105,7 @@ def analysed(
 ) -> tuple[Instrument, Analysis]:
     row, inst = service.instrument_of(db_session=db_session, wave=wave)
     figures = measured(facts, inst, wave, as_of)
-    data = answers(db_session=db_session, wave=wave)
+    data = answers(db_session=db_session, wave=wave, inst=inst)
     return inst, analyse(inst, data, figures, min_group=wave.min_group)
 
 
