@@ -52,7 +52,17 @@ def test_say_versus_do_reads_the_registry_over_the_waves_period(db):
     assert "customer" not in said["fast_follow_up"].answers  # three customers: suppressed
     parts = {c.key: c for c in vm.data_index.components}
     assert parts["data:acceptance_rate"].score == pytest.approx(75.0)
-    assert parts["data:acceptance_rate"].weight == 0.25
+    assert parts["data:acceptance_rate"].weight == 0.2
+    # The two figures this capability adds to the registry, read the same way.
+    for statement, name in (
+        ("rejections_explained", "rejections_with_reason"),
+        ("data_trusted", "data_completeness"),
+    ):
+        figure = metrics.figure(engine_for(facts), name, at)
+        assert said[statement].metric == name and said[statement].value == figure.value
+        assert parts[f"data:{name}"].value == figure.value
+    assert said["rejections_explained"].value == 0.0  # the one rejection gave no reason
+    assert said["rejections_explained"].rows == 1
     # The alignment index is the survey and data indexes by the instrument's weights.
     assert vm.alignment_index.score == pytest.approx(
         0.5 * vm.survey_index.score + 0.5 * vm.data_index.score

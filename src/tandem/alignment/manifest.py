@@ -17,6 +17,7 @@ CAPABILITY = Capability(
         "alignment": "tandem.alignment.cli:alignment_app",
     },
     definitions=("tandem.alignment.definitions:SURVEY",),
+    metrics=("tandem.alignment.metrics:METRICS",),
     nav=(("Alignment", "/alignment"),),
     review_sections=("tandem.alignment.review:sections",),
     pure=(
@@ -25,5 +26,6 @@ CAPABILITY = Capability(
         "tandem.alignment.analysis",
         "tandem.alignment.schemas",
         "tandem.alignment.synthetic",
+        "tandem.alignment.metrics",
     ),
 )
