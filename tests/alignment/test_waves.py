@@ -226,3 +226,17 @@ def test_cli_open_import_close_report(tmp_path, monkeypatch):
     assert made.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF")
     with Session(make_engine(url)) as db:
         assert db.scalar(select(func.count()).select_from(SurveyResponse)) == 14
+
+
+def test_customer_accounts_below_the_minimum_are_left_out(db):
+    service.open_wave(db_session=db, name="customers", at=AT, instrument="customer")
+    lines = ["respondent,audience,statement,answer,account"]
+    lines += [f"a{i},customer,one_story,{4 + i % 2},ACME Corp" for i in range(6)]
+    lines += [f"b{i},customer,one_story,2,Bolt Ltd" for i in range(2)]
+    service.import_responses(db_session=db, wave_name="customers", data="\n".join(lines).encode())
+    vm = reporting.report(db_session=db, facts=None, as_of=AT, wave_name="customers")
+    assert [(a.account, a.n) for a in vm.accounts] == [("ACME Corp", 6)]
+    assert vm.accounts[0].score == pytest.approx(100 * (4.5 - 1) / 4)
+    assert any(s.account == "1 account" for s in vm.suppressed)
+    assert "Bolt" not in vm.model_dump_json()
+    assert vm.respondents == {"customer": 8}

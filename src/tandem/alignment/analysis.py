@@ -16,6 +16,7 @@ import numpy as np
 from tandem.alignment import stats
 from tandem.alignment.instrument import AUDIENCES, Instrument, Statement, band
 from tandem.alignment.schemas import (
+    AccountScore,
     Component,
     Gap,
     Group,
@@ -38,6 +39,8 @@ class Answers:
     cells: Mapping[tuple[str, str], np.ndarray]
     dimensions: Mapping[tuple[str, str], np.ndarray]
     comments: Sequence[tuple[str, str, str]] = ()  # (audience, statement, text)
+    # Customers per account: account -> (respondents, mean answer in the aligned direction).
+    accounts: Mapping[str, tuple[int, float]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -45,6 +48,7 @@ class Answers:
         inst: Instrument,
         rows: Sequence[tuple[int, str, str, float | None]],
         comments: Sequence[tuple[str, str, str]] = (),
+        accounts: Mapping[str, tuple[int, float]] | None = None,
     ) -> Answers:
         """From (respondent, audience, statement, answer) rows (answers None are left out)."""
         people: dict[str, set[int]] = {}
@@ -68,6 +72,7 @@ class Answers:
             cells={k: np.asarray(v, dtype=float) for k, v in cells.items()},
             dimensions={k: np.asarray(v, dtype=float) for k, v in means.items()},
             comments=tuple(comments),
+            accounts=dict(accounts or {}),
         )
 
 
@@ -85,6 +90,7 @@ class Measured:
 @dataclass
 class Analysis:
     respondents: dict[str, int]
+    accounts: list[AccountScore]
     suppressed: list[Suppressed]
     statements: list[StatementResult]
     gaps: list[Gap]
@@ -233,8 +239,23 @@ def analyse(
     say = _say_vs_do(inst, results, figures)
     survey = _survey_index(inst, results)
     data = _data_index(inst, figures)
+    accounts, small = [], 0
+    for account, (n, mean) in sorted(answers.accounts.items()):
+        if n >= min_group and "customer" in respondents:
+            accounts.append(AccountScore(account=account, n=n, score=_to_100(mean, inst)))
+        else:
+            small += 1
+    if small:
+        suppressed.append(
+            Suppressed(
+                audience="customer",
+                account=f"{small} account{'s' if small > 1 else ''}",
+                reason=f"fewer than {min_group} respondents each",
+            )
+        )
     return Analysis(
         respondents=respondents,
+        accounts=sorted(accounts, key=lambda a: a.score),
         suppressed=suppressed,
         statements=results,
         gaps=gaps,

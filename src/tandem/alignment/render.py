@@ -190,6 +190,17 @@ def rates_panel(vm: Report) -> Panel:
     )
 
 
+def accounts_panel(vm: Report) -> Panel:
+    rows = [[a.account, str(a.n), _n(a.score)] for a in vm.accounts]
+    return Panel(
+        title="Customer accounts",
+        table=_table(["account", "respondents", "score (0-100)"], rows, [False, True, True])
+        if rows
+        else None,
+        empty=None if rows else f"No account with {vm.min_group} or more customer respondents.",
+    )
+
+
 def statements_panel(vm: Report) -> Panel:
     rows = []
     for s in vm.statements:
@@ -224,6 +235,7 @@ def sections(vm: Report) -> list[Panel]:
         components_panel(vm),
         changes_panel(vm),
         rates_panel(vm),
+        accounts_panel(vm),
         statements_panel(vm),
     ]
 

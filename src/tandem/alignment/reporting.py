@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from tandem.accounts.models import Account
 from tandem.alignment import service
 from tandem.alignment.analysis import Analysis, Answers, Measured, analyse
 from tandem.alignment.instrument import Instrument, band
@@ -66,12 +67,40 @@ def answers(*, db_session: Session, wave: SurveyWave, inst: Instrument) -> Answe
     comments = conn.execute(
         select(r.audience, r.statement, r.comment).where(mine, r.comment.is_not(None))
     ).all()
+    per_account = conn.execute(
+        select(r.account, func.count(func.distinct(r.respondent)), func.avg(value))
+        .where(
+            mine,
+            r.audience == "customer",
+            r.account.is_not(None),
+            r.answer.is_not(None),
+            r.statement.in_([s.id for _, s in scored]),
+        )
+        .group_by(r.account)
+    ).all()
     return Answers(
+        accounts=_account_names(
+            db_session, {a: (int(n), float(mean)) for a, n, mean in per_account}
+        ),
         respondents={a: int(n) for a, n in respondents.items()},
         cells=cells,
         dimensions={k: np.asarray(v, dtype=float) for k, v in means.items()},
         comments=[(a, s, c) for a, s, c in comments],
     )
+
+
+def _account_names(
+    db_session: Session, found: dict[str, tuple[int, float]]
+) -> dict[str, tuple[int, float]]:
+    """Accounts by name where the key is one of ours (a link's account id), else as imported."""
+    ids = [int(k) for k in found if k.isdecimal() and len(k) < 12]
+    names = dict(
+        db_session.execute(select(Account.id, Account.name).where(Account.id.in_(ids))).all()
+    )
+    return {
+        (names.get(int(k)) or k) if k.isdecimal() and len(k) < 12 else k: v
+        for k, v in found.items()
+    }
 
 
 def _names(inst: Instrument) -> list[str]:
@@ -195,6 +224,7 @@ def report(
         min_group=wave.min_group,
         alpha=0.05,
         respondents=result.respondents,
+        accounts=result.accounts,
         rates=_rates(service.rates(db_session=db_session, wave=wave), wave.min_group),
         suppressed=result.suppressed,
         statements=result.statements,

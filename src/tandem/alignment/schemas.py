@@ -16,6 +16,14 @@ class Suppressed(BaseModel):
     reason: str
 
 
+class AccountScore(BaseModel):
+    """A customer account with enough respondents: how aligned the two teams look from there."""
+
+    account: str
+    n: int
+    score: float  # 0-100, every scored answer in the aligned direction
+
+
 class Group(BaseModel):
     """One audience's answers to one statement."""
 
@@ -128,6 +136,7 @@ class Report(BaseModel):
     min_group: int
     alpha: float
     respondents: dict[str, int]  # audiences at or above the minimum only
+    accounts: list[AccountScore] = []  # customer accounts at or above the minimum, lowest first
     rates: list[Rate]
     suppressed: list[Suppressed]
     statements: list[StatementResult]
