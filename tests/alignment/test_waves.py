@@ -6,11 +6,13 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, inspect, select
 from typer.testing import CliRunner
 
 from tandem.alignment import mail, reporting, service
-from tandem.alignment.models import SurveyInvitation, SurveyResponse
+from tandem.alignment.models import SurveyInvitation, SurveyResponse, SurveyWave
 from tandem.web.csrf import CSRF_COOKIE
 
 AT = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -240,3 +242,50 @@ def test_customer_accounts_below_the_minimum_are_left_out(db):
     assert any(s.account == "1 account" for s in vm.suppressed)
     assert "Bolt" not in vm.model_dump_json()
     assert vm.respondents == {"customer": 8}
+
+
+BAD_CELLS = st.sampled_from(
+    [
+        ("audience", "board"),
+        ("statement", "not_a_statement"),
+        ("answer", "0"),
+        ("answer", "9"),
+        ("answer", "4.5"),
+        ("answer", ""),
+        ("respondent", ""),
+    ]
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    good=st.integers(0, 30),
+    bad=st.lists(st.tuples(st.integers(0, 40), BAD_CELLS), min_size=1, max_size=5),
+)
+def test_any_bad_row_refuses_the_whole_file_and_names_no_respondent(db, good, bad):
+    if not db.scalar(select(func.count()).select_from(SurveyWave).where(SurveyWave.name == "prop")):
+        service.open_wave(db_session=db, name="prop", at=AT)
+    rows = [
+        {"respondent": f"secret-{i:03d}", "audience": "sales", "statement": "one_system",
+         "answer": str(1 + i % 5)}
+        for i in range(good)
+    ]  # fmt: skip
+    for where, (column, value) in bad:
+        row = {"respondent": f"secret-b{where:03d}", "audience": "marketing",
+               "statement": "leads_accepted", "answer": "3"}  # fmt: skip
+        row[column] = value
+        rows.insert(min(where, len(rows)), row)
+    text = "respondent,audience,statement,answer\n" + "".join(
+        f"{r['respondent']},{r['audience']},{r['statement']},{r['answer']}\n" for r in rows
+    )
+    with pytest.raises(service.BadResponses) as caught:
+        service.import_responses(db_session=db, wave_name="prop", data=text.encode())
+    assert "secret-" not in str(caught.value)
+    assert all(
+        re.match(r"row \d+: \w+: ", p) or p.startswith("(stopped") for p in caught.value.problems
+    )
+    assert stored(db) == 0
