@@ -71,13 +71,14 @@ def index_panel(vm: Report) -> Panel:
 
 def gaps_panel(vm: Report, limit: int = 10) -> Panel:
     shown = vm.gaps[:limit]
+    texts = {st.id: st.text for st in vm.statements}
     if not shown:
         return Panel(
             title="Largest perception gaps", empty="No two groups large enough to compare."
         )
     rows = [
         [
-            g.statement or "",
+            texts.get(g.statement or "", g.statement or ""),
             _pair(g),
             f"{_n(g.means[0])} / {_n(g.means[1])}",
             f"{g.difference:+.2f}",
@@ -89,15 +90,17 @@ def gaps_panel(vm: Report, limit: int = 10) -> Panel:
     ]
     findings = [g for g in shown if g.finding][:6]
     chart = None
-    if findings:
+    pairs = {tuple(g.audiences) for g in findings}
+    if len(pairs) == 1:  # one pair apart: their means side by side, statement by statement
+        first, second = next(iter(pairs))
         chart = Chart(
             id="alignment-gaps",
-            title="Mean answer (1-5) where the teams differ",
+            title="Mean answer where the groups differ",
             kind="hbar",
-            categories=[f"{g.statement} ({_pair(g)})" for g in findings],
+            categories=[g.statement or "" for g in findings],
             series=[
-                Series(name="first group", values=[g.means[0] for g in findings]),
-                Series(name="second group", values=[g.means[1] for g in findings]),
+                Series(name=AUDIENCE_LABEL[first], values=[g.means[0] for g in findings]),
+                Series(name=AUDIENCE_LABEL[second], values=[g.means[1] for g in findings]),
             ],
         )
     return Panel(
@@ -120,7 +123,7 @@ def say_do_panel(vm: Report) -> Panel:
             f"{AUDIENCE_LABEL[a]} {_n(m)} ({_pct(s.agree_share[a])} agree)"
             for a, m in s.answers.items()
         )
-        rows.append([s.statement, said or "–", s.label, s.shown])
+        rows.append([s.text, said or "–", s.label, s.shown])
     return Panel(
         title="Say versus do",
         table=_table(
