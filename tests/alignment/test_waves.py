@@ -289,3 +289,42 @@ def test_any_bad_row_refuses_the_whole_file_and_names_no_respondent(db, good, ba
         re.match(r"row \d+: \w+: ", p) or p.startswith("(stopped") for p in caught.value.problems
     )
     assert stored(db) == 0
+
+
+def test_cli_send_and_remind_through_smtp(tmp_path, monkeypatch, smtp):
+    from sqlalchemy.orm import Session
+
+    from tandem.auth.roles import Role
+    from tandem.cli.main import app as cli
+    from tandem.db import make_engine
+    from tandem.migrate import upgrade
+    from tests import factories as f
+
+    inbox, settings = smtp
+    url = f"sqlite:///{tmp_path / 'send.db'}"
+    upgrade(make_engine(url))
+    for name, value in {
+        "TANDEM_DATABASE_URL": url,
+        "TANDEM_DATA_DIR": str(tmp_path / "var"),
+        "TANDEM_SMTP_HOST": "127.0.0.1",
+        "TANDEM_SMTP_PORT": str(settings.smtp_port),
+        "TANDEM_PUBLIC_URL": "http://testserver",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with Session(make_engine(url)) as db:
+        for _ in range(3):
+            f.user(db, role=Role.MARKETER)
+        f.user(db, role=Role.SALES_REP)
+        db.commit()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["survey", "open", "Q4"]).exit_code == 0
+    sent = runner.invoke(cli, ["survey", "send", "Q4", "--to", "marketing"])
+    assert sent.exit_code == 0 and "3 invitations sent" in sent.output
+    assert len(inbox.messages) == 3 and len(links(inbox)) == 3
+    again = runner.invoke(cli, ["survey", "send", "Q4", "--to", "marketing,sales"])
+    assert "1 invitation sent" in again.output  # only the rep was not invited yet
+    reminded = runner.invoke(cli, ["survey", "send", "Q4", "--remind"])
+    assert reminded.exit_code == 0 and "4 reminders sent" in reminded.output
+    assert sum(m["Subject"].startswith("Reminder") for m in inbox.messages) == 4
+    bad = runner.invoke(cli, ["survey", "send", "Q4", "--to", "board"])
+    assert bad.exit_code == 1 and "unknown audience 'board'" in bad.output

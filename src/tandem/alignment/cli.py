@@ -155,7 +155,7 @@ def send(
             )
         except service.SurveyError as exc:
             raise fail(str(exc)) from None
-    what = "reminders" if remind else "invitations"
+    what = ("reminder" if remind else "invitation") + ("" if done.sent == 1 else "s")
     console.print(f"{done.sent} {what} sent for wave {name}")
     if done.failed:
         raise fail(f"{len(done.failed)} not delivered: {', '.join(done.failed[:10])}")
