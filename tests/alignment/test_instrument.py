@@ -7,6 +7,7 @@ from tandem.alignment.definitions import SHIPPED, parse_text
 from tandem.alignment.instrument import band
 from tandem.cli.main import app as cli
 from tandem.definitions.base import has_errors
+from tests.test_yaml_fuzz import ATTACKS
 
 GOOD = """\
 title: Small survey
@@ -139,3 +140,10 @@ def test_cli_validate_prints_file_line_and_fails(tmp_path):
     good.write_text(GOOD)
     ok = CliRunner().invoke(cli, ["survey", "validate", str(good)])
     assert ok.exit_code == 0 and "2 dimensions, 2 statements" in ok.output
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_the_survey_loader_refuses_each_yaml_attack(name):
+    text, words = ATTACKS[name]
+    inst, issues = parse_text(text, "attack.yaml")
+    assert inst is None and words in " ".join(i.message for i in issues)
