@@ -1,0 +1,26 @@
+"""search: indexes on contacts' lower-cased first and last names (the search box's prefixes)
+
+Revision ID: 0028_search_contact_names
+Revises: 0001
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0028_search_contact_names"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Building an index reads the table once; it does not copy it.
+    op.create_index("ix_contacts_first_name_lower", "contacts", [sa.text("lower(first_name)")])
+    op.create_index("ix_contacts_last_name_lower", "contacts", [sa.text("lower(last_name)")])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_contacts_last_name_lower", table_name="contacts")
+    op.drop_index("ix_contacts_first_name_lower", table_name="contacts")
