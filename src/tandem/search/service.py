@@ -1,11 +1,12 @@
-"""Find records by what people call them: a contact by name or email, an account by name or
-domain, a deal or campaign by name. Contacts (the large table) are matched by prefix, through
-the indexes on their email and lower-cased names; the smaller tables by substring."""
+"""Find records by what people call them: a contact by the start of a name or email, an account
+by the start of its name or domain, a deal by the start of its name, a campaign by any part of
+its name. Every match except the campaigns' (a short table) is an index range read in index
+order and cut at the page's size, so a one-letter query costs what a long one does."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
@@ -26,55 +27,62 @@ def _starts(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
     return and_(column >= low, column < high)
 
 
-def _contacts(terms: Terms, visible_to: Visibility) -> Select:
+def _ranges(base: Select, ranges: list[tuple[ColumnElement[bool], ColumnElement]]) -> list[Select]:
+    """One statement per indexed range, each ordered by its index (so it stops early)."""
+    return [base.where(where).order_by(order, base.selected_columns[0]) for where, order in ranges]
+
+
+def _contacts(terms: Terms, visible_to: Visibility) -> list[Select]:
     first, last = func.lower(Contact.first_name), func.lower(Contact.last_name)
-    matches = [
-        _starts(Contact.email, terms.text),  # emails are stored lower-cased
-        _starts(first, terms.text),
-        _starts(last, terms.text),
-    ]
+    ranges = []
     if len(terms.words) == 2:  # "ada lovelace": first name then last name
-        matches.append(and_(_starts(first, terms.words[0]), _starts(last, terms.words[1])))
-    return (
-        select(Contact.id, Contact.first_name, Contact.last_name, Contact.email)
-        .where(or_(*matches), visibility.contacts(visible_to))
-        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        ranges.append((and_(_starts(first, terms.words[0]), _starts(last, terms.words[1])), last))
+    ranges += [
+        (_starts(last, terms.text), last),
+        (_starts(first, terms.text), first),
+        (_starts(Contact.email, terms.text), Contact.email),  # emails are stored lower-cased
+    ]
+    base = select(Contact.id, Contact.first_name, Contact.last_name, Contact.email).where(
+        visibility.contacts(visible_to)
+    )
+    return _ranges(base, ranges)
+
+
+def _accounts(terms: Terms, visible_to: Visibility) -> list[Select]:
+    name = func.lower(Account.name)
+    base = select(Account.id, Account.name, Account.domain).where(visibility.accounts(visible_to))
+    return _ranges(
+        base,
+        [(_starts(name, terms.text), name), (_starts(Account.domain, terms.text), Account.domain)],
     )
 
 
-def _accounts(terms: Terms, visible_to: Visibility) -> Select:
-    pattern = terms.contains
-    return (
-        select(Account.id, Account.name, Account.domain)
-        .where(
-            or_(
-                func.lower(Account.name).like(pattern, escape="\\"),
-                Account.domain.like(pattern, escape="\\"),
-            ),
-            visibility.accounts(visible_to),
-        )
-        .order_by(Account.name, Account.id)
-    )
-
-
-def _deals(terms: Terms, visible_to: Visibility) -> Select:
-    return (
+def _deals(terms: Terms, visible_to: Visibility) -> list[Select]:
+    name = func.lower(Opportunity.name)
+    base = (
         select(Opportunity.id, Opportunity.name, Account.name, Opportunity.stage)
         .outerjoin(Account, Opportunity.account_id == Account.id)
-        .where(
-            func.lower(Opportunity.name).like(terms.contains, escape="\\"),
-            visibility.opportunities(visible_to),
-        )
-        .order_by(Opportunity.name, Opportunity.id)
+        .where(visibility.opportunities(visible_to))
     )
+    return _ranges(base, [(_starts(name, terms.text), name)])
 
 
-def _campaigns(terms: Terms) -> Select:
-    return (
-        select(Campaign.id, Campaign.name, Campaign.channel)
-        .where(func.lower(Campaign.name).like(terms.contains, escape="\\"))
-        .order_by(Campaign.name, Campaign.id)
-    )
+def _campaigns(terms: Terms, visible_to: Visibility) -> list[Select]:
+    # Campaigns are few (hundreds): any part of the name.
+    contains = func.lower(Campaign.name).like(terms.contains, escape="\\")
+    base = select(Campaign.id, Campaign.name, Campaign.channel)
+    return [base.where(contains).order_by(Campaign.name, Campaign.id)]
+
+
+def _first(db_session: Session, statements: list[Select], limit: int) -> list[Row]:
+    """Up to `limit` + 1 distinct rows, the statements' in turn (more than `limit`: more match)."""
+    seen: dict[int, Row] = {}
+    for statement in statements:
+        for row in db_session.execute(statement.limit(limit + 1)):
+            seen.setdefault(row[0], row)
+        if len(seen) > limit:
+            break
+    return list(seen.values())[: limit + 1]
 
 
 def _contact_hit(row: Sequence) -> Hit:
@@ -105,17 +113,16 @@ def _campaign_hit(row: Sequence) -> Hit:
 def search(
     *, db_session: Session, terms: Terms, visible_to: Visibility, per_kind: int = PER_KIND
 ) -> SearchResults:
-    """The records matching `terms` that the viewer may open, up to `per_kind` of each kind
-    (one more is read to say whether there are more)."""
-    kinds = (
-        ("contact", "Contacts", _contacts(terms, visible_to), _contact_hit),
-        ("account", "Accounts", _accounts(terms, visible_to), _account_hit),
-        ("deal", "Deals", _deals(terms, visible_to), _deal_hit),
-        ("campaign", "Campaigns", _campaigns(terms), _campaign_hit),
+    """The records matching `terms` that the viewer may open, up to `per_kind` of each kind."""
+    kinds: tuple[tuple[str, str, Callable, Callable[[Sequence], Hit]], ...] = (
+        ("contact", "Contacts", _contacts, _contact_hit),
+        ("account", "Accounts", _accounts, _account_hit),
+        ("deal", "Deals", _deals, _deal_hit),
+        ("campaign", "Campaigns", _campaigns, _campaign_hit),
     )
     groups = []
-    for kind, title, query, hit in kinds:
-        rows = db_session.execute(query.limit(per_kind + 1)).all()
+    for kind, title, statements, hit in kinds:
+        rows = _first(db_session, statements(terms, visible_to), per_kind)
         if rows:
             hits = [hit(r) for r in rows[:per_kind]]
             groups.append(Group(kind=kind, title=title, hits=hits, more=len(rows) > per_kind))
