@@ -33,6 +33,7 @@ INSTALLED: tuple[str, ...] = (
     "tandem.scoring",
     "tandem.analytics",
     "tandem.metrics",
+    "tandem.search",
     "tandem.goals",
     "tandem.reports",
     "tandem.audit",

@@ -39,3 +39,13 @@ def current_revisions(engine: Engine) -> set[str]:
 def head_revisions() -> set[str]:
     """The newest revision of every migration branch shipped with this version of Tandem."""
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def missing_revisions(engine: Engine) -> set[str]:
+    """Revisions this version ships that the database has not applied (empty: up to date)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    applied = current_revisions(engine)
+    reached = (
+        {rev.revision for rev in script.iterate_revisions(applied, "base")} if applied else set()
+    )
+    return {rev.revision for rev in script.walk_revisions()} - reached

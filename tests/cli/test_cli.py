@@ -134,3 +134,32 @@ def test_demo_generate_refuses_a_database_with_contacts(env):
         assert conn.execute(text("SELECT count(*) FROM users WHERE role='sales_rep'")).scalar() == 3
     again = runner.invoke(app, ["demo", "generate", "--contacts", "200"])
     assert again.exit_code == 1 and "already holds contacts" in again.output
+
+
+@pytest.mark.parametrize("command", [["metrics", "show", "revenue_won"], ["definitions", "list"]])
+def test_a_command_on_a_database_never_initialised_names_tandem_init(env, tmp_path, command):
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no database at" in result.output and "run `tandem init`" in result.output
+    assert not (tmp_path / "cli.db").exists()  # and no empty file left behind
+
+
+def test_a_command_on_an_empty_or_older_database_names_tandem_init(env):
+    from tandem.db import make_engine
+    from tandem.migrate import upgrade
+
+    create_engine(env).connect().close()  # an empty SQLite file: no schema
+    result = runner.invoke(app, ["definitions", "list"])
+    assert (
+        result.exit_code == 1 and "holds no Tandem schema: run `tandem init` first" in result.output
+    )
+    engine = make_engine(env)
+    upgrade(engine, "0002_ingest")  # one branch applied, the others not
+    engine.dispose()
+    result = runner.invoke(app, ["definitions", "list"])
+    assert result.exit_code == 1 and "older than this version of Tandem" in result.output
+    assert (
+        "0020_definitions" in result.output and "run `tandem init` to migrate it" in result.output
+    )
+    assert invoke("init").exit_code == 0
+    assert invoke("definitions", "list").exit_code == 0

@@ -118,7 +118,7 @@ def test_sign_in_search_and_open_contact_and_account(live_server, browser):
     with page.expect_navigation(timeout=60_000):
         page.click("button[type=submit]")
     assert page.url == f"{base}/contacts", (page.url, page.content()[:2000])
-    page.fill("input[name=q]", "grace")
+    page.fill("main input[name=q]", "grace")
     page.click("text=Filter")
     page.click("text=Grace Hopper")
     page.wait_for_url(f"{base}/contacts/{seeded['contact_id']}")
@@ -130,4 +130,35 @@ def test_sign_in_search_and_open_contact_and_account(live_server, browser):
     page.click("text=Lumen Health")
     page.wait_for_url(f"{base}/accounts/{seeded['account_id']}")
     assert "Grace Hopper" in page.locator("#committee").inner_text()
+    assert errors == [], errors
+
+
+def test_the_top_bar_search_suggests_as_you_type_and_opens_with_the_keyboard(live_server, browser):
+    base, seeded = live_server
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", "eve@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    box = page.locator("header input[name=q]")
+    box.type("hop")
+    option = page.locator("#search-suggestions [role=option]").first
+    option.wait_for()
+    assert option.inner_text().startswith("Grace Hopper")
+    assert box.get_attribute("aria-expanded") == "true"
+    box.press("ArrowDown")
+    assert option.get_attribute("aria-selected") == "true"
+    with page.expect_navigation():
+        box.press("Enter")
+    assert page.url == f"{base}/contacts/{seeded['contact_id']}"
+    box = page.locator("header input[name=q]")
+    box.fill("lumen")
+    with page.expect_navigation():
+        box.press("Enter")  # no suggestion chosen: the results page
+    assert page.url.startswith(f"{base}/search?q=lumen")
+    assert "Lumen Health" in page.locator("[data-kind=account]").inner_text()
     assert errors == [], errors

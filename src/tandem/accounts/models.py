@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.db import Base, UTCDateTime, utcnow
@@ -14,6 +14,8 @@ class Account(Base):
     """A company, with the firmographics that fit scoring, routing and ABM read."""
 
     __tablename__ = "accounts"
+    # The search box finds an account by the start of its name: an index range, not a scan.
+    __table_args__ = (Index("ix_accounts_name_lower", func.lower(text("name"))),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from tandem.accounts.models import Account
 from tandem.contacts.models import Contact
 from tandem.opportunities.models import Opportunity
 
@@ -42,6 +43,19 @@ def contacts(visible_to: Visibility) -> ColumnElement[bool]:
 def opportunities(visible_to: Visibility) -> ColumnElement[bool]:
     """Deals the viewer may open."""
     return owned(Opportunity.owner_id, visible_to)
+
+
+def accounts(visible_to: Visibility) -> ColumnElement[bool]:
+    """Accounts the viewer may open: owned as above, or holding a contact or deal of the rep's
+    (the object rule of `permissions._account`)."""
+    if visible_to is None:
+        return true()
+    own_id = visible_to[1]
+    return or_(
+        owned(Account.owner_id, visible_to),
+        exists().where(Contact.account_id == Account.id, Contact.owner_id == own_id),
+        exists().where(Opportunity.account_id == Account.id, Opportunity.owner_id == own_id),
+    )
 
 
 def readable_contacts(

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -30,19 +31,38 @@ def settings() -> Settings:
         raise fail(str(exc)) from None
 
 
-def engine(current: Settings | None = None) -> Engine:
-    """An engine for the configured database, checked by connecting once."""
+def engine(current: Settings | None = None, *, schema: bool = True) -> Engine:
+    """An engine for the configured database, checked by connecting once, and (with `schema`)
+    checked to hold this version's schema: a command run on a database never initialised (or
+    left behind by an upgrade) names `tandem init` instead of failing on a missing table."""
     current = current or settings()
     eng = make_engine(current.database_url)
+    url = eng.url.render_as_string()
+    database = eng.url.database
+    if schema and eng.dialect.name == "sqlite" and database and not Path(database).exists():
+        # Connecting would create an empty file; say what to do instead.
+        raise fail(f"no database at {url}: run `tandem init` to create it")
     try:
         with eng.connect():
             pass
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise fail(
-            f"cannot connect to TANDEM_DATABASE_URL ({eng.url.render_as_string()}): {reason}"
-        ) from None
+        raise fail(f"cannot connect to TANDEM_DATABASE_URL ({url}): {reason}") from None
+    if schema:
+        _require_schema(eng, url)
     return eng
+
+
+def _require_schema(eng: Engine, url: str) -> None:
+    from tandem.migrate import current_revisions, missing_revisions
+
+    if not current_revisions(eng):
+        raise fail(f"the database at {url} holds no Tandem schema: run `tandem init` first")
+    if missing := missing_revisions(eng):
+        raise fail(
+            f"the database at {url} is older than this version of Tandem "
+            f"(not applied: {', '.join(sorted(missing))}): run `tandem init` to migrate it"
+        )
 
 
 @contextmanager

@@ -49,7 +49,7 @@ def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     """Migrate the database schema to the newest revision."""
     from tandem.migrate import current_revisions, upgrade
 
-    eng = engine()
+    eng = engine(schema=False)
     upgrade(eng, revision)
     console.print(f"database at revision {', '.join(sorted(current_revisions(eng)))}")
 
@@ -59,7 +59,7 @@ def db_current() -> None:
     """Show the database's schema revision."""
     from tandem.migrate import current_revisions, head_revisions
 
-    current = ", ".join(sorted(current_revisions(engine()))) or "none"
+    current = ", ".join(sorted(current_revisions(engine(schema=False)))) or "none"
     console.print(f"current {current}; newest {', '.join(sorted(head_revisions()))}")
 
 
@@ -68,7 +68,7 @@ def init() -> None:
     """Create (or migrate) the database named by TANDEM_DATABASE_URL."""
     from tandem.migrate import current_revisions, upgrade
 
-    eng = engine()
+    eng = engine(schema=False)
     upgrade(eng)
     revisions = ", ".join(sorted(current_revisions(eng)))
     console.print(f"database ready at {eng.url.render_as_string()} (revision {revisions})")
@@ -116,7 +116,7 @@ def restore(file: Path = typer.Argument(..., help="A file written by `tandem bac
     from tandem.ops.backup import restore as run_restore
 
     try:
-        run_restore(engine(), file)
+        run_restore(engine(schema=False), file)
     except BackupError as exc:
         raise fail(str(exc)) from None
     console.print(f"restored from {file}")

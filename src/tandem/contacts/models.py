@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.contacts.buying_roles import BuyingRole
@@ -20,6 +20,9 @@ class Contact(Base):
     __table_args__ = (
         Index("ix_contacts_stage_owner", "lifecycle_stage", "owner_id"),
         Index("ix_contacts_account", "account_id"),
+        # The search box finds contacts by the start of a name: index ranges, not scans.
+        Index("ix_contacts_first_name_lower", func.lower(text("first_name"))),
+        Index("ix_contacts_last_name_lower", func.lower(text("last_name"))),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

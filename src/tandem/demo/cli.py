@@ -66,7 +66,7 @@ def generate(
     as_of: datetime | None = typer.Option(None, help="Demo clock (UTC); default now."),
 ) -> None:
     """Generate demo accounts, contacts, campaigns, content, activities and deals."""
-    eng = engine()
+    eng = engine(schema=False)
     upgrade(eng)
     with db_session(eng) as db:
         if db.scalar(select(func.count()).select_from(Contact)):
@@ -119,14 +119,14 @@ def setup(
     from tandem.cli.context import settings
 
     current = settings()
-    eng = engine(current)
+    eng = engine(current, schema=False)
     if reset and eng.dialect.name == "sqlite" and eng.url.database:
         from pathlib import Path
 
         eng.dispose()
         for suffix in ("", "-wal", "-shm"):
             Path(eng.url.database + suffix).unlink(missing_ok=True)
-    with db_session(engine(current)) as db:
+    with db_session(engine(current, schema=False)) as db:
         upgrade(db.get_bind())  # type: ignore[arg-type]
         has_data = db.scalar(select(func.count()).select_from(Contact))
     if not has_data:

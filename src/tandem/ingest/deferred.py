@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Connection, Index, Table, inspect, text
+from sqlalchemy import Connection, Index, Table, text
 from sqlalchemy.schema import CreateIndex
 
 from tandem.ingest.setsql import Sql
@@ -117,8 +117,18 @@ def is_refusal(exc: BaseException) -> bool:
     return GUARD_MARK in str(exc)
 
 
+def _index_names(connection: Connection, table: str) -> set[str]:
+    # Read from the catalogue: SQLAlchemy's SQLite inspector skips expression indexes (the
+    # search box's lower(name) ones), which would look missing and force every load to defer.
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+    else:
+        query = "SELECT indexname FROM pg_indexes WHERE tablename = :t"
+    return set(connection.execute(text(query), {"t": table}).scalars())
+
+
 def missing(connection: Connection, table: Table) -> list[Index]:
-    present = {i["name"] for i in inspect(connection).get_indexes(table.name)}
+    present = _index_names(connection, table.name)
     return [i for i in deferrable(table) if i.name not in present]
 
 

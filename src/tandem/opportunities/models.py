@@ -4,7 +4,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tandem.db import Base, UTCDateTime
@@ -18,6 +29,7 @@ class Opportunity(Base):
         Index("ix_opportunities_account", "account_id"),
         Index("ix_opportunities_closed", "is_closed", "closed_at"),
         Index("ix_opportunities_owner", "owner_id"),
+        Index("ix_opportunities_name_lower", func.lower(text("name"))),  # the search box
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

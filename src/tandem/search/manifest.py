@@ -1,0 +1,11 @@
+"""One search box on every page: contacts, accounts, deals and campaigns by name, email, domain."""
+
+from tandem.capabilities import Capability
+
+CAPABILITY = Capability(
+    name="search",
+    summary="One box on every page finding contacts, accounts, deals and campaigns.",
+    routers=("tandem.search.web:api", "tandem.search.web:pages"),
+    permissions="tandem.search.access:RULES",
+    pure=("tandem.search.terms",),
+)
