@@ -126,3 +126,20 @@ def test_an_imported_wave_reports_the_planted_gap(db):
     assert {"audience": "customer", "statement": None, "account": None} | {
         "reason": "fewer than 5 respondents"
     } in data["suppressed"]
+
+
+def test_the_database_sums_up_the_answers_as_the_rows_do(db):
+    """The report's SQL path (counts per point, totals per respondent and dimension, reversed
+    statements turned) gives the same groups as the rows themselves."""
+    rows = planted_rows(seed=4)
+    wave = service.open_wave(db_session=db, name="same", at=AT)
+    service.import_responses(db_session=db, wave_name="same", data=as_csv(rows))
+    from_db = reporting.answers(db_session=db, wave=wave, inst=INST)
+    from_rows = Answers.of(INST, rows)
+    assert dict(from_db.respondents) == dict(from_rows.respondents)
+    assert from_db.cells.keys() == from_rows.cells.keys()
+    for key, values in from_rows.cells.items():
+        assert sorted(from_db.cells[key]) == sorted(values), key
+    assert from_db.dimensions.keys() == from_rows.dimensions.keys()
+    for key, values in from_rows.dimensions.items():
+        assert sorted(from_db.dimensions[key]) == pytest.approx(sorted(values)), key
