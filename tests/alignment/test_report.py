@@ -97,6 +97,7 @@ def test_page_json_pdf_and_weekly_section(client, db):
     detail = client.get(f"/alignment/waves/{wave_id}")
     assert detail.status_code == 200 and "leads_accepted" in detail.text
     assert "Left out for size: Customers (fewer than 5 respondents)" in detail.text
+    assert '<a href="/metrics/acceptance_rate">Acceptance rate</a>' in detail.text
     data = client.get(f"/api/v1/alignment/waves/{wave_id}").json()
     assert data["gaps"][0]["statement"] == "leads_accepted" and data["gaps"][0]["significant"]
     assert all("customer" not in s["groups"] for s in data["statements"])

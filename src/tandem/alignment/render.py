@@ -135,25 +135,28 @@ def say_do_panel(vm: Report) -> Panel:
 
 
 def components_panel(vm: Report) -> Panel:
-    rows = [
-        [
-            c.label,
-            "survey" if c.key.startswith("survey:") else "data",
-            c.shown or "",
-            f"{c.weight:.3f}",
-            _n(c.score),
-            _n(c.contribution, 2),
-        ]
-        for c in vm.alignment_index.components
-    ]
-    return Panel(
-        title="What the index is made of",
-        table=_table(
-            ["component", "source", "measured", "weight", "score", "points"],
-            rows,
-            [False, False, True, True, True, True],
-        ),
+    rows, links = [], []
+    for c in vm.alignment_index.components:
+        metric = c.key.removeprefix("data:") if c.key.startswith("data:") else None
+        rows.append(
+            [
+                c.label,
+                "survey" if metric is None else "data",
+                c.shown or "",
+                f"{c.weight:.3f}",
+                _n(c.score),
+                _n(c.contribution, 2),
+            ]
+        )
+        # A data component's label opens its definition in the registry.
+        links.append([f"/metrics/{metric}" if metric else None, None, None, None, None, None])
+    table = _table(
+        ["component", "source", "measured", "weight", "score", "points"],
+        rows,
+        [False, False, True, True, True, True],
     )
+    table.links = links
+    return Panel(title="What the index is made of", table=table)
 
 
 def changes_panel(vm: Report) -> Panel:
