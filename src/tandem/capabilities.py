@@ -34,6 +34,7 @@ INSTALLED: tuple[str, ...] = (
     "tandem.analytics",
     "tandem.metrics",
     "tandem.goals",
+    "tandem.usage",
     "tandem.reports",
     "tandem.audit",
     "tandem.demo",

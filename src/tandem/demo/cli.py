@@ -140,6 +140,9 @@ def setup(
     if attribution:
         setup_attribution()
     setup_goals()
+    from tandem.usage.cli import setup_demo as setup_customers  # health model, usage, signals
+
+    setup_customers()
     print_logins()
 
 
