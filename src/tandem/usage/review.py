@@ -9,16 +9,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tandem.analytics.charts import Panel, Table, fmt
-from tandem.usage import views
+from tandem.usage import service, views
 from tandem.usage.models import UsageSignal
+
+#: Retention in the review is over the trailing quarter.
+WINDOW_DAYS = 90
 
 
 def sections(*, db_session: Session, facts: Any, week: Any, as_of: datetime) -> list[Panel]:
     """One panel: the customer figures at the week's end and the signals raised in the week."""
     end = min(as_of, week.end_at)
-    vm = views.customers_view(db_session, as_of=end)
-    if vm.scored_on is None and all(t.value in (None, 0) for t in vm.tiles):
+    if service.customers_frame(db_session).is_empty():
         return [Panel(title="Customers", empty="No customer usage or subscriptions yet.")]
+    vm = views.customers_view(db_session, as_of=end, days=WINDOW_DAYS)
     raised = db_session.execute(
         select(UsageSignal.kind, func.count())
         .where(UsageSignal.raised_at >= end - timedelta(days=7), UsageSignal.raised_at < end)
@@ -28,4 +31,5 @@ def sections(*, db_session: Session, facts: Any, week: Any, as_of: datetime) -> 
     rows = [[t.label, fmt(t.value, t.unit)] for t in vm.tiles]  # type: ignore[arg-type]
     rows += [[f"New {kind.replace('_', ' ')} signals in the week", f"{n:,}"] for kind, n in raised]
     shown = Table(columns=["Figure", "Value"], rows=rows, numeric=[False, True])
-    return [Panel(title="Customers: retention, health and usage signals", table=shown)]
+    title = f"Customers: retention over {WINDOW_DAYS} days, health and usage signals"
+    return [Panel(title=title, table=shown)]
