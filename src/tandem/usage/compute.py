@@ -23,6 +23,9 @@ import polars as pl
 from tandem.usage.health_model import Component, HealthModel
 
 ACTIVE = "active_users"
+#: Means are rounded to this many decimals, so the order a sum was added in (threads, another
+#: engine) cannot move a value across a threshold.
+ROUND = 9
 
 
 @dataclass(frozen=True)
@@ -100,12 +103,12 @@ def inputs(
     means = []
     for m in metrics:
         means.append(
-            (pl.col(f"recent:{m}").fill_null(0) / rn_row[m]).alias(f"mean:{m}")
+            (pl.col(f"recent:{m}").fill_null(0) / rn_row[m]).round(ROUND).alias(f"mean:{m}")
             if rn_row[m]
             else pl.lit(None, pl.Float64).alias(f"mean:{m}")
         )
         means.append(
-            (pl.col(f"earlier:{m}").fill_null(0) / en_row[m]).alias(f"before:{m}")
+            (pl.col(f"earlier:{m}").fill_null(0) / en_row[m]).round(ROUND).alias(f"before:{m}")
             if en_row[m]
             else pl.lit(None, pl.Float64).alias(f"before:{m}")
         )
