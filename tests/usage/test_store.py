@@ -118,3 +118,17 @@ def test_the_health_model_is_a_definition_both_teams_approve(db):
     definitions.approve(db_session=db, version_id=row.id, user=manager, at=at, kind=HEALTH_MODEL)
     model, version = active_model(db)
     assert (model.bands.healthy, version) == (75, 1)
+
+
+def test_each_new_signal_is_announced_once_for_the_handoff(db, run_import, customers):
+    from tandem.events import BUS_KEY, EventBus, UsageSignalsRaised
+
+    with_usage(run_import)
+    heard = []
+    db.info[BUS_KEY] = EventBus([(UsageSignalsRaised, lambda _s, e: heard.append(e))])
+    at = datetime(2026, 6, 28, 12, tzinfo=UTC)
+    service.score_and_store(db, as_of=date(2026, 6, 28), at=at)
+    service.score_and_store(db, as_of=date(2026, 6, 28), at=at)
+    (event,) = heard
+    stored = db.execute(select(UsageSignal.id, UsageSignal.rule).order_by(UsageSignal.id)).all()
+    assert [(s.signal_id, s.rule) for s in event.signals] == [tuple(r) for r in stored]

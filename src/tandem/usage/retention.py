@@ -5,12 +5,14 @@
 latest event before it. Over a window [start, end):
 
 * the cohort is the accounts paying at `start` (MRR above 0), `start_mrr` their MRR;
-* expansion, contraction and churned revenue are the cohort's MRR changes by upgrades,
-  downgrades and churn events in the window (a renewal at a new price counts as an upgrade or a
-  downgrade by its sign);
+* each cohort account's MRR at `end` against its MRR at `start`: a rise is expansion, a fall
+  contraction, and an account at 0 is churned (its whole starting MRR lost, never more), so
+  an upgrade then a downgrade inside the window nets out;
 * gross revenue retention = (start_mrr - contraction - churned) / start_mrr;
 * net revenue retention = (start_mrr + expansion - contraction - churned) / start_mrr;
-* logo churn = cohort accounts with a churn event in the window / cohort accounts.
+* logo churn = cohort accounts at 0 MRR at `end` / cohort accounts.
+
+New accounts (a start inside the window) are not in the cohort; their MRR is `new_mrr`.
 """
 
 from __future__ import annotations
@@ -55,28 +57,33 @@ def mrr_at(events: pl.DataFrame, at: datetime) -> pl.DataFrame:
 def retention(events: pl.DataFrame, start: datetime, end: datetime) -> Retention:
     """The retention figures of [start, end)."""
     cohort = mrr_at(events, start).filter(pl.col("mrr") > 0)
-    inside = events.filter((pl.col("occurred_at") >= start) & (pl.col("occurred_at") < end))
-    delta = pl.col("mrr_after") - pl.col("mrr_before")
-    ours = inside.join(cohort.select("account_id"), on="account_id", how="semi")
-    sums = ours.select(
-        expansion=delta.filter((pl.col("kind") != "churn") & (delta > 0)).sum(),
-        contraction=(-delta).filter((pl.col("kind") != "churn") & (delta < 0)).sum(),
-        churned=pl.col("mrr_before").filter(pl.col("kind") == "churn").sum(),
-        churned_accounts=pl.col("account_id").filter(pl.col("kind") == "churn").n_unique(),
+    ended = mrr_at(events, end).select("account_id", end_mrr="mrr")
+    moved = cohort.join(ended, on="account_id", how="left").with_columns(
+        pl.col("end_mrr").fill_null(0.0)
+    )
+    change = pl.col("end_mrr") - pl.col("mrr")
+    lost = pl.col("end_mrr") <= 0
+    sums = moved.select(
+        start=pl.col("mrr").sum(),
+        expansion=change.clip(lower_bound=0).sum(),
+        contraction=(-change).clip(lower_bound=0).filter(~lost).sum(),
+        churned=pl.col("mrr").filter(lost).sum(),
+        churned_accounts=lost.sum(),
     ).row(0, named=True)
+    inside = events.filter((pl.col("occurred_at") >= start) & (pl.col("occurred_at") < end))
     new = inside.join(cohort.select("account_id"), on="account_id", how="anti")
     new_mrr = float(new.filter(pl.col("kind") == "start")["mrr_after"].sum())
-    start_mrr = float(cohort["mrr"].sum())
+    start_mrr = float(sums["start"] or 0)
     expansion, contraction = float(sums["expansion"] or 0), float(sums["contraction"] or 0)
-    churned = float(sums["churned"] or 0)
-    count = cohort.height
+    churned, count = float(sums["churned"] or 0), cohort.height
+    lost_accounts = int(sums["churned_accounts"] or 0)
     return Retention(
         accounts=count,
         start_mrr=start_mrr,
         expansion=expansion,
         contraction=contraction,
         churned=churned,
-        churned_accounts=int(sums["churned_accounts"] or 0),
+        churned_accounts=lost_accounts,
         new_mrr=new_mrr,
         gross_revenue_retention=(start_mrr - contraction - churned) / start_mrr
         if start_mrr
@@ -84,5 +91,5 @@ def retention(events: pl.DataFrame, start: datetime, end: datetime) -> Retention
         net_revenue_retention=(start_mrr + expansion - contraction - churned) / start_mrr
         if start_mrr
         else None,
-        logo_churn=int(sums["churned_accounts"] or 0) / count if count else None,
+        logo_churn=lost_accounts / count if count else None,
     )
