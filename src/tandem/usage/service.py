@@ -78,9 +78,12 @@ def usage_frame(
     )
 
 
-def limits_frame(db_session: Session) -> pl.DataFrame:
-    """Every entitlement."""
-    rows = db_session.execute(select(*(getattr(Entitlement, c) for c in LIMIT_COLUMNS))).all()
+def limits_frame(db_session: Session, account_id: int | None = None) -> pl.DataFrame:
+    """Every entitlement (of one account when `account_id` is given)."""
+    query = select(*(getattr(Entitlement, c) for c in LIMIT_COLUMNS))
+    if account_id is not None:
+        query = query.where(Entitlement.account_id == account_id)
+    rows = db_session.execute(query).all()
     return pl.DataFrame(rows, schema=LIMIT_COLUMNS, orient="row")
 
 

@@ -110,8 +110,7 @@ def account_usage(db_session: Session, *, account_id: int, as_of: datetime) -> A
     recent = as_of.date() - timedelta(days=model.recent_days)
     used = {m for m, p in by_metric.items() if any(d > recent and v > 0 for d, v in p)}
     features = sorted({f for c in model.components() for f in c.features} - used)
-    limits = current_limits(service.limits_frame(db_session).filter(
-        pl.col("account_id") == account_id), as_of.date())  # fmt: skip
+    limits = current_limits(service.limits_frame(db_session, account_id), as_of.date())
     uses = [
         LimitUse(
             metric=r["metric"],
