@@ -31,7 +31,11 @@ def test_dashboard_account_section_and_packet_show_the_same_figures(
     assert page.status_code == 200
     assert 'id="tile-net_revenue_retention"' in page.text
     api = client.get("/api/v1/customers").json()
-    assert {t["name"] for t in api["tiles"]} >= {"gross_revenue_retention", "logo_churn"}
+    tiles = {t["name"]: t["value"] for t in api["tiles"]}
+    assert {"gross_revenue_retention", "logo_churn"} <= set(tiles)
+    # From the registry over the last year: Beta's churn (800 MRR) on 2026-05-15.
+    assert (tiles["churned_mrr"], tiles["customers_churned"]) == (800, 1)
+    assert 'href="/metrics/churned_mrr?from=' in page.text
     assert sum(d["accounts"] for d in api["by_segment"]) == run.health.scores.height
     account = client.get(f"/accounts/{acme.id}")
     assert account.status_code == 200 and 'id="usage"' in account.text

@@ -92,7 +92,7 @@ def test_retention_tiles_equal_a_recount(db, run_import, customers):
     assert tiles["gross_revenue_retention"] == pytest.approx((1800 - 800) / 1800)
     assert tiles["net_revenue_retention"] == pytest.approx((1800 + 500 - 800) / 1800)
     assert tiles["logo_churn"] == 0.5
-    assert tiles["expansion_revenue"] == 500
+    assert "expansion_mrr" not in tiles  # registry tiles need the columnar copy (`facts`)
 
 
 def test_the_health_model_is_a_definition_both_teams_approve(db):
@@ -132,3 +132,23 @@ def test_each_new_signal_is_announced_once_for_the_handoff(db, run_import, custo
     (event,) = heard
     stored = db.execute(select(UsageSignal.id, UsageSignal.rule).order_by(UsageSignal.id)).all()
     assert [(s.signal_id, s.rule) for s in event.signals] == [tuple(r) for r in stored]
+
+
+def test_registry_figures_equal_a_recount_of_the_subscription_history(db, run_import, customers):
+    from tandem.analytics.snapshot import load_facts
+    from tandem.metrics import service as metrics
+    from tandem.metrics.engine import engine_for
+    from tandem.metrics.spec import Window
+
+    with_usage(run_import)
+    facts = load_facts(db_session=db, loaded_at=datetime(2026, 7, 1, tzinfo=UTC))
+    engine = engine_for(facts)
+    half = Window(date(2026, 1, 1), date(2026, 7, 1), datetime(2026, 7, 1, tzinfo=UTC))
+    names = ("expansion_mrr", "churned_mrr", "customers_churned", "new_mrr")
+    got = {n: metrics.figure(engine, n, half).value for n in names}
+    # SUBSCRIPTIONS: starts 1,000 + 800 on Jan 1, Acme +500 on Apr 1, Beta churns 800 on May 15.
+    assert got == {"expansion_mrr": 500, "churned_mrr": 800, "customers_churned": 1,
+                   "new_mrr": 1800}  # fmt: skip
+    spring = Window(date(2026, 4, 2), date(2026, 7, 1), datetime(2026, 7, 1, tzinfo=UTC))
+    by_segment = metrics.figure(engine, "churned_mrr", spring, by="segment")
+    assert {p.value: p.figure for p in by_segment.breakdown} == {"enterprise": 800}

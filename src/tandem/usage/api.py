@@ -3,6 +3,7 @@ usage section. Routes only translate."""
 
 from fastapi import APIRouter, HTTPException
 
+from tandem.analytics.web import FactsDep
 from tandem.db import utcnow
 from tandem.usage import service, views
 from tandem.usage.schemas import AccountUsage, CustomersView, SignalPacket, SignalRow
@@ -14,11 +15,11 @@ KINDS = ("churn_risk", "expansion", "pql")
 
 
 @router.get("/customers", response_model=CustomersView)
-def customers(user: ApiUser, db: DbSession, days: int = 365) -> CustomersView:
+def customers(user: ApiUser, db: DbSession, facts: FactsDep, days: int = 365) -> CustomersView:
     """Retention over the last `days`, renewals due, health by segment and owner, signals."""
     if not 1 <= days <= 3660:
         raise HTTPException(422, "days is between 1 and 3660")
-    return views.customers_view(db, as_of=utcnow(), days=days)
+    return views.customers_view(db, as_of=utcnow(), days=days, facts=facts)
 
 
 @router.get("/usage/signals", response_model=list[SignalRow])

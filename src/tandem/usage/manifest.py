@@ -11,6 +11,7 @@ CAPABILITY = Capability(
     routers=("tandem.usage.api:router", "tandem.usage.pages:router"),
     cli={"health": "tandem.usage.cli:app"},
     definitions=("tandem.usage.definitions:HEALTH_MODEL",),
+    metrics=("tandem.usage.metrics:METRICS",),
     review_sections=("tandem.usage.review:sections",),
     nav=(("Customers", "/customers"),),
     pure=(
@@ -19,5 +20,6 @@ CAPABILITY = Capability(
         "tandem.usage.signals",
         "tandem.usage.retention",
         "tandem.usage.backtest",
+        "tandem.usage.metrics",
     ),
 )

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from tandem.analytics.web import FactsDep
 from tandem.db import utcnow
 from tandem.usage import service, views
 from tandem.web.deps import DbSession, PageUser
@@ -13,8 +14,10 @@ router = APIRouter()
 
 
 @router.get("/customers", response_class=HTMLResponse)
-def customers_page(request: Request, user: PageUser, db: DbSession) -> HTMLResponse:
-    vm = views.customers_view(db, as_of=utcnow())
+def customers_page(
+    request: Request, user: PageUser, db: DbSession, facts: FactsDep
+) -> HTMLResponse:
+    vm = views.customers_view(db, as_of=utcnow(), facts=facts)
     return render(request, "customers.html", user=user, vm=vm)
 
 

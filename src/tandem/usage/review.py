@@ -21,7 +21,7 @@ def sections(*, db_session: Session, facts: Any, week: Any, as_of: datetime) -> 
     end = min(as_of, week.end_at)
     if service.customers_frame(db_session).is_empty():
         return [Panel(title="Customers", empty="No customer usage or subscriptions yet.")]
-    vm = views.customers_view(db_session, as_of=end, days=WINDOW_DAYS)
+    vm = views.customers_view(db_session, as_of=end, days=WINDOW_DAYS, facts=facts)
     raised = db_session.execute(
         select(UsageSignal.kind, func.count())
         .where(UsageSignal.raised_at >= end - timedelta(days=7), UsageSignal.raised_at < end)

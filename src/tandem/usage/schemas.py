@@ -95,6 +95,7 @@ class Tile(BaseModel):
     value: float | None
     unit: str
     note: str = ""
+    link: str | None = None  # the registry's page of the figure
 
 
 class Distribution(BaseModel):

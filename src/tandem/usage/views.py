@@ -4,6 +4,7 @@ workspace's churn training table. One data path for the HTML and the JSON."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import polars as pl
 from sqlalchemy import func, select
@@ -196,9 +197,30 @@ def latest_health(db_session: Session, as_of: date) -> tuple[date | None, pl.Dat
     return day, frame.join(customers, on="account_id", how="left")
 
 
-def customers_view(db_session: Session, *, as_of: datetime, days: int = 365) -> CustomersView:
-    """Retention over the `days` up to `as_of`, renewals due, health by segment and owner, and
-    the open signals."""
+#: The registry's customer metrics the dashboard shows over its window.
+REGISTRY_TILES = ("new_mrr", "expansion_mrr", "churned_mrr", "customers_churned")
+
+
+def _registry_tiles(facts: Any, start: datetime, as_of: datetime) -> list[Tile]:
+    from tandem.metrics import service as metrics
+    from tandem.metrics.engine import engine_for
+    from tandem.metrics.spec import Window
+
+    window = Window(start.date(), as_of.date() + timedelta(days=1), as_of)
+    found = metrics.figures(engine_for(facts), REGISTRY_TILES, window, strict=False)
+    query = f"?from={window.start}&to={window.last}"
+    return [
+        Tile(name=name, label=f.metric.label, value=f.value, unit=f.metric.unit,
+             note=f"{f.rows:,} changes", link=f"/metrics/{name}{query}")
+        for name, f in found.items()
+    ]  # fmt: skip
+
+
+def customers_view(
+    db_session: Session, *, as_of: datetime, days: int = 365, facts: Any = None
+) -> CustomersView:
+    """Retention over the `days` up to `as_of`, the registry's MRR figures (with `facts`, the
+    columnar copy), renewals due, health by segment and owner, and the open signals."""
     start = as_of - timedelta(days=days)
     ret = retention(service.events_frame(db_session), start, as_of)
     day, health = latest_health(db_session, as_of.date())
@@ -221,13 +243,14 @@ def customers_view(db_session: Session, *, as_of: datetime, days: int = 365) -> 
              note=f"expansion {ret.expansion:,.0f}, contraction {ret.contraction:,.0f}"),
         Tile(name="logo_churn", label="Logo churn", value=ret.logo_churn, unit="percent",
              note=f"{ret.churned_accounts:,} accounts lost, MRR {ret.churned:,.0f}"),
-        Tile(name="expansion_revenue", label="Expansion MRR", value=ret.expansion, unit="money"),
         Tile(name="renewals_due", label=f"Renewals due in {RENEWAL_DAYS} days",
              value=float(renewals or 0), unit="count"),
         Tile(name="accounts_at_risk", label="Accounts at risk",
              value=None if at_risk is None else float(at_risk), unit="count",
              note=f"health of {day}" if day else "no health scored yet"),
     ]  # fmt: skip
+    if facts is not None:
+        tiles[3:3] = _registry_tiles(facts, start, as_of)
     return CustomersView(
         as_of=as_of,
         window=window,
