@@ -106,3 +106,13 @@ def test_the_workspace_backtest_counts_each_month_cohort(db, run_import, custome
     assert [(m.isoformat(), c[0].accounts, c[0].churned) for m, c in report.months] == [
         ("2026-02-28", 2, 1), ("2026-03-31", 2, 1), ("2026-04-30", 2, 1),
     ]  # fmt: skip
+
+
+def test_a_workspace_without_customers_adds_no_review_section(db):
+    from tandem.analytics.periods import parse_period
+    from tandem.usage.review import sections
+
+    week = parse_period("2026-W27")
+    assert (
+        sections(db_session=db, facts=None, week=week, as_of=datetime(2026, 7, 8, tzinfo=UTC)) == []
+    )

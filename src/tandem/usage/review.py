@@ -17,10 +17,11 @@ WINDOW_DAYS = 90
 
 
 def sections(*, db_session: Session, facts: Any, week: Any, as_of: datetime) -> list[Panel]:
-    """One panel: the customer figures at the week's end and the signals raised in the week."""
+    """One panel: the customer figures at the week's end and the signals raised in the week
+    (none in a workspace without customers' usage, entitlements or subscriptions)."""
     end = min(as_of, week.end_at)
     if service.customers_frame(db_session).is_empty():
-        return [Panel(title="Customers", empty="No customer usage or subscriptions yet.")]
+        return []  # a workspace that sells no subscriptions: nothing to review
     vm = views.customers_view(db_session, as_of=end, days=WINDOW_DAYS, facts=facts)
     raised = db_session.execute(
         select(UsageSignal.kind, func.count())
