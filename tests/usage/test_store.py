@@ -152,3 +152,13 @@ def test_registry_figures_equal_a_recount_of_the_subscription_history(db, run_im
     spring = Window(date(2026, 4, 2), date(2026, 7, 1), datetime(2026, 7, 1, tzinfo=UTC))
     by_segment = metrics.figure(engine, "churned_mrr", spring, by="segment")
     assert {p.value: p.figure for p in by_segment.breakdown} == {"enterprise": 800}
+
+
+def test_a_churned_customer_is_not_scored_again(db, run_import, customers):
+    with_usage(run_import)
+    acme, beta = customers
+    before = service.compute(db, as_of=date(2026, 5, 1))
+    after = service.compute(db, as_of=date(2026, 6, 28))
+    assert set(before.health.scores["account_id"]) == {acme.id, beta.id}
+    assert set(after.health.scores["account_id"]) == {acme.id}  # Beta churned on May 15
+    assert {s.account_id for s in after.signals} == {acme.id}

@@ -134,6 +134,18 @@ def engagement_frame(db_session: Session, start: date, end: date) -> pl.DataFram
     )
 
 
+def paying(customers: pl.DataFrame, events: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """The customers still paying at the end of `as_of` (a churned account is not scored nor
+    signalled again); accounts with no subscription history are kept."""
+    from tandem.usage.retention import mrr_at
+
+    if events.is_empty():
+        return customers
+    mrr = mrr_at(events, _day_end(as_of))
+    gone = mrr.filter(pl.col("mrr") <= 0).select("account_id")
+    return customers.join(gone, on="account_id", how="anti")
+
+
 @dataclass(frozen=True)
 class Run:
     """One scoring run: the model version, the health and the signals (new ones counted)."""
@@ -150,7 +162,7 @@ def compute(db_session: Session, *, as_of: date, model: HealthModel | None = Non
     version = 0
     if model is None:
         model, version = active_model(db_session)
-    customers = customers_frame(db_session)
+    customers = paying(customers_frame(db_session), events_frame(db_session), as_of)
     start = as_of - timedelta(days=model.recent_days)
     engaged = engagement_frame(db_session, start, as_of)
     accounts = customers.join(engaged, on="account_id", how="left").with_columns(
