@@ -35,6 +35,7 @@ INSTALLED: tuple[str, ...] = (
     "tandem.metrics",
     "tandem.search",
     "tandem.goals",
+    "tandem.usage",
     "tandem.reports",
     "tandem.audit",
     "tandem.alignment",

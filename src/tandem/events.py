@@ -74,6 +74,25 @@ class HandoffAnswered:
     reason_code: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RaisedSignal:
+    """One usage signal newly raised for an account (`tandem.usage`)."""
+
+    signal_id: int
+    account_id: int
+    kind: str  # churn_risk | expansion | pql
+    rule: str
+    raised_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UsageSignalsRaised:
+    """Usage signals were raised (a churn risk or an expansion for the account's owner, a PQL
+    for the lead funnel); raising the same signal again the same week is not announced."""
+
+    signals: Sequence[RaisedSignal]
+
+
 E = TypeVar("E")
 Handler = Callable[[Session, Any], None]
 

@@ -90,6 +90,7 @@ def world(db):
             "version_id": 999999,
             "job_id": 999999,
             "goal_id": 999999,
+            "signal_id": 999999,
             "page": "funnel",
             "kind": "routing",
             "decision": "approve",

@@ -7,7 +7,7 @@ channel) sit on every frame so filters never need a join at request time.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
@@ -81,6 +81,8 @@ class Facts:
     rollup: pl.DataFrame  # reach counts by dimension value, stage, day, depth (rollup.py)
     loaded_at: datetime
     known: dict[str, list[str]]  # every value each dimension takes, sorted
+    # One per change of a customer's subscription (tandem.usage): account, kind, at, MRR, dims.
+    subscriptions: pl.DataFrame = field(default_factory=lambda: _NO_SUBSCRIPTIONS)
 
     def known_values(self) -> dict[str, list[str]]:
         """Every value each dimension takes in the contacts or the deals, sorted."""
@@ -201,6 +203,7 @@ def build_facts(
     campaigns: pl.DataFrame,
     loaded_at: datetime,
     handoffs: pl.DataFrame | None = None,
+    subscriptions: pl.DataFrame | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
     contacts = _fill_dims(contacts)
@@ -225,8 +228,23 @@ def build_facts(
         ),
         loaded_at=loaded_at,
         known=_known(contacts, opportunities),
+        subscriptions=subscriptions if subscriptions is not None else _NO_SUBSCRIPTIONS,
     )
 
+
+_NO_SUBSCRIPTIONS = pl.DataFrame(
+    schema={
+        "account_id": pl.Int64,
+        "owner_id": pl.Int64,
+        "kind": pl.String,
+        "occurred_at": TS,
+        "mrr_before": pl.Float64,
+        "mrr_after": pl.Float64,
+        "segment": pl.String,
+        "region": pl.String,
+        "vertical": pl.String,
+    }
+)
 
 _NO_HANDOFFS = pl.DataFrame(
     schema={

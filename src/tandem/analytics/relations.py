@@ -117,10 +117,33 @@ def answers(facts: Facts) -> pl.DataFrame:
     )
 
 
+def subscriptions(facts: Facts) -> pl.DataFrame:
+    """One row per change of a customer's subscription (`tandem.usage`): its MRR before and
+    after, the expansion, contraction or churned MRR it is, and the account's dimensions."""
+    frame = facts.subscriptions
+    delta = pl.col("mrr_after") - pl.col("mrr_before")
+    churn = pl.col("kind") == "churn"
+    stays = pl.col("kind").is_in(["upgrade", "downgrade", "renewal"])  # a start is new MRR
+    return frame.select(
+        "account_id",
+        "owner_id",
+        pl.col("kind").cast(pl.String),
+        seconds("occurred_at").alias("at_s"),
+        "mrr_before",
+        "mrr_after",
+        pl.when(stays).then(delta.clip(lower_bound=0)).otherwise(0.0).alias("expansion"),
+        pl.when(stays).then((-delta).clip(lower_bound=0)).otherwise(0.0).alias("contraction"),
+        pl.when(churn).then(pl.col("mrr_before")).otherwise(0.0).alias("churned_mrr"),
+        *[_text(frame, d) for d in DIMENSIONS],
+        owner(),
+    )
+
+
 #: Every relation by name, and the column identifying one of its records.
 RELATIONS = {
     "contacts": (contacts, "contact_id"),
     "deals": (deals, "opportunity_id"),
     "handoffs": (handoffs, "contact_id"),
     "answers": (answers, "contact_id"),
+    "subscriptions": (subscriptions, "account_id"),
 }

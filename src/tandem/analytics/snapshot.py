@@ -226,6 +226,31 @@ def _handoffs(connection: Connection) -> pl.DataFrame:
     return _frame(connection, query, schema)
 
 
+def _subscriptions(connection: Connection) -> pl.DataFrame:
+    """Customers' subscription events (`tandem.usage`) with their account's dimensions."""
+    from tandem.usage.models import SubscriptionEvent
+
+    query = select(
+        SubscriptionEvent.account_id,
+        Account.owner_id,
+        SubscriptionEvent.kind,
+        _epoch(connection, SubscriptionEvent.occurred_at),
+        SubscriptionEvent.mrr_before,
+        SubscriptionEvent.mrr_after,
+        Account.region,
+        Account.industry,
+        Account.employees,
+        Account.employee_band,
+    ).join(Account, Account.id == SubscriptionEvent.account_id)
+    schema = {
+        "account_id": pl.Int64, "owner_id": pl.Int64, "kind": pl.String, "occurred_at": TS,
+        "mrr_before": pl.Float64, "mrr_after": pl.Float64, "region": pl.String,
+        "vertical": pl.String, "employees": pl.Int64, "employee_band": pl.String,
+    }  # fmt: skip
+    frame = _frame(connection, query, schema)
+    return frame.with_columns(segment=segment_expr()).drop("employees", "employee_band")
+
+
 def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
     """Read contacts, transitions, opportunities and campaigns into dashboard facts."""
     connection = db_session.connection()
@@ -237,6 +262,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         campaigns=_campaigns(connection),
         handoffs=_handoffs(connection),
         loaded_at=loaded_at,
+        subscriptions=_subscriptions(connection),
     )
 
 
@@ -262,4 +288,17 @@ def fingerprint(*, db_session: Session) -> tuple[Any, ...]:
         db_session.scalar(select(func.max(StageTransition.id))),
         db_session.scalar(select(func.count()).select_from(Campaign)),
         *deals,
+        *_subscription_stamp(db_session),
+    )
+
+
+def _subscription_stamp(db_session: Session) -> tuple[Any, ...]:
+    from tandem.usage.models import SubscriptionEvent
+
+    return tuple(
+        db_session.execute(
+            select(
+                func.count(), func.max(SubscriptionEvent.id), func.sum(SubscriptionEvent.mrr_after)
+            )
+        ).one()
     )

@@ -12,7 +12,6 @@ CAPABILITY = Capability(
         "tandem.campaigns.models",
         "tandem.content.models",
         "tandem.opportunities.models",
-        "tandem.usage.models",
     ),
     cli={"contacts": "tandem.ingest.cli:contacts_app"},
     pure=("tandem.activities.types", "tandem.activities.channels"),

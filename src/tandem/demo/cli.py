@@ -143,6 +143,9 @@ def setup(
     from tandem.alignment.demo import setup_alignment  # two closed survey waves
 
     setup_alignment()
+    from tandem.usage.cli import setup_demo as setup_customers  # health model, usage, signals
+
+    setup_customers()
     print_logins()
 
 

@@ -24,6 +24,8 @@ KINDS_ORDER = (
     "opportunities",
     "contact_roles",
     "usage",
+    "entitlements",
+    "subscriptions",
 )
 ID_SEPARATOR = ";"  # between the ids of several associated records (HubSpot's exports)
 
@@ -83,6 +85,7 @@ _STAGES = tuple(s.value for s in Stage)
 _CHANNELS = tuple(c.value for c in Channel)
 _DEAL_TYPES = tuple(d.value for d in DealType)
 _PERIODS = ("day", "week", "month")
+_SUBSCRIPTION_KINDS = ("start", "renewal", "upgrade", "downgrade", "churn")
 
 KINDS: dict[str, Kind] = {
     "accounts": Kind(
@@ -181,7 +184,7 @@ KINDS: dict[str, Kind] = {
     "usage": Kind(
         "usage",
         _fields(
-            *_ACCOUNT_REFS, _t("metric", 100), Field("value", "float"),
+            *_ACCOUNT_REFS, _t("metric", 100), Field("value", "float", non_negative=True),
             Field("period_start", "date"), Field("period", "choice", choices=_PERIODS),
         ),
         required=(("account_name", "account_domain", "account_external_id"), ("metric",),
@@ -189,6 +192,34 @@ KINDS: dict[str, Kind] = {
         keys=(("account_external_id", "metric", "period_start", "period"),
               ("account_domain", "metric", "period_start", "period"),
               ("account_name", "metric", "period_start", "period")),
+    ),
+    # Customer success (`tandem.usage`): what an account bought, and its subscription history.
+    "entitlements": Kind(
+        "entitlements",
+        _fields(
+            *_ACCOUNT_REFS, _t("metric", 100), _t("unit", 30),
+            Field("allowance", "float", non_negative=True), _t("plan", 100),
+            Field("contract_value", "decimal", non_negative=True), Field("renewal_on", "date"),
+            Field("valid_from", "date"), Field("valid_to", "date"),
+        ),
+        required=(("account_name", "account_domain", "account_external_id"), ("metric",),
+                  ("unit",), ("allowance",), ("valid_from",)),
+        keys=(("account_external_id", "metric", "valid_from"),
+              ("account_domain", "metric", "valid_from"),
+              ("account_name", "metric", "valid_from")),
+    ),
+    "subscriptions": Kind(
+        "subscriptions",
+        _fields(
+            *_ACCOUNT_REFS, Field("kind", "choice", choices=_SUBSCRIPTION_KINDS),
+            Field("occurred_at", "datetime"), Field("mrr_before", "decimal", non_negative=True),
+            Field("mrr_after", "decimal", non_negative=True), _t("plan", 100),
+        ),
+        required=(("account_name", "account_domain", "account_external_id"), ("kind",),
+                  ("occurred_at",)),
+        keys=(("account_external_id", "kind", "occurred_at"),
+              ("account_domain", "kind", "occurred_at"),
+              ("account_name", "kind", "occurred_at")),
     ),
 }  # fmt: skip
 

@@ -18,7 +18,9 @@ def summary(job: dict[str, Any]) -> str:
 NOUNS = {"opportunities": ("deal", "deals"), "accounts": ("account", "accounts"),
          "contacts": ("contact", "contacts"), "activities": ("activity", "activities"),
          "campaigns": ("campaign", "campaigns"), "assets": ("asset", "assets"),
-         "usage": ("usage fact", "usage facts")}  # fmt: skip
+         "usage": ("usage fact", "usage facts"),
+         "entitlements": ("entitlement", "entitlements"),
+         "subscriptions": ("subscription event", "subscription events")}  # fmt: skip
 
 
 def _counted(rows: int, kind: str) -> tuple[str, str]:

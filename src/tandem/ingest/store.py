@@ -584,6 +584,56 @@ def write_usage(ctx: Context, items: list[Item]) -> list[Written]:
     return sorted(written, key=lambda w: w.line)
 
 
+def _account_rows(
+    ctx: Context, items: list[Item], columns: tuple[str, ...]
+) -> tuple[list[Item], list[dict[str, Any]], list[tuple[int, RowError]]]:
+    """Rows of existing accounts (an unknown account is quarantined, never created)."""
+    accounts = ctx.resolver.account_ids([AccountRef.of(r) for _, r in items], create=False)
+    kept, rows, out = [], [], []
+    for (line, record), account_id in zip(items, accounts, strict=True):
+        if account_id is None:
+            reason = "no account matches (import the accounts first)"
+            shown = (
+                record.get("account_external_id")
+                or record.get("account_domain")
+                or record.get("account_name")
+            )
+            out.append((line, RowError(line, "account", shown, reason)))
+            continue
+        kept.append((line, record))
+        rows.append({"account_id": account_id} | _copy(record, columns))
+    return kept, rows, out
+
+
+def write_entitlements(ctx: Context, items: list[Item]) -> list[Written]:
+    """Entitlements of existing accounts, one per account, metric and start date."""
+    columns = ("metric", "unit", "allowance", "plan", "contract_value", "renewal_on", "valid_from",
+               "valid_to")  # fmt: skip
+    kept, rows, out = _account_rows(ctx, items, columns)
+    for row in rows:
+        if row.get("contract_value") is not None:
+            row["contract_value"] = float(row["contract_value"])
+    keys = (Key(("account_id", "metric", "valid_from")),)
+    table = UsageFact.metadata.tables["entitlements"]
+    written = _outcomes(kept, upsert(ctx.connection, table, rows, keys), "entitlement")
+    written += [Written(line, "rejected", None, error) for line, error in out]
+    return sorted(written, key=lambda w: w.line)
+
+
+def write_subscriptions(ctx: Context, items: list[Item]) -> list[Written]:
+    """Subscription events of existing accounts, one per account, kind and moment."""
+    columns = ("kind", "occurred_at", "mrr_before", "mrr_after", "plan")
+    kept, rows, out = _account_rows(ctx, items, columns)
+    for row in rows:
+        row["mrr_before"] = float(row.get("mrr_before") or 0)
+        row["mrr_after"] = float(row.get("mrr_after") or 0)
+    keys = (Key(("account_id", "kind", "occurred_at")),)
+    table = UsageFact.metadata.tables["subscription_events"]
+    written = _outcomes(kept, upsert(ctx.connection, table, rows, keys), "subscription event")
+    written += [Written(line, "rejected", None, error) for line, error in out]
+    return sorted(written, key=lambda w: w.line)
+
+
 OPPORTUNITY_COLUMNS = ("external_id", "name", "stage", "amount", "currency", "created_at",
                        "expected_close_on", "closed_at", "is_closed", "is_won", "lost_reason",
                        "product_line", "deal_type", "segment", "region", "vertical",
@@ -806,4 +856,6 @@ WRITERS: dict[str, Callable[[Context, list[Item]], list[Written]]] = {
     "opportunities": write_opportunities,
     "contact_roles": write_contact_roles,
     "usage": write_usage,
+    "entitlements": write_entitlements,
+    "subscriptions": write_subscriptions,
 }

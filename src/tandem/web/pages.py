@@ -16,6 +16,7 @@ from tandem.db import session_scope, utcnow
 from tandem.ids import as_id
 from tandem.lifecycle.stages import Stage
 from tandem.scoring import views as scoring_views
+from tandem.usage import views as usage_views
 from tandem.web import csrf
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import SESSION_COOKIE, DbSession, PageUser
@@ -178,4 +179,5 @@ def account_page(
         )
     except accounts.AccountNotFound as exc:
         raise HTTPException(404, str(exc)) from None
-    return render(request, "account.html", user=user, a=detail)
+    usage = usage_views.account_usage(db, account_id=account_id, as_of=utcnow())
+    return render(request, "account.html", user=user, a=detail, usage=usage)
