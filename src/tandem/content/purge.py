@@ -37,7 +37,7 @@ def unused(db_session: Session, *, as_of: datetime, months: int = 6) -> list[Unu
     shares = dict(
         db_session.execute(
             select(AssetShare.asset_id, func.count()).group_by(AssetShare.asset_id)
-        ).tuples()
+        ).all()
     )
     views = {
         a: (n, last)
@@ -139,7 +139,7 @@ def decide(
 
 
 def purges(db_session: Session, limit: int = 20) -> list[PurgeRow]:
-    names = dict(db_session.execute(select(User.id, User.name)).tuples())
+    names = dict(db_session.execute(select(User.id, User.name)).all())
     rows = db_session.scalars(select(ContentPurge).order_by(ContentPurge.id.desc()).limit(limit))
     return [
         PurgeRow(
