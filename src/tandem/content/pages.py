@@ -201,6 +201,12 @@ def asset_page(asset_id: PathId, request: Request, user: PageUser, db: DbSession
 def edit_asset_form(
     asset_id: PathId, request: Request, user: PageUser, db: DbSession, form: AssetForm
 ) -> HTMLResponse | RedirectResponse:
+    try:
+        if not service.can_edit(user, service.get_asset(db, asset_id)):
+            raise service.NotAllowed("only the asset's owner, marketers, sales managers and "
+                                     "admins edit it")  # fmt: skip
+    except service.ContentError as exc:
+        raise _not_found(exc) from None
     data, errors = _form_asset(form)
     if data is not None:
         try:
