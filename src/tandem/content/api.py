@@ -111,7 +111,8 @@ def share_asset(
     """Share with one or many contacts: a personal tracked link each (shown once)."""
     try:
         return shares.share(db, asset_id=asset_id, request=body, by=user,
-                            settings=request.app.state.settings)  # fmt: skip
+                            settings=request.app.state.settings,
+                            base_url=str(request.base_url))  # fmt: skip
     except service.ContentError as exc:
         raise http_error(exc) from None
 

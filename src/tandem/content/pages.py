@@ -297,7 +297,8 @@ def share_form(
     try:
         body = ShareIn(contact_ids=ids, emails=emails, deal_id=deal, note=note or None)
         result = shares.share(db, asset_id=asset_id, request=body, by=user,
-                              settings=request.app.state.settings)  # fmt: skip
+                              settings=request.app.state.settings,
+                              base_url=str(request.base_url))  # fmt: skip
     except service.NotFound as exc:
         raise _not_found(exc) from None
     except service.ContentError as exc:

@@ -58,6 +58,7 @@ def share(
     by: User,
     settings: Settings,
     now: datetime | None = None,
+    base_url: str | None = None,
 ) -> ShareResult:
     """One share action: a personal link per recipient the rep may reach. Refused for an
     archived or draft asset; an expired one is shared with a warning. A recipient who
@@ -114,7 +115,7 @@ def share(
     gone = _unsubscribed(db_session, list(wanted))
     batch = secrets.token_hex(8)
     made: list[ShareLink] = []
-    base = link_base(settings)
+    base = (settings.public_url or base_url or link_base(settings)).rstrip("/")
     for cid, email in wanted.items():
         if cid in gone:
             refused.append(Refusal(recipient=email, reason="unsubscribed from email: not sent"))
