@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tandem.auth.permissions import visible_to
 from tandem.content import detail, purge, service, shares
@@ -165,7 +165,7 @@ def unused(
 
 
 class PurgeIn(BaseModel):
-    months: int = 6
+    months: int = Field(default=6, ge=1, le=120)
 
 
 class DecisionIn(BaseModel):

@@ -7,7 +7,16 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -145,8 +154,9 @@ def create_asset_form(
 
 
 @router.get("/content/unused", response_class=HTMLResponse)
-def unused_page(request: Request, user: PageUser, db: DbSession, months: int = 6) -> HTMLResponse:
-    months = min(max(months, 1), 120)
+def unused_page(
+    request: Request, user: PageUser, db: DbSession, months: Annotated[int, Query(ge=1, le=120)] = 6
+) -> HTMLResponse:
     as_of = utcnow()
     return _render(request, "content_unused.html", {
         "user": user, "months": months, "rows": purge.unused(db, as_of=as_of, months=months),
@@ -303,6 +313,9 @@ def share_form(
         raise _not_found(exc) from None
     except service.ContentError as exc:
         return _asset_page(request, db, user, asset_id, errors={"share": str(exc)}, status=422)
+    except ValidationError:
+        message = f"at most {shares.MAX_RECIPIENTS} recipients per share"
+        return _asset_page(request, db, user, asset_id, errors={"share": message}, status=422)
     return _asset_page(request, db, user, asset_id, result=result,
                        status=200 if result.links else 422)  # fmt: skip
 
