@@ -121,3 +121,19 @@ def test_the_event_api_names_the_asset_too(client, db, people):
     assert statuses == ["new", "rejected"]
     stored = db.scalars(select(Activity.asset_id).where(Activity.type == "page_view")).all()
     assert stored == [guide.id]
+
+
+def test_a_salesforce_content_export_imports_through_its_profile(store):
+    engine, tmp = store
+    path = tmp / "ContentVersion.csv"
+    path.write_text(
+        "Id,Title,Description,ContentUrl,Content_Type__c,Journey_Stage__c,Persona__c,Product__c\n"
+        "069A1,Acme battlecard,Win against Acme,https://sf.example/bc,battlecard,Decision,"
+        "Sales Leader;IT,Tandem Core\n"
+        "069A2,Untagged deck,,https://sf.example/deck,deck,,,\n"
+    )
+    imported = run("import", str(path), "--profile", "salesforce")
+    assert "1 new" in imported.output and "1 quarantined" in imported.output, imported.output
+    with Session(engine) as db:
+        card = db.scalar(select(Asset).where(Asset.external_id == "069A1"))
+        assert (card.journey_stage, card.personas) == ("decision", ["sales_leader", "it"])
