@@ -137,3 +137,15 @@ def test_a_salesforce_content_export_imports_through_its_profile(store):
     with Session(engine) as db:
         card = db.scalar(select(Asset).where(Asset.external_id == "069A1"))
         assert (card.journey_stage, card.personas) == ("decision", ["sales_leader", "it"])
+
+
+def test_import_as_json_lists_each_quarantined_row(store):
+    engine, tmp = store
+    path = tmp / "assets.csv"
+    path.write_text(ASSETS_CSV)
+    done = run("import", str(path), "--format", "json")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    assert report["job"]["rows_new"] == 2 and report["job"]["rows_quarantined"] == 3
+    assert [(q["line"], q["field"]) for q in report["quarantined"]] == [
+        (4, "journey_stage"), (5, "personas"), (6, "type")]  # fmt: skip
