@@ -195,8 +195,11 @@ def notify_expired(
             + [f"- {a.title} (expired {a.expires_on}): {base_url}/content/{a.id}" for a in assets]
         )
         key = f"content_expired:{owner_id}:{as_of.date().isoformat()}"
-        add_notifications(db_session, [notification(user_id=owner_id, kind="content_expired",
-                          subject=subject, body=body, at=as_of, key=key)])  # fmt: skip
+        row = notification(user_id=owner_id, kind="content_expired", subject=subject,
+                           body=body, at=as_of, key=key)  # fmt: skip
+        if send is not None and to:
+            row["emailed_at"] = as_of  # sent below: the handoff mailer skips it
+        add_notifications(db_session, [row])
         if send is not None and to:
             send(to, subject, body)
         for asset in assets:

@@ -255,9 +255,11 @@ def _notify_sharer(
         subject = f"{name} opened \u201c{title}\u201d"
         key = f"content_view:{share_id}"
     body = f"{subject}, at {now:%Y-%m-%d %H:%M} UTC.\n{link_base(settings)}/contacts/{contact_id}"
-    landed = add_notifications(db_session, [notification(
-        user_id=sharer_id, kind="content_view", subject=subject, body=body, at=now,
-        contact_id=contact_id, key=key)])  # fmt: skip
+    row = notification(user_id=sharer_id, kind="content_view", subject=subject, body=body,
+                       at=now, contact_id=contact_id, key=key)  # fmt: skip
+    if settings.smtp_host:  # emailed here, after the response: the handoff mailer skips it
+        row["emailed_at"] = now
+    landed = add_notifications(db_session, [row])
     if not landed or not settings.smtp_host:
         return None
     to = db_session.scalar(_SHARER_EMAIL, {"user_id": sharer_id})
