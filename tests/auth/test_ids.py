@@ -25,13 +25,8 @@ from tests.attribution import world
 from tests.auth.people import OWNER_CHECKED_READS, person, sign_in
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-NAMES = {
-    "page",
-    "kind",
-    "decision",
-    "metric",
-    "token",
-}  # path parameters that name things, not records
+# Path parameters that name things, not records (`token`: a tracked link, tandem.content).
+NAMES = {"page", "kind", "decision", "metric", "token"}
 
 
 def _spellings(n: int) -> st.SearchStrategy[str]:
