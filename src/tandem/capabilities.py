@@ -39,6 +39,7 @@ INSTALLED: tuple[str, ...] = (
     "tandem.reports",
     "tandem.audit",
     "tandem.alignment",
+    "tandem.content",
     "tandem.demo",
 )
 

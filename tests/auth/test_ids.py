@@ -25,7 +25,7 @@ from tests.attribution import world
 from tests.auth.people import OWNER_CHECKED_READS, person, sign_in
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-# path parameters that name things, not records
+# Path parameters that name things, not records (`token`: a tracked link or a survey link).
 NAMES = {"page", "kind", "decision", "metric", "token"}
 
 

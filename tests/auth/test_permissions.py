@@ -96,6 +96,8 @@ def world(db):
             "decision": "approve",
             "metric": "reached_mql",
             "wave_id": 999999,
+            "asset_id": 999999,
+            "purge_id": 999999,
             "token": "not-a-token",
         },
     )
