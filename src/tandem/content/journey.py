@@ -9,3 +9,5 @@ class JourneyStage(StrEnum):
     AWARENESS = "awareness"
     CONSIDERATION = "consideration"
     DECISION = "decision"
+    ONBOARDING = "onboarding"  # customers
+    EXPANSION = "expansion"  # customers

@@ -210,6 +210,14 @@ ASSETS = (
     ("Product Tour", "demo", "decision", "revops"),
     ("Customer Reference Call Kit", "sales_deck", "decision", "sales_leader"),
 )
+#: The buying roles each demo persona usually plays (tandem.contacts.buying_roles).
+ROLES_OF_PERSONA = {
+    "executive": ("decision_maker",),
+    "sales_leader": ("decision_maker", "champion"),
+    "marketer": ("champion", "influencer"),
+    "revops": ("influencer", "user"),
+    "it": ("recommender",),
+}
 SITE_PAGES = (
     "/",
     "/product",

@@ -1,5 +1,6 @@
 """The fixed part of the demo world: campaigns, content and accounts."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -62,11 +63,13 @@ def build_assets() -> pl.DataFrame:
             "title": title,
             "type": kind,
             "journey_stage": stage,
-            "persona": persona,
+            "personas": json.dumps([persona]),
+            "buying_roles": json.dumps(list(catalog.ROLES_OF_PERSONA.get(persona, ()))),
+            "products": json.dumps([catalog.PRODUCT_LINES[i % len(catalog.PRODUCT_LINES)]]),
             "url": "https://www.tandem-demo.example/resources/"
             + "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-"),
         }
-        for title, kind, stage, persona in catalog.ASSETS
+        for i, (title, kind, stage, persona) in enumerate(catalog.ASSETS)
     ]
     return (
         pl.DataFrame(rows).with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))

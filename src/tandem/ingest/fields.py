@@ -143,7 +143,11 @@ KINDS: dict[str, Kind] = {
         _fields(
             _t("external_id", 100), _t("title"), _t("type", 40),
             Field("journey_stage", "choice", choices=tuple(j.value for j in JourneyStage)),
-            _t("persona", 60), _t("url", 2000),
+            Field("personas", "tags", 60), Field("persona", "tags", 60),
+            Field("buying_roles", "tags", 40), Field("products", "list", 100),
+            _t("description", 5000), _t("url", 2000), Field("owner_email", "email"),
+            _t("owner_name", 200), Field("published_on", "date"), Field("expires_on", "date"),
+            Field("status", "choice", choices=("draft", "live", "archived")),
         ),
         required=(("title",), ("type",), ("journey_stage",)),
         keys=(("external_id",), ("url",), ("title",)),

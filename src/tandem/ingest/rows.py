@@ -75,6 +75,22 @@ def _ids(value: Any, f: Field, o: Options) -> str:
     return ID_SEPARATOR.join(parts)
 
 
+def _tags(value: Any, f: Field, o: Options) -> list[str]:
+    # Several keys in one cell (`a;b` or `a, b`), each folded like a choice; a JSON list works.
+    items = value if isinstance(value, list) else re.split(r"[;,|]", str(value))
+    tags = [v.snake(str(item)) for item in items if str(item).strip()]
+    if f.max_length and any(len(t) > f.max_length for t in tags):
+        raise ValueError(f"a value is longer than {f.max_length} characters")
+    return list(dict.fromkeys(tags))
+
+
+def _list(value: Any, f: Field, o: Options) -> list[str]:
+    # Several names in one cell (`a;b`), kept as written (products, not keys).
+    items = value if isinstance(value, list) else re.split(r"[;|]", str(value))
+    names = [v.text(str(item), f.max_length) for item in items if str(item).strip()]
+    return list(dict.fromkeys(names))
+
+
 def _choice(value: Any, f: Field, o: Options) -> str:
     folded = v.snake(str(value))
     if folded not in f.choices:
@@ -103,6 +119,8 @@ PARSERS: dict[str, Parser] = {
     "datetime": lambda x, f, o: v.parse_datetime(x, o.date_formats),
     "ids": _ids,
     "choice": _choice,
+    "tags": _tags,
+    "list": _list,
     "activity_type": _activity_type,
 }
 

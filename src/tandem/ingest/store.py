@@ -551,9 +551,17 @@ def write_campaigns(ctx: Context, items: list[Item]) -> list[Written]:
 
 def write_assets(ctx: Context, items: list[Item]) -> list[Written]:
     """Content assets matched by external id, URL, then title."""
-    columns = ("external_id", "title", "type", "journey_stage", "persona", "url")
+    columns = ("external_id", "title", "type", "journey_stage", "personas", "buying_roles",
+               "products", "description", "url", "published_on", "expires_on",
+               "status")  # fmt: skip
     keys = (Key(("external_id",)), Key(("url",)), Key(("title",), True, unique=False))
-    rows = [_copy(r, columns) for _, r in items]
+    rows = []
+    for line, record in items:
+        if "persona" in record:  # the single persona of older files joins the list
+            record["personas"] = list(
+                dict.fromkeys([*record.get("personas", ()), *record["persona"]])
+            )
+        rows.append(_copy(record, columns) | _owner(ctx, record, line))
     return _outcomes(
         items, upsert(ctx.connection, ACCOUNTS.metadata.tables["assets"], rows, keys), "asset"
     )
