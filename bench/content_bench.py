@@ -27,10 +27,10 @@ import numpy as np
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
-from attribution_bench import pandas_heuristics  # noqa: E402
+from attribution_bench import pandas_heuristics
 
-from tandem.attribution import default_config  # noqa: E402
-from tandem.content import comparison, gaps, influence, suggest  # noqa: E402
+from tandem.attribution import default_config
+from tandem.content import comparison, gaps, influence, suggest
 
 TS = pl.Datetime("us", "UTC")
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -80,7 +80,9 @@ def world(scale: float, seed: int = 1) -> dict[str, pl.DataFrame]:
             "opportunity_id": np.arange(1, n_deals + 1),
             "account_id": rng.integers(1, n_accounts + 1, n_deals),
             "segment": segment,
-            "amount_cents": pl.Series(amount).scatter(np.flatnonzero(rng.random(n_deals) < 0.02), None),
+            "amount_cents": pl.Series(amount).scatter(
+                np.flatnonzero(rng.random(n_deals) < 0.02), None
+            ),
             "created_at": _ts(created),
             "closed_at": _ts(closed).scatter(np.flatnonzero(~is_closed), None),
             "is_closed": is_closed,
@@ -88,7 +90,9 @@ def world(scale: float, seed: int = 1) -> dict[str, pl.DataFrame]:
         }
     )
     # 70% of deals have three contact roles picked from their account's contacts.
-    with_roles = deals.filter(pl.Series(rng.random(n_deals) < 0.7)).select("opportunity_id", "account_id")
+    with_roles = deals.filter(pl.Series(rng.random(n_deals) < 0.7)).select(
+        "opportunity_id", "account_id"
+    )
     roles = (
         with_roles.join(contacts, on="account_id")
         .with_columns(pl.int_range(pl.len()).over("opportunity_id").alias("_k"))
@@ -100,8 +104,13 @@ def world(scale: float, seed: int = 1) -> dict[str, pl.DataFrame]:
             "asset_id": np.arange(1, n_assets + 1),
             "type": rng.choice(TYPES, n_assets),
             "journey_stage": rng.choice(STAGES, n_assets, p=[0.35, 0.3, 0.25, 0.05, 0.05]),
-            "personas": [list(rng.choice(PERSONAS, rng.integers(0, 3), replace=False)) for _ in range(n_assets)],
-            "products": [list(rng.choice(["core", "analytics", "api"], 1)) for _ in range(n_assets)],
+            "personas": [
+                list(rng.choice(PERSONAS, rng.integers(0, 3), replace=False))
+                for _ in range(n_assets)
+            ],
+            "products": [
+                list(rng.choice(["core", "analytics", "api"], 1)) for _ in range(n_assets)
+            ],
             "status": rng.choice(["live", "archived", "draft"], n_assets, p=[0.8, 0.15, 0.05]),
         },
         schema_overrides={"personas": pl.List(pl.String), "products": pl.List(pl.String)},
@@ -177,13 +186,17 @@ def pandas_influence(w) -> dict:
     first = grouped.cumcount() == 0
     last = grouped.cumcount(ascending=False) == 0
     before = rows["occurred_at"] <= rows["created_at"]
-    next_after = (rows.groupby("opportunity_id")["occurred_at"].shift(-1) > rows["created_at"]) | last
+    next_after = (
+        rows.groupby("opportunity_id")["occurred_at"].shift(-1) > rows["created_at"]
+    ) | last
     rows["milestones"] = first * 1 + (before & next_after) * 4 + last * 8
     rows["channel"] = rows["asset_id"]
     rows["as_of"] = rows["closed_at"]
     amounts = rows.groupby("opportunity_id", as_index=False)["amount_cents"].first()
     amounts["amount"] = amounts["amount_cents"] / 100
-    return pandas_heuristics(rows, amounts[["opportunity_id", "amount"]], config.time_decay.half_life_days)
+    return pandas_heuristics(
+        rows, amounts[["opportunity_id", "amount"]], config.time_decay.half_life_days
+    )
 
 
 def main() -> None:
@@ -195,7 +208,9 @@ def main() -> None:
     print(f"generating the world at scale {args.scale} ...", flush=True)
     w = timer("generate the world (not a figure)", lambda: world(args.scale))
     print({k: v.height for k, v in w.items()}, flush=True)
-    result, touched = timer("influence: every asset, every model, all won deals", lambda: influence_all(w))
+    result, touched = timer(
+        "influence: every asset, every model, all won deals", lambda: influence_all(w)
+    )
     print(
         f"  won deals {result.won_deals:,}, credited {result.credited_deals:,}, unknown amount "
         f"{result.unknown_amount:,}, no content {result.without_content:,}; touches "
@@ -215,7 +230,9 @@ def main() -> None:
         lambda: comparison.compare(comparison.strata(w["deals"]), exposure),
     )
     live_assets = w["assets"]
-    stalled = timer("stall weights (stays, deals)", lambda: gaps.stalls(w["stays"], w["deals"], AS_OF))
+    stalled = timer(
+        "stall weights (stays, deals)", lambda: gaps.stalls(w["stays"], w["deals"], AS_OF)
+    )
     matrix = timer(
         "gap matrix stage x persona x product",
         lambda: gaps.gap_matrix(live_assets, stalled, by_product=True),

@@ -111,9 +111,15 @@ def model_segment(model: SequenceModel, segment: str | None) -> str:
     return segment or "unknown" if row.height and row["n"][0] >= MIN_SEGMENT_DEALS else ALL
 
 
-def rank(model: SequenceModel, queries: pl.DataFrame, k: int = K) -> pl.DataFrame:
+def rank(
+    model: SequenceModel,
+    queries: pl.DataFrame,
+    k: int = K,
+    allowed: Sequence[int] | None = None,
+) -> pl.DataFrame:
     """Top `k` suggestions per query. queries: query, segment (a model segment), asset_id (one
-    row per asset seen; a query without any has one row with a null asset_id). Returns query,
+    row per asset seen; a query without any has one row with a null asset_id). `allowed`
+    (default: any) limits what may be suggested, e.g. to live assets. Returns query,
     asset_id, score, n_ab, n_a, after (asset id or null), n_segment, segment, rank."""
     queries = queries.with_columns(
         pl.col("asset_id").cast(pl.Int64), pl.col("segment").cast(pl.String)
@@ -149,9 +155,11 @@ def rank(model: SequenceModel, queries: pl.DataFrame, k: int = K) -> pl.DataFram
             pl.lit(None, pl.Int64).alias("after"),
         )
     )
+    pool = pl.concat([rules, popular])
+    if allowed is not None:
+        pool = pool.filter(pl.col("asset_id").is_in(list(allowed)))
     candidates = (
-        pl.concat([rules, popular])
-        .join(seen, on=["query", "asset_id"], how="anti")
+        pool.join(seen, on=["query", "asset_id"], how="anti")
         .sort("query", "score", "n_ab", "asset_id", descending=[False, True, True, False])
         .unique(["query", "asset_id"], keep="first", maintain_order=True)
         .with_columns(pl.int_range(pl.len()).over("query").alias("rank"))
@@ -166,6 +174,7 @@ def suggest(
     segment: str | None,
     titles: Mapping[int, str],
     k: int = K,
+    allowed: Sequence[int] | None = None,
 ) -> list[Suggestion]:
     """The next `k` assets for someone in `segment` who has seen `seen`, each explained."""
     key = model_segment(model, segment)
@@ -176,7 +185,7 @@ def suggest(
     )
     where = "in this segment" if key != ALL else "overall"
     out = []
-    for row in rank(model, queries, k).sort("rank").iter_rows(named=True):
+    for row in rank(model, queries, k, allowed).sort("rank").iter_rows(named=True):
         if row["after"] is None:
             because = f"{row['n_ab']} of {row['n_a']} won deals {where} saw it"
         else:

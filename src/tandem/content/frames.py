@@ -1,0 +1,141 @@
+"""Reads the content analytics need from the store, as Polars frames for the pure cores.
+
+Deals, contacts (segment, owner) and lifecycle stays come from the dashboards' columnar copy
+(`tandem.analytics.frames.Facts`); the library, the consumption (activities naming an asset),
+the contact roles, the contacts' accounts and the shares are read here with one statement each.
+"""
+
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Connection, select
+
+from tandem.activities.models import Activity
+from tandem.analytics.frames import Facts
+from tandem.attribution.query import TS, read_frame, timestamp
+from tandem.contacts.models import Contact
+from tandem.content.models import Asset, AssetShare
+from tandem.opportunities.models import OpportunityContactRole
+
+#: Activity types naming an asset that are not a buyer consuming it (a rep's share is logged
+#: in `asset_shares`; should it also be an activity, it is the rep's act, not the buyer's).
+NOT_CONSUMPTION: tuple[str, ...] = ("content_share",)
+
+
+@dataclass(frozen=True, eq=False)
+class ContentFrames:
+    """Everything the influence, gaps and suggestions compute on."""
+
+    assets: pl.DataFrame  # asset_id, title, type, journey_stage, personas, products, status...
+    consumption: pl.DataFrame  # activity_id, contact_id, asset_id, occurred_at, type
+    deals: pl.DataFrame  # opportunity_id, account_id, segment, amount_cents, dates, outcome
+    roles: pl.DataFrame  # opportunity_id, contact_id
+    accounts: pl.DataFrame  # contact_id, account_id
+    shares: pl.DataFrame  # asset_id, user_id, contact_id, deal_id, created_at
+    contacts: pl.DataFrame  # contact_id, segment, owner_id (from the facts)
+
+
+def assets(connection: Connection) -> pl.DataFrame:
+    """The whole library (every status), lists as lists of text."""
+    rows = connection.execute(
+        select(
+            Asset.id,
+            Asset.title,
+            Asset.type,
+            Asset.journey_stage,
+            Asset.personas,
+            Asset.products,
+            Asset.status,
+            Asset.owner_id,
+        )
+    ).all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={
+            "asset_id": pl.Int64,
+            "title": pl.String,
+            "type": pl.String,
+            "journey_stage": pl.String,
+            "personas": pl.List(pl.String),
+            "products": pl.List(pl.String),
+            "status": pl.String,
+            "owner_id": pl.Int64,
+        },
+        orient="row",
+    ).with_columns(pl.col("personas", "products").fill_null([]))
+
+
+def consumption(connection: Connection) -> pl.DataFrame:
+    """Every activity naming an asset, except the types in NOT_CONSUMPTION."""
+    query = select(
+        Activity.id,
+        Activity.contact_id,
+        Activity.asset_id,
+        timestamp(connection, Activity.occurred_at),
+        Activity.type,
+    ).where(Activity.asset_id.is_not(None), Activity.type.not_in(NOT_CONSUMPTION))
+    schema = {
+        "activity_id": pl.Int64,
+        "contact_id": pl.Int64,
+        "asset_id": pl.Int64,
+        "occurred_at": TS,
+        "type": pl.String,
+    }
+    return read_frame(connection, query, schema)
+
+
+def roles(connection: Connection) -> pl.DataFrame:
+    query = select(OpportunityContactRole.opportunity_id, OpportunityContactRole.contact_id)
+    return read_frame(connection, query, {"opportunity_id": pl.Int64, "contact_id": pl.Int64})
+
+
+def accounts(connection: Connection) -> pl.DataFrame:
+    query = select(Contact.id, Contact.account_id).where(Contact.account_id.is_not(None))
+    return read_frame(connection, query, {"contact_id": pl.Int64, "account_id": pl.Int64})
+
+
+def shares(connection: Connection) -> pl.DataFrame:
+    query = select(
+        AssetShare.asset_id,
+        AssetShare.user_id,
+        AssetShare.contact_id,
+        AssetShare.deal_id,
+        timestamp(connection, AssetShare.created_at),
+    )
+    schema = {
+        "asset_id": pl.Int64,
+        "user_id": pl.Int64,
+        "contact_id": pl.Int64,
+        "deal_id": pl.Int64,
+        "created_at": TS,
+    }
+    return read_frame(connection, query, schema)
+
+
+def deals(facts: Facts) -> pl.DataFrame:
+    """The facts' deals with the amount in whole cents (null when unknown)."""
+    frame = facts.opportunities
+    return frame.select(
+        "opportunity_id",
+        "account_id",
+        pl.col("segment").cast(pl.String),
+        (pl.col("amount") * 100).round().cast(pl.Int64).alias("amount_cents"),
+        "created_at",
+        "closed_at",
+        pl.col("is_closed").fill_null(False),
+        pl.col("is_won").fill_null(False),
+        "owner_id",
+    )
+
+
+def load(connection: Connection, facts: Facts) -> ContentFrames:
+    """Everything at once (the influence and the suggestions need it all)."""
+    return ContentFrames(
+        assets=assets(connection),
+        consumption=consumption(connection),
+        deals=deals(facts),
+        roles=roles(connection),
+        accounts=accounts(connection),
+        shares=shares(connection),
+        contacts=facts.contacts.select("contact_id", pl.col("segment").cast(pl.String), "owner_id"),
+    )
