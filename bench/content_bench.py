@@ -214,7 +214,8 @@ def main() -> None:
     print(
         f"  won deals {result.won_deals:,}, credited {result.credited_deals:,}, unknown amount "
         f"{result.unknown_amount:,}, no content {result.without_content:,}; touches "
-        f"{touched.height:,}, credited touches {result.credits.height:,}; models {len(result.models)}",
+        f"{touched.height:,}, credited touches {result.credits.height:,}; "
+        f"models {len(result.models)}",
         flush=True,
     )
     if not args.skip_pandas:
