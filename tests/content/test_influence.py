@@ -122,3 +122,30 @@ def test_rollup_by_persona_counts_distinct_deals():
     assert by_persona["(none)"]["linear"] == 30_00
     by_type = {r["type"]: r for r in rollup(result, assets, "type").iter_rows(named=True)}
     assert by_type["case_study"]["linear"] == 60_00 and by_type["case_study"]["assets"] == 2
+
+
+def test_markov_removal_effects_at_once_equal_one_solve_per_channel(monkeypatch):
+    # Assets as touchpoints make thousands of channels: the removal effects come from one
+    # inverse (Sherman-Morrison) there; they must equal the per-channel solves exactly.
+    import numpy as np
+
+    from tandem.attribution import markov
+    from tandem.attribution.paths import Paths
+
+    rng = np.random.default_rng(0)
+    for channels in (3, 40, 250):
+        lengths = rng.integers(1, 8, 2000)
+        conversions = (rng.random(2000) < 0.3).astype(float)
+        paths = Paths(
+            channels=tuple(f"a{i}" for i in range(channels)),
+            offsets=np.concatenate([[0], np.cumsum(lengths)]),
+            codes=rng.integers(0, channels, lengths.sum()).astype(np.int32),
+            conversions=conversions,
+            nulls=1 - conversions,
+            value=conversions,
+        )
+        fast = markov.markov_attribution(paths).removal_effects
+        with monkeypatch.context() as m:
+            m.setattr(markov, "DENSE_MAX_STATES", 0)
+            slow = markov.markov_attribution(paths).removal_effects
+        assert np.allclose(fast, slow, rtol=0, atol=1e-12)
