@@ -7,7 +7,7 @@ channel) sit on every frame so filters never need a join at request time.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
@@ -81,6 +81,8 @@ class Facts:
     rollup: pl.DataFrame  # reach counts by dimension value, stage, day, depth (rollup.py)
     loaded_at: datetime
     known: dict[str, list[str]]  # every value each dimension takes, sorted
+    # Content events (buyers' consumption of assets, reps' shares), for the `content` relation.
+    content: pl.DataFrame = field(default_factory=lambda: NO_CONTENT)
 
     def known_values(self) -> dict[str, list[str]]:
         """Every value each dimension takes in the contacts or the deals, sorted."""
@@ -201,6 +203,7 @@ def build_facts(
     campaigns: pl.DataFrame,
     loaded_at: datetime,
     handoffs: pl.DataFrame | None = None,
+    content: pl.DataFrame | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
     contacts = _fill_dims(contacts)
@@ -225,8 +228,23 @@ def build_facts(
         ),
         loaded_at=loaded_at,
         known=_known(contacts, opportunities),
+        content=NO_CONTENT if content is None else content,
     )
 
+
+#: One row per content event: a buyer consuming an asset ("view": any activity naming one) or
+#: a rep sharing one ("share"); read by `tandem.content.frames.content_events`.
+NO_CONTENT = pl.DataFrame(
+    schema={
+        "kind": pl.String,
+        "asset_id": pl.Int64,
+        "contact_id": pl.Int64,
+        "user_id": pl.Int64,
+        "at": TS,
+        "asset_type": pl.String,
+        "journey_stage": pl.String,
+    }
+)
 
 _NO_HANDOFFS = pl.DataFrame(
     schema={

@@ -229,6 +229,8 @@ def _handoffs(connection: Connection) -> pl.DataFrame:
 def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
     """Read contacts, transitions, opportunities and campaigns into dashboard facts."""
     connection = db_session.connection()
+    from tandem.content.frames import content_events  # the content capability's reader
+
     contacts = _contacts(connection)
     return build_facts(
         contacts=contacts,
@@ -237,6 +239,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         campaigns=_campaigns(connection),
         handoffs=_handoffs(connection),
         loaded_at=loaded_at,
+        content=content_events(connection),
     )
 
 
@@ -262,4 +265,13 @@ def fingerprint(*, db_session: Session) -> tuple[Any, ...]:
         db_session.scalar(select(func.max(StageTransition.id))),
         db_session.scalar(select(func.count()).select_from(Campaign)),
         *deals,
+        _content_mark(db_session),
     )
+
+
+def _content_mark(db_session: Session) -> Any:
+    """Reps' shares change the content figures; buyers' views arrive with the activities,
+    which the fingerprint leaves out (every event would rebuild the copy)."""
+    from tandem.content.models import AssetShare
+
+    return db_session.scalar(select(func.max(AssetShare.id)))

@@ -8,10 +8,10 @@ the contact roles, the contacts' accounts and the shares are read here with one 
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Integer, literal, select
 
 from tandem.activities.models import Activity
-from tandem.analytics.frames import Facts
+from tandem.analytics.frames import NO_CONTENT, Facts
 from tandem.attribution.query import TS, read_frame, timestamp
 from tandem.contacts.models import Contact
 from tandem.content.models import Asset, AssetShare
@@ -139,3 +139,33 @@ def load(connection: Connection, facts: Facts) -> ContentFrames:
         shares=shares(connection),
         contacts=facts.contacts.select("contact_id", pl.col("segment").cast(pl.String), "owner_id"),
     )
+
+
+def content_events(connection: Connection) -> pl.DataFrame:
+    """The columnar copy's content events (`tandem.analytics.frames.NO_CONTENT` columns):
+    every activity naming an asset (a buyer's "view", except NOT_CONSUMPTION types) and every
+    share, with the asset's type and journey stage."""
+    views = (
+        select(
+            literal("view"),
+            Activity.asset_id,
+            Activity.contact_id,
+            literal(None, Integer),
+            timestamp(connection, Activity.occurred_at),
+            Asset.type,
+            Asset.journey_stage,
+        )
+        .join(Asset, Asset.id == Activity.asset_id)
+        .where(Activity.asset_id.is_not(None), Activity.type.not_in(NOT_CONSUMPTION))
+    )
+    sent = select(
+        literal("share"),
+        AssetShare.asset_id,
+        AssetShare.contact_id,
+        AssetShare.user_id,
+        timestamp(connection, AssetShare.created_at),
+        Asset.type,
+        Asset.journey_stage,
+    ).join(Asset, Asset.id == AssetShare.asset_id)
+    schema = dict(NO_CONTENT.schema)
+    return pl.concat([read_frame(connection, q, schema) for q in (views, sent)])

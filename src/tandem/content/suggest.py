@@ -34,9 +34,9 @@ K = 3
 
 @dataclass(frozen=True, eq=False)
 class SequenceModel:
-    """Counts from won deals, per segment and over all (segment ``ALL``)."""
+    """Won deals' reading order, per segment and again under segment ``ALL``, and counts."""
 
-    pairs: pl.DataFrame  # segment, a, b, n_ab: won deals that saw b after a
+    order: pl.DataFrame  # opportunity_id, segment, asset_id, position (segment ALL repeated)
     seen: pl.DataFrame  # segment, a, n_a: won deals that saw a
     deals: pl.DataFrame  # segment, n: won deals
 
@@ -81,20 +81,10 @@ def reading_order(touched: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
 
 
 def fit(order: pl.DataFrame) -> SequenceModel:
-    """Count the rules from `reading_order` rows (of won deals)."""
-    both = pl.concat([order, order.with_columns(pl.lit(ALL).alias("segment"))])
-    left = both.select(
-        "opportunity_id", "segment", pl.col("asset_id").alias("a"), pl.col("position").alias("pa")
-    )
-    right = both.select(
-        "opportunity_id", "segment", pl.col("asset_id").alias("b"), pl.col("position").alias("pb")
-    )
-    pairs = (
-        left.join(right, on=["opportunity_id", "segment"])
-        .filter(pl.col("pb") > pl.col("pa"))
-        .group_by("segment", "a", "b")
-        .agg(pl.len().cast(pl.Int64).alias("n_ab"))
-        .filter(pl.col("n_ab") >= MIN_SUPPORT)
+    """The model from `reading_order` rows (of won deals). Rules are counted when asked, for
+    the assets a query has seen only (`rules`)."""
+    both = pl.concat([order, order.with_columns(pl.lit(ALL).alias("segment"))]).select(
+        "opportunity_id", "segment", "asset_id", "position"
     )
     seen = both.group_by("segment", pl.col("asset_id").alias("a")).agg(
         pl.len().cast(pl.Int64).alias("n_a")
@@ -102,7 +92,28 @@ def fit(order: pl.DataFrame) -> SequenceModel:
     deals = both.group_by("segment").agg(
         pl.col("opportunity_id").n_unique().cast(pl.Int64).alias("n")
     )
-    return SequenceModel(pairs=pairs, seen=seen, deals=deals)
+    return SequenceModel(order=both, seen=seen, deals=deals)
+
+
+def rules(model: SequenceModel, starts: pl.DataFrame) -> pl.DataFrame:
+    """segment, a, b, n_ab: won deals of the segment that saw b after a, for the (segment, a)
+    pairs of `starts`, kept from MIN_SUPPORT deals."""
+    left = model.order.join(
+        starts.select("segment", pl.col("a").alias("asset_id")).unique(),
+        on=["segment", "asset_id"],
+    ).select(
+        "opportunity_id", "segment", pl.col("asset_id").alias("a"), pl.col("position").alias("pa")
+    )
+    right = model.order.select(
+        "opportunity_id", "segment", pl.col("asset_id").alias("b"), pl.col("position").alias("pb")
+    )
+    return (
+        left.join(right, on=["opportunity_id", "segment"])
+        .filter(pl.col("pb") > pl.col("pa"))
+        .group_by("segment", "a", "b")
+        .agg(pl.len().cast(pl.Int64).alias("n_ab"))
+        .filter(pl.col("n_ab") >= MIN_SUPPORT)
+    )
 
 
 def model_segment(model: SequenceModel, segment: str | None) -> str:
@@ -125,19 +136,35 @@ def rank(
         pl.col("asset_id").cast(pl.Int64), pl.col("segment").cast(pl.String)
     )
     seen = queries.drop_nulls("asset_id").select("query", "asset_id")
-    rules = (
-        queries.drop_nulls("asset_id")
-        .rename({"asset_id": "a"})
-        .join(model.pairs, on=["segment", "a"])
+    starts = queries.drop_nulls("asset_id").select(
+        "query", "segment", pl.col("asset_id").alias("a")
+    )
+    sizes = starts.group_by("query").agg(pl.len().alias("_seen"))
+    # A candidate scores the mean over the assets seen of P(read after it) (n_ab / (n_a +
+    # PRIOR)), so every step of the path so far counts; the best single rule explains it.
+    matched = (
+        starts.join(rules(model, starts), on=["segment", "a"])
         .join(model.seen, on=["segment", "a"])
+        .with_columns((pl.col("n_ab") / (pl.col("n_a") + PRIOR)).alias("_p"))
+        .sort("query", "b", "_p", "n_ab", "a", descending=[False, False, True, True, False])
+    )
+    by_rule = (
+        matched.group_by("query", "segment", "b", maintain_order=True)
+        .agg(
+            pl.col("_p").sum().alias("_sum"),
+            pl.col("n_ab").first(),
+            pl.col("n_a").first(),
+            pl.col("a").first().alias("after"),
+        )
+        .join(sizes, on="query")
         .select(
             "query",
             "segment",
             pl.col("b").alias("asset_id"),
-            (pl.col("n_ab") / (pl.col("n_a") + PRIOR)).alias("score"),
+            (pl.col("_sum") / pl.col("_seen")).alias("score"),
             "n_ab",
             "n_a",
-            pl.col("a").alias("after"),
+            "after",
         )
     )
     segments = queries.select("query", "segment").unique()
@@ -155,7 +182,7 @@ def rank(
             pl.lit(None, pl.Int64).alias("after"),
         )
     )
-    pool = pl.concat([rules, popular])
+    pool = pl.concat([by_rule, popular])
     if allowed is not None:
         pool = pool.filter(pl.col("asset_id").is_in(list(allowed)))
     candidates = (
@@ -223,7 +250,7 @@ def backtest(order: pl.DataFrame, cut: datetime, k: int = K) -> Backtest:
     )
     hits = _hits(rank(model, queries, k), truth)
     popular_model = SequenceModel(
-        pairs=model.pairs.clear(),
+        order=model.order.clear(),
         seen=model.seen.filter(pl.col("segment") == ALL),
         deals=model.deals,
     )
