@@ -27,9 +27,15 @@ DEAL_DIMENSIONS: tuple[str, ...] = (
 )
 
 
-#: Dimensions of a content event: the contact's, the asset's type and journey stage, and the
-#: rep who shared it (``rep``, a user id; "unknown" for a buyer's view).
-CONTENT_DIMENSIONS: tuple[str, ...] = (*CONTACT_DIMENSIONS, "asset_type", "journey_stage", "rep")
+#: Dimensions of a content event: the contact's, the asset (its id as text), its type and
+#: journey stage, and the rep who shared it (``rep``, a user id; "unknown" for a view).
+CONTENT_DIMENSIONS: tuple[str, ...] = (
+    *CONTACT_DIMENSIONS,
+    "asset",
+    "asset_type",
+    "journey_stage",
+    "rep",
+)
 
 
 def seconds(column: str) -> pl.Expr:
@@ -133,6 +139,7 @@ def content(facts: Facts) -> pl.DataFrame:
         "contact_id",
         seconds("at"),
         *[pl.col(d).fill_null(UNKNOWN) for d in CONTACT_DIMENSIONS],
+        pl.col("asset_id").cast(pl.String).fill_null(UNKNOWN).alias("asset"),
         pl.col("asset_type").fill_null(UNKNOWN),
         pl.col("journey_stage").fill_null(UNKNOWN),
         pl.col("user_id").cast(pl.String).fill_null(UNKNOWN).alias("rep"),
