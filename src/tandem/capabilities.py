@@ -36,6 +36,7 @@ INSTALLED: tuple[str, ...] = (
     "tandem.goals",
     "tandem.reports",
     "tandem.audit",
+    "tandem.content",
     "tandem.demo",
 )
 

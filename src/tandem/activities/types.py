@@ -71,6 +71,8 @@ for _key, _label, _team in (
     ("social_engage", "Social engagement", Team.MARKETING),
     ("demo_request", "Demo request", Team.MARKETING),
     ("sales_email", "Sales email", Team.SALES),
+    # A buyer opened the personal link a rep shared (tandem.content): sales' touch.
+    ("content_view", "Content viewed (shared link)", Team.SALES),
     ("sales_call", "Sales call", Team.SALES),
     ("meeting", "Meeting", Team.SALES),
     ("product_usage", "Product usage", Team.PRODUCT),

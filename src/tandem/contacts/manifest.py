@@ -10,7 +10,6 @@ CAPABILITY = Capability(
         "tandem.contacts.models",
         "tandem.activities.models",
         "tandem.campaigns.models",
-        "tandem.content.models",
         "tandem.opportunities.models",
         "tandem.usage.models",
     ),

@@ -33,6 +33,7 @@ from tandem.ingest.store import (
     CONTACT_COLUMNS,
     CONTACT_DATED,
     OWNER_MISSING,
+    UNKNOWN_ASSET,
     Context,
     Written,
 )
@@ -547,7 +548,24 @@ def write_activities(
         asset_id = frame.select(pl.col("asset").alias("n")).join(
             lookup, on="n", how="left", maintain_order="left"
         )["id"]
+    if "url" in frame.columns:  # a page view of an asset's URL names the asset
+        urls = _text(frame, "url")
+        by_url = ctx.resolver.asset_ids_by_url(set(urls.drop_nulls().to_list()))
+        if by_url:
+            lookup = pl.DataFrame(
+                {"n": list(by_url), "id": list(by_url.values())},
+                schema={"n": pl.String, "id": pl.Int64},
+            )
+            matched = urls.to_frame("n").join(lookup, on="n", how="left", maintain_order="left")
+            asset_id = asset_id.fill_null(matched["id"])
     frame = frame.with_columns(campaign_id.alias("_campaign"), asset_id.alias("_asset"))
+    if "asset" in frame.columns:  # naming an asset the library does not have: quarantined
+        unknown = pl.col("asset").is_not_null() & pl.col("_asset").is_null()
+        rejected += [
+            Written(line, "rejected", None, RowError(line, "asset", name, UNKNOWN_ASSET))
+            for line, name in frame.filter(unknown).select(LINE, "asset").iter_rows()
+        ]
+        frame = frame.filter(~unknown)
     props = [(c.split(".", 1)[1], pl.col(c)) for c in frame.columns if c.startswith("properties.")]
     if "source" in frame.columns:
         props.append(("source", pl.col("source")))

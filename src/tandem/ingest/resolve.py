@@ -73,6 +73,8 @@ class Resolver:
         self.contacts_ext = _Cache()
         self.campaigns: _Cache = _Cache()
         self.assets: _Cache = _Cache()
+        self.has_asset_urls: bool | None = None  # asked once per import or request
+        self.not_assets: set[str] = set()  # URLs known to be no asset's
         self.users: dict[str, int | None] = {}
         self.created: dict[str, int] = {}
 
@@ -191,6 +193,26 @@ class Resolver:
             ).items():
                 self.assets.put(value, row["id"])
         return {r: self.assets[r] for r in refs if r in self.assets}
+
+    def asset_ids_by_url(self, urls: set[str]) -> dict[str, int]:
+        """Asset id by the asset's own URL (a page view of it); none when no asset has one."""
+        if self.has_asset_urls is None:
+            self.has_asset_urls = bool(
+                self.connection.scalar(
+                    select(ASSETS.c.id).where(ASSETS.c.url.is_not(None)).limit(1)
+                )
+            )
+        if not self.has_asset_urls or not urls:
+            return {}
+        todo = {u for u in urls if u not in self.assets and u not in self.not_assets}
+        for (value,), row in find(
+            self.connection, ASSETS, Key(("url",)), {(u,) for u in todo}, True
+        ).items():
+            self.assets.put(value, row["id"])
+        if len(self.not_assets) >= CACHE_LIMIT:
+            self.not_assets.clear()
+        self.not_assets.update(u for u in todo if u not in self.assets)
+        return {u: self.assets[u] for u in urls if u in self.assets}
 
     def user_id(self, email: str | None = None, name: str | None = None) -> int | None:
         """The Tandem user with that email (or, failing that, exact name), if any."""

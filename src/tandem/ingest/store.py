@@ -198,6 +198,7 @@ def _outcomes(items: list[Item], results: list[Result], what: str) -> list[Writt
 
 
 LINKS_MADE = "links waiting since earlier imports made (records named by id arrived)"
+UNKNOWN_ASSET = "no asset has this external id or URL (import the assets first)"
 OWNER_MISSING = "owner is not a Tandem user: left unassigned (add the user, import again)"
 # A contact's creation date cannot be left unknown yet (the funnel and the stage log need one):
 # the report says where the import dated a new contact itself.
@@ -392,6 +393,7 @@ def write_activities(ctx: Context, items: list[Item]) -> list[Written]:
     channels = {r["campaign"]: r.get("channel") for _, r in items if r.get("campaign")}
     campaigns = resolver.campaign_ids(set(channels), channels)
     assets = resolver.asset_ids({r["asset"] for _, r in items if r.get("asset")})
+    by_url = resolver.asset_ids_by_url({r["url"] for _, r in items if r.get("url")})
     out: list[Written | None] = []
     rows: list[dict[str, Any]] = []
     for line, r in items:
@@ -409,6 +411,10 @@ def write_activities(ctx: Context, items: list[Item]) -> list[Written]:
                 )
             )
             continue
+        if r.get("asset") and r["asset"] not in assets:
+            error = RowError(line, "asset", r["asset"], UNKNOWN_ASSET)
+            out.append(Written(line, "rejected", None, error))
+            continue
         properties = dict(r.get("custom", {}))
         if r.get("source"):
             properties["source"] = r["source"]
@@ -422,7 +428,7 @@ def write_activities(ctx: Context, items: list[Item]) -> list[Written]:
                 "occurred_at": r["occurred_at"],
                 "received_at": ctx.now,
                 "campaign_id": campaigns.get(r.get("campaign", "")),
-                "asset_id": assets.get(r.get("asset", "")),
+                "asset_id": assets.get(r.get("asset", "")) or by_url.get(r.get("url") or ""),
                 "channel": r.get("channel"),
                 "url": r.get("url"),
                 "properties": properties,
@@ -555,16 +561,33 @@ def write_assets(ctx: Context, items: list[Item]) -> list[Written]:
                "products", "description", "url", "published_on", "expires_on",
                "status")  # fmt: skip
     keys = (Key(("external_id",)), Key(("url",)), Key(("title",), True, unique=False))
-    rows = []
+    from tandem.content.definitions import active_taxonomy
+    from tandem.content.taxonomy import asset_problems
+
+    taxonomy = active_taxonomy(ctx.connection)
+    rows, kept, rejected = [], [], []
     for line, record in items:
         if "persona" in record:  # the single persona of older files joins the list
-            record["personas"] = list(
-                dict.fromkeys([*record.get("personas", ()), *record["persona"]])
-            )
+            named = [*record.get("personas", ()), *record["persona"]]
+            record["personas"] = list(dict.fromkeys(named))
+        problems = asset_problems(
+            taxonomy,
+            stage=record.get("journey_stage"),
+            type=record.get("type"),
+            personas=record.get("personas", ()),
+        )
+        if problems:  # the taxonomy both teams agreed on (tandem.content): quarantined
+            field, reason = problems[0]
+            shown = record.get(field)
+            error = RowError(line, field, None if shown is None else str(shown), reason)
+            rejected.append(Written(line, "rejected", None, error))
+            continue
+        kept.append((line, record))
         rows.append(_copy(record, columns) | _owner(ctx, record, line))
-    return _outcomes(
-        items, upsert(ctx.connection, ACCOUNTS.metadata.tables["assets"], rows, keys), "asset"
+    written = _outcomes(
+        kept, upsert(ctx.connection, ACCOUNTS.metadata.tables["assets"], rows, keys), "asset"
     )
+    return sorted(written + rejected, key=lambda w: w.line)
 
 
 def write_usage(ctx: Context, items: list[Item]) -> list[Written]:
