@@ -115,6 +115,12 @@ def world(scale: float, seed: int = 1) -> dict[str, pl.DataFrame]:
         },
         schema_overrides={"personas": pl.List(pl.String), "products": pl.List(pl.String)},
     )
+    deal_uses = pl.DataFrame(
+        {
+            "asset_id": rng.integers(1, n_assets + 1, n_deals // 10),
+            "created_at": _ts(START.timestamp() * 1e6 + rng.integers(0, SPAN_US, n_deals // 10)),
+        }
+    )
     shares = pl.DataFrame(
         {
             "asset_id": rng.integers(1, n_assets + 1, n_assets * 5),
@@ -139,6 +145,7 @@ def world(scale: float, seed: int = 1) -> dict[str, pl.DataFrame]:
         "roles": roles,
         "assets": assets,
         "shares": shares,
+        "deal_uses": deal_uses,
         "stays": stays,
     }
 
@@ -241,7 +248,8 @@ def main() -> None:
     print(matrix.head(3), flush=True)
     content = w["activities"].drop_nulls("asset_id").select("asset_id", "occurred_at")
     listed = timer(
-        "unused list (90 days)", lambda: gaps.unused(live_assets, content, w["shares"], AS_OF)
+        "unused list (purge rule, 6 months)",
+        lambda: gaps.unused(live_assets, content, w["shares"], w["deal_uses"], AS_OF),
     )
     print(f"  unused: {listed.height}", flush=True)
     order = timer("reading order of won deals", lambda: suggest.reading_order(touched, w["deals"]))

@@ -148,3 +148,48 @@ def test_unknown_contact_or_deal_is_a_domain_error(db):
         service.suggest_report(db, facts=facts, as_of=AS_OF, contact_id=999999)
     with pytest.raises(DomainError):
         service.suggest_report(db, facts=facts, as_of=AS_OF)
+
+
+def test_the_columnar_purge_rule_equals_the_library_s(db):
+    from tandem.content import frames, gaps, purge
+    from tandem.content.models import AssetDealUse
+
+    w = seed(db)
+    db.add(AssetDealUse(asset_id=w["study"].id, deal_id=w["won"].id, created_at=AS_OF))
+    db.flush()
+    connection = db.connection()
+    library = frames.assets(connection).join(
+        frames.pl.DataFrame({"asset_id": [w["pricing"].id]}), on="asset_id", how="anti"
+    )  # the pure rule reads the same columns the store has
+    from sqlalchemy import select
+
+    from tandem.activities.models import Activity
+    from tandem.content.models import Asset
+
+    expires = frames.pl.DataFrame(
+        db.execute(select(Asset.id, Asset.expires_on)).all(),
+        schema={"asset_id": frames.pl.Int64, "expires_on": frames.pl.Date},
+        orient="row",
+    )
+    views = frames.pl.DataFrame(
+        db.execute(
+            select(Activity.asset_id, Activity.occurred_at).where(Activity.asset_id.is_not(None))
+        ).all(),
+        schema={"asset_id": frames.pl.Int64, "occurred_at": frames.pl.Datetime("us", "UTC")},
+        orient="row",
+    )
+    uses = frames.pl.DataFrame(
+        db.execute(select(AssetDealUse.asset_id, AssetDealUse.created_at)).all(),
+        schema={"asset_id": frames.pl.Int64, "created_at": frames.pl.Datetime("us", "UTC")},
+        orient="row",
+    )
+    library = frames.assets(connection).join(expires, on="asset_id")
+    for months in (1, 6):
+        mine = gaps.unused(
+            library, views, frames.shares(connection), uses, AS_OF + timedelta(days=300), months
+        )
+        theirs = purge.unused(db, as_of=AS_OF + timedelta(days=300), months=months)
+        assert {r["asset_id"]: r["reasons"] for r in mine.iter_rows(named=True)} == {
+            r.asset_id: r.reasons for r in theirs
+        }
+        assert len(theirs) > 0

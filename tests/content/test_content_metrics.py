@@ -4,12 +4,10 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tandem.analytics.frames import NO_CONTENT
-from tandem.content.metrics import METRICS
 from tandem.metrics import service
 from tandem.metrics.engine import Engine
 from tandem.metrics.spec import Window
@@ -19,16 +17,6 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 AS_OF = datetime(2026, 12, 1, 12, tzinfo=UTC)
 WINDOW = Window(date(2026, 3, 1), date(2026, 9, 1), AS_OF)
 SEGMENTS = ("smb", "enterprise")
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch):
-    """The content metrics in the registry (also when the manifest is not installed yet)."""
-    from tandem.metrics import service as metrics_service
-
-    known = dict(metrics_service.registry())
-    known.update({m.name: m for m in METRICS})
-    monkeypatch.setattr(metrics_service, "registry", lambda: known)
 
 
 def _engine(contacts, events):

@@ -129,13 +129,23 @@ def test_by_product_and_per_persona_stalls():
     assert cells[("awareness", "cfo", "core")]["cost"] == 0.5
 
 
-def test_unused_lists_live_assets_nobody_opened_or_shared_lately():
-    assets = _assets([("awareness", [], "live")] * 4 + [("awareness", [], "draft")])
-    consumption = pl.DataFrame(
-        {
-            "asset_id": [1, 2],
-            "occurred_at": [AS_OF - timedelta(days=5), AS_OF - timedelta(days=200)],
-        }
+def test_unused_gives_each_reason():
+    from datetime import date
+
+    assets = _assets(
+        [("awareness", [], "live")] * 5 + [("awareness", [], "archived")]
+    ).with_columns(
+        expires_on=pl.Series([None, None, None, date(2026, 1, 1), None, None], dtype=pl.Date)
     )
-    shares = pl.DataFrame({"asset_id": [3], "created_at": [AS_OF - timedelta(days=1)]})
-    assert unused(assets, consumption, shares, AS_OF)["asset_id"].to_list() == [4, 2]
+    old, recent = AS_OF - timedelta(days=400), AS_OF - timedelta(days=5)
+    views = pl.DataFrame(
+        {"asset_id": [1, 2, 3, 4, 6], "occurred_at": [recent, old, old, recent, old]}
+    )
+    shares = pl.DataFrame({"asset_id": [1, 2, 3, 4]})
+    uses = pl.DataFrame({"asset_id": [3], "created_at": [recent]})
+    out = {
+        r["asset_id"]: r["reasons"]
+        for r in unused(assets, views, shares, uses, AS_OF).iter_rows(named=True)
+    }
+    # 1: viewed and shared lately; 3: old views but used in a deal lately; 6: archived.
+    assert out == {2: ["no_recent_use"], 4: ["expired"], 5: ["never_shared", "never_viewed"]}

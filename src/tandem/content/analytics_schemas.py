@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
+from tandem.content.schemas import UnusedRow
+
 
 class Comparison(BaseModel):
     """Win rate with the asset against comparable deals without it (same segment, quarter)."""
@@ -97,13 +99,6 @@ class BacktestReport(BaseModel):
     popular_hit_rate: float | None
 
 
-class UnusedAsset(BaseModel):
-    asset_id: int
-    title: str
-    last_consumed_at: datetime | None
-    last_shared_at: datetime | None
-
-
 class UsageRow(BaseModel):
     key: str  # a rep's name or a team, or an asset
     shares: int
@@ -121,7 +116,7 @@ class InsightsPage(BaseModel):
     engagement: list[UsageRow]  # per asset: buyer views and distinct buyers
     influence: InfluenceReport
     gaps: list[GapCell]
-    unused: list[UnusedAsset]
+    unused: list[UnusedRow]  # the purge list (`tandem.content.purge.unused`)
 
 
 class PacketContent(BaseModel):

@@ -15,7 +15,7 @@ from tandem.analytics.frames import Facts
 from tandem.attribution import AttributionConfig, default_config
 from tandem.attribution.money import from_cents
 from tandem.auth.models import Team, User
-from tandem.content import comparison, frames, gaps, influence, suggest
+from tandem.content import comparison, frames, gaps, influence, purge, suggest
 from tandem.content.analytics_schemas import (
     BacktestReport,
     Comparison,
@@ -28,7 +28,6 @@ from tandem.content.analytics_schemas import (
     PacketContent,
     SuggestionOut,
     SuggestReport,
-    UnusedAsset,
     UsageRow,
 )
 from tandem.errors import DomainError, NotFound
@@ -292,16 +291,6 @@ def packet_content(
     )
 
 
-def unused_assets(db_session: Session, *, as_of: datetime, days: int) -> list[UnusedAsset]:
-    connection = db_session.connection()
-    library = frames.assets(connection)
-    listed = gaps.unused(
-        library, frames.consumption(connection), frames.shares(connection), as_of, days
-    )
-    titles = dict(zip(library["asset_id"].to_list(), library["title"].to_list(), strict=True))
-    return [UnusedAsset(title=titles[r["asset_id"]], **r) for r in listed.iter_rows(named=True)]
-
-
 def usage(
     f: frames.ContentFrames, users: pl.DataFrame, start: datetime
 ) -> dict[str, list[UsageRow]]:
@@ -383,5 +372,5 @@ def insights_page(db_session: Session, *, facts: Facts, as_of: datetime) -> Insi
         engagement=used["asset"],
         influence=influence_report(db_session, facts=facts, as_of=as_of, limit=20),
         gaps=gaps_report(db_session, facts=facts, as_of=as_of).cells[:10],
-        unused=unused_assets(db_session, as_of=as_of, days=gaps.UNUSED_DAYS)[:20],
+        unused=purge.unused(db_session, as_of=as_of, months=gaps.UNUSED_MONTHS)[:20],
     )

@@ -183,44 +183,64 @@ def gap_matrix(
     )
 
 
-#: Days without a view or a share after which a live asset counts as unused.
-UNUSED_DAYS = 90
+#: Months without use after which an asset is on the purge list (as `tandem.content.purge`).
+UNUSED_MONTHS = 6
 
 
 def unused(
     assets: pl.DataFrame,
-    consumption: pl.DataFrame,
+    views: pl.DataFrame,
     shares: pl.DataFrame,
+    deal_uses: pl.DataFrame,
     as_of: datetime,
-    days: int = UNUSED_DAYS,
+    months: int = UNUSED_MONTHS,
 ) -> pl.DataFrame:
-    """Live assets nobody consumed and no rep shared in the `days` up to `as_of`.
+    """The purge list over columns: the rule of `tandem.content.purge.unused` (which the pages
+    use, over the store), for the copy and the benchmark; a test holds the two equal.
 
-    assets: asset_id, status, published_on/created_at optional. consumption: asset_id,
-    occurred_at. shares: asset_id, created_at. Returns asset_id, last_consumed_at,
-    last_shared_at (null: never), oldest first.
+    Live and draft assets with at least one reason: never shared, never viewed, viewed but
+    not since `months` ago and not marked used in a deal since, or past expiry. assets:
+    asset_id, status, expires_on (date, optional). views: asset_id, occurred_at (every
+    activity naming the asset). shares: asset_id. deal_uses: asset_id, created_at. Returns
+    asset_id, reasons, shares, buyer_views, last_view_at, by asset id.
     """
-    start = as_of - timedelta(days=days)
-    last_seen = (
-        consumption.filter(pl.col("occurred_at") <= as_of)
-        .group_by("asset_id")
-        .agg(pl.col("occurred_at").max().alias("last_consumed_at"))
+    since = as_of - timedelta(days=round(months * 30.44))
+    seen = views.group_by("asset_id").agg(
+        pl.len().alias("buyer_views"), pl.col("occurred_at").max().alias("last_view_at")
     )
-    last_shared = (
-        shares.filter(pl.col("created_at") <= as_of)
-        .group_by("asset_id")
-        .agg(pl.col("created_at").max().alias("last_shared_at"))
-    )
-    return (
-        assets.filter(pl.col("status").cast(pl.String) == "live")
-        .select(pl.col("asset_id").cast(pl.Int64))
-        .join(last_seen.with_columns(pl.col("asset_id").cast(pl.Int64)), on="asset_id", how="left")
+    shared = shares.group_by("asset_id").agg(pl.len().alias("shares"))
+    used = deal_uses.filter(pl.col("created_at") >= since).select("asset_id").unique()
+    expires = pl.col("expires_on") if "expires_on" in assets.columns else pl.lit(None, pl.Date)
+    frame = (
+        assets.filter(pl.col("status").cast(pl.String) != "archived")
+        .select(pl.col("asset_id").cast(pl.Int64), expires.alias("expires_on"))
+        .join(seen.with_columns(pl.col("asset_id").cast(pl.Int64)), on="asset_id", how="left")
+        .join(shared.with_columns(pl.col("asset_id").cast(pl.Int64)), on="asset_id", how="left")
         .join(
-            last_shared.with_columns(pl.col("asset_id").cast(pl.Int64)), on="asset_id", how="left"
+            used.with_columns(pl.col("asset_id").cast(pl.Int64), pl.lit(True).alias("_used")),
+            on="asset_id",
+            how="left",
         )
-        .filter(
-            (pl.col("last_consumed_at").is_null() | (pl.col("last_consumed_at") < start))
-            & (pl.col("last_shared_at").is_null() | (pl.col("last_shared_at") < start))
+        .with_columns(
+            pl.col("buyer_views").fill_null(0).cast(pl.Int64),
+            pl.col("shares").fill_null(0).cast(pl.Int64),
         )
-        .sort(pl.max_horizontal("last_consumed_at", "last_shared_at"), "asset_id", nulls_last=False)
+    )
+    reason = {
+        "never_shared": pl.col("shares") == 0,
+        "never_viewed": pl.col("buyer_views") == 0,
+        "no_recent_use": (pl.col("buyer_views") > 0)
+        & (pl.col("last_view_at") < since)
+        & pl.col("_used").is_null(),
+        "expired": pl.col("expires_on").is_not_null() & (pl.col("expires_on") < as_of.date()),
+    }
+    reasons = pl.concat_list(
+        pl.when(condition).then(pl.lit(name)).otherwise(pl.lit(None, pl.String))
+        for name, condition in reason.items()
+    ).list.drop_nulls()
+    return (
+        frame.with_columns(reasons.alias("reasons"))
+        .filter(pl.col("reasons").list.len() > 0)
+        .select("asset_id", "reasons", "shares", "buyer_views", "last_view_at")
+        .sort("asset_id")
     )
