@@ -144,7 +144,14 @@ def gap_matrix(
     )
     keys = ["journey_stage", "persona"]
     cells = tagged.filter(pl.col("live")).explode("personas").rename({"personas": "persona"})
-    if by_product:
+    if by_product:  # an asset for no product in particular is under "(none)"
+        tagged = tagged.with_columns(
+            pl.when(pl.col("products").list.len() > 0)
+            .then(pl.col("products"))
+            .otherwise(pl.lit(["(none)"], dtype=pl.List(pl.String)))
+            .alias("products")
+        )
+        cells = tagged.filter(pl.col("live")).explode("personas").rename({"personas": "persona"})
         products = sorted(set(tagged["products"].explode().drop_nulls().to_list()))
         axes = axes.join(
             pl.DataFrame({"product": products}, schema={"product": pl.String}), how="cross"
