@@ -5,16 +5,19 @@ Deals, contacts (segment, owner) and lifecycle stays come from the dashboards' c
 the contact roles, the contacts' accounts and the shares are read here with one statement each.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import Connection, Integer, literal, select
 
 from tandem.activities.models import Activity
+from tandem.analytics import frames as analytics_frames
 from tandem.analytics.frames import NO_CONTENT, Facts
 from tandem.attribution.query import TS, read_frame, timestamp
 from tandem.contacts.models import Contact
 from tandem.content.models import Asset, AssetShare
+from tandem.lifecycle.models import StageTransition
 from tandem.opportunities.models import OpportunityContactRole
 
 #: Activity types naming an asset that are not a buyer consuming it (a rep's share is logged
@@ -169,3 +172,34 @@ def content_events(connection: Connection) -> pl.DataFrame:
     ).join(Asset, Asset.id == AssetShare.asset_id)
     schema = dict(NO_CONTENT.schema)
     return pl.concat([read_frame(connection, q, schema) for q in (views, sent)])
+
+
+def stays(connection: Connection) -> pl.DataFrame:
+    """Each stay in a lifecycle stage (`tandem.analytics.frames.stays`), from the transition
+    log, for callers whose facts were read without them (the weekly review's CLI)."""
+    query = select(
+        StageTransition.id,
+        StageTransition.contact_id,
+        StageTransition.from_stage,
+        StageTransition.to_stage,
+        timestamp(connection, StageTransition.occurred_at),
+    )
+    schema = {
+        "id": pl.Int64,
+        "contact_id": pl.Int64,
+        "from_stage": pl.String,
+        "to_stage": pl.String,
+        "at": TS,
+    }
+    return analytics_frames.stays(read_frame(connection, query, schema))
+
+
+def complete(connection: Connection, facts: Facts) -> Facts:
+    """`facts` with its content events and stays, read here when the copy was loaded without
+    them (a FactsStore with `only`)."""
+    changes = {}
+    if not set(NO_CONTENT.columns) <= set(facts.content.columns):
+        changes["content"] = content_events(connection)
+    if "stage" not in facts.stays.columns:
+        changes["stays"] = stays(connection)
+    return dataclasses.replace(facts, **changes) if changes else facts
