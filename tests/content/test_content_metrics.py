@@ -45,6 +45,7 @@ def worlds(draw):
             T0 + timedelta(days=draw(st.integers(0, 364)), hours=draw(st.integers(0, 23))),
             draw(st.sampled_from(["ebook", "webinar"])),
             draw(st.sampled_from(["awareness", "decision"])),
+            None,  # the activity id
         )
         for kind in draw(st.lists(st.sampled_from(["view", "share"]), max_size=30))
     ]

@@ -243,6 +243,7 @@ NO_CONTENT = pl.DataFrame(
         "at": TS,
         "asset_type": pl.String,
         "journey_stage": pl.String,
+        "activity_id": pl.Int64,  # the view's activity; null for a share
     }
 )
 

@@ -1,15 +1,16 @@
-"""Reads the content analytics need from the store, as Polars frames for the pure cores.
+"""Reads the content analytics need, as Polars frames for the pure cores.
 
-Deals, contacts (segment, owner) and lifecycle stays come from the dashboards' columnar copy
-(`tandem.analytics.frames.Facts`); the library, the consumption (activities naming an asset),
-the contact roles, the contacts' accounts and the shares are read here with one statement each.
+Deals, contacts (segment, owner), lifecycle stays and the content events (buyers' consumption
+of assets and reps' shares) come from the dashboards' columnar copy
+(`tandem.analytics.frames.Facts`, read once and cached); the library, the contact roles and the
+contacts of accounts whose deals have no roles are read here, one small statement each.
 """
 
 import dataclasses
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Connection, Integer, literal, select
+from sqlalchemy import Connection, Integer, exists, literal, select
 
 from tandem.activities.models import Activity
 from tandem.analytics import frames as analytics_frames
@@ -18,7 +19,7 @@ from tandem.attribution.query import TS, read_frame, timestamp
 from tandem.contacts.models import Contact
 from tandem.content.models import Asset, AssetShare
 from tandem.lifecycle.models import StageTransition
-from tandem.opportunities.models import OpportunityContactRole
+from tandem.opportunities.models import Opportunity, OpportunityContactRole
 
 #: Activity types naming an asset that are not a buyer consuming it (a rep's share is logged
 #: in `asset_shares`; should it also be an activity, it is the rep's act, not the buyer's).
@@ -30,11 +31,11 @@ class ContentFrames:
     """Everything the influence, gaps and suggestions compute on."""
 
     assets: pl.DataFrame  # asset_id, title, type, journey_stage, personas, products, status...
-    consumption: pl.DataFrame  # activity_id, contact_id, asset_id, occurred_at, type
+    consumption: pl.DataFrame  # activity_id, contact_id, asset_id, occurred_at
     deals: pl.DataFrame  # opportunity_id, account_id, segment, amount_cents, dates, outcome
     roles: pl.DataFrame  # opportunity_id, contact_id
     accounts: pl.DataFrame  # contact_id, account_id
-    shares: pl.DataFrame  # asset_id, user_id, contact_id, deal_id, created_at
+    shares: pl.DataFrame  # asset_id, user_id, contact_id, created_at
     contacts: pl.DataFrame  # contact_id, segment, owner_id (from the facts)
 
 
@@ -68,32 +69,22 @@ def assets(connection: Connection) -> pl.DataFrame:
     ).with_columns(pl.col("personas", "products").fill_null([]))
 
 
-def consumption(connection: Connection) -> pl.DataFrame:
-    """Every activity naming an asset, except the types in NOT_CONSUMPTION."""
-    query = select(
-        Activity.id,
-        Activity.contact_id,
-        Activity.asset_id,
-        timestamp(connection, Activity.occurred_at),
-        Activity.type,
-    ).where(Activity.asset_id.is_not(None), Activity.type.not_in(NOT_CONSUMPTION))
-    schema = {
-        "activity_id": pl.Int64,
-        "contact_id": pl.Int64,
-        "asset_id": pl.Int64,
-        "occurred_at": TS,
-        "type": pl.String,
-    }
-    return read_frame(connection, query, schema)
-
-
 def roles(connection: Connection) -> pl.DataFrame:
     query = select(OpportunityContactRole.opportunity_id, OpportunityContactRole.contact_id)
     return read_frame(connection, query, {"opportunity_id": pl.Int64, "contact_id": pl.Int64})
 
 
 def accounts(connection: Connection) -> pl.DataFrame:
-    query = select(Contact.id, Contact.account_id).where(Contact.account_id.is_not(None))
+    """The contacts of accounts having a deal without contact roles (the committee fallback)."""
+    bare = (
+        select(Opportunity.account_id)
+        .where(
+            Opportunity.account_id.is_not(None),
+            ~exists().where(OpportunityContactRole.opportunity_id == Opportunity.id),
+        )
+        .distinct()
+    )
+    query = select(Contact.id, Contact.account_id).where(Contact.account_id.in_(bare))
     return read_frame(connection, query, {"contact_id": pl.Int64, "account_id": pl.Int64})
 
 
@@ -132,14 +123,21 @@ def deals(facts: Facts) -> pl.DataFrame:
 
 
 def load(connection: Connection, facts: Facts) -> ContentFrames:
-    """Everything at once (the influence and the suggestions need it all)."""
+    """Everything at once (the influence and the suggestions need it all). Consumption and
+    shares come from the copy's content events (read from the store when the copy was loaded
+    without them); the library, the roles and the fallback committees from the store."""
+    events = complete(connection, facts).content
+    views = events.filter(pl.col("kind") == "view")
+    sent = events.filter(pl.col("kind") == "share")
     return ContentFrames(
         assets=assets(connection),
-        consumption=consumption(connection),
+        consumption=views.select(
+            "activity_id", "contact_id", "asset_id", pl.col("at").alias("occurred_at")
+        ),
         deals=deals(facts),
         roles=roles(connection),
         accounts=accounts(connection),
-        shares=shares(connection),
+        shares=sent.select("asset_id", "user_id", "contact_id", pl.col("at").alias("created_at")),
         contacts=facts.contacts.select("contact_id", pl.col("segment").cast(pl.String), "owner_id"),
     )
 
@@ -157,6 +155,7 @@ def content_events(connection: Connection) -> pl.DataFrame:
             timestamp(connection, Activity.occurred_at),
             Asset.type,
             Asset.journey_stage,
+            Activity.id,
         )
         .join(Asset, Asset.id == Activity.asset_id)
         .where(Activity.asset_id.is_not(None), Activity.type.not_in(NOT_CONSUMPTION))
@@ -169,6 +168,7 @@ def content_events(connection: Connection) -> pl.DataFrame:
         timestamp(connection, AssetShare.created_at),
         Asset.type,
         Asset.journey_stage,
+        literal(None, Integer),
     ).join(Asset, Asset.id == AssetShare.asset_id)
     schema = dict(NO_CONTENT.schema)
     return pl.concat([read_frame(connection, q, schema) for q in (views, sent)])
