@@ -25,7 +25,13 @@ from tests.attribution import world
 from tests.auth.people import OWNER_CHECKED_READS, person, sign_in
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-NAMES = {"page", "kind", "decision", "metric"}  # path parameters that name things, not records
+NAMES = {
+    "page",
+    "kind",
+    "decision",
+    "metric",
+    "token",
+}  # path parameters that name things, not records
 
 
 def _spellings(n: int) -> st.SearchStrategy[str]:

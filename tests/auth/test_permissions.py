@@ -94,6 +94,9 @@ def world(db):
             "kind": "routing",
             "decision": "approve",
             "metric": "reached_mql",
+            "asset_id": 999999,
+            "purge_id": 999999,
+            "token": "not-a-link",
         },
     )
 

@@ -201,6 +201,12 @@ def asset_page(asset_id: PathId, request: Request, user: PageUser, db: DbSession
 def edit_asset_form(
     asset_id: PathId, request: Request, user: PageUser, db: DbSession, form: AssetForm
 ) -> HTMLResponse | RedirectResponse:
+    try:
+        if not service.can_edit(user, service.get_asset(db, asset_id)):
+            raise service.NotAllowed("only the asset's owner, marketers, sales managers and "
+                                     "admins edit it")  # fmt: skip
+    except service.ContentError as exc:
+        raise _not_found(exc) from None
     data, errors = _form_asset(form)
     if data is not None:
         try:
@@ -335,12 +341,12 @@ def _neutral(request: Request, status: int, heading: str, text: str) -> HTMLResp
 def open_link(token: str, request: Request, background: BackgroundTasks, db: DbSession) -> Response:
     """A recipient's personal link: records the view, then the asset. Nothing on the answer
     names a record: an unknown token is a plain 404 page."""
-    visitor = request.cookies.get(links.VISITOR_COOKIE)
-    new_visitor = not links.well_formed_visitor(visitor)
-    if new_visitor:
-        visitor = links.new_visitor()
+    visitor, tag = links.read_cookie(request.cookies.get(links.VISITOR_COOKIE))
+    new_visitor = visitor is None
+    visitor = visitor or links.new_visitor()
     settings = request.app.state.settings
-    opened = shares.open_link(db, token=token, visitor=visitor, now=utcnow(), settings=settings)
+    opened = shares.open_link(db, token=token, visitor=visitor, tag=tag, now=utcnow(),
+                              settings=settings)  # fmt: skip
     if opened.outcome == "unknown":
         return _neutral(
             request,
@@ -366,7 +372,8 @@ def open_link(token: str, request: Request, background: BackgroundTasks, db: DbS
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     if new_visitor:
-        response.set_cookie(links.VISITOR_COOKIE, visitor, max_age=365 * 86400, path="/c/",
+        cookie = f"{visitor}.{opened.tag}"
+        response.set_cookie(links.VISITOR_COOKIE, cookie, max_age=365 * 86400, path="/c/",
                             httponly=True, samesite="lax",
                             secure=bool(settings.cookie_secure))  # fmt: skip
     return response

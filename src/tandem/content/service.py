@@ -316,4 +316,4 @@ def owner_ids_by_email(db_session: Session, emails: list[str]) -> dict[str, int]
             func.lower(User.email).in_([e.lower() for e in emails])
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())

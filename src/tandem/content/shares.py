@@ -90,7 +90,7 @@ def share(
         found = dict(
             db_session.execute(
                 select(Contact.id, Contact.email).where(Contact.id.in_(request.contact_ids))
-            ).tuples()
+            ).all()
         )
         for cid in request.contact_ids:
             if cid in found:
@@ -104,7 +104,7 @@ def share(
                 select(func.lower(Contact.email), Contact.id).where(
                     func.lower(Contact.email).in_(list(lowered))
                 )
-            ).tuples()
+            ).all()
         )
         for low, shown in lowered.items():
             if low in found_by_mail:
@@ -149,6 +149,7 @@ class Opened:
     recorded: bool = False
     forwarded: bool = False
     notify: dict[str, Any] | None = None  # email to the sharer, sent after the response
+    tag: str | None = None  # the browser's tag to keep in its cookie
 
 
 _SHARE = (
@@ -159,7 +160,13 @@ _SHARE = (
 
 
 def open_link(
-    db_session: Session, *, token: str, visitor: str, now: datetime, settings: Settings
+    db_session: Session,
+    *,
+    token: str,
+    visitor: str,
+    tag: str | None,
+    now: datetime,
+    settings: Settings,
 ) -> Opened:
     """Record one open of a personal link and say where it leads. A token Tandem did not
     issue (tampered, truncated, guessed) records nothing and says only `unknown`."""
@@ -184,7 +191,8 @@ def open_link(
         .order_by(Activity.occurred_at, Activity.id)
         .limit(1)
     )
-    forwarded = links.forwarded(first, visitor)
+    recipient_tag = links.browser_tag(settings.secret_key.get_secret_value(), contact_id)
+    forwarded = links.forwarded(first, visitor, tag, recipient_tag)
     key = links.view_key(share_id, visitor, now)
     row = {
         "idempotency_key": key, "contact_id": contact_id, "type": VIEW, "occurred_at": now,
@@ -201,7 +209,8 @@ def open_link(
                                 visitor=visitor, now=now, settings=settings)  # fmt: skip
     outcome = "redirect" if url else "file"
     return Opened(outcome, asset_id=asset_id, url=url, file_name=file_name, title=title,
-                  recorded=recorded, forwarded=forwarded, notify=notify)  # fmt: skip
+                  recorded=recorded, forwarded=forwarded, notify=notify,
+                  tag=tag or recipient_tag)  # fmt: skip
 
 
 def _store_view(db_session: Session, row: dict[str, Any], now: datetime) -> bool:
