@@ -49,7 +49,10 @@ def test_suggests_what_won_deals_read_next_and_explains_it():
     found = rules(model, pl.DataFrame({"segment": ["smb"], "a": [after]}))
     n_ab = found.filter(pl.col("b") == 3)["n_ab"][0]
     title = {1: "Intro", 2: "Pricing"}[after]
-    assert out[0].because == f"{n_ab} of {n_a} won deals in this segment saw it after {title}"
+    assert out[0].because == (
+        f"{n_ab} of {n_a} won deals in this segment saw it after {title}, "
+        "and after 1 other asset seen"  # ranked on the whole path seen, explained by its best rule
+    )
     assert len(out) == 3
 
 

@@ -61,16 +61,15 @@ def _print_influence(report: InfluenceReport) -> None:
     )
     shown = [
         m
-        for m in ("first_touch", "last_touch", "linear", "markov", "shapley")
+        for m in ("first_touch", "linear", "markov")  # --format json has every model
         if m in report.models
     ]
     table = Table(
         report.by,
         "won deals",
         *shown,
-        "win rate with / without",
-        "difference (95% CI)",
-        "deals with / without",
+        "win rate with / without (deals)",
+        "difference [95% CI]",
     )
     for row in report.rows:
         c = row.comparison
@@ -79,26 +78,27 @@ def _print_influence(report: InfluenceReport) -> None:
             f"{row.won_deals:,}"
             + (f" ({row.unknown_amount} unknown)" if row.unknown_amount else ""),
             *[fmt(float(row.credits[m]), "money") for m in shown],
-            f"{fmt(c.win_rate_with, 'percent')} / {fmt(c.win_rate_without, 'percent')}"
+            f"{fmt(c.win_rate_with, 'percent')} / {fmt(c.win_rate_without, 'percent')} "
+            f"({c.deals_with:,} / {c.deals_without:,})"
             if c
             else "–",
             (
-                f"{_pp(c.difference)} ({_pp(c.ci_low)} to {_pp(c.ci_high)}) {c.verdict}"
+                f"{_pp(c.difference)} [{_pp(c.ci_low)}, {_pp(c.ci_high)}] {c.verdict}"
                 if c and c.difference is not None
                 else (c.verdict if c else "–")
             ),
-            f"{c.deals_with:,} / {c.deals_without:,}" if c else "–",
         )
     console.print(table)
     console.print(
-        f"Fewer than {report.min_deals} deals in either arm reads 'too few deals'. Every model: "
+        f"Fewer than {report.min_deals} deals in either arm reads 'too few deals'; comparable "
+        "deals: same segment and close quarter. Every model (--format json): "
         + ", ".join(report.models),
         highlight=False,
     )
 
 
 def _pp(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:+.1f} pp"
+    return "–" if value is None else f"{100 * value:+.1f}pp"
 
 
 def gaps(

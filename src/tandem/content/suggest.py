@@ -131,7 +131,8 @@ def rank(
     """Top `k` suggestions per query. queries: query, segment (a model segment), asset_id (one
     row per asset seen; a query without any has one row with a null asset_id). `allowed`
     (default: any) limits what may be suggested, e.g. to live assets. Returns query,
-    asset_id, score, n_ab, n_a, after (asset id or null), n_segment, segment, rank."""
+    asset_id, score, n_ab, n_a, after (asset id or null; its rule has the best share),
+    followed (how many of the assets seen it followed), n_segment, segment, rank."""
     queries = queries.with_columns(
         pl.col("asset_id").cast(pl.Int64), pl.col("segment").cast(pl.String)
     )
@@ -155,6 +156,7 @@ def rank(
             pl.col("n_ab").first(),
             pl.col("n_a").first(),
             pl.col("a").first().alias("after"),
+            pl.len().alias("followed"),
         )
         .join(sizes, on="query")
         .select(
@@ -165,6 +167,7 @@ def rank(
             "n_ab",
             "n_a",
             "after",
+            "followed",
         )
     )
     segments = queries.select("query", "segment").unique()
@@ -180,6 +183,7 @@ def rank(
             pl.col("n_a").alias("n_ab"),
             pl.col("n").alias("n_a"),
             pl.lit(None, pl.Int64).alias("after"),
+            pl.lit(0, pl.UInt32).alias("followed"),
         )
     )
     pool = pl.concat([by_rule, popular])
@@ -218,6 +222,9 @@ def suggest(
         else:
             after = titles.get(row["after"], f"asset {row['after']}")
             because = f"{row['n_ab']} of {row['n_a']} won deals {where} saw it after {after}"
+            if row["followed"] > 1:  # ranked on the whole path, not on this rule alone
+                others = row["followed"] - 1
+                because += f", and after {others} other asset{'s' if others > 1 else ''} seen"
         out.append(
             Suggestion(row["asset_id"], round(float(row["score"]), 4), because, row["after"])
         )
