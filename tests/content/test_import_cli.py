@@ -121,3 +121,31 @@ def test_the_event_api_names_the_asset_too(client, db, people):
     assert statuses == ["new", "rejected"]
     stored = db.scalars(select(Activity.asset_id).where(Activity.type == "page_view")).all()
     assert stored == [guide.id]
+
+
+def test_a_salesforce_content_export_imports_through_its_profile(store):
+    engine, tmp = store
+    path = tmp / "ContentVersion.csv"
+    path.write_text(
+        "Id,Title,Description,ContentUrl,Content_Type__c,Journey_Stage__c,Persona__c,Product__c\n"
+        "069A1,Acme battlecard,Win against Acme,https://sf.example/bc,battlecard,Decision,"
+        "Sales Leader;IT,Tandem Core\n"
+        "069A2,Untagged deck,,https://sf.example/deck,deck,,,\n"
+    )
+    imported = run("import", str(path), "--profile", "salesforce")
+    assert "1 new" in imported.output and "1 quarantined" in imported.output, imported.output
+    with Session(engine) as db:
+        card = db.scalar(select(Asset).where(Asset.external_id == "069A1"))
+        assert (card.journey_stage, card.personas) == ("decision", ["sales_leader", "it"])
+
+
+def test_import_as_json_lists_each_quarantined_row(store):
+    engine, tmp = store
+    path = tmp / "assets.csv"
+    path.write_text(ASSETS_CSV)
+    done = run("import", str(path), "--format", "json")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    assert report["job"]["rows_new"] == 2 and report["job"]["rows_quarantined"] == 3
+    assert [(q["line"], q["field"]) for q in report["quarantined"]] == [
+        (4, "journey_stage"), (5, "personas"), (6, "type")]  # fmt: skip

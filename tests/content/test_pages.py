@@ -120,3 +120,17 @@ def test_a_stored_file_is_served_through_its_link(client, db, people, tmp_path):
     client.cookies.clear()
     opened = client.get(url)
     assert opened.status_code == 200 and opened.content == b"%PDF-1.4 deck"
+
+
+def test_sharing_from_the_contact_page_goes_through_the_library(client, db, people, live_asset):
+    buyer = f.contact(db, email="ada@helix.example", first_name="Ada", owner_id=people.rep.id)
+    theirs = f.contact(db, email="cy@else.example", owner_id=people.other_rep.id)
+    csrf = browser(client, db, people.rep)
+    contact_page = client.get(f"/contacts/{buyer.id}").text
+    assert f'href="/content?contact={buyer.id}"' in contact_page
+    library = client.get(f"/content?contact={buyer.id}").text
+    assert "Sharing with Ada (ada@helix.example)" in library and "Share with Ada" in library
+    assert "Sharing with" not in client.get(f"/content?contact={theirs.id}").text
+    shared = client.post(f"/content/{live_asset.id}/share",
+                         data={"csrf_token": csrf, "recipients": str(buyer.id)})  # fmt: skip
+    assert shared.status_code == 200 and "ada@helix.example: <input" in shared.text

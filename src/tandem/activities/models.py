@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.db import Base, UTCDateTime, utcnow
@@ -24,6 +24,15 @@ class Activity(Base):
         Index("ix_activities_contact_time", "contact_id", "occurred_at"),
         Index("ix_activities_campaign", "campaign_id"),
         Index("ix_activities_type_time", "type", "occurred_at"),
+        # The touches naming an asset (tandem.content: usage, buyer views, the purge list);
+        # partial, as most touches name none.
+        Index(
+            "ix_activities_asset",
+            "asset_id",
+            "occurred_at",
+            sqlite_where=text("asset_id IS NOT NULL"),
+            postgresql_where=text("asset_id IS NOT NULL"),
+        ),
         # A named index rather than an inline UNIQUE so bulk loads can drop and rebuild it.
         Index("uq_activities_idempotency_key", "idempotency_key", unique=True),
     )

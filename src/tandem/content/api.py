@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tandem.auth.permissions import visible_to
 from tandem.content import detail, purge, service, shares
@@ -111,7 +111,8 @@ def share_asset(
     """Share with one or many contacts: a personal tracked link each (shown once)."""
     try:
         return shares.share(db, asset_id=asset_id, request=body, by=user,
-                            settings=request.app.state.settings)  # fmt: skip
+                            settings=request.app.state.settings,
+                            base_url=str(request.base_url))  # fmt: skip
     except service.ContentError as exc:
         raise http_error(exc) from None
 
@@ -164,7 +165,7 @@ def unused(
 
 
 class PurgeIn(BaseModel):
-    months: int = 6
+    months: int = Field(default=6, ge=1, le=120)
 
 
 class DecisionIn(BaseModel):

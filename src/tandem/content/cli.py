@@ -3,6 +3,7 @@ gaps, suggest) registers its commands on this same `app` from `cli_analytics.py`
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -33,15 +34,31 @@ def import_assets(
     file: Path = typer.Argument(..., help="A CSV of assets (one row each)."),
     profile: str = typer.Option("generic", help="generic, hubspot or salesforce."),
     mapping: Path | None = typer.Option(None, help="A mapping YAML (generic profile)."),
+    format: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """Import assets from a CSV; rows breaking the taxonomy are quarantined with the reason."""
     from tandem.ingest import cli as ingest_cli
     from tandem.ingest import jobs
 
+    _format(format)
     tx = ingest_cli._tx()
     chosen = ingest_cli._mapping("assets", profile, mapping)
     job_id = jobs.create_job(tx, path=file, kind="assets", profile=profile, mapping=chosen)
-    ingest_cli._run(tx, job_id, None)
+    if format == "table":
+        ingest_cli._run(tx, job_id, None)
+        return
+    with contextlib.suppress(jobs.JobError):  # recorded on the job, printed below
+        jobs.run_job(tx, job_id, bulk_min_rows=settings().ingest_bulk_min_rows)
+    job = jobs.get_job(tx, job_id)
+    quarantined = [
+        {"line": e["line"], "field": e["field"], "value": e["value"], "reason": e["reason"]}
+        for e in jobs.list_errors(tx, job_id, limit=1000)
+    ]
+    keys = ("id", "status", "rows_total", "rows_new", "rows_updated", "rows_unchanged",
+            "rows_quarantined")  # fmt: skip
+    _print_json({"job": {k: job.get(k) for k in keys}, "quarantined": quarantined})
+    if job["status"] != "done":
+        raise typer.Exit(1)
 
 
 @app.command("list")

@@ -7,20 +7,31 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from tandem.auth.models import User
-from tandem.auth.permissions import visible_to
+from tandem.auth.permissions import may_read, visible_to
 from tandem.contacts.buying_roles import BuyingRole
+from tandem.contacts.models import Contact
 from tandem.content import detail, links, purge, service, shares
 from tandem.content.definitions import active_taxonomy
 from tandem.content.schemas import AssetIn, FeedbackIn, ShareIn, ShareResult
 from tandem.db import utcnow
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
-from tandem.web.ids import PathId
+from tandem.web.ids import PathId, QueryId
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 public = APIRouter()
@@ -90,13 +101,23 @@ def library_page(
     type: str = "",
     product: str = "",
     status: str = "",
+    contact: QueryId = None,
 ) -> HTMLResponse:
+    """The library; `?contact=ID` offers each asset for sharing with that contact (the link
+    from a contact's page)."""
     status = status if status in ("draft", "live", "archived") else ""
+    share_to = None
+    if contact is not None and may_read(db, user, "contact", contact, request.app.state.settings):
+        found = db.get(Contact, contact)
+        share_to = (
+            {"id": found.id, "name": found.full_name, "email": found.email} if found else None
+        )
     vm = service.library(db, q=q[:300], stage=stage or None, persona=persona or None,
                          type=type or None, product=product or None, status=status or None,
                          user=user)  # fmt: skip
     return _render(request, "content_library.html",
-                   {"user": user, "vm": vm, "taxonomy": active_taxonomy(db)})  # fmt: skip
+                   {"user": user, "vm": vm, "taxonomy": active_taxonomy(db),
+                    "share_to": share_to})  # fmt: skip
 
 
 def _form_page(
@@ -133,8 +154,9 @@ def create_asset_form(
 
 
 @router.get("/content/unused", response_class=HTMLResponse)
-def unused_page(request: Request, user: PageUser, db: DbSession, months: int = 6) -> HTMLResponse:
-    months = min(max(months, 1), 120)
+def unused_page(
+    request: Request, user: PageUser, db: DbSession, months: Annotated[int, Query(ge=1, le=120)] = 6
+) -> HTMLResponse:
     as_of = utcnow()
     return _render(request, "content_unused.html", {
         "user": user, "months": months, "rows": purge.unused(db, as_of=as_of, months=months),
@@ -285,11 +307,15 @@ def share_form(
     try:
         body = ShareIn(contact_ids=ids, emails=emails, deal_id=deal, note=note or None)
         result = shares.share(db, asset_id=asset_id, request=body, by=user,
-                              settings=request.app.state.settings)  # fmt: skip
+                              settings=request.app.state.settings,
+                              base_url=str(request.base_url))  # fmt: skip
     except service.NotFound as exc:
         raise _not_found(exc) from None
     except service.ContentError as exc:
         return _asset_page(request, db, user, asset_id, errors={"share": str(exc)}, status=422)
+    except ValidationError:
+        message = f"at most {shares.MAX_RECIPIENTS} recipients per share"
+        return _asset_page(request, db, user, asset_id, errors={"share": message}, status=422)
     return _asset_page(request, db, user, asset_id, result=result,
                        status=200 if result.links else 422)  # fmt: skip
 
@@ -337,16 +363,25 @@ def _neutral(request: Request, status: int, heading: str, text: str) -> HTMLResp
     return _render(request, "content_link.html", {"heading": heading, "text": text}, status)
 
 
+def _open(request: Request, token: str, visitor: str, tag: str | None) -> shares.Opened:
+    from tandem.db import session_scope
+
+    settings = request.app.state.settings
+    with session_scope(request.app.state.session_factory) as db:
+        return shares.open_link(db, token=token, visitor=visitor, tag=tag, now=utcnow(),
+                                settings=settings)  # fmt: skip
+
+
 @public.get("/c/{token}", response_model=None)
-def open_link(token: str, request: Request, background: BackgroundTasks, db: DbSession) -> Response:
+async def open_link(token: str, request: Request, background: BackgroundTasks) -> Response:
     """A recipient's personal link: records the view, then the asset. Nothing on the answer
-    names a record: an unknown token is a plain 404 page."""
+    names a record: an unknown token is a plain 404 page. The database work is one hop to a
+    worker thread (a link open is the busiest public request)."""
     visitor, tag = links.read_cookie(request.cookies.get(links.VISITOR_COOKIE))
     new_visitor = visitor is None
     visitor = visitor or links.new_visitor()
     settings = request.app.state.settings
-    opened = shares.open_link(db, token=token, visitor=visitor, tag=tag, now=utcnow(),
-                              settings=settings)  # fmt: skip
+    opened = await run_in_threadpool(_open, request, token, visitor, tag)
     if opened.outcome == "unknown":
         return _neutral(
             request,

@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from tandem.ids import BodyId
+
 STATUSES = ("draft", "live", "archived")
 
 
@@ -44,7 +46,7 @@ class AssetIn(BaseModel):
     personas: list[str] = []
     buying_roles: list[str] = []
     products: list[str] = []
-    owner_id: int | None = None
+    owner_id: BodyId | None = None
     published_on: date | None = None
     expires_on: date | None = None
     status: str = "live"
@@ -133,9 +135,9 @@ class ShareIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contact_ids: list[int] = []
-    emails: list[str] = []
-    deal_id: int | None = None
+    contact_ids: list[BodyId] = Field(default=[], max_length=200)
+    emails: list[str] = Field(default=[], max_length=200)
+    deal_id: BodyId | None = None
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -177,7 +179,7 @@ class FeedbackRow(BaseModel):
 class DealUseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    deal_id: int
+    deal_id: BodyId
 
 
 class ShareRow(BaseModel):

@@ -210,6 +210,8 @@ ASSETS = (
     ("Product Tour", "demo", "decision", "revops"),
     ("Customer Reference Call Kit", "sales_deck", "decision", "sales_leader"),
 )
+#: Positions in ASSETS of the assets past their expiry date in the demo (benchmark, pricing).
+EXPIRED_ASSETS = (4, 18)
 #: The buying roles each demo persona usually plays (tandem.contacts.buying_roles).
 ROLES_OF_PERSONA = {
     "executive": ("decision_maker",),

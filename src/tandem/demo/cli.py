@@ -5,7 +5,7 @@ from datetime import datetime
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tandem.auth import service as auth
 from tandem.auth.models import User
@@ -13,6 +13,8 @@ from tandem.auth.roles import Role
 from tandem.auth.schemas import UserCreate
 from tandem.cli.context import console, db_session, engine, fail
 from tandem.contacts.models import Contact
+from tandem.content.demo import seed_demo_shares
+from tandem.content.models import Asset
 from tandem.db import make_session_factory, utcnow
 from tandem.demo.load import load_demo
 from tandem.demo.spec import DemoSpec
@@ -94,6 +96,11 @@ def generate(
         report = load_demo(
             eng, spec, on_progress=lambda done, _: progress.update(task, completed=done)
         )
+    with db_session(eng) as db:  # the content library is marketing's (tandem.content)
+        marketer = auth.get_by_email(db_session=db, email="marketer@tandem.demo")
+        if marketer is not None:
+            db.execute(update(Asset).where(Asset.owner_id.is_(None)).values(owner_id=marketer.id))
+        seed_demo_shares(db, as_of=clock, seed=seed)
     table = Table("table", "rows", title=f"Demo data (seed {seed})")
     for name, rows in report.rows.items():
         table.add_row(name, f"{rows:,}")

@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -56,8 +56,11 @@ def build_campaigns(spec: DemoSpec) -> pl.DataFrame:
     return frame.with_columns(pl.col("id").cast(pl.Int64))
 
 
-def build_assets() -> pl.DataFrame:
-    """The content library, tagged by journey stage and persona."""
+def build_assets(spec: DemoSpec | None = None) -> pl.DataFrame:
+    """The content library, tagged by journey stage, persona, buying roles and product, with
+    publication dates across the demo history; a few assets are past their expiry date."""
+    start = datetime.fromtimestamp((spec.start_us if spec else 0) / 1e6, UTC).date()
+    as_of = datetime.fromtimestamp((spec.as_of_us if spec else 0) / 1e6, UTC).date()
     rows = [
         {
             "title": title,
@@ -68,6 +71,9 @@ def build_assets() -> pl.DataFrame:
             "products": json.dumps([catalog.PRODUCT_LINES[i % len(catalog.PRODUCT_LINES)]]),
             "url": "https://www.tandem-demo.example/resources/"
             + "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-"),
+            "published_on": start + timedelta(days=11 * i),
+            # Pricing and benchmark pages age: these expired before the demo's today.
+            "expires_on": as_of - timedelta(days=20 + i) if i in catalog.EXPIRED_ASSETS else None,
         }
         for i, (title, kind, stage, persona) in enumerate(catalog.ASSETS)
     ]
@@ -152,4 +158,4 @@ def build_accounts(spec: DemoSpec) -> tuple[pl.DataFrame, np.ndarray, np.ndarray
 def build_world(spec: DemoSpec) -> World:
     """Everything that is generated once, before the per-chunk contacts and activities."""
     accounts, fit, counts = build_accounts(spec)
-    return World(build_campaigns(spec), build_assets(), accounts, fit, counts)
+    return World(build_campaigns(spec), build_assets(spec), accounts, fit, counts)

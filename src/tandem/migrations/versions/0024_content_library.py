@@ -1,5 +1,6 @@
 """content: the asset library (descriptions, personas, buying roles, products, owner, dates,
-status), tracked shares, rep feedback, deal uses and jointly approved purges
+status), tracked shares, rep feedback, deal uses and jointly approved purges; the touches
+naming an asset indexed
 
 Revision ID: 0024_content_library
 Revises: 0001
@@ -130,6 +131,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_asset_deal_uses_deal", "asset_deal_uses", ["deal_id"])
 
+    op.create_index(
+        "ix_activities_asset",
+        "activities",
+        ["asset_id", "occurred_at"],
+        sqlite_where=sa.text("asset_id IS NOT NULL"),
+        postgresql_where=sa.text("asset_id IS NOT NULL"),
+    )
     op.create_table(
         "content_purges",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -150,6 +158,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("content_purges")
+    op.drop_index("ix_activities_asset", table_name="activities")
     op.drop_index("ix_asset_deal_uses_deal", table_name="asset_deal_uses")
     op.drop_table("asset_deal_uses")
     op.drop_table("asset_feedback")
