@@ -83,6 +83,8 @@ class Facts:
     known: dict[str, list[str]]  # every value each dimension takes, sorted
     # One per change of a customer's subscription (tandem.usage): account, kind, at, MRR, dims.
     subscriptions: pl.DataFrame = field(default_factory=lambda: _NO_SUBSCRIPTIONS)
+    # Content events (buyers' consumption of assets, reps' shares), for the `content` relation.
+    content: pl.DataFrame = field(default_factory=lambda: NO_CONTENT)
 
     def known_values(self) -> dict[str, list[str]]:
         """Every value each dimension takes in the contacts or the deals, sorted."""
@@ -204,6 +206,7 @@ def build_facts(
     loaded_at: datetime,
     handoffs: pl.DataFrame | None = None,
     subscriptions: pl.DataFrame | None = None,
+    content: pl.DataFrame | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
     contacts = _fill_dims(contacts)
@@ -229,6 +232,7 @@ def build_facts(
         loaded_at=loaded_at,
         known=_known(contacts, opportunities),
         subscriptions=subscriptions if subscriptions is not None else _NO_SUBSCRIPTIONS,
+        content=NO_CONTENT if content is None else content,
     )
 
 
@@ -243,6 +247,22 @@ _NO_SUBSCRIPTIONS = pl.DataFrame(
         "segment": pl.String,
         "region": pl.String,
         "vertical": pl.String,
+    }
+)
+
+
+#: One row per content event: a buyer consuming an asset ("view": any activity naming one) or
+#: a rep sharing one ("share"); read by `tandem.content.frames.content_events`.
+NO_CONTENT = pl.DataFrame(
+    schema={
+        "kind": pl.String,
+        "asset_id": pl.Int64,
+        "contact_id": pl.Int64,
+        "user_id": pl.Int64,
+        "at": TS,
+        "asset_type": pl.String,
+        "journey_stage": pl.String,
+        "activity_id": pl.Int64,  # the view's activity; null for a share
     }
 )
 

@@ -9,7 +9,7 @@ unchanged on DuckDB here or on a warehouse holding the same tables.
 import polars as pl
 
 from tandem.analytics.dims import DIMENSIONS, UNKNOWN
-from tandem.analytics.frames import STAGES, Facts, implied, reach_column
+from tandem.analytics.frames import NO_CONTENT, STAGES, Facts, implied, reach_column
 
 #: Dimensions of a contact, and of everything dated by a contact (handoffs, answers).
 CONTACT_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "campaign", "owner")
@@ -24,6 +24,17 @@ DEAL_DIMENSIONS: tuple[str, ...] = (
     "manager",
     "team",
     "owner",
+)
+
+
+#: Dimensions of a content event: the contact's, the asset (its id as text), its type and
+#: journey stage, and the rep who shared it (``rep``, a user id; "unknown" for a view).
+CONTENT_DIMENSIONS: tuple[str, ...] = (
+    *CONTACT_DIMENSIONS,
+    "asset",
+    "asset_type",
+    "journey_stage",
+    "rep",
 )
 
 
@@ -139,6 +150,24 @@ def subscriptions(facts: Facts) -> pl.DataFrame:
     )
 
 
+def content(facts: Facts) -> pl.DataFrame:
+    """One row per content event: a buyer consuming an asset (``kind`` "view") or a rep
+    sharing one ("share"), dated ``at_s``, with the contact's dimensions."""
+    frame = facts.content if set(NO_CONTENT.columns) <= set(facts.content.columns) else NO_CONTENT
+    people = contacts(facts).select("contact_id", *CONTACT_DIMENSIONS)
+    return frame.join(people, on="contact_id", how="left").select(
+        "kind",
+        "asset_id",
+        "contact_id",
+        seconds("at"),
+        *[pl.col(d).fill_null(UNKNOWN) for d in CONTACT_DIMENSIONS],
+        pl.col("asset_id").cast(pl.String).fill_null(UNKNOWN).alias("asset"),
+        pl.col("asset_type").fill_null(UNKNOWN),
+        pl.col("journey_stage").fill_null(UNKNOWN),
+        pl.col("user_id").cast(pl.String).fill_null(UNKNOWN).alias("rep"),
+    )
+
+
 #: Every relation by name, and the column identifying one of its records.
 RELATIONS = {
     "contacts": (contacts, "contact_id"),
@@ -146,4 +175,5 @@ RELATIONS = {
     "handoffs": (handoffs, "contact_id"),
     "answers": (answers, "contact_id"),
     "subscriptions": (subscriptions, "account_id"),
+    "content": (content, "contact_id"),
 }

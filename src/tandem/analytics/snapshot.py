@@ -254,6 +254,8 @@ def _subscriptions(connection: Connection) -> pl.DataFrame:
 def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
     """Read contacts, transitions, opportunities and campaigns into dashboard facts."""
     connection = db_session.connection()
+    from tandem.content.frames import content_events  # the content capability's reader
+
     contacts = _contacts(connection)
     return build_facts(
         contacts=contacts,
@@ -263,6 +265,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         handoffs=_handoffs(connection),
         loaded_at=loaded_at,
         subscriptions=_subscriptions(connection),
+        content=content_events(connection),
     )
 
 
@@ -289,6 +292,7 @@ def fingerprint(*, db_session: Session) -> tuple[Any, ...]:
         db_session.scalar(select(func.count()).select_from(Campaign)),
         *deals,
         *_subscription_stamp(db_session),
+        _content_mark(db_session),
     )
 
 
@@ -302,3 +306,11 @@ def _subscription_stamp(db_session: Session) -> tuple[Any, ...]:
             )
         ).one()
     )
+
+
+def _content_mark(db_session: Session) -> Any:
+    """Reps' shares change the content figures; buyers' views arrive with the activities,
+    which the fingerprint leaves out (every event would rebuild the copy)."""
+    from tandem.content.models import AssetShare
+
+    return db_session.scalar(select(func.max(AssetShare.id)))

@@ -38,3 +38,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/content/purges"): allow(*TEAMS),
     ("POST", "/api/v1/content/purges/{purge_id}/{decision}"): allow(*TEAMS),
 }
+
+# The insights' rows (influence, gaps, suggestions; tandem/content/web.py).
+from tandem.content.web_access import RULES as _INSIGHTS  # noqa: E402
+
+RULES |= _INSIGHTS

@@ -163,3 +163,9 @@ def expired() -> None:
     current = settings()
     told = check_once(current, make_session_factory(make_engine(current.database_url)))
     console.print(f"told {told['owners']} owners about {told['assets']} expired assets")
+
+
+# The analytic half: `tandem content influence|gaps|suggest` (tandem/content/cli_analytics.py).
+from tandem.content.cli_analytics import register  # noqa: E402
+
+register(app)

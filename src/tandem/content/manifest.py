@@ -7,6 +7,9 @@ CAPABILITY = Capability(
     summary="The content library: tagged assets, tracked shares and views, feedback, purges.",
     permissions="tandem.content.access:RULES",
     routers=(
+        # The insights first: /content/insights and /content/gaps before /content/{asset_id}.
+        "tandem.content.web:pages",
+        "tandem.content.web:api",
         "tandem.content.api:router",
         "tandem.content.pages:router",
         "tandem.content.pages:public",
@@ -16,5 +19,16 @@ CAPABILITY = Capability(
     tasks=("tandem.content.scheduler:install",),
     definitions=("tandem.content.definitions:TAXONOMY",),
     nav=(("Content", "/content"),),
-    pure=("tandem.content.taxonomy", "tandem.content.links", "tandem.content.journey"),
+    pure=(
+        "tandem.content.taxonomy",
+        "tandem.content.links",
+        "tandem.content.journey",
+        "tandem.content.influence",
+        "tandem.content.comparison",
+        "tandem.content.gaps",
+        "tandem.content.suggest",
+        "tandem.content.metrics",
+    ),
+    metrics=("tandem.content.metrics:METRICS",),
+    review_sections=("tandem.content.review:sections",),
 )
