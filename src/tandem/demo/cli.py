@@ -140,6 +140,9 @@ def setup(
     if attribution:
         setup_attribution()
     setup_goals()
+    from tandem.accounts.demo import run as setup_accounts
+
+    setup_accounts()
     print_logins()
 
 
