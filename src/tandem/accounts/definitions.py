@@ -76,7 +76,7 @@ def _check_stages(db_session: Session, text: str, file: str) -> Sequence[Issue]:
 
 
 def _check_targets(db_session: Session, text: str, file: str) -> Sequence[Issue]:
-    from tandem.accounts.service import account_keys
+    from tandem.accounts.lists import account_keys
 
     model, issues, src = parse(targets.TargetList, text, file, *targets.CHECKS)
     if model is not None and (model.members or model.exclude):

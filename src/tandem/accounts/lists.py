@@ -107,7 +107,12 @@ def apply(db_session: Session, *, on: date) -> dict[str, Any]:
                 )
             )
             joined += 1
-    db_session.execute(update(Account).values(is_target=False, tier=None))
+    db_session.flush()
+    db_session.execute(
+        update(Account)
+        .values(is_target=False, tier=None)
+        .execution_options(synchronize_session=False)
+    )
     for tier in (1, 2, 3):
         ids = [a for a, m in chosen.items() if m.tier == tier]
         for i in range(0, len(ids), 5000):
@@ -115,8 +120,9 @@ def apply(db_session: Session, *, on: date) -> dict[str, Any]:
                 update(Account)
                 .where(Account.id.in_(ids[i : i + 5000]))
                 .values(is_target=True, tier=str(tier))
+                .execution_options(synchronize_session=False)
             )
-    db_session.flush()
+    db_session.expire_all()  # loaded accounts see the bulk update
     return {
         "list": label,
         "members": len(chosen),
@@ -166,7 +172,7 @@ def csv_proposal(db_session: Session, csv_text: str) -> str:
 
     rows, problems = targets.members_from_csv(csv_text)
     keys = account_keys(db_session)
-    for n, row in enumerate(rows, start=2):
+    for n, row in rows:
         m = targets.Member(**row)
         if m.key() not in keys:
             problems.append(f"row {n}: no account with {m.key()[0]} {m.key()[1]!r}")
@@ -174,5 +180,5 @@ def csv_proposal(db_session: Session, csv_text: str) -> str:
         raise InvalidInput(problems)
     d, _ = definitions.active(db_session, "target_accounts")
     data = d.model_dump(mode="json", exclude_defaults=True)
-    data["members"] = [m for m in data.get("members", []) if m] + rows
+    data["members"] = [m for m in data.get("members", []) if m] + [r for _, r in rows]
     return yaml.safe_dump(data, sort_keys=False)

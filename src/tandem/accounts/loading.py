@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tandem.definitions.base import ConfigError, Issue, has_errors
-from tandem.scoring.issues import Path, SourceMap
+from tandem.scoring.issues import Path, SourceMap, display_path
 from tandem.scoring.loader import issues_from_validation_error, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -53,5 +53,7 @@ def _sorted(issues: list[Issue]) -> list[Issue]:
 
 
 def at(src: SourceMap, path: Path, message: str, code: str = "") -> Issue:
-    """An error at `path` of the file `src` maps."""
-    return src.issue("error", path, message, code=code)
+    """An error at `path` of the file `src` maps, the path named first (as the scoring
+    loader's issues: `coverage.roles[1]: role 'x' is not ...`)."""
+    where = f"{display_path(path)}: " if path else ""
+    return src.issue("error", path, where + message, code=code)

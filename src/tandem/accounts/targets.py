@@ -185,8 +185,8 @@ def over_capacity(
     ]
 
 
-def members_from_csv(text: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """Members from CSV (domain|external_id|name, tier); errors name the row."""
+def members_from_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """(row number, member) from CSV (domain|external_id|name, tier); errors name the row."""
     reader = csv.DictReader(io.StringIO(text))
     cols = set(reader.fieldnames or ())
     if "tier" not in cols or not cols & {"domain", "external_id", "name"}:
@@ -208,5 +208,5 @@ def members_from_csv(text: str) -> tuple[list[dict[str, Any]], list[str]]:
         if key is None:
             errors.append(f"row {n}: no domain, external_id or name")
             continue
-        rows.append({key[0]: key[1], "tier": int(tier)})
+        rows.append((n, {key[0]: key[1], "tier": int(tier)}))
     return rows, errors
