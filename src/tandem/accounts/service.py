@@ -117,7 +117,7 @@ def account_packet(
     missing = panel["committee"]["missing"]
     if missing:
         who = panel["committee"]["suggestions"].get(missing[0]) or []
-        step = f"reach a {missing[0].replace('_', ' ')}" + (f": {who[0]['name']}" if who else "")
+        step = f"reach the {missing[0].replace('_', ' ')}" + (f": {who[0]['name']}" if who else "")
     elif deals:
         step = f"advance {deals[0]['name']} ({deals[0]['stage']})"
     else:
