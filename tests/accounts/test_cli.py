@@ -1,6 +1,7 @@
-"""`tandem accounts ...` on a generated demo world, each command's JSON checked against the store."""
+"""`tandem accounts ...` on a generated demo world, each command's JSON checked in the store."""
 
 import json
+from decimal import Decimal
 
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
@@ -30,16 +31,15 @@ def test_the_accounts_commands_on_a_demo_world(env, tmp_path):  # noqa: F811
         stored = conn.execute(text("SELECT max(total) FROM account_scores")).scalar()
     assert float(top["score"]) == float(stored)
     one = json.loads(run("accounts", "score", str(top["id"]), "--format", "json"))["score"]
-    assert sum(float(p["points"]) for p in one["parts"]) == float(one["total"])
+    assert sum(Decimal(p["points"]) for p in one["parts"]) == Decimal(one["total"])
     committee = json.loads(run("accounts", "committee", str(first), "--sync", "--format", "json"))
     with engine.connect() as conn:
         members = conn.execute(
-            text(f"SELECT count(*) FROM contacts WHERE account_id={first}")
+            text("SELECT count(*) FROM contacts WHERE account_id=:a"), {"a": first}
         ).scalar()
         segment = conn.execute(
-            text(
-                f"SELECT segment FROM opportunities WHERE account_id={first} ORDER BY created_at DESC"
-            )
+            text("SELECT segment FROM opportunities WHERE account_id=:a ORDER BY created_at DESC"),
+            {"a": first},
         ).scalar()
     assert len(committee["members"]) == members
     # The latest deal's segment chooses the role template (smb, enterprise; else the fallback).
@@ -58,8 +58,8 @@ def test_the_accounts_commands_on_a_demo_world(env, tmp_path):  # noqa: F811
     with engine.connect() as conn:
         customers = conn.execute(
             text(
-                "SELECT count(DISTINCT account_id) FROM opportunities WHERE product_line IS NOT NULL "
-                "AND account_id IS NOT NULL AND (is_won OR NOT is_closed)"
+                "SELECT count(DISTINCT account_id) FROM opportunities WHERE account_id IS NOT NULL"
+                " AND product_line IS NOT NULL AND (is_won OR NOT is_closed)"
             )
         ).scalar()
     assert len(space) == customers
