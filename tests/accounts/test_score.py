@@ -101,16 +101,21 @@ def frames_of(all_facts):
 def test_the_bulk_rescore_gives_the_engines_parts(world):
     all_facts = facts_of(world)
     c, a = frames_of(all_facts)
-    bulk = rescore.rescore(
-        MODEL,
+    inputs = dict(
         accounts={f.account_id: f.fields for f in all_facts},
         contacts=c.lazy(),
         activities=a.lazy(),
-        signals={f.account_id: f.signals for f in all_facts},
+        signals=rescore.signals_frame({f.account_id: f.signals for f in all_facts}),
         as_of_us=NOW,
     )
+    bulk = rescore.rescore(MODEL, **inputs)
     one_by_one = [score_account(MODEL, f, as_of=AS_OF) for f in all_facts]
     assert [s.as_dict() for s in bulk] == [s.as_dict() for s in one_by_one]
+    # The frame's own cents (what the bench times) are the same numbers.
+    frame = rescore.full_frame(MODEL, **inputs)
+    assert frame["total"].to_list() == [int(s.total * 100) for s in one_by_one]
+    assert frame["engagement"].to_list() == [int(s.section("engagement") * 100) for s in one_by_one]
+    assert frame["is_mqa"].to_list() == [s.is_mqa for s in one_by_one]
 
 
 def test_the_roll_up_equals_an_independent_pandas_computation():

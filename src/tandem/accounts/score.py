@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tandem.accounts.score_model import AccountScoreModel, EngagementPart
+from tandem.accounts.score_model import AccountScoreModel, EngagementPart, IntentRule
 from tandem.scoring.engine import (
     UNITS_PER_CENT,
     US_PER_DAY,
@@ -28,7 +28,7 @@ from tandem.scoring.match import fit_matches
 
 _CENT = Decimal("0.01")
 #: per (cents) x aggregate (units of 0.0001 point) -> cents: divide by this.
-_UNIT_CENT_SCALE = 100 * UNITS_PER_CENT
+UNIT_CENT_SCALE = 100 * UNITS_PER_CENT
 NO_ROLE = "unknown"
 
 
@@ -172,29 +172,37 @@ def part_cents(part: EngagementPart, aggregate: int) -> int:
     if part.aggregation in ("distinct_people", "distinct_roles"):
         raw = aggregate * per
     else:  # units x cents -> cents, halves up (aggregates are never negative)
-        raw = (aggregate * per + _UNIT_CENT_SCALE // 2) // _UNIT_CENT_SCALE
+        raw = (aggregate * per + UNIT_CENT_SCALE // 2) // UNIT_CENT_SCALE
     return min(raw, to_cents(part.cap))
 
 
+def engagement_part(part: EngagementPart, aggregate: int) -> Part | None:
+    """The part one roll-up gives (None when worth nothing), explained."""
+    cents = part_cents(part, aggregate)
+    if not cents:
+        return None
+    unit = "" if part.aggregation.startswith("distinct") else " points"
+    shown = aggregate if unit == "" else _points(aggregate // UNITS_PER_CENT)
+    detail = f"{part.aggregation} = {shown}{unit} x {part.per:g}, cap {part.cap:g}"
+    return Part("engagement", part.id, _points(cents), detail)
+
+
 def engagement_parts(model: AccountScoreModel, found: Engagement) -> list[Part]:
-    parts = []
-    for part in model.engagement.parts:
-        aggregate = found.aggregates.get(part.id, 0)
-        cents = part_cents(part, aggregate)
-        if cents:
-            unit = "" if part.aggregation.startswith("distinct") else " points"
-            shown = aggregate if unit == "" else _points(aggregate // UNITS_PER_CENT)
-            detail = f"{part.aggregation} = {shown}{unit} x {part.per:g}, cap {part.cap:g}"
-            parts.append(Part("engagement", part.id, _points(cents), detail))
-    return parts
+    parts = (engagement_part(p, found.aggregates.get(p.id, 0)) for p in model.engagement.parts)
+    return [p for p in parts if p is not None]
+
+
+def fit_part(rule: Any) -> Part:
+    return Part("fit", rule.id, _points(to_cents(rule.points)), f"{rule.field} {rule.op}")
 
 
 def fit_parts(model: AccountScoreModel, fields: Mapping[str, Any]) -> list[Part]:
-    return [
-        Part("fit", rule.id, _points(to_cents(rule.points)), f"{rule.field} {rule.op}")
-        for rule in model.fit.rules
-        if fit_matches(rule, fields.get(rule.field))
-    ]
+    return [fit_part(r) for r in model.fit.rules if fit_matches(r, fields.get(r.field))]
+
+
+def intent_part(rule: IntentRule, count: int) -> Part | None:
+    cents = min(count * to_cents(rule.points), to_cents(rule.cap))
+    return Part("intent", rule.id, _points(cents), f"{count} signals") if cents else None
 
 
 def intent_parts(model: AccountScoreModel, signals: Sequence[Signal], as_of_us: int) -> list[Part]:
@@ -211,10 +219,14 @@ def intent_parts(model: AccountScoreModel, signals: Sequence[Signal], as_of_us: 
             and s.strength >= rule.min_strength
             and 0 <= as_of_us - s.t < window
         )
-        cents = min(count * to_cents(rule.points), to_cents(rule.cap))
-        if cents:
-            parts.append(Part("intent", rule.id, _points(cents), f"{count} signals"))
+        if (part := intent_part(rule, count)) is not None:
+            parts.append(part)
     return parts
+
+
+def coverage_cents(top_cents: int, covered: int, needed: int) -> int:
+    """The coverage share of the section's max, in cents, halves up."""
+    return (2 * top_cents * covered + needed) // (2 * needed)
 
 
 def coverage(model: AccountScoreModel, engaged: frozenset[str]) -> tuple[list[Part], list[str]]:
@@ -224,8 +236,8 @@ def coverage(model: AccountScoreModel, engaged: frozenset[str]) -> tuple[list[Pa
     wanted = list(dict.fromkeys(model.coverage.roles))
     covered = [r for r in wanted if r in engaged]
     missing = [r for r in wanted if r not in engaged]
-    n, top = len(wanted), to_cents(model.coverage.max)
-    cents = (2 * top * len(covered) + n) // (2 * n)
+    n = len(wanted)
+    cents = coverage_cents(to_cents(model.coverage.max), len(covered), n)
     detail = f"{len(covered)} of {n} roles engaged" + (
         f"; missing {', '.join(missing)}" if missing else ""
     )

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -48,35 +49,80 @@ def _number(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def fit_fields(db_session: Session, ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
-    """account id -> {"account.<column>": value} of the columns fit rules read."""
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, Any]:
+    """The reads of an incremental rescore, built once (the values come as parameters): an
+    activity's rescore runs inside the request that stored it."""
+    ids = bindparam("ids", expanding=True)
     cols = [getattr(Account, c) for c in FIT_COLUMNS]
-    query = select(Account.id, *cols)
-    if ids is not None:
-        query = query.where(Account.id.in_(list(ids)))
     return {
-        row[0]: {f"account.{c}": _number(v) for c, v in zip(FIT_COLUMNS, row[1:], strict=True)}
-        for row in db_session.execute(query)
+        "fields": select(Account.id, *cols).where(Account.id.in_(ids)),
+        "touches": select(
+            Contact.account_id, Activity.contact_id, Activity.type, Activity.occurred_at
+        )
+        .join(Contact, Contact.id == Activity.contact_id)
+        .where(
+            Contact.account_id.in_(ids),
+            Activity.occurred_at > bindparam("since"),
+            Activity.occurred_at <= bindparam("until"),
+            Activity.type.in_(bindparam("types", expanding=True)),
+        ),
+        "imported": select(Contact.account_id, Contact.id, Contact.buying_role).where(
+            Contact.account_id.in_(ids), Contact.buying_role != "unknown"
+        ),
+        "committee": select(
+            CommitteeRole.account_id, CommitteeRole.contact_id, CommitteeRole.role
+        ).where(CommitteeRole.account_id.in_(ids), CommitteeRole.opportunity_id.is_(None)),
+        "signals": select(
+            IntentSignal.account_id,
+            IntentSignal.topic,
+            IntentSignal.strength,
+            IntentSignal.observed_at,
+        ).where(IntentSignal.account_id.in_(ids), IntentSignal.observed_at >= bindparam("since")),
+        "accounts": select(Contact.account_id)
+        .where(Contact.id.in_(ids), Contact.account_id.is_not(None))
+        .distinct(),
+        "before": select(AccountScore.account_id, AccountScore.is_mqa, AccountScore.mqa_at).where(
+            AccountScore.account_id.in_(ids)
+        ),
     }
 
 
-def roles_of(db_session: Session, account_ids: Sequence[int]) -> dict[int, dict[int, str]]:
+def _fields(row: Any) -> dict[str, Any]:
+    return {f"account.{c}": _number(v) for c, v in zip(FIT_COLUMNS, row[1:], strict=True)}
+
+
+def fit_fields(db_session: Session, ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
+    """account id -> {"account.<column>": value} of the columns fit rules read."""
+    if ids is not None:
+        rows = db_session.execute(_statements()["fields"], {"ids": list(ids)})
+    else:
+        rows = db_session.execute(select(Account.id, *[getattr(Account, c) for c in FIT_COLUMNS]))
+    return {row[0]: _fields(row) for row in rows}
+
+
+def roles_of(db_session: Session, account_ids: Sequence[int] | None) -> dict[int, dict[int, str]]:
     """account -> contact -> buying role: the committee's role (imported, confirmed or
-    guessed), else the contact's imported `buying_role`."""
+    guessed), else the contact's imported `buying_role`. None: every account."""
     out: dict[int, dict[int, str]] = defaultdict(dict)
-    rows = db_session.execute(
-        select(Contact.account_id, Contact.id, Contact.buying_role).where(
-            Contact.account_id.in_(account_ids), Contact.buying_role != "unknown"
+    if account_ids is None:
+        imported = db_session.execute(
+            select(Contact.account_id, Contact.id, Contact.buying_role).where(
+                Contact.buying_role != "unknown"
+            )
         )
-    )
-    for account_id, contact_id, role in rows:
-        out[account_id][contact_id] = role
-    rows = db_session.execute(
-        select(CommitteeRole.account_id, CommitteeRole.contact_id, CommitteeRole.role).where(
-            CommitteeRole.account_id.in_(account_ids), CommitteeRole.opportunity_id.is_(None)
+        held = db_session.execute(
+            select(CommitteeRole.account_id, CommitteeRole.contact_id, CommitteeRole.role).where(
+                CommitteeRole.opportunity_id.is_(None)
+            )
         )
-    )
-    for account_id, contact_id, role in rows:
+    else:
+        imported = db_session.execute(_statements()["imported"], {"ids": list(account_ids)})
+        held = db_session.execute(_statements()["committee"], {"ids": list(account_ids)})
+    for account_id, contact_id, role in imported:
+        if account_id is not None:
+            out[account_id][contact_id] = role
+    for account_id, contact_id, role in held:
         out[account_id][contact_id] = role
     return out
 
@@ -84,13 +130,21 @@ def roles_of(db_session: Session, account_ids: Sequence[int]) -> dict[int, dict[
 def signals_of(
     db_session: Session, account_ids: Sequence[int] | None, since: datetime
 ) -> dict[int, list[Signal]]:
-    query = select(
-        IntentSignal.account_id, IntentSignal.topic, IntentSignal.strength, IntentSignal.observed_at
-    ).where(IntentSignal.observed_at >= since)
-    if account_ids is not None:
-        query = query.where(IntentSignal.account_id.in_(account_ids))
+    if account_ids is None:
+        rows = db_session.execute(
+            select(
+                IntentSignal.account_id,
+                IntentSignal.topic,
+                IntentSignal.strength,
+                IntentSignal.observed_at,
+            ).where(IntentSignal.observed_at >= since)
+        )
+    else:
+        rows = db_session.execute(
+            _statements()["signals"], {"ids": list(account_ids), "since": since}
+        )
     out: dict[int, list[Signal]] = defaultdict(list)
-    for aid, topic, strength, at in db_session.execute(query):
+    for aid, topic, strength, at in rows:
         out[aid].append(Signal(topic, strength, epoch_us(at)))
     return out
 
@@ -102,14 +156,13 @@ def account_facts(
     since = as_of - timedelta(days=model.engagement.window_days)
     touches: dict[int, list[Touch]] = defaultdict(list)
     rows = db_session.execute(
-        select(Contact.account_id, Activity.contact_id, Activity.type, Activity.occurred_at)
-        .join(Contact, Contact.id == Activity.contact_id)
-        .where(
-            Contact.account_id.in_(account_ids),
-            Activity.occurred_at > since,
-            Activity.occurred_at <= as_of,
-            Activity.type.in_(list(model.engagement.weights)),
-        )
+        _statements()["touches"],
+        {
+            "ids": list(account_ids),
+            "since": since,
+            "until": as_of,
+            "types": list(model.engagement.weights),
+        },
     )
     for aid, cid, kind, at in rows:
         touches[aid].append(Touch(cid, kind, epoch_us(at)))
@@ -118,9 +171,7 @@ def account_facts(
     window = model.intent.window_days if model.intent else 0
     signals = signals_of(db_session, account_ids, as_of - timedelta(days=window)) if window else {}
     return [
-        AccountFacts(
-            aid, fields.get(aid, {}), touches[aid], roles.get(aid, {}), signals.get(aid, [])
-        )
+        AccountFacts(aid, fields[aid], touches[aid], roles.get(aid, {}), signals.get(aid, []))
         for aid in account_ids
         if aid in fields
     ]
@@ -146,6 +197,12 @@ def _values(score: Score, label: str, now: datetime) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1)
+def _update_statement() -> Any:
+    table = AccountScore.__table__
+    return update(table).where(table.c.account_id == bindparam("aid"))
+
+
 def write_scores(
     db_session: Session, scores: Sequence[Score], label: str, now: datetime, cause: str
 ) -> list[int]:
@@ -156,11 +213,7 @@ def write_scores(
         part = ids[chunk : chunk + 5000]
         before.update(
             (aid, (mqa, at))
-            for aid, mqa, at in db_session.execute(
-                select(AccountScore.account_id, AccountScore.is_mqa, AccountScore.mqa_at).where(
-                    AccountScore.account_id.in_(part)
-                )
-            )
+            for aid, mqa, at in db_session.execute(_statements()["before"], {"ids": part})
         )
     crossed, new_rows, changed = [], [], []
     for score in scores:
@@ -175,8 +228,7 @@ def write_scores(
     if new_rows:
         db_session.execute(insert(AccountScore), new_rows)
     if changed:
-        table = AccountScore.__table__
-        stmt = update(table).where(table.c.account_id == bindparam("aid"))
+        stmt = _update_statement()
         db_session.execute(
             stmt,
             [
@@ -211,7 +263,7 @@ def score_accounts(
 def frames(db_session: Session, model: AccountScoreModel, as_of: datetime):
     """contacts and activities frames for the bulk roll-up, read from the store."""
     since = as_of - timedelta(days=model.engagement.window_days)
-    roles = roles_of(db_session, list(fit_fields(db_session)))
+    roles = roles_of(db_session, None)
     contacts = [
         (cid, aid, roles.get(aid, {}).get(cid))
         for cid, aid in db_session.execute(
@@ -250,7 +302,7 @@ def rescore_all(db_session: Session, *, as_of: datetime | None = None) -> dict[s
         accounts=fit_fields(db_session),
         contacts=contacts,
         activities=activities,
-        signals=signals,
+        signals=rescore.signals_frame(signals),
         as_of_us=epoch_us(now),
     )
     crossed = write_scores(db_session, scores, label, now, "rescore")
@@ -272,14 +324,8 @@ def on_activities_stored(db_session: Session, event: ActivitiesStored) -> None:
     if not contact_ids:
         return
     db_session.flush()
-    account_ids = sorted(
-        aid
-        for (aid,) in db_session.execute(
-            select(Contact.account_id)
-            .where(Contact.id.in_(contact_ids), Contact.account_id.is_not(None))
-            .distinct()
-        )
-    )
+    found = db_session.execute(_statements()["accounts"], {"ids": sorted(contact_ids)})
+    account_ids = sorted(aid for (aid,) in found)
     if account_ids:
         score_accounts(db_session, account_ids, cause="activity")
 
