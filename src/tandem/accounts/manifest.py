@@ -20,6 +20,7 @@ CAPABILITY = Capability(
         "tandem.accounts.definitions:BUYING_COMMITTEE",
         "tandem.accounts.definitions:ACCOUNT_STAGES",
     ),
+    metrics=("tandem.accounts.metrics:METRICS",),
     nav=(("Accounts", "/accounts"),),
     review_sections=("tandem.accounts.review:sections",),
     pure=(
@@ -35,5 +36,7 @@ CAPABILITY = Capability(
         "tandem.accounts.hierarchy",
         "tandem.accounts.whitespace",
         "tandem.accounts.events",
+        "tandem.accounts.relation",
+        "tandem.accounts.metrics",
     ),
 )

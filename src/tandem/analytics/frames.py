@@ -7,11 +7,12 @@ channel) sit on every frame so filters never need a join at request time.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
 
+from tandem.accounts import relation as accounts_relation
 from tandem.analytics.dims import DIMENSIONS, UNKNOWN, Filters
 from tandem.lifecycle.stages import FUNNEL
 
@@ -81,6 +82,8 @@ class Facts:
     rollup: pl.DataFrame  # reach counts by dimension value, stage, day, depth (rollup.py)
     loaded_at: datetime
     known: dict[str, list[str]]  # every value each dimension takes, sorted
+    # One row per account (tandem.accounts.facts): tier, stage, score, MQA moment.
+    accounts: pl.DataFrame = field(default_factory=lambda: _no_accounts())
 
     def known_values(self) -> dict[str, list[str]]:
         """Every value each dimension takes in the contacts or the deals, sorted."""
@@ -201,6 +204,7 @@ def build_facts(
     campaigns: pl.DataFrame,
     loaded_at: datetime,
     handoffs: pl.DataFrame | None = None,
+    accounts: pl.DataFrame | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
     contacts = _fill_dims(contacts)
@@ -225,7 +229,12 @@ def build_facts(
         ),
         loaded_at=loaded_at,
         known=_known(contacts, opportunities),
+        accounts=accounts if accounts is not None else _no_accounts(),
     )
+
+
+def _no_accounts() -> pl.DataFrame:
+    return accounts_relation.empty()  # the accounts capability owns the shape
 
 
 _NO_HANDOFFS = pl.DataFrame(

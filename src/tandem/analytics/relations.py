@@ -117,10 +117,16 @@ def answers(facts: Facts) -> pl.DataFrame:
     )
 
 
+def accounts(facts: Facts) -> pl.DataFrame:
+    """One row per account (`tandem.accounts.relation`): tier, stage, score, MQA moment."""
+    return facts.accounts
+
+
 #: Every relation by name, and the column identifying one of its records.
 RELATIONS = {
     "contacts": (contacts, "contact_id"),
     "deals": (deals, "opportunity_id"),
     "handoffs": (handoffs, "contact_id"),
     "answers": (answers, "contact_id"),
+    "accounts": (accounts, "account_id"),
 }

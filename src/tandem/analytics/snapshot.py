@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import ColumnElement, Connection, Float, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
+from tandem.accounts import facts as account_facts
 from tandem.accounts.models import Account
 from tandem.analytics.dims import channel_expr, segment_expr
 from tandem.analytics.frames import TS, Facts, build_facts
@@ -237,6 +238,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         campaigns=_campaigns(connection),
         handoffs=_handoffs(connection),
         loaded_at=loaded_at,
+        accounts=account_facts.accounts_frame(connection),
     )
 
 
@@ -262,4 +264,5 @@ def fingerprint(*, db_session: Session) -> tuple[Any, ...]:
         db_session.scalar(select(func.max(StageTransition.id))),
         db_session.scalar(select(func.count()).select_from(Campaign)),
         *deals,
+        *account_facts.fingerprint(db_session),
     )

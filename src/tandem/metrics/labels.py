@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tandem.accounts.models import Account
 from tandem.auth import visibility
 from tandem.contacts.models import Contact
 from tandem.metrics.service import Records
@@ -42,6 +43,11 @@ def _names(
             Opportunity.id.in_(ids), visibility.opportunities(visible_to)
         )
         return {i: (n, f"/accounts/{a}" if a else None) for i, n, a in db_session.execute(query)}
+    if record == "account":
+        account = select(Account.id, Account.name).where(
+            Account.id.in_(ids), visibility.owned(Account.owner_id, visible_to)
+        )
+        return {i: (n, f"/accounts/{i}") for i, n in db_session.execute(account)}
     query = select(Contact.id, Contact.first_name, Contact.last_name, Contact.email).where(
         Contact.id.in_(ids), visibility.contacts(visible_to)
     )

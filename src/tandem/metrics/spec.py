@@ -77,7 +77,7 @@ class Metric:
     dated: str = ""
     undated_unknown: bool = False
     window: WindowKind = "range"
-    record: Literal["contact", "deal", "handoff", "transition"] = "contact"
+    record: Literal["contact", "deal", "handoff", "transition", "account"] = "contact"
     #: Columns the drill-down list shows, after the record's id.
     columns: tuple[str, ...] = ()
     #: An SQL 0/1 expression counting rows whose stage was implied, not observed (funnel).
