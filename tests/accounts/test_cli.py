@@ -63,6 +63,11 @@ def test_the_accounts_commands_on_a_demo_world(env, tmp_path):  # noqa: F811
             )
         ).scalar()
     assert len(space) == customers
+    replay = json.loads(run("accounts", "backtest", "--months", "3", "--format", "json"))
+    assert len(replay["dates"]) == 3 and replay["model"] == "account_score@default"
+    assert all(
+        d["accounts"] == accounts and d["mqa_with_deal"] <= d["mqa"] for d in replay["dates"]
+    )
     bad = tmp_path / "list.yaml"
     bad.write_text(
         "rules:\n  - id: x\n    tier: 4\n    where:\n      - {field: account.foo, op: exists}\n"

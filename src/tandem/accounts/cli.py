@@ -158,6 +158,73 @@ def score(
 
 
 @app.command()
+def backtest(
+    model_file: Annotated[
+        Path | None,
+        typer.Option("--model", help="A model file to try (default: the active model)."),
+    ] = None,
+    months: Annotated[int, typer.Option(min=1, max=36, help="Monthly dates replayed.")] = 6,
+    horizon: Annotated[int, typer.Option(min=1, max=730, help="Days a deal may follow.")] = 90,
+    output_format: Format = "text",
+) -> None:
+    """Replay an account score model on history: MQAs at each month and the deals that followed."""
+    from tandem.accounts import score_check, scores
+    from tandem.accounts.loading import load
+    from tandem.accounts.score_model import AccountScoreModel
+
+    model = None
+    if model_file is not None:
+        from tandem.definitions.base import ConfigError
+
+        try:
+            model = load(
+                AccountScoreModel, model_file.read_text(), str(model_file), *score_check.CHECKS
+            )
+        except ConfigError as exc:
+            raise _fail(exc) from None
+
+    def work(db: Any) -> Any:
+        label, rows = scores.backtest(db, model=model, months=months, horizon_days=horizon)
+        from datetime import UTC, datetime, timedelta
+
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return {
+            "model": label,
+            "horizon_days": horizon,
+            "dates": [
+                {
+                    "as_of": (epoch + timedelta(microseconds=r.as_of_us)).date().isoformat(),
+                    "accounts": r.accounts,
+                    "mqa": r.mqa,
+                    "mqa_with_deal": r.mqa_with_deal,
+                    "others_with_deal": r.others_with_deal,
+                    "mqa_rate": r.mqa_rate,
+                    "other_rate": r.other_rate,
+                    "lift": r.lift,
+                }
+                for r in rows
+            ],
+        }
+
+    data = _run(work)
+    table = Table(title=f"backtest of {data['model']}: deals within {horizon} days")
+    for col in ("as of", "accounts", "MQAs", "MQAs with a deal", "rate", "others' rate", "lift"):
+        table.add_column(col)
+    pct = lambda v: "" if v is None else f"{v:.1%}"  # noqa: E731
+    for r in data["dates"]:
+        table.add_row(
+            r["as_of"],
+            str(r["accounts"]),
+            str(r["mqa"]),
+            str(r["mqa_with_deal"]),
+            pct(r["mqa_rate"]),
+            pct(r["other_rate"]),
+            "" if r["lift"] is None else f"{r['lift']:.2f}x",
+        )
+    _out(data, output_format, table)
+
+
+@app.command()
 def committee(
     account_id: Annotated[int, typer.Argument(help="The account.")],
     sync: Annotated[

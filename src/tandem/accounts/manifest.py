@@ -37,6 +37,7 @@ CAPABILITY = Capability(
         "tandem.accounts.whitespace",
         "tandem.accounts.events",
         "tandem.accounts.relation",
+        "tandem.accounts.backtest",
         "tandem.accounts.metrics",
     ),
 )
