@@ -237,3 +237,61 @@ def test_the_daily_snapshot_is_idempotent_and_gives_conversion_and_time_in_stage
     assert rows[("1", "aware")].conversion == 1.0
     assert (rows[("none", "unaware")].entered, rows[("none", "unaware")].advanced) == (1, 0)
     assert journey.current(db)[b.id] == "unaware" and journey.current(db)[c.id] == "unaware"
+
+
+def test_intent_signals_import_and_count_in_the_score(db):
+    acct = f.account(db, domain="intent.example.com")
+    now = utcnow()
+    from tandem.accounts import signals
+
+    text = (
+        "domain,topic,strength,observed_at\n"
+        f"intent.example.com,CRM,80,{(now - timedelta(days=2)).isoformat()}\n"
+        f"intent.example.com,crm,30,{(now - timedelta(days=2)).isoformat()}\n"
+        f"intent.example.com,pricing,100,{(now - timedelta(days=40)).isoformat()}\n"
+    )
+    assert signals.import_csv(db, text) == 3
+    [score] = scores.score_accounts(db, [acct.id], as_of=now)
+    # One CRM signal is strong enough (min_strength 50); the pricing one is out of the window.
+    assert [(p.id, p.points) for p in score.parts if p.section == "intent"] == [
+        ("category", Decimal("3.00"))
+    ]
+    with pytest.raises(InvalidInput) as exc:
+        signals.import_csv(
+            db,
+            "domain,topic,strength,observed_at\nnope.example.com,crm,5,2026-01-01\n"
+            "intent.example.com,crm,500,2026-01-01\n",
+        )
+    assert exc.value.problems == [
+        "row 2: no account with domain 'nope.example.com'",
+        "row 3: needs a topic and a strength 0-100",
+    ]
+
+
+def test_the_weekly_review_section(db):
+    from tandem.accounts import review
+    from tandem.analytics.periods import week_of
+
+    a = f.account(db, tier="1")
+    f.account(db)
+    contact = f.contact(db, account_id=a.id)
+    for day in range(3):
+        f.activity(db, contact, "meeting", at=NOW - timedelta(days=day + 1))
+    scores.score_accounts(db, [a.id], as_of=NOW)
+    journey.snapshot(db, day=NOW.date() - timedelta(days=1))
+    week = week_of(NOW.date() - timedelta(days=3))
+    tiers, new = review.sections(db_session=db, facts=None, week=week, as_of=NOW)
+    assert tiers.table.rows == [
+        ["not targeted", "1", "0", "0", "0", "0", "0"],
+        ["tier 1", "0", "1", "0", "0", "0", "0"],
+    ]  # one person: aware
+    assert tiers.table.columns == [
+        "tier",
+        "unaware",
+        "aware",
+        "engaged",
+        "mqa",
+        "opportunity",
+        "customer",
+    ]
+    assert new.table.rows[0][1] == "0"
