@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from tandem.accounts import definitions, rescore
@@ -67,12 +67,18 @@ def _statements() -> dict[str, Any]:
             Activity.occurred_at <= bindparam("until"),
             Activity.type.in_(bindparam("types", expanding=True)),
         ),
-        "imported": select(Contact.account_id, Contact.id, Contact.buying_role).where(
-            Contact.account_id.in_(ids), Contact.buying_role != "unknown"
+        # One round trip: imported roles first, the committee's (rep, import, guess) after.
+        "roles": union_all(
+            select(
+                Contact.account_id, Contact.id, Contact.buying_role, literal(0).label("rank")
+            ).where(Contact.account_id.in_(ids), Contact.buying_role != "unknown"),
+            select(
+                CommitteeRole.account_id,
+                CommitteeRole.contact_id,
+                CommitteeRole.role,
+                literal(1).label("rank"),
+            ).where(CommitteeRole.account_id.in_(ids), CommitteeRole.opportunity_id.is_(None)),
         ),
-        "committee": select(
-            CommitteeRole.account_id, CommitteeRole.contact_id, CommitteeRole.role
-        ).where(CommitteeRole.account_id.in_(ids), CommitteeRole.opportunity_id.is_(None)),
         "signals": select(
             IntentSignal.account_id,
             IntentSignal.topic,
@@ -117,8 +123,9 @@ def roles_of(db_session: Session, account_ids: Sequence[int] | None) -> dict[int
             )
         )
     else:
-        imported = db_session.execute(_statements()["imported"], {"ids": list(account_ids)})
-        held = db_session.execute(_statements()["committee"], {"ids": list(account_ids)})
+        found = db_session.execute(_statements()["roles"], {"ids": list(account_ids)}).all()
+        imported = [r[:3] for r in found if r[3] == 0]
+        held = [r[:3] for r in found if r[3] == 1]
     for account_id, contact_id, role in imported:
         if account_id is not None:
             out[account_id][contact_id] = role
@@ -168,7 +175,7 @@ def account_facts(
         touches[aid].append(Touch(cid, kind, epoch_us(at)))
     fields = fit_fields(db_session, account_ids)
     roles = roles_of(db_session, account_ids)
-    window = model.intent.window_days if model.intent else 0
+    window = model.intent.window_days if model.intent and model.intent.rules else 0
     signals = signals_of(db_session, account_ids, as_of - timedelta(days=window)) if window else {}
     return [
         AccountFacts(aid, fields[aid], touches[aid], roles.get(aid, {}), signals.get(aid, []))
