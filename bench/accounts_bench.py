@@ -290,6 +290,7 @@ def main() -> None:
 def incremental_and_snapshot(store: Path, scored, events: int, out: dict) -> None:
     from sqlalchemy import create_engine, func, select
 
+    import tandem.tables  # noqa: F401 - every model, for the ORM's foreign keys
     from tandem.accounts import journey, scores
     from tandem.accounts.models import AccountScore
     from tandem.activities.models import Activity
