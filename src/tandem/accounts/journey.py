@@ -15,23 +15,25 @@ from tandem.accounts.models import Account, AccountScore, AccountStageSnapshot
 from tandem.accounts.scores import open_pipeline
 
 
-def current(db_session: Session) -> dict[int, str]:
-    """Every account's stage now, from its stored score and deals."""
+def current(db_session: Session, account_id: int | None = None) -> dict[int, str]:
+    """Every account's stage now (or one account's), from its stored score and deals."""
     d, _ = definitions.active(db_session, "account_stages")
+    query = select(
+        AccountScore.account_id,
+        AccountScore.is_mqa,
+        AccountScore.people_engaged,
+        AccountScore.total,
+    )
+    ids = select(Account.id)
+    if account_id is not None:
+        query = query.where(AccountScore.account_id == account_id)
+        ids = ids.where(Account.id == account_id)
     scores = {
-        aid: (mqa, people, float(total))
-        for aid, mqa, people, total in db_session.execute(
-            select(
-                AccountScore.account_id,
-                AccountScore.is_mqa,
-                AccountScore.people_engaged,
-                AccountScore.total,
-            )
-        )
+        aid: (mqa, people, float(total)) for aid, mqa, people, total in db_session.execute(query)
     }
-    deals = open_pipeline(db_session)
+    deals = open_pipeline(db_session, account_id)
     out = {}
-    for (aid,) in db_session.execute(select(Account.id)):
+    for (aid,) in db_session.execute(ids):
         mqa, people, total = scores.get(aid, (False, 0, 0.0))
         _, open_deals, won = deals.get(aid, (0.0, 0, 0))
         facts = pure.StageFacts(

@@ -288,7 +288,7 @@ def account_panel(
 
 
 def journey_stage_now(db_session: Session, account_id: int) -> str | None:
-    return journey.current(db_session).get(account_id)
+    return journey.current(db_session, account_id).get(account_id)
 
 
 def dashboard(db_session: Session, *, as_of: datetime, weeks: int = 12) -> dict[str, Any]:
@@ -305,17 +305,21 @@ def dashboard(db_session: Session, *, as_of: datetime, weeks: int = 12) -> dict[
             funnel[str(tier) if tier else "none"][stage] = n
     starts = _weeks(as_of, weeks)
     since = datetime.combine(starts[0], datetime.min.time(), tzinfo=as_of.tzinfo)
-    per_week: dict[int, set[int]] = defaultdict(set)
-    for aid, at in db_session.execute(
-        select(Contact.account_id, Activity.occurred_at)
-        .join(Contact, Contact.id == Activity.contact_id)
-        .where(
-            Activity.occurred_at >= since,
-            Activity.occurred_at <= as_of,
-            Contact.account_id.is_not(None),
+    engaged = []
+    for start in starts:  # one COUNT(DISTINCT) per week: the rows stay in the database
+        begin = datetime.combine(start, datetime.min.time(), tzinfo=as_of.tzinfo)
+        engaged.append(
+            db_session.scalar(
+                select(func.count(func.distinct(Contact.account_id)))
+                .join(Activity, Activity.contact_id == Contact.id)
+                .where(
+                    Activity.occurred_at >= begin,
+                    Activity.occurred_at < min(begin + timedelta(weeks=1), as_of),
+                    Contact.account_id.is_not(None),
+                )
+            )
+            or 0
         )
-    ):
-        per_week[(at.date() - starts[0]).days // 7].add(aid)
     coverage = {}
     model, _ = definitions.active(db_session, "account_score")
     top = model.coverage.max if model.coverage else None
@@ -336,7 +340,7 @@ def dashboard(db_session: Session, *, as_of: datetime, weeks: int = 12) -> dict[
         "stages": d.funnel(),
         "funnel": {t: dict(c) for t, c in sorted(funnel.items())},
         "weeks": [w.isoformat() for w in starts],
-        "engaged_accounts": [len(per_week.get(i, ())) for i in range(weeks)],
+        "engaged_accounts": engaged,
         "new_mqas": [mqas.get(i, 0) for i in range(weeks)],
         "coverage": coverage,
         "mqa_handoff": (
