@@ -124,6 +124,21 @@ def test_whitespace_per_account_and_rolled_up_equals_pandas(db, maven):
             assert {key(p) for p in w.owned} == have
             assert {key(p) for p in w.pipeline} == pipe
             assert {key(p) for p in w.open} == catalogue - have - pipe
+    # The account page's group figures: Acme and its subsidiaries, from the CSV.
+    from tandem.accounts import views
+
+    panel = views.account_panel(db, ids["Acme Corporation"], as_of=datetime(2018, 1, 1, tzinfo=UTC))
+    members = set(pairs.loc[pairs["root"] == "Acme Corporation", "member"])
+    group = deals[deals["account"].isin(members)]
+    assert panel["group"]["accounts"] == len(members) > 1
+    assert panel["group"]["won_deals"] == (group["deal_stage"] == "Won").sum()
+    assert (
+        panel["group"]["open_deals"] == group["deal_stage"].isin(["Prospecting", "Engaging"]).sum()
+    )
+    assert (
+        panel["whitespace_rollup"]
+        == space.whitespace(db, rollup=True)[ids["Acme Corporation"]].as_dict()
+    )
     # Rolled up, a parent owns at least what it owns alone.
     acme = ids["Acme Corporation"]
     alone, group = space.whitespace(db)[acme], space.whitespace(db, rollup=True)[acme]

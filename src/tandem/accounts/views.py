@@ -283,7 +283,32 @@ def account_panel(
         if account_id in parents
         else None,
         "subsidiaries": [{"id": k, "name": names.get(k)} for k in sorted(kids)],
+        "group": group_rollup(db_session, account_id, parents) if kids else None,
         "target_history": lists.history(db_session, account_id),
+    }
+
+
+def group_rollup(db_session: Session, account_id: int, parents: dict[int, int]) -> dict[str, Any]:
+    """The account and everything below it: accounts, open pipeline, won deals, people
+    engaged (`hierarchy.subtree`)."""
+    from tandem.accounts.hierarchy import children, subtree
+    from tandem.accounts.scores import open_pipeline
+
+    tree_ids = subtree(account_id, children(parents))
+    deals = open_pipeline(db_session)
+    people = dict(
+        db_session.execute(
+            select(AccountScore.account_id, AccountScore.people_engaged).where(
+                AccountScore.account_id.in_(tree_ids)
+            )
+        ).all()
+    )
+    return {
+        "accounts": len(tree_ids),
+        "open_pipeline": sum(deals.get(a, (0.0, 0, 0))[0] for a in tree_ids),
+        "open_deals": sum(deals.get(a, (0.0, 0, 0))[1] for a in tree_ids),
+        "won_deals": sum(deals.get(a, (0.0, 0, 0))[2] for a in tree_ids),
+        "people_engaged": sum(people.get(a, 0) for a in tree_ids),
     }
 
 
