@@ -357,3 +357,54 @@ def open_pipeline(
     if account_id is not None:
         query = query.where(Opportunity.account_id == account_id)
     return {aid: (float(amount), int(o), int(w)) for aid, amount, o, w in db_session.execute(query)}
+
+
+def backtest(
+    db_session: Session,
+    *,
+    model: AccountScoreModel | None = None,
+    months: int = 6,
+    horizon_days: int = 90,
+    as_of: datetime | None = None,
+) -> tuple[str, list[Any]]:
+    """Replay `model` (default: the active one) at the first of each of the last `months`
+    months whose horizon has passed: MQAs then, and deals created within the horizon after."""
+    from tandem.accounts.backtest import backtest as replay
+
+    label = "file"
+    if model is None:
+        model, label = definitions.active(db_session, "account_score")
+    now = as_of or utcnow()
+    last = (now - timedelta(days=horizon_days)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    dates = []
+    for k in range(months - 1, -1, -1):
+        year, month = divmod(last.month - 1 - k, 12)
+        dates.append(last.replace(year=last.year + year, month=month + 1))
+    window = timedelta(days=model.engagement.window_days)
+    contacts, activities = frames(db_session, model, now, since=dates[0] - window)
+    deals = pl.DataFrame(
+        [
+            (aid, epoch_us(at))
+            for aid, at in db_session.execute(
+                select(Opportunity.account_id, Opportunity.created_at).where(
+                    Opportunity.account_id.is_not(None), Opportunity.created_at.is_not(None)
+                )
+            )
+        ],
+        schema={"account_id": pl.Int64, "created_us": pl.Int64},
+        orient="row",
+    )
+    accounts = rescore.accounts_frame(
+        fit_fields(db_session), sorted({r.field for r in model.fit.rules})
+    )
+    return label, replay(
+        model,
+        accounts=accounts,
+        contacts=contacts,
+        activities=activities,
+        deals=deals,
+        dates_us=[epoch_us(d) for d in dates],
+        horizon_days=horizon_days,
+    )
