@@ -62,8 +62,10 @@ def test_every_nav_link_is_a_page_the_app_serves_and_shows_in_the_bar(settings, 
 def test_the_cli_and_the_bus_come_from_the_manifests():
     assert {"definitions", "import", "scoring", "handoff", "sla", "routing"} <= set(cli_groups())
     bus = build_bus()
+    # Scoring first: the account score runs after the contacts' scores in one transaction.
     assert [h.target for h in bus.handlers(ActivitiesStored)] == [
-        "tandem.scoring.incremental:on_activities_stored"
+        "tandem.scoring.incremental:on_activities_stored",
+        "tandem.accounts.scores:on_activities_stored",
     ]
     assert [h.target for h in bus.handlers(StageChanged)] == [
         "tandem.handoff.intake:on_stage_changed"

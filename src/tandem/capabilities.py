@@ -31,6 +31,7 @@ INSTALLED: tuple[str, ...] = (
     "tandem.ingest",
     "tandem.attribution",
     "tandem.scoring",
+    "tandem.accounts",
     "tandem.analytics",
     "tandem.metrics",
     "tandem.search",

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import polars as pl
 
+from tandem.accounts import relation as accounts_relation
 from tandem.analytics.dims import DIMENSIONS, UNKNOWN, Filters
 from tandem.lifecycle.stages import FUNNEL
 
@@ -85,6 +86,8 @@ class Facts:
     subscriptions: pl.DataFrame = field(default_factory=lambda: _NO_SUBSCRIPTIONS)
     # Content events (buyers' consumption of assets, reps' shares), for the `content` relation.
     content: pl.DataFrame = field(default_factory=lambda: NO_CONTENT)
+    # One row per account (tandem.accounts.facts): tier, stage, score, MQA moment.
+    accounts: pl.DataFrame = field(default_factory=lambda: _no_accounts())
 
     def known_values(self) -> dict[str, list[str]]:
         """Every value each dimension takes in the contacts or the deals, sorted."""
@@ -207,6 +210,7 @@ def build_facts(
     handoffs: pl.DataFrame | None = None,
     subscriptions: pl.DataFrame | None = None,
     content: pl.DataFrame | None = None,
+    accounts: pl.DataFrame | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
     contacts = _fill_dims(contacts)
@@ -233,6 +237,7 @@ def build_facts(
         known=_known(contacts, opportunities),
         subscriptions=subscriptions if subscriptions is not None else _NO_SUBSCRIPTIONS,
         content=NO_CONTENT if content is None else content,
+        accounts=accounts if accounts is not None else _no_accounts(),
     )
 
 
@@ -265,6 +270,11 @@ NO_CONTENT = pl.DataFrame(
         "activity_id": pl.Int64,  # the view's activity; null for a share
     }
 )
+
+
+def _no_accounts() -> pl.DataFrame:
+    return accounts_relation.empty()  # the accounts capability owns the shape
+
 
 _NO_HANDOFFS = pl.DataFrame(
     schema={

@@ -168,6 +168,11 @@ def content(facts: Facts) -> pl.DataFrame:
     )
 
 
+def accounts(facts: Facts) -> pl.DataFrame:
+    """One row per account (`tandem.accounts.relation`): tier, stage, score, MQA moment."""
+    return facts.accounts
+
+
 #: Every relation by name, and the column identifying one of its records.
 RELATIONS = {
     "contacts": (contacts, "contact_id"),
@@ -176,4 +181,5 @@ RELATIONS = {
     "answers": (answers, "contact_id"),
     "subscriptions": (subscriptions, "account_id"),
     "content": (content, "contact_id"),
+    "accounts": (accounts, "account_id"),
 }

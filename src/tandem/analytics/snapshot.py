@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import ColumnElement, Connection, Float, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
+from tandem.accounts import facts as account_facts
 from tandem.accounts.models import Account
 from tandem.analytics.dims import channel_expr, segment_expr
 from tandem.analytics.frames import TS, Facts, build_facts
@@ -266,6 +267,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         loaded_at=loaded_at,
         subscriptions=_subscriptions(connection),
         content=content_events(connection),
+        accounts=account_facts.accounts_frame(connection),
     )
 
 
@@ -293,6 +295,7 @@ def fingerprint(*, db_session: Session) -> tuple[Any, ...]:
         *deals,
         *_subscription_stamp(db_session),
         _content_mark(db_session),
+        *account_facts.fingerprint(db_session),
     )
 
 

@@ -18,7 +18,7 @@ from tandem.settings import Settings
 
 _FRAMES = [f.name for f in fields(Facts) if f.name not in ("loaded_at", "known")]
 #: Bumped whenever `Facts` changes shape, so a copy written by an older Tandem is not used.
-FORMAT = 7
+FORMAT = 8
 
 
 class FactsStore:

@@ -6,7 +6,6 @@ CAPABILITY = Capability(
     name="records",
     summary="The shared data model: contacts, accounts, activities, campaigns, deals.",
     tables=(
-        "tandem.accounts.models",
         "tandem.contacts.models",
         "tandem.activities.models",
         "tandem.campaigns.models",

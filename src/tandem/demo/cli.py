@@ -153,6 +153,9 @@ def setup(
     from tandem.usage.cli import setup_demo as setup_customers  # health model, usage, signals
 
     setup_customers()
+    from tandem.accounts.demo import run as setup_accounts
+
+    setup_accounts()
     print_logins()
 
 
