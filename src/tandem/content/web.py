@@ -85,7 +85,11 @@ def _suggest(db, facts, **who: int) -> SuggestReport:
         raise HTTPException(404, str(exc)) from None
 
 
-@api.get("/backtest", response_model=BacktestReport)
+@api.get(
+    "/backtest",
+    response_model=BacktestReport,
+    responses={422: {"description": "Too few won deals with content to backtest on"}},
+)
 def backtest_json(db: DbSession, user: ApiUser, facts: FactsDep) -> BacktestReport:
     try:
         return service.backtest_report(db, facts=facts, as_of=utcnow())
