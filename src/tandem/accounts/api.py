@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tandem.accounts import committees, views
 from tandem.accounts import service as accounts
@@ -14,6 +14,7 @@ from tandem.accounts.errors import InvalidInput
 from tandem.accounts.models import Account
 from tandem.auth import permissions
 from tandem.db import utcnow
+from tandem.ids import BodyId
 from tandem.web.deps import ApiUser, DbSession
 from tandem.web.ids import PathId
 
@@ -51,9 +52,9 @@ def packet(request: Request, user: ApiUser, db: DbSession, account_id: PathId) -
 
 
 class RoleIn(BaseModel):
-    contact_id: int
-    role: str
-    opportunity_id: int | None = None
+    contact_id: BodyId
+    role: str = Field(min_length=1, max_length=40)
+    opportunity_id: BodyId | None = None
 
 
 @router.post("/accounts/{account_id}/committee")

@@ -14,6 +14,7 @@ from tandem.accounts.errors import InvalidInput
 from tandem.accounts.models import Account
 from tandem.auth import permissions
 from tandem.db import utcnow
+from tandem.ids import MAX_ID
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import DbSession, PageUser
 from tandem.web.ids import PathId
@@ -62,7 +63,7 @@ def assign_role(
     user: PageUser,
     db: DbSession,
     account_id: PathId,
-    contact_id: Annotated[int | None, Form()] = None,
+    contact_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     role: Annotated[str, Form()] = "",
 ) -> Response:
     if contact_id is None or not role:

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from tandem.auth.models import User
 from tandem.auth.visibility import Visibility
 from tandem.contacts.models import Contact
 from tandem.opportunities.models import Opportunity
+from tandem.web.paging import MAX_PAGE
 
 SORTS = {"name": Account.name, "score": AccountScore.total, "tier": Account.tier}
 PAGE = 50
@@ -29,11 +30,11 @@ class ListQuery(BaseModel):
     tier: str | None = None
     stage: str | None = None
     owner: str | None = None  # an owner's email, or "none"
-    min_score: float | None = None
+    min_score: float | None = Field(None, ge=0, le=1_000_000)  # scores are points, bounded
     mqa: bool | None = None
     sort: str = "score"
     desc: bool = True
-    page: int = 1
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 class AccountRow(BaseModel):

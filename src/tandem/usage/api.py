@@ -1,7 +1,9 @@
 """The usage JSON API: the customers dashboard, signals, a signal's packet, an account's
 usage section. Routes only translate."""
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
 
 from tandem.analytics.web import FactsDep
 from tandem.db import utcnow
@@ -12,26 +14,26 @@ from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1", tags=["usage"])
 KINDS = ("churn_risk", "expansion", "pql")
+#: The retention window in days (ten years at most, the registry's longest window).
+Days = Annotated[int, Query(ge=1, le=3660)]
+#: Signals listed at most.
+Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 @router.get("/customers", response_model=CustomersView)
-def customers(user: ApiUser, db: DbSession, facts: FactsDep, days: int = 365) -> CustomersView:
+def customers(user: ApiUser, db: DbSession, facts: FactsDep, days: Days = 365) -> CustomersView:
     """Retention over the last `days`, renewals due, health by segment and owner, signals."""
-    if not 1 <= days <= 3660:
-        raise HTTPException(422, "days is between 1 and 3660")
     return views.customers_view(db, as_of=utcnow(), days=days, facts=facts)
 
 
 @router.get("/usage/signals", response_model=list[SignalRow])
 def signals(
-    user: ApiUser, db: DbSession, kind: str | None = None, status: str = "open", limit: int = 50
+    user: ApiUser, db: DbSession, kind: str | None = None, status: str = "open", limit: Limit = 50
 ) -> list[SignalRow]:
     """Usage signals, newest first (`status=all` for every status)."""
     if kind is not None and kind not in KINDS:
         raise HTTPException(422, f"kind is one of {', '.join(KINDS)}")
-    return views.signal_rows(
-        db, kind=kind, status=None if status == "all" else status, limit=max(1, min(limit, 1000))
-    )
+    return views.signal_rows(db, kind=kind, status=None if status == "all" else status, limit=limit)
 
 
 @router.get("/usage/signals/{signal_id}", response_model=SignalPacket)
