@@ -63,6 +63,9 @@ class Capability:
     nav: tuple[tuple[str, str], ...] = ()  # (label, path) links in the top bar, when allowed
     # Weekly review sections: review(db_session=, facts=, week=, as_of=) -> list of Panels.
     review_sections: tuple[str, ...] = ()
+    # Lead packet panels: section(*, db_session, facts, contact_id, as_of) -> PacketSection,
+    # `facts` a callable returning the columnar copy (read only when the panel needs it).
+    packet_sections: tuple[str, ...] = ()
 
 
 def resolve(reference: str) -> Any:
@@ -117,6 +120,11 @@ def nav_links() -> list[tuple[str, str]]:
 def review_sections() -> list[Any]:
     """Every capability's weekly review section builders, in installation order."""
     return [resolve(ref) for _, refs in each("review_sections") for ref in refs]
+
+
+def packet_sections() -> list[Any]:
+    """Every capability's lead packet panel builders, in installation order."""
+    return [resolve(ref) for _, refs in each("packet_sections") for ref in refs]
 
 
 def definition_kinds() -> dict[str, DefinitionKind]:

@@ -29,10 +29,11 @@ def world(db):
     mine = f.opportunity(db, lumen, name="Lumen Health renewal", owner_id=rep.id)
     theirs = f.opportunity(db, orbit, name="Orbit Health pilot", owner_id=other.id)
     spring = f.campaign(db, name="Spring Health Webinar", channel="webinar")
+    guide = f.asset(db, title="The Health Check Guide", journey_stage="decision", type="guide")
     db.flush()
     return {
         "rep": rep, "other": other, "manager": manager, "lumen": lumen, "orbit": orbit,
-        "ada": ada, "alan": alan, "mine": mine, "theirs": theirs, "spring": spring,
+        "ada": ada, "alan": alan, "mine": mine, "theirs": theirs, "spring": spring, "guide": guide,
     }  # fmt: skip
 
 
@@ -61,7 +62,10 @@ def test_accounts_and_deals_by_the_start_of_their_name_campaigns_by_any_part(cli
         ("deal", "Orbit Health pilot"),
     }
     assert found(client, "orbit.exam") == {("account", "Orbit Logistics")}  # by domain
-    assert found(client, "health") == {("campaign", "Spring Health Webinar")}
+    assert found(client, "health") == {
+        ("campaign", "Spring Health Webinar"),
+        ("asset", "The Health Check Guide"),  # the library: any part of the title
+    }
 
 
 def test_a_rep_finds_only_what_the_rep_may_open_and_every_link_opens(client, world):
@@ -70,7 +74,9 @@ def test_a_rep_finds_only_what_the_rep_may_open_and_every_link_opens(client, wor
     assert ("contact", "Alan Turing") not in found(client, "alan")
     assert found(client, "lumen") == {("account", "Lumen Health"), ("deal", "Lumen Health renewal")}
     assert found(client, "orbit") == set()
+    assert ("asset", "The Health Check Guide") in found(client, "check")  # the library is open
     groups = client.get("/api/v1/search", params={"q": "lumen"}).json()["groups"]
+    groups += client.get("/api/v1/search", params={"q": "check"}).json()["groups"]
     urls = [h["url"] for g in groups for h in g["hits"]]
     assert urls and all(client.get(url).status_code == 200 for url in urls), urls
 

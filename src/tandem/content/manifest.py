@@ -31,4 +31,5 @@ CAPABILITY = Capability(
     ),
     metrics=("tandem.content.metrics:METRICS",),
     review_sections=("tandem.content.review:sections",),
+    packet_sections=("tandem.content.packet:send_next",),
 )

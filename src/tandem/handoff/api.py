@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 
+from tandem.analytics.web import facts_cache
 from tandem.auth import permissions
 from tandem.contacts.service import ContactNotFound
 from tandem.db import utcnow
 from tandem.handoff import assign, notify, queue, reports, reps, service
 from tandem.handoff.commitments import CommitmentRow
 from tandem.handoff.deps import Config, Scores
-from tandem.handoff.packet import build_packet
+from tandem.handoff.packet import build_packet, with_sections
 from tandem.handoff.reasons import UnknownRejectReason
 from tandem.handoff.schemas import (
     BoardView,
@@ -49,9 +50,9 @@ def get_packet(
     scores: Scores,
     contact_id: PathId,
 ) -> PacketView:
-    """The handoff packet of one lead."""
+    """The handoff packet of one lead, with the panels other capabilities add (`sections`)."""
     try:
-        return build_packet(
+        packet = build_packet(
             db_session=db,
             config=config,
             contact_id=contact_id,
@@ -61,6 +62,9 @@ def get_packet(
         )
     except ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
+    return with_sections(
+        packet, db_session=db, facts=lambda: facts_cache(request.app).get(db), as_of=utcnow()
+    )
 
 
 @router.post("/leads/{contact_id}/accept", response_model=DecisionOut)

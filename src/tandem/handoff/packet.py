@@ -7,6 +7,8 @@ One view-model feeds the packet page, its JSON twin and the notification email (
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +18,7 @@ from tandem.activities import types as activity_types
 from tandem.activities.models import Activity
 from tandem.auth.visibility import Visibility
 from tandem.campaigns.models import Campaign
+from tandem.capabilities import packet_sections
 from tandem.contacts import service as contacts
 from tandem.contacts.schemas import TimelineEntry
 from tandem.content.models import Asset
@@ -154,6 +157,18 @@ def build_packet(
             ReasonView(code=r.code, label=r.label, outcome=r.outcome) for r in config.reject_reasons
         ],
     )
+
+
+def with_sections(
+    packet: PacketView, *, db_session: Session, facts: Callable[[], Any], as_of: dt.datetime
+) -> PacketView:
+    """`packet` with the panels other capabilities add (`Capability.packet_sections`);
+    `facts` gives the columnar copy to the panels that read it."""
+    sections = [
+        build(db_session=db_session, facts=facts, contact_id=packet.contact_id, as_of=as_of)
+        for build in packet_sections()
+    ]
+    return packet.model_copy(update={"sections": [s for s in sections if s is not None]})
 
 
 def packet_text(packet: PacketView, link: str | None = None) -> str:

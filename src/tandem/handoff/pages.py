@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tandem.analytics.web import facts_cache
 from tandem.auth import permissions
 from tandem.auth.roles import Role
 from tandem.contacts.service import ContactNotFound
 from tandem.db import utcnow
 from tandem.handoff import assign, notify, queue, reports, reps, service
 from tandem.handoff.deps import Config, Scores
-from tandem.handoff.packet import build_packet
+from tandem.handoff.packet import build_packet, with_sections
 from tandem.handoff.reasons import UnknownRejectReason
 from tandem.handoff.schemas import RepSettingsIn
 from tandem.web.csrf import verify_csrf
@@ -72,6 +73,9 @@ def _packet_page(
         )
     except ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
+    packet = with_sections(
+        packet, db_session=db, facts=lambda: facts_cache(request.app).get(db), as_of=utcnow()
+    )
     return render(
         request,
         "handoff_packet.html",

@@ -144,6 +144,23 @@ class StageStay(BaseModel):
     hours: float
 
 
+class PacketItem(BaseModel):
+    """One line of a packet panel another capability adds: a named thing, why, and its page."""
+
+    label: str
+    detail: str | None = None
+    url: str | None = None
+
+
+class PacketSection(BaseModel):
+    """A panel of the packet added by another capability (`Capability.packet_sections`)."""
+
+    id: str  # the panel's element id
+    title: str
+    items: list[PacketItem]
+    empty: str  # said when there is no item
+
+
 class PacketView(BaseModel):
     """The handoff packet: everything a rep needs to act on one MQL."""
 
@@ -168,6 +185,7 @@ class PacketView(BaseModel):
     stages: list[StageStay]
     next_step: NextStep
     reject_reasons: list[ReasonView]
+    sections: list[PacketSection] = []  # panels other capabilities add (content: send next)
 
 
 class RejectIn(BaseModel):

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-Kind = Literal["contact", "account", "deal", "campaign"]
+Kind = Literal["contact", "account", "deal", "campaign", "asset"]
 
 
 class Hit(BaseModel):

@@ -1,6 +1,7 @@
 """Find records by what people call them: a contact by the start of a name or email, an account
 by the start of its name or domain, a deal by the start of its name, a campaign by any part of
-its name. Every match except the campaigns' (a short table) is an index range read in index
+its name, an asset by any part of its title. Every match except the campaigns' and assets'
+(short tables) is an index range read in index
 order and cut at the page's size, so a one-letter query costs what a long one does."""
 
 from collections.abc import Callable, Sequence
@@ -14,6 +15,7 @@ from tandem.auth import visibility
 from tandem.auth.visibility import Visibility
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
+from tandem.content.models import Asset
 from tandem.opportunities.models import Opportunity
 from tandem.search.schemas import Group, Hit, SearchResults
 from tandem.search.terms import Terms
@@ -74,6 +76,13 @@ def _campaigns(terms: Terms, visible_to: Visibility) -> list[Select]:
     return [base.where(contains).order_by(Campaign.name, Campaign.id)]
 
 
+def _assets(terms: Terms, visible_to: Visibility) -> list[Select]:
+    # The library is open to every role, and small (thousands): any part of the title.
+    contains = func.lower(Asset.title).like(terms.contains, escape="\\")
+    base = select(Asset.id, Asset.title, Asset.type, Asset.journey_stage, Asset.status)
+    return [base.where(contains).order_by(Asset.title, Asset.id)]
+
+
 def _first(db_session: Session, statements: list[Select], limit: int) -> list[Row]:
     """Up to `limit` + 1 distinct rows, the statements' in turn (more than `limit`: more match)."""
     seen: dict[int, Row] = {}
@@ -110,6 +119,12 @@ def _campaign_hit(row: Sequence) -> Hit:
     return Hit(kind="campaign", id=cid, label=name, detail=channel.replace("_", " "), url=url)
 
 
+def _asset_hit(row: Sequence) -> Hit:
+    aid, title, kind, stage, status = row
+    detail = " · ".join(p.replace("_", " ") for p in (kind, stage, status) if p)
+    return Hit(kind="asset", id=aid, label=title, detail=detail, url=f"/content/{aid}")
+
+
 def search(
     *, db_session: Session, terms: Terms, visible_to: Visibility, per_kind: int = PER_KIND
 ) -> SearchResults:
@@ -119,6 +134,7 @@ def search(
         ("account", "Accounts", _accounts, _account_hit),
         ("deal", "Deals", _deals, _deal_hit),
         ("campaign", "Campaigns", _campaigns, _campaign_hit),
+        ("asset", "Content", _assets, _asset_hit),
     )
     groups = []
     for kind, title, statements, hit in kinds:
