@@ -25,6 +25,9 @@ def test_the_lead_packet_says_what_to_send_next_on_its_page_and_in_its_json(
         (s.title, f"/content/{s.asset_id}") for s in expected.suggestions
     ]
     assert "Pricing" not in [i["label"] for i in section["items"]]  # already read
+    share = section["action"]["url"]
+    assert share == f"/content?contact={w['lead'].id}"
+    assert client.get(share).status_code == 200
     page = client.get(f"/handoff/leads/{w['lead'].id}").text
     panel = page.split('id="send-next"', 1)[1].split("</section>", 1)[0]
     assert "What to send next" in panel

@@ -25,4 +25,7 @@ def send_next(
         title="What to send next",
         items=items,
         empty="No suggestion yet: too few won deals like this one read content.",
+        action=PacketItem(
+            label="Share content with this lead", url=f"/content?contact={contact_id}"
+        ),
     )

@@ -159,6 +159,7 @@ class PacketSection(BaseModel):
     title: str
     items: list[PacketItem]
     empty: str  # said when there is no item
+    action: PacketItem | None = None  # what the rep can do from here (a link under the list)
 
 
 class PacketView(BaseModel):
