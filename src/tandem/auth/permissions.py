@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from fastapi import HTTPException, Request
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
@@ -163,11 +163,15 @@ def _account(db: Session, user: User, object_id: int, settings: Settings) -> boo
         return None
     if user.role != R or _rep_sees(owner[0], user, settings):
         return True
-    mine = or_(
-        exists().where(Contact.account_id == object_id, Contact.owner_id == user.id),
-        exists().where(Opportunity.account_id == object_id, Opportunity.owner_id == user.id),
+    # An account holding a contact or deal the rep may open (own, unassigned when allowed, a
+    # lead routed to the rep): the lists that link to it show those records.
+    from tandem.auth import visibility
+
+    return bool(
+        db.scalar(
+            select(visibility.holds_visible(object_id, (settings.reps_see_unassigned, user.id)))
+        )
     )
-    return bool(db.scalar(select(mine)))
 
 
 def _user(db: Session, user: User, object_id: int, settings: Settings) -> bool | None:

@@ -8,6 +8,7 @@ with these clauses, so a rep never sees a link to a record the rep would be refu
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -45,17 +46,21 @@ def opportunities(visible_to: Visibility) -> ColumnElement[bool]:
     return owned(Opportunity.owner_id, visible_to)
 
 
+def holds_visible(account_id: Any, visible_to: tuple[bool, int]) -> ColumnElement[bool]:
+    """The account `account_id` (a value or a column) holds a contact or a deal the viewer
+    may open."""
+    return or_(
+        exists().where(Contact.account_id == account_id, contacts(visible_to)),
+        exists().where(Opportunity.account_id == account_id, opportunities(visible_to)),
+    )
+
+
 def accounts(visible_to: Visibility) -> ColumnElement[bool]:
-    """Accounts the viewer may open: owned as above, or holding a contact or deal of the rep's
-    (the object rule of `permissions._account`)."""
+    """Accounts the viewer may open: owned as above, or holding a contact or deal the viewer
+    may open (the object rule of `permissions._account`)."""
     if visible_to is None:
         return true()
-    own_id = visible_to[1]
-    return or_(
-        owned(Account.owner_id, visible_to),
-        exists().where(Contact.account_id == Account.id, Contact.owner_id == own_id),
-        exists().where(Opportunity.account_id == Account.id, Opportunity.owner_id == own_id),
-    )
+    return or_(owned(Account.owner_id, visible_to), holds_visible(Account.id, visible_to))
 
 
 def readable_contacts(
