@@ -592,23 +592,8 @@ def write_assets(ctx: Context, items: list[Item]) -> list[Written]:
 
 def write_usage(ctx: Context, items: list[Item]) -> list[Written]:
     """Usage facts of existing accounts, one per account, metric and period."""
-    accounts = ctx.resolver.account_ids([AccountRef.of(r) for _, r in items], create=False)
-    kept, rows, out = [], [], []
-    for (line, record), account_id in zip(items, accounts, strict=True):
-        if account_id is None:
-            reason = "no account matches (import the accounts first)"
-            shown = (
-                record.get("account_external_id")
-                or record.get("account_domain")
-                or record.get("account_name")
-            )
-            out.append((line, RowError(line, "account", shown, reason)))
-            continue
-        kept.append((line, record))
-        rows.append(
-            {"account_id": account_id}
-            | _copy(record, ("metric", "value", "period_start", "period"))
-        )
+    columns = ("metric", "value", "period_start", "period")
+    kept, rows, out = _account_rows(ctx, items, columns)
     keys = (Key(("account_id", "metric", "period_start", "period")),)
     written = _outcomes(kept, upsert(ctx.connection, UsageFact.__table__, rows, keys), "usage fact")
     written += [Written(line, "rejected", None, error) for line, error in out]
