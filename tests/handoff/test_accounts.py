@@ -300,3 +300,35 @@ def test_page_reject_without_reason_is_422_and_accept_redirects(client, db, peop
     assert done.headers["location"] == f"/handoff/queue?done=accepted-account:{acct.id}"
     db.expire_all()
     assert _handoffs(db, acct.id)[0].status == "accepted"
+
+
+def test_account_figures_in_the_registry_and_lead_figures_count_leads_only(db, people, config):
+    from tandem.analytics.relations import RELATIONS
+    from tandem.analytics.snapshot import load_facts
+    from tandem.metrics import service as metrics
+    from tandem.metrics.engine import Engine
+
+    quick = f.account(db, name="Quick", country="US", owner_id=people.ann.id)
+    slow = f.account(db, name="Slow", country="US", owner_id=people.ann.id)
+    nope = f.account(db, name="Nope", country="US", owner_id=people.ann.id)
+    for acct in (quick, slow, nope):
+        _mqa(db, acct)
+    _signal(db, quick)  # an expansion: not an MQA
+    answer = dict(db_session=db, config=config, user=people.ann)
+    account_service.accept(account_id=quick.id, subject="account", as_of=at(1), **answer)
+    account_service.accept(account_id=slow.id, subject="account", as_of=at(30), **answer)
+    account_service.reject(account_id=nope.id, subject="account", reason_code="bad_fit",
+                           comment=None, as_of=at(2), **answer)  # fmt: skip
+    now = at(48)
+    facts = load_facts(db_session=db, loaded_at=now)
+    engine = Engine({n: (lambda b=b: b(facts)) for n, (b, _) in RELATIONS.items()})
+    window = metrics.window(T0.date(), (T0 + dt.timedelta(days=3)).date(), now)
+
+    def value(name, **filters):
+        return metrics.figure(engine, name, window, filters or None).value
+
+    assert value("account_handoffs") == 4 and value("account_handoffs", subject="expansion") == 1
+    assert round(value("mqa_acceptance_rate"), 4) == round(2 / 3, 4)
+    # Accept due Monday 17:00: Quick (10:00) and Nope (11:00) in time, Slow (Tuesday) late.
+    assert round(value("mqa_accept_sla"), 4) == round(2 / 3, 4)
+    assert value("handed_off") == 0  # no lead was handed off: account handoffs are not MQLs

@@ -256,6 +256,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
     """Read contacts, transitions, opportunities and campaigns into dashboard facts."""
     connection = db_session.connection()
     from tandem.content.frames import content_events  # the content capability's reader
+    from tandem.handoff.facts import account_handoffs_frame  # the handoff capability's
 
     contacts = _contacts(connection)
     return build_facts(
@@ -268,6 +269,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         subscriptions=_subscriptions(connection),
         content=content_events(connection),
         accounts=account_facts.accounts_frame(connection),
+        account_handoffs=account_handoffs_frame(connection),
     )
 
 

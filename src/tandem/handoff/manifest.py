@@ -28,5 +28,5 @@ CAPABILITY = Capability(
     tasks=("tandem.handoff.scheduler:install",),
     definitions=("tandem.handoff.definitions:ROUTING", "tandem.handoff.definitions:SLA"),
     metrics=("tandem.handoff.metrics:METRICS",),
-    pure=("tandem.handoff.metrics",),
+    pure=("tandem.handoff.metrics", "tandem.handoff.relation"),
 )
