@@ -71,6 +71,9 @@ def account_handoffs_frame(connection: Connection) -> pl.DataFrame:
             }
         )
     raw = {**SCHEMA, "employees": pl.Int64, "employee_band": pl.String}
-    raw.pop("segment")
+    for name in ("segment", "channel", "source"):
+        raw.pop(name)
     frame = pl.DataFrame(rows, schema=raw)
-    return frame.with_columns(segment=segment_expr().fill_null(UNKNOWN)).select(list(SCHEMA))
+    return frame.with_columns(
+        segment=segment_expr().fill_null(UNKNOWN), channel=pl.lit(UNKNOWN), source=pl.lit(UNKNOWN)
+    ).select(list(SCHEMA))

@@ -115,7 +115,9 @@ METRICS: tuple[Metric, ...] = (
 )
 
 #: Account handoffs (an MQA, an expansion, a churn risk): the `account_handoffs` relation.
-ACCOUNT_DIMENSIONS = ("subject", "tier", "segment", "region", "vertical", "owner")
+ACCOUNT_DIMENSIONS = (
+    "subject", "tier", "segment", "region", "vertical", "channel", "source", "owner",
+)  # fmt: skip
 _ACCOUNT_COLUMNS = ("subject", "status", "tier", "owner", "mql_s")
 _MQA = "subject = 'account'"
 _ACCEPT_DECIDED = "accept_due_s IS NOT NULL AND (answered_s <= {as_of} OR accept_due_s <= {as_of})"

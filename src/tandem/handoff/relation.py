@@ -14,6 +14,8 @@ SCHEMA: dict[str, Any] = {
     "segment": pl.String,
     "region": pl.String,
     "vertical": pl.String,
+    "channel": pl.String,  # the shared dimensions: an account has no channel or source
+    "source": pl.String,
     "owner": pl.String,  # the handoff owner's user id as text
     "mql_s": pl.Float64,  # the episode's moment (MQA moment, signal raised), epoch seconds
     "clock_started_s": pl.Float64,
