@@ -48,9 +48,7 @@ def _signal(db, account, kind="expansion", rule="seats_full", evidence=None, whe
     return signal_id
 
 
-def test_an_mqa_is_routed_once_to_the_account_owner_with_a_one_day_accept_clock(
-    db, people, config
-):
+def test_an_mqa_is_routed_once_to_the_account_owner_with_a_one_day_accept_clock(db, people, config):
     acct = f.account(db, name="Acme Robotics", country="US", owner_id=people.bob.id)
     _mqa(db, acct)
     _mqa(db, acct)  # the same event again: still one handoff
@@ -115,7 +113,11 @@ def test_accepting_an_expansion_opens_exactly_one_opportunity_of_unknown_amount(
     )  # fmt: skip
     deals = db.scalars(select(Opportunity).where(Opportunity.account_id == acct.id)).all()
     assert len(deals) == 1 and out.opportunity_id == deals[0].id
-    assert (deals[0].amount, deals[0].deal_type, deals[0].owner_id) == (None, "upsell", people.ann.id)
+    assert (deals[0].amount, deals[0].deal_type, deals[0].owner_id) == (
+        None,
+        "upsell",
+        people.ann.id,
+    )
     assert deals[0].unknown == {"amount": account_service.NO_ESTIMATE}
     assert db.get(UsageSignal, signal_id).status == "accepted"
     try:
@@ -128,9 +130,10 @@ def test_accepting_an_expansion_opens_exactly_one_opportunity_of_unknown_amount(
     else:
         raise AssertionError("a second accept must be refused")
     assert db.scalar(select(func.count()).select_from(Opportunity)) == 1
-    assert db.scalar(
-        select(AuditEvent.action).where(AuditEvent.entity_id == str(h.id))
-    ) == "handoff.account.accept"
+    assert (
+        db.scalar(select(AuditEvent.action).where(AuditEvent.entity_id == str(h.id)))
+        == "handoff.account.accept"
+    )
 
 
 def test_an_estimate_carried_by_the_signal_is_the_amount(db, people, config):

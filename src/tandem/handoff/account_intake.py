@@ -62,9 +62,18 @@ def account_facts(
     out = {}
     ids = list(dict.fromkeys(account_ids))
     for start in range(0, len(ids), _CHUNK):
-        for aid, name, country, region, industry, band, employees, tier, target, owner in (
-            db_session.execute(_FACTS, {"ids": ids[start : start + _CHUNK]})
-        ):
+        for (
+            aid,
+            name,
+            country,
+            region,
+            industry,
+            band,
+            employees,
+            tier,
+            target,
+            owner,
+        ) in db_session.execute(_FACTS, {"ids": ids[start : start + _CHUNK]}):
             out[aid] = (
                 name,
                 LeadFacts(
@@ -130,7 +139,9 @@ def hand_off_accounts(
         policy = config.sla.policy_for_team(decision.team, e.subject)
         band = lead.employee_band
         tier = (
-            policy.select_tier(TierFacts(segment=band, region=lead.region, is_target=lead.is_target))
+            policy.select_tier(
+                TierFacts(segment=band, region=lead.region, is_target=lead.is_target)
+            )
             if policy
             else None
         )

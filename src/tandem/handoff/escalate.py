@@ -31,7 +31,11 @@ from tandem.sql import insert_ignore, update_by_id
 
 BATCH = 2_000
 _CLOCK_WORDS = {"accept": "Accept", "first_touch": "First touch"}
-_WHAT = {Subject.ACCOUNT: "MQA", Subject.EXPANSION: "expansion signal", Subject.CHURN_RISK: "churn risk"}
+_WHAT = {
+    Subject.ACCOUNT: "MQA",
+    Subject.EXPANSION: "expansion signal",
+    Subject.CHURN_RISK: "churn risk",
+}
 
 
 @dataclass
@@ -211,7 +215,9 @@ def _reassign(
     accounts: list[dict[str, Any]] = []
     for row in rows:
         old_key = config.key_of(row.owner_id)
-        lead = facts[row.contact_id] if row.contact_id is not None else by_account[row.account_id][1]
+        lead = (
+            facts[row.contact_id] if row.contact_id is not None else by_account[row.account_id][1]
+        )
         decision = router.route(lead, exclude={old_key} if old_key else ())
         new_owner = config.user_id(decision.owner_id)
         if new_owner == row.owner_id and row.owner_id is not None:

@@ -49,9 +49,19 @@ def account_handoffs_frame(connection: Connection) -> pl.DataFrame:
     decode = UTCDateTime().process_result_value
     dialect = connection.dialect
     rows = []
-    for aid, subject, status, code, owner, tier, region, industry, employees, band, *times in (
-        connection.execute(query)
-    ):
+    for (
+        aid,
+        subject,
+        status,
+        code,
+        owner,
+        tier,
+        region,
+        industry,
+        employees,
+        band,
+        *times,
+    ) in connection.execute(query):
         at = {n: _seconds(decode(t, dialect)) for n, t in zip(_TIMES, times, strict=True)}
         answered = [t for t in (at["accepted_at"], at["rejected_at"]) if t is not None]
         rows.append(

@@ -61,9 +61,7 @@ class Handoff(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(20), default=Subject.LEAD, server_default="lead")
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE")
-    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     episode: Mapped[str | None] = mapped_column(String(60))
     signal_id: Mapped[int | None] = mapped_column(

@@ -41,7 +41,9 @@ def reject_report(
         select(key, Handoff.accepted_at, Handoff.rejected_at, Handoff.reject_code)
         .outerjoin(Campaign, Handoff.campaign_id == Campaign.id)
         .where(
-            Handoff.subject == Subject.LEAD, Handoff.created_at >= since, Handoff.created_at <= as_of
+            Handoff.subject == Subject.LEAD,
+            Handoff.created_at >= since,
+            Handoff.created_at <= as_of,
         )
     ).all()
     handed: Counter[str] = Counter()

@@ -220,7 +220,11 @@ class SlaConfig(ConfigModel):
         )
         return tuple(
             policy.model_copy(
-                update={"name": f"{policy.name}:{subject}", "subjects": (subject,), "tiers": (tier,)}
+                update={
+                    "name": f"{policy.name}:{subject}",
+                    "subjects": (subject,),
+                    "tiers": (tier,),
+                }
             )
             for subject in ACCOUNT_SUBJECTS
             if not any(p.covers(subject) for p in self.policies)

@@ -1,11 +1,12 @@
 """Account handoffs on the web: the packet page and its JSON twin, accept and reject (page forms
-with CSRF, API with a token). Handlers only translate."""
+with CSRF, API with a token). Handlers only translate. Installed on `pages.router` (under
+/handoff, with its CSRF check) and `api.router` (under /api/v1/handoff)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -25,14 +26,10 @@ from tandem.handoff.schemas import (
     HandoffRead,
 )
 from tandem.handoff.service import HandoffError
-from tandem.web.csrf import verify_csrf
 from tandem.web.deps import ApiUser, DbSession, PageUser
 from tandem.web.errors import http_error
 from tandem.web.ids import PathId
 from tandem.web.pages import render
-
-pages = APIRouter(prefix="/handoff", dependencies=[Depends(verify_csrf)])
-api = APIRouter(prefix="/api/v1/handoff", tags=["handoff"])
 
 _422 = {422: {"description": "an unknown subject, or a missing or unknown reason code"}}
 
@@ -73,14 +70,12 @@ def _page(
     )
 
 
-@pages.get("/accounts/{account_id}", response_class=HTMLResponse)
 def account_page(
     request: Request, db: DbSession, user: PageUser, config: Config, account_id: PathId
 ) -> HTMLResponse:
     return _page(request, db, user, config, account_id)
 
 
-@pages.post("/accounts/{account_id}/accept")
 def accept_page(
     db: DbSession,
     user: PageUser,
@@ -102,7 +97,6 @@ def accept_page(
     return RedirectResponse(f"/handoff/queue?done=accepted-account:{account_id}", status_code=303)
 
 
-@pages.post("/accounts/{account_id}/reject", response_model=None)
 def reject_page(
     request: Request,
     db: DbSession,
@@ -135,7 +129,6 @@ def reject_page(
     return RedirectResponse(f"/handoff/queue?done=rejected-account:{account_id}", status_code=303)
 
 
-@api.get("/accounts/{account_id}", response_model=AccountPacketView)
 def get_account_packet(
     request: Request, db: DbSession, user: ApiUser, config: Config, account_id: PathId
 ) -> AccountPacketView:
@@ -144,7 +137,6 @@ def get_account_packet(
     return _packet(request, db, user, config, account_id)
 
 
-@api.post("/accounts/{account_id}/accept", response_model=HandoffRead, responses=_422)
 def accept_api(
     db: DbSession, user: ApiUser, config: Config, account_id: PathId, body: AccountAnswerIn
 ) -> HandoffRead:
@@ -163,7 +155,6 @@ def accept_api(
         raise http_error(exc) from None
 
 
-@api.post("/accounts/{account_id}/reject", response_model=HandoffRead, responses=_422)
 def reject_api(
     db: DbSession, user: ApiUser, config: Config, account_id: PathId, body: AccountRejectIn
 ) -> HandoffRead:
@@ -186,3 +177,23 @@ def reject_api(
         ) from None
     except HandoffError as exc:
         raise http_error(exc) from None
+
+
+def install_pages(router: APIRouter) -> None:
+    """Add the account handoff pages to the handoff's page router."""
+    path = "/accounts/{account_id}"
+    router.add_api_route(path, account_page, methods=["GET"], response_class=HTMLResponse)
+    router.add_api_route(f"{path}/accept", accept_page, methods=["POST"])
+    router.add_api_route(f"{path}/reject", reject_page, methods=["POST"], response_model=None)
+
+
+def install_api(router: APIRouter) -> None:
+    """Add the account handoff JSON routes to the handoff's API router."""
+    path = "/accounts/{account_id}"
+    router.add_api_route(
+        path, get_account_packet, methods=["GET"], response_model=AccountPacketView
+    )
+    for verb, handler in (("accept", accept_api), ("reject", reject_api)):
+        router.add_api_route(
+            f"{path}/{verb}", handler, methods=["POST"], response_model=HandoffRead, responses=_422
+        )
