@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tandem.handoff.runtime import HandoffConfig
-from tandem.handoff.sla_rules import LEAD
 from tandem.handoff.sla import Escalation, SlaPolicy, SlaStatus, SlaTier, due_escalations, sla_clock
+from tandem.handoff.sla_rules import LEAD
 
 
 @dataclass(frozen=True)

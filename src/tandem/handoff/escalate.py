@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tandem.accounts.models import Account
 from tandem.auth.models import User
 from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
-from tandem.accounts.models import Account
 from tandem.handoff.account_intake import account_facts
 from tandem.handoff.assign import Router, lead_facts
 from tandem.handoff.clocks import evaluate
@@ -174,7 +174,8 @@ def _tell(people: _People, row: Any, e: Escalation, label: str) -> list[dict[str
     if e.action is Action.REMIND_REP:
         users = [row.owner_id] if row.owner_id else []
         kind, subject = Kind.SLA_REMINDER, f"{clock} due by {deadline}: {label}"
-        body = f"{clock} for this {_WHAT.get(row.subject, 'MQL')} is {step}; the deadline is {deadline}."
+        what = _WHAT.get(row.subject, "MQL")
+        body = f"{clock} for this {what} is {step}; the deadline is {deadline}."
     else:
         users = people.managers(row)
         who = people.names.get(row.owner_id) or f"queue {row.queue}"

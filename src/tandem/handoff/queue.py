@@ -17,8 +17,8 @@ from tandem.accounts.models import Account
 from tandem.auth.models import User
 from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
-from tandem.handoff.clocks import evaluate
 from tandem.handoff.account_scores import subject_scores
+from tandem.handoff.clocks import evaluate
 from tandem.handoff.models import Handoff, HandoffStatus, Subject
 from tandem.handoff.reports import commitments
 from tandem.handoff.runtime import HandoffConfig
