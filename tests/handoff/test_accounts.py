@@ -335,3 +335,23 @@ def test_account_figures_in_the_registry_and_lead_figures_count_leads_only(db, p
     # Accept due Monday 17:00: Quick (10:00) and Nope (11:00) in time, Slow (Tuesday) late.
     assert round(value("mqa_accept_sla"), 4) == round(2 / 3, 4)
     assert value("handed_off") == 0  # no lead was handed off: account handoffs are not MQLs
+
+
+def test_the_abm_dashboard_shows_mqa_acceptance_and_sla_from_the_registry(client, db, people,
+                                                                          config):  # fmt: skip
+    from tandem.db import utcnow
+
+    now = utcnow()
+    took = f.account(db, name="Took", country="US", owner_id=people.ann.id)
+    left = f.account(db, name="Left", country="US", owner_id=people.ann.id)
+    for acct in (took, left):
+        _mqa(db, acct, when=now - dt.timedelta(days=2))
+    answer = dict(db_session=db, config=config, user=people.ann, subject="account")
+    account_service.accept(account_id=took.id, as_of=now - dt.timedelta(days=1), **answer)
+    account_service.reject(account_id=left.id, reason_code="bad_fit", comment=None,
+                           as_of=now - dt.timedelta(days=1), **answer)  # fmt: skip
+    signed_in(client, people.boss)
+    data = client.get("/api/v1/abm").json()
+    rate = {m["name"]: m for m in data["mqa_handoff"]}["mqa_acceptance_rate"]
+    assert (rate["label"], rate["value"], rate["rows"]) == ("MQA acceptance rate", 0.5, 2)
+    assert "MQA acceptance rate" in client.get("/abm").text

@@ -298,7 +298,14 @@ def fingerprint(*, db_session: Session) -> tuple[Any, ...]:
         *_subscription_stamp(db_session),
         _content_mark(db_session),
         *account_facts.fingerprint(db_session),
+        *_account_handoff_stamp(db_session),
     )
+
+
+def _account_handoff_stamp(db_session: Session) -> tuple[Any, ...]:
+    from tandem.handoff.facts import fingerprint as account_handoffs  # the handoff's
+
+    return account_handoffs(db_session)
 
 
 def _subscription_stamp(db_session: Session) -> tuple[Any, ...]:

@@ -5,9 +5,11 @@ handoff figures (`metrics.py`) are SQL over it; the lead figures read `handoffs`
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
 from tandem.db import UTCDateTime
@@ -87,3 +89,18 @@ def account_handoffs_frame(connection: Connection) -> pl.DataFrame:
     return frame.with_columns(
         segment=segment_expr().fill_null(UNKNOWN), channel=pl.lit(UNKNOWN), source=pl.lit(UNKNOWN)
     ).select(list(SCHEMA))
+
+
+def fingerprint(db_session: Session) -> tuple[Any, ...]:
+    """Changes when the `account_handoffs` relation would: a new account handoff, an answer."""
+    return tuple(
+        db_session.execute(
+            select(
+                func.count(),
+                func.max(Handoff.id),
+                func.max(Handoff.accepted_at),
+                func.max(Handoff.rejected_at),
+                func.max(Handoff.first_touch_at),
+            ).where(Handoff.subject.in_(Subject.ACCOUNTS))
+        ).one()
+    )
