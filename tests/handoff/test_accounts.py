@@ -355,3 +355,35 @@ def test_the_abm_dashboard_shows_mqa_acceptance_and_sla_from_the_registry(client
     rate = {m["name"]: m for m in data["mqa_handoff"]}["mqa_acceptance_rate"]
     assert (rate["label"], rate["value"], rate["rows"]) == ("MQA acceptance rate", 0.5, 2)
     assert "MQA acceptance rate" in client.get("/abm").text
+
+
+def test_what_sales_is_working_is_not_handed_off_again(db, people, config):
+    """An open MQA blocks a second MQA moment; an accepted one does not (a new episode). An
+    expansion whose opportunity is open blocks the next week's signal; a churn risk accepted
+    blocks until its owner touched the account (the tick then closes it)."""
+    acct = f.account(db, name="Busy", country="US", owner_id=people.ann.id)
+    ceo = f.contact(db, account_id=acct.id)
+    _mqa(db, acct)
+    _mqa(db, acct, when=at(3))  # open: not again
+    assert len(_handoffs(db, acct.id, "account")) == 1
+    answer = dict(db_session=db, config=config, user=people.ann, account_id=acct.id)
+    account_service.accept(subject="account", as_of=at(4), **answer)
+    _mqa(db, acct, when=at(48))  # accepted: a later MQA moment is a new episode
+    assert len(_handoffs(db, acct.id, "account")) == 2
+    _signal(db, acct)
+    account_service.accept(subject="expansion", as_of=at(4), **answer)
+    _signal(db, acct, rule="limit_95:api_calls")  # the expansion deal is open
+    assert len(_handoffs(db, acct.id, "expansion")) == 1
+    _signal(db, acct, kind="churn_risk", rule="adoption_low")
+    account_service.accept(subject="churn_risk", as_of=at(5), **answer)
+    _signal(db, acct, kind="churn_risk", rule="trend_falling")
+    assert len(_handoffs(db, acct.id, "churn_risk")) == 1
+    f.activity(db, ceo, "sales_call", at(6), actor_user_id=people.ann.id)
+    tick(db, config, 7)  # records the first touch
+    tick(db, config, 8)  # closes the touched, accepted account handoffs
+    assert {h.subject: h.status for h in _handoffs(db, acct.id) if h.accepted_at} == {
+        "account": "closed", "expansion": "closed", "churn_risk": "closed",
+    }  # fmt: skip
+    _signal(db, acct, kind="churn_risk", rule="key_feature_unused:reports_run", when=at(9))
+    assert len(_handoffs(db, acct.id, "churn_risk")) == 2
+    assert accepted_mqas(db, acct.id) == set()  # no stored MQA moment in this test

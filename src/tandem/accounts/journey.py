@@ -52,14 +52,14 @@ def current(db_session: Session, account_id: int | None = None) -> dict[int, str
 def accepted_mqas(db_session: Session, account_id: int | None = None) -> set[int]:
     """Accounts whose current MQA (the stored MQA moment) sales accepted through the handoff:
     the fact the stage rule `accepted` reads (stages are evaluated, never written)."""
-    from tandem.handoff.models import Handoff, HandoffStatus, Subject
+    from tandem.handoff.models import Handoff, Subject
 
     query = (
         select(Handoff.account_id)
         .join(AccountScore, AccountScore.account_id == Handoff.account_id)
         .where(
             Handoff.subject == Subject.ACCOUNT,
-            Handoff.status == HandoffStatus.ACCEPTED,
+            Handoff.accepted_at.is_not(None),  # accepted, or since closed after a first touch
             Handoff.mql_at == AccountScore.mqa_at,
         )
     )

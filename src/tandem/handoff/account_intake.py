@@ -22,6 +22,7 @@ from tandem.events import UsageSignalsRaised
 from tandem.handoff.assign import Router
 from tandem.handoff.intake import config_for, initial_clocks
 from tandem.handoff.models import Handoff, HandoffStatus, Subject
+from tandem.opportunities.models import Opportunity
 from tandem.handoff.notify import Kind, add_notifications, notification
 from tandem.handoff.routing import LeadFacts
 from tandem.handoff.runtime import HandoffConfig
@@ -93,17 +94,23 @@ def account_facts(
 
 
 def _live(db_session: Session, account_ids: Sequence[int]) -> set[tuple[int, str]]:
-    """(account, subject) pairs that already have a live handoff."""
+    """(account, subject) pairs sales is already working: an open handoff of the subject; for
+    a signal also an accepted one not yet touched, or an expansion whose opportunity is open.
+    (A new MQA moment only comes after the account fell below the rule: a new episode.)"""
     found: set[tuple[int, str]] = set()
     ids = list(account_ids)
+    open_deal = Opportunity.is_closed.is_(False)
     for start in range(0, len(ids), _CHUNK):
-        for aid, subject in db_session.execute(
-            select(Handoff.account_id, Handoff.subject).where(
+        for aid, subject, status, deal_open in db_session.execute(
+            select(Handoff.account_id, Handoff.subject, Handoff.status, open_deal)
+            .outerjoin(Opportunity, Opportunity.id == Handoff.opportunity_id)
+            .where(
                 Handoff.account_id.in_(ids[start : start + _CHUNK]),
-                Handoff.status.in_(HandoffStatus.LIVE),
+                Handoff.status.in_(HandoffStatus.LIVE) | open_deal,
             )
         ):
-            found.add((aid, subject))
+            if status == HandoffStatus.OPEN or subject != Subject.ACCOUNT or deal_open:
+                found.add((aid, subject))
     return found
 
 

@@ -203,7 +203,11 @@ def _compliance(
             Handoff.first_touch_at,
             Handoff.accept_due_at,
             Handoff.first_touch_due_at,
-        ).where(scope, Handoff.clock_started_at >= as_of - dt.timedelta(days=days))
+        ).where(
+            scope,
+            Handoff.subject == Subject.LEAD,  # the board's compliance figure is the leads'
+            Handoff.clock_started_at >= as_of - dt.timedelta(days=days),
+        )
     ).all()
     accept, touch = [], []
     for accepted, rejected, touched, accept_due, touch_due in rows:

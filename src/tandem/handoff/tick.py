@@ -33,7 +33,8 @@ FIRST_TOUCH_TYPES = ("sales_email", "sales_call", "meeting")
 
 def close_departed(db_session: Session, as_of: dt.datetime) -> int:
     """Close live handoffs whose contact is no longer in the stage the handoff expects
-    (open: mql, accepted: sal), e.g. disqualified by an import or moved on to SQL."""
+    (open: mql, accepted: sal), e.g. disqualified by an import or moved on to SQL; and
+    accepted account handoffs whose first touch is done."""
     closed = 0
     for status, stage in ((HandoffStatus.OPEN, Stage.MQL), (HandoffStatus.ACCEPTED, Stage.SAL)):
         moved = exists().where(
@@ -44,6 +45,17 @@ def close_departed(db_session: Session, as_of: dt.datetime) -> int:
             .where(Handoff.status == status, moved)
             .values(status=HandoffStatus.CLOSED, closed_at=as_of, next_check_at=None)
         ).rowcount  # type: ignore[attr-defined]
+    # An accepted account handoff is done once its owner touched the account: the next
+    # signal of its kind (or MQA episode) may be handed off again.
+    closed += db_session.execute(
+        update(Handoff)
+        .where(
+            Handoff.subject != Subject.LEAD,
+            Handoff.status == HandoffStatus.ACCEPTED,
+            Handoff.first_touch_at.is_not(None),
+        )
+        .values(status=HandoffStatus.CLOSED, closed_at=as_of, next_check_at=None)
+    ).rowcount  # type: ignore[attr-defined]
     return closed
 
 
