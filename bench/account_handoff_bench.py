@@ -96,7 +96,7 @@ def main() -> None:
                 return run_tick(db, cache.get(db), as_of=as_of)
 
         later = AS_OF + dt.timedelta(days=2)
-        report, _ = timed("SLA tick two days later (every MQA's accept clock breached)", tick, later)
+        report, _ = timed("SLA tick two days later (every accept clock breached)", tick, later)
         print(f"  {report.model_dump(exclude={'as_of'})}")
         again, _ = timed("the same tick again (nothing due twice)", tick, later)
         assert again.escalations == 0 and again.notifications == 0

@@ -22,11 +22,11 @@ from tandem.events import UsageSignalsRaised
 from tandem.handoff.assign import Router
 from tandem.handoff.intake import config_for, initial_clocks
 from tandem.handoff.models import Handoff, HandoffStatus, Subject
-from tandem.opportunities.models import Opportunity
 from tandem.handoff.notify import Kind, add_notifications, notification
 from tandem.handoff.routing import LeadFacts
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.sla import TierFacts
+from tandem.opportunities.models import Opportunity
 from tandem.sql import insert_ignore, update_by_id
 
 _CHUNK = 5_000
