@@ -47,8 +47,8 @@ def test_the_policy_the_table_must_keep():
     for verb in ("accept", "reject"):
         assert M not in roles("POST", f"/handoff/leads/{{contact_id}}/{verb}")
         assert M not in roles("POST", f"/api/v1/handoff/leads/{{contact_id}}/{verb}")
-    # Only admins import data; admins and managers read the audit log.
-    assert roles("POST", "/ingest/commit") == {A}
+    # Admins and marketers import data; admins and managers read the audit log.
+    assert roles("POST", "/ingest/commit") == {A, M}
     assert roles("GET", "/audit") == roles("GET", "/api/v1/audit") == {A, SM}
     # Scoring decisions are the two teams' (which team approves which: the service).
     assert roles("POST", "/api/v1/scoring/versions/{version_id}/approve") == {M, SM}
