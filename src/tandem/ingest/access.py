@@ -3,7 +3,7 @@
 from tandem.auth.permissions import A, M, Rule, allow
 
 RULES: dict[tuple[str, str], Rule] = {
-    # Ingest: the event API for integrations (admin or marketing tokens); uploads for admins and marketers.
+    # Ingest: the event API for integrations (admin or marketing tokens).
     ("POST", "/api/v1/activities"): allow(A, M, tokens_only=True),
     ("POST", "/api/v1/contacts"): allow(A, M, tokens_only=True),
     ("POST", "/api/v1/accounts"): allow(A, M, tokens_only=True),
