@@ -11,7 +11,7 @@ CAPABILITY = Capability(
     routers=(
         "tandem.handoff.api:router",
         "tandem.handoff.pages:router",
-        "tandem.handoff.admin_pages:router",
+        "tandem.handoff.admin.pages:router",
     ),
     cli={
         "handoff": "tandem.handoff.cli:app",
