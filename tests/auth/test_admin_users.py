@@ -214,6 +214,8 @@ def test_without_a_mail_server_the_admin_is_shown_the_link(client, db, ops):
     [
         ({"email": "not-an-email"}, "email", "valid email"),
         ({"name": ""}, "name", "at least 1 character"),
+        ({"name": "x" * 3000}, "name", "at most 200 characters"),
+        ({"email": "a" * 300 + "@example.com"}, "email", "valid email"),
         ({"role": "owner"}, "role", "Input should be"),
         ({"email": "ops@example.com"}, "email", "already exists"),
     ],

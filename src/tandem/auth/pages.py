@@ -51,12 +51,13 @@ def invite_page(
     request: Request,
     db: DbSession,
     user: PageUser,
-    email: Annotated[str, Form(max_length=254)] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
-    role: Annotated[str, Form(max_length=20)] = "",
-    team: Annotated[str, Form(max_length=100)] = "",
+    email: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    team: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """Invite someone: a user without a password and an emailed one-time link."""
+    """Invite someone: a user without a password and an emailed one-time link (lengths are
+    checked by `InviteIn`, so a message stands beside the field)."""
     form = {"email": email, "name": name, "role": role, "team": team}
     try:
         given = InviteIn(email=email, name=name, role=role, team=team or None)  # type: ignore[arg-type]
@@ -131,7 +132,7 @@ def role_page(
     db: DbSession,
     user: PageUser,
     user_id: PathId,
-    role: Annotated[str, Form(max_length=20)],
+    role: Annotated[str, Form()],
 ) -> Response:
     """Change the user's role (audited)."""
 
@@ -179,7 +180,7 @@ def token_page(
     db: DbSession,
     user: PageUser,
     user_id: PathId,
-    name: Annotated[str, Form(max_length=100)],
+    name: Annotated[str, Form()],
 ) -> Response:
     """Create an API token for the user; the page shows it this once."""
 
@@ -220,8 +221,8 @@ def password_set(
     request: Request,
     db: DbSession,
     token: str,
-    password: Annotated[str, Form(max_length=admin.PASSWORD_MAX)] = "",
-    repeat: Annotated[str, Form(max_length=admin.PASSWORD_MAX)] = "",
+    password: Annotated[str, Form()] = "",
+    repeat: Annotated[str, Form()] = "",
 ) -> Response:
     """Set the password and go to the sign-in page."""
     try:

@@ -62,7 +62,7 @@ def _preview_page(
 
 
 _TEXT = Form(max_length=service.MAX_TEXT)
-_CONTACT = Form(max_length=254)
+_CONTACT = Form()  # cut to 254 characters: an id or an email
 _VERSION = Form(max_length=20)
 
 
