@@ -1,7 +1,7 @@
 """attribution: a full run stores campaign ROI's MQL and SQL counts beside its credits
 
 Revision ID: 0035_attribution_stage_counts
-Revises: 0028_search_names
+Revises: 0028_search_names, 0013_attribution_store
 """
 
 from collections.abc import Sequence
@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0035_attribution_stage_counts"
-down_revision: str | None = "0028_search_names"
+# After the attribution store, whose table it changes.
+down_revision: str | tuple[str, ...] | None = ("0028_search_names", "0013_attribution_store")
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = "0013_attribution_store"  # its table
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
