@@ -37,7 +37,7 @@ def _cpu_seconds() -> dict[str, float]:
     first): on a shared machine the wall time is mostly waiting for a core."""
     from tandem.columnar import sqlite_worker
 
-    sqlite_worker._stop()
+    sqlite_worker.stop()  # its CPU counts once it has exited
     own, children = (
         resource.getrusage(r) for r in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
     )
@@ -138,27 +138,108 @@ def approve(db: Path, path: str) -> dict[str, Any]:
     }
 
 
-STEPS = {"read": read, "approve": approve}
+def attribution_run(db: Path, path: str) -> dict[str, Any]:
+    """A full attribution run of every model over every won deal (this tree's code)."""
+    from tandem.attribution import default_config
+    from tandem.attribution.store import run_full
+    from tandem.db import make_engine, make_session_factory, utcnow
+    from tandem.migrate import upgrade
+
+    counts = _choose(path)
+    engine = make_engine(_url(db))
+    upgrade(engine)  # the run stores its ROI counts (migration 0035)
+    with make_session_factory(engine)() as s:
+        t0 = time.perf_counter()
+        summary = run_full(db_session=s, config=default_config(), now=utcnow())
+        s.commit()
+        seconds = time.perf_counter() - t0
+    return {"seconds": round(seconds, 2), "deals": summary.opportunities,
+            "credits": summary.credits, "reads": counts}  # fmt: skip
+
+
+def attribution_page(db: Path, path: str) -> dict[str, Any]:
+    """The first `/attribution` report after the run, in a fresh process (nothing in memory):
+    `before` is the code on main (PYTHONPATH), `after` this tree's."""
+    from tandem.attribution.pages import attribution_config
+    from tandem.attribution.report import build_report
+    from tandem.attribution.schemas import AttributionFilters
+    from tandem.db import make_engine, make_session_factory
+
+    factory = make_session_factory(make_engine(_url(db)))
+    out: dict[str, Any] = {}
+    with factory() as s:
+        for name in ("first", "second"):
+            t0 = time.perf_counter()
+            report = build_report(
+                db_session=s, filters=AttributionFilters(), config=attribution_config(), stored=True
+            )
+            out[f"{name}_seconds"] = round(time.perf_counter() - t0, 2)
+    out["deals"] = report.opportunities
+    out["linear_total"] = str(report.attributed["linear"])
+    return out
+
+
+STEPS = {
+    "read": read,
+    "approve": approve,
+    "attribution_run": attribution_run,
+    "attribution_page": attribution_page,
+}
+
+
+def _step_with(src: Path, step: str, db: Path, path: str) -> dict[str, Any]:
+    """`step` in a child process importing Tandem from `src` (main's tree for "before")."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(
+        [sys.executable, __file__, "--step", step, "--db", str(db), "--path", path],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"{step} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def attribution(world: Path, workdir: Path, before_src: Path) -> dict[str, Any]:
+    """One copy: the run (this tree), then the first page by main's code and by this tree's."""
+    db = workdir / "attribution.db"
+    shutil.copyfile(world, db)
+    here = Path(__file__).resolve().parents[1] / "src"
+    out = {"run": _step_with(here, "attribution_run", db, "arrow")}
+    print("attribution_run", json.dumps(out["run"]), flush=True)
+    for path, src in (("before", before_src), ("after", here)):
+        out[f"page_{path}"] = _step_with(src, "attribution_page", db, path)
+        out[f"page_{path}"]["load_average"] = os.getloadavg()
+        print(f"page_{path}", json.dumps(out[f"page_{path}"]), flush=True)
+    db.unlink()
+    return out
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--world", type=Path, default=Path("/tmp/bench1m-final.db"))
     p.add_argument("--workdir", type=Path, default=Path("/tmp/columnar-bench"))
-    p.add_argument("--steps", nargs="+", default=list(STEPS), choices=list(STEPS))
+    p.add_argument("--steps", nargs="+", default=["read", "approve", "attribution"],
+                   choices=["read", "approve", "attribution"])  # fmt: skip
+    p.add_argument("--before-src", type=Path, help="main's src/, for the attribution page")
     p.add_argument("--step", choices=list(STEPS), help=argparse.SUPPRESS)
     p.add_argument("--db", type=Path, help=argparse.SUPPRESS)
-    p.add_argument("--path", choices=("rows", "arrow"), help=argparse.SUPPRESS)
+    p.add_argument("--path", choices=("rows", "arrow", "before", "after"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.step:
         out = STEPS[args.step](args.db, args.path)
         out["peak_rss_mb"] = round(_peak_rss_mb())
-        out.update(_cpu_seconds())
+        if args.path != "before":  # main's tree has no columnar reader to stop
+            out.update(_cpu_seconds())
         print(json.dumps(out))
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"load_average_start": os.getloadavg()}
-    for step in args.steps:
+    if "attribution" in args.steps:
+        results["attribution"] = attribution(args.world, args.workdir, args.before_src)
+    for step in (s for s in args.steps if s != "attribution"):
         for path in ("rows", "arrow"):
             db = args.world
             if step != "read":  # writing steps get a copy of their own

@@ -7,7 +7,8 @@ process the driver's locks are its own. The child answers one request at a time 
 and stdout: a JSON line in, a JSON status line out, then the rows as an Arrow IPC stream, which
 the parent turns into frames while the child reads on (both cores at work).
 
-Run as ``python -m tandem.columnar.sqlite_worker``; `read` starts it on first use.
+The child is `_child.py` run as a script (Python, pyarrow and the driver; not Tandem, Polars or
+SQLAlchemy, so it starts in a fraction of a second); `read` starts it on first use.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from tandem.columnar.source import ColumnarUnavailable
 
-_BATCH_ROWS = 65_536
 _lock = threading.Lock()
 _child: subprocess.Popen[bytes] | None = None
 _owner = 0  # the pid that started `_child` (a forked worker process starts its own)
@@ -47,16 +48,16 @@ def _start() -> subprocess.Popen[bytes]:
     if _child is not None and _owner == os.getpid() and _child.poll() is None:
         return _child
     _child = subprocess.Popen(
-        [sys.executable, "-m", "tandem.columnar.sqlite_worker"],
+        [sys.executable, str(Path(__file__).with_name("_child.py"))],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     _owner = os.getpid()
     return _child
 
 
-def _stop() -> None:
+def stop() -> None:
+    """Stop the child (it starts again on the next read)."""
     global _child
     if _child is not None and _owner == os.getpid():
         _child.kill()
@@ -64,7 +65,7 @@ def _stop() -> None:
     _child = None
 
 
-atexit.register(_stop)
+atexit.register(stop)
 
 
 def read(path: str, sql: str, params: list[Any], dtypes: list[Any]) -> Iterator[Any]:
@@ -89,7 +90,7 @@ def read(path: str, sql: str, params: list[Any], dtypes: list[Any]) -> Iterator[
     except (OSError, ValueError, ColumnarUnavailable) as error:
         _lock.release()
         if not isinstance(error, ColumnarUnavailable):
-            _stop()
+            stop()
         raise ColumnarUnavailable(str(error)) from error
     return _stream(reader)
 
@@ -104,49 +105,10 @@ def _stream(reader: Any) -> Iterator[Any]:
             if batch.num_rows:
                 yield batch
     except Exception as error:
-        _stop()  # a stream left half-read would be the next request's answer
+        stop()  # a stream left half-read would be the next request's answer
         raise ColumnarUnavailable(f"{type(error).__name__}: {error}") from error
     except BaseException:
-        _stop()
+        stop()
         raise
     finally:
         _lock.release()
-
-
-def _serve() -> None:
-    import adbc_driver_sqlite.dbapi as adbc
-    import pyarrow as pa
-
-    connections: dict[str, Any] = {}
-    out = sys.stdout.buffer
-    for line in sys.stdin.buffer:
-        request = json.loads(line)
-        try:
-            path = request["path"]
-            if path not in connections:
-                # Autocommit: each read sees what is committed now, not a snapshot kept open.
-                connections[path] = adbc.connect(path, autocommit=True)
-                with connections[path].cursor() as cursor:
-                    cursor.execute("PRAGMA busy_timeout=10000")
-            cursor = connections[path].cursor()
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_BATCH_ROWS)})
-            cursor.execute(request["sql"], tuple(request["params"]) or None)
-            batches = cursor.fetch_record_batch()
-        except Exception as error:
-            out.write((json.dumps({"error": f"{type(error).__name__}: {error}"}) + "\n").encode())
-            out.flush()
-            continue
-        out.write(b'{"ok": true}\n')
-        try:
-            with pa.ipc.new_stream(out, batches.schema) as writer:
-                for batch in batches:
-                    writer.write_batch(batch)
-            out.flush()
-        except Exception as error:
-            print(f"columnar reader: {type(error).__name__}: {error}", file=sys.stderr)
-            sys.exit(1)
-        cursor.close()
-
-
-if __name__ == "__main__":
-    _serve()
