@@ -38,7 +38,7 @@ def _sentinel(dtype: Any) -> str:
     # schema's types fixes every column's type; the parent drops it.
     if dtype == pl.String:
         return "''"
-    if dtype == pl.Float64:
+    if dtype in (pl.Float64, pl.Float32):
         return "0.0"
     return "0"
 
