@@ -51,8 +51,10 @@ SCHEMA = {
 
 
 @pytest.fixture
-def store(fresh_database: Callable[[str], str]) -> Iterator[Engine]:
-    """A committed table other connections (and the reader's child) see."""
+def store(fresh_database: Callable[[str], str], monkeypatch) -> Iterator[Engine]:
+    """A committed table other connections (and the reader's child) see; read in columns
+    however small (the tests' databases are far below the size where that starts to pay)."""
+    monkeypatch.setattr(source, "SMALL_SQLITE_BYTES", 0)
     engine = make_engine(fresh_database("columnar"))
     metadata.create_all(engine)
     yield engine
@@ -122,6 +124,15 @@ def test_rows_the_transaction_wrote_are_read_on_its_own_connection(store: Engine
         frame = read_frame(conn, query, SCHEMA)
         assert frame["name"].to_list() == ["unsaved"]
         outer.rollback()
+
+
+def test_a_small_sqlite_file_is_read_through_the_db_api(store: Engine, monkeypatch) -> None:
+    monkeypatch.setattr(source, "SMALL_SQLITE_BYTES", 2**40)
+    with store.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            with pytest.raises(columnar.ColumnarUnavailable):
+                columnar.arrow_batches(conn, _query(conn), SCHEMA)
+        assert read_frame(conn, _query(conn), SCHEMA).height == 0
 
 
 def test_the_arrow_path_is_taken_for_committed_rows(store: Engine) -> None:
