@@ -650,6 +650,13 @@ def write_subscriptions(ctx: Context, items: list[Item]) -> list[Written]:
     return sorted(written, key=lambda w: w.line)
 
 
+def write_user_usage(ctx: Context, items: list[Item]) -> list[Written]:
+    """Usage facts of known users (`tandem.ingest.user_usage`)."""
+    from tandem.ingest.user_usage import write
+
+    return write(ctx, items)
+
+
 OPPORTUNITY_COLUMNS = ("external_id", "name", "stage", "amount", "currency", "created_at",
                        "expected_close_on", "closed_at", "is_closed", "is_won", "lost_reason",
                        "product_line", "deal_type", "segment", "region", "vertical",
@@ -872,6 +879,7 @@ WRITERS: dict[str, Callable[[Context, list[Item]], list[Written]]] = {
     "opportunities": write_opportunities,
     "contact_roles": write_contact_roles,
     "usage": write_usage,
+    "user_usage": write_user_usage,
     "entitlements": write_entitlements,
     "subscriptions": write_subscriptions,
 }
