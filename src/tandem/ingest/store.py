@@ -23,6 +23,7 @@ from tandem.events import (
     EventBus,
     StageChanged,
     StoredActivity,
+    UserUsageStored,
     publish,
     session_info,
 )
@@ -121,9 +122,12 @@ class Context:
         if activities:
             self.publish(ActivitiesStored(activities))
 
-    def publish(self, event: ActivitiesStored | StageChanged) -> None:
+    def publish(self, event: ActivitiesStored | StageChanged | UserUsageStored) -> None:
         """Publish `event` to subscribers, in this transaction (nothing to say: no session)."""
-        if not (event.activities if isinstance(event, ActivitiesStored) else event.changes):
+        if isinstance(event, UserUsageStored):
+            if not event.contact_ids:
+                return
+        elif not (event.activities if isinstance(event, ActivitiesStored) else event.changes):
             return
         if self.session is None:
             if self.bus is None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tandem.contacts.models import Contact
+from tandem.events import UserUsageStored
 from tandem.ingest.resolve import AccountRef
 from tandem.ingest.rows import RowError
 from tandem.ingest.store import Context, Item, Written, _copy, _outcomes
@@ -116,6 +117,9 @@ def write(ctx: Context, items: list[Item]) -> list[Written]:
     stored = [(line, row) for (line, _), row, w in zip(kept, rows, written, strict=True)
               if w.error is None]  # fmt: skip
     _note_over_seats(ctx, stored)
+    changed = {r["contact_id"] for r, w in zip(rows, written, strict=True)
+               if w.status in ("new", "updated")}  # fmt: skip
+    ctx.publish(UserUsageStored(sorted(changed), ctx.now))  # the PQL rule reads them
     return sorted(written + rejected, key=lambda w: w.line)
 
 

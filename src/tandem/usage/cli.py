@@ -207,6 +207,55 @@ def train_command(
         typer.echo(report_text(report, title))
 
 
+@app.command("pql")
+def pql_command(
+    as_of: Annotated[
+        str | None, typer.Option(help="Evaluation day, YYYY-MM-DD (default today).")
+    ] = None,
+    store: Annotated[
+        bool, typer.Option(help="Keep the matches and move the new PQLs to MQL.")
+    ] = True,
+    output_format: FORMAT = "text",
+) -> None:
+    """Evaluate the approved PQL rule: the users of free or trial accounts whose own usage
+    meets it; new matches on marketing's side become MQLs (cause `pql:<version>`), routed by
+    the handoff like any MQL."""
+    from tandem.db import utcnow
+    from tandem.usage import pqls
+
+    _check_format(output_format)
+    day = _day(as_of)
+    with db_session() as db:
+        run = pqls.evaluate(db, as_of=day, at=utcnow(), store=store)
+    if run is None:
+        raise fail(
+            "no PQL rule is approved yet: propose one with `tandem definitions import FILE "
+            "--kind pql_rule` and have the other team approve it"
+        )
+    summary = {
+        "as_of": day.isoformat(),
+        "rule_version": run.version,
+        "rule": run.rule.describe(),
+        "matched": len(run.found),
+        "new": len(run.new),
+        "mqls": run.mqls,
+        "matches": [
+            {"contact_id": m.contact_id, "account_id": m.account_id, "plan": m.plan,
+             "evidence": m.evidence, "new": m.contact_id in run.new,
+             "mql": m.contact_id in run.mqls}
+            for m in run.found
+        ],
+    }  # fmt: skip
+    if output_format == "json":
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    console.print(
+        f"PQL rule v{run.version} ({run.rule.describe()}) on {day}: {len(run.found):,} users "
+        f"match, {len(run.new):,} new, {len(run.mqls):,} became MQLs",
+        highlight=False,
+    )
+
+
 def setup_demo() -> None:
     """`tandem demo setup`'s customers: the default health model proposed by the marketer and
     approved by the sales manager, then usage with planted causes, health and signals."""
