@@ -129,3 +129,28 @@ def test_usage_stored_today_is_evaluated_at_once(db, people, config, run_import)
     db.expire_all()
     assert ida.lifecycle_stage == "mql"
     assert db.scalar(select(Handoff.cause).where(Handoff.contact_id == ida.id)) == "pql:1"
+
+
+def test_the_pqls_metric_counts_users_made_mqls_by_plan(db, people, config, run_import):
+    from tandem.analytics.snapshot import load_facts
+    from tandem.metrics import service as metrics
+    from tandem.metrics.engine import engine_for
+    from tandem.metrics.spec import Window
+
+    _approve(db, people)
+    for n, plan in enumerate(("trial", "free", "free")):
+        acct = f.account(db, name=f"A{n}", domain=f"a{n}.com", country="US")
+        f.contact(db, email=f"u@a{n}.com", account_id=acct.id, lifecycle_stage="lead")
+        run_import("entitlements", "account_domain,metric,unit,allowance,plan,valid_from\n"
+                   f"a{n}.com,active_users,seats,5,{plan},2026-05-01\n")  # fmt: skip
+        _usage(run_import, [f"u@a{n}.com,logins,5,2026-06-05",
+                            f"u@a{n}.com,reports_run,{n},2026-06-05"])  # fmt: skip
+    assert len(pqls.evaluate(db, as_of=date(2026, 6, 10), at=AT).mqls) == 2  # A0 ran no report
+    later = datetime(2026, 7, 1, tzinfo=UTC)
+    engine = engine_for(load_facts(db_session=db, loaded_at=later))
+    june = Window(date(2026, 6, 1), date(2026, 7, 1), later)
+    assert metrics.figure(engine, "pqls", june).value == 2
+    by_plan = metrics.figure(engine, "pqls", june, by="plan")
+    assert {p.value: p.figure for p in by_plan.breakdown} == {"free": 2}
+    may = Window(date(2026, 5, 1), date(2026, 6, 1), later)
+    assert metrics.figure(engine, "pqls", may).value == 0

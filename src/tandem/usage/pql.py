@@ -123,3 +123,16 @@ def matches(*, usage: pl.DataFrame, plans: pl.DataFrame, rule: PqlRule, as_of: d
         Match(r["contact_id"], r["account_id"], r["plan"], {m: float(r[m]) for m in metrics})
         for r in passed.iter_rows(named=True)
     ]
+
+
+#: The columnar copy's PQL rows (`tandem.usage.facts.pql_frame`): one per user a rule version
+#: made an MQL, dated by the match (epoch seconds, as every relation's moments).
+RELATION_SCHEMA = {
+    "contact_id": pl.Int64, "account_id": pl.Int64, "rule_version": pl.Int64,
+    "plan": pl.String, "at_s": pl.Float64,
+}  # fmt: skip
+
+
+def empty_relation() -> pl.DataFrame:
+    """No PQLs (a copy built without the usage capability's rows)."""
+    return pl.DataFrame(schema=RELATION_SCHEMA)
