@@ -257,19 +257,23 @@ def pql_command(
 
 
 def setup_demo() -> None:
-    """`tandem demo setup`'s customers: the default health model proposed by the marketer and
-    approved by the sales manager, then usage with planted causes, health and signals."""
+    """`tandem demo setup`'s customers: the default health model and PQL rule proposed by the
+    marketer and approved by the sales manager, then usage with planted causes, health and
+    signals, and trial accounts whose engaged users become PQLs."""
     from tandem.auth import service as auth
     from tandem.db import utcnow
     from tandem.definitions import service as definitions
     from tandem.usage import service
-    from tandem.usage.definitions import HEALTH_MODEL, active_model, default_text
+    from tandem.usage.definitions import (
+        HEALTH_MODEL, PQL_RULE, active_model, active_pql_rule, default_pql_text, default_text,
+    )  # fmt: skip
+    from tandem.usage.demo_trials import seed_trials
 
     now = utcnow()
     with db_session() as db:
+        marketer = auth.get_by_email(db_session=db, email="marketer@tandem.demo")
+        manager = auth.get_by_email(db_session=db, email="manager@tandem.demo")
         if active_model(db)[1] == 0:
-            marketer = auth.get_by_email(db_session=db, email="marketer@tandem.demo")
-            manager = auth.get_by_email(db_session=db, email="manager@tandem.demo")
             row = definitions.propose(
                 db_session=db, kind=HEALTH_MODEL, text=default_text(), user=marketer, at=now,
                 source="demo", note="the packaged default health model",
@@ -277,14 +281,26 @@ def setup_demo() -> None:
             definitions.approve(
                 db_session=db, version_id=row.id, user=manager, at=now, kind=HEALTH_MODEL
             )
+        if active_pql_rule(db) is None:
+            row = definitions.propose(
+                db_session=db, kind=PQL_RULE, text=default_pql_text(), user=marketer, at=now,
+                source="demo", note="the packaged default PQL rule",
+            )  # fmt: skip
+            definitions.approve(
+                db_session=db, version_id=row.id, user=manager, at=now, kind=PQL_RULE
+            )
         with console.status("customers: usage, entitlements, subscriptions and health"):
             counts = service.seed_demo(db, as_of=now.date(), at=now)
+            if counts:
+                counts |= seed_trials(db, as_of=now.date(), at=now)
     if not counts:
         console.print("customers: entitlements exist already; keeping them")
         return
     console.print(
         f"customers: {counts['usage_facts']:,} weekly usage facts, {counts['entitlements']:,} "
         f"entitlements, {counts['subscription_events']:,} subscription events; "
-        f"{counts['signals']:,} usage signals raised",
+        f"{counts['signals']:,} usage signals raised; {counts['trial_accounts']:,} trial or free "
+        f"accounts, {counts['user_usage_facts']:,} per-user usage facts, {counts['pqls']:,} PQLs "
+        "made MQLs and routed",
         highlight=False,
     )
