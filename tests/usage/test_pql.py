@@ -154,3 +154,31 @@ def test_the_pqls_metric_counts_users_made_mqls_by_plan(db, people, config, run_
     assert {p.value: p.figure for p in by_plan.breakdown} == {"free": 2}
     may = Window(date(2026, 5, 1), date(2026, 6, 1), later)
     assert metrics.figure(engine, "pqls", may).value == 0
+
+
+def test_the_queue_and_the_packet_show_the_pql_and_the_usage_behind_it(
+    client, db, people, config, run_import
+):
+    from tests.handoff.test_pages import signed_in
+
+    _approve(db, people)
+    trial = f.account(db, name="Trialco", domain="trialco.com", country="US")
+    eve = f.contact(db, email="eve@trialco.com", first_name="Eve", last_name="Trial",
+                    account_id=trial.id, country="US", lifecycle_stage="lead")  # fmt: skip
+    run_import("entitlements", "account_domain,metric,unit,allowance,plan,valid_from\n"
+               "trialco.com,active_users,seats,5,trial,2026-05-01\n")  # fmt: skip
+    _usage(run_import, ["eve@trialco.com,logins,7,2026-06-05",
+                        "eve@trialco.com,reports_run,2,2026-06-05"])  # fmt: skip
+    assert pqls.evaluate(db, as_of=date(2026, 6, 10), at=AT).mqls == [eve.id]
+    html = signed_in(client, people.ann).get("/handoff/queue").text
+    row = html.split(f'data-contact="{eve.id}"')[1].split("</tr>")[0]
+    assert ">PQL</span>" in row and "pql:1" in row
+    packet = client.get(f"/api/v1/handoff/leads/{eve.id}").json()
+    (usage,) = [s for s in packet["sections"] if s["id"] == "product-usage"]
+    assert usage["items"][0] == {
+        "label": "PQL (rule v1, made an MQL)",
+        "detail": "trial plan, matched on 2026-06-10: logins 7, reports_run 2",
+        "url": None,
+    }
+    page = client.get(f"/handoff/leads/{eve.id}").text
+    assert "Product usage" in page and "logins 7, reports_run 2" in page
