@@ -15,18 +15,20 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from tandem.contacts.models import Contact
 from tandem.events import UserUsageStored
 from tandem.ingest.resolve import AccountRef
 from tandem.ingest.rows import RowError
 from tandem.ingest.store import Context, Item, Written, _copy, _outcomes
-from tandem.ingest.upsert import Key, upsert
+from tandem.ingest.upsert import IN_BATCH, Result
+from tandem.sql import dialect_insert
 from tandem.usage.models import Entitlement, UserUsageFact
 
 COLUMNS = ("metric", "value", "period_start", "period")
-KEYS = (Key(("contact_id", "metric", "period_start", "period")),)
+FACTS = UserUsageFact.__table__
+KEY = ("contact_id", "metric", "period_start", "period")
 OVER_SEATS = (
     "more users active in the period than the account's seats: stored and flagged "
     "(an expansion signal's evidence)"
@@ -108,11 +110,65 @@ def resolve(ctx: Context, items: list[Item]) -> tuple[list[Item], list[dict[str,
     return kept, rows, rejected
 
 
+def _stored(connection: Connection, rows: list[dict[str, Any]]) -> dict[tuple, tuple]:
+    """The stored facts of the rows' users in the rows' days: key -> (id, account, value)."""
+    starts = [r["period_start"] for r in rows]
+    contacts = sorted({r["contact_id"] for r in rows})
+    found = {}
+    for at in range(0, len(contacts), IN_BATCH):
+        query = select(FACTS.c.id, FACTS.c.account_id, FACTS.c.value, *(FACTS.c[c] for c in KEY))
+        query = query.where(
+            FACTS.c.contact_id.in_(contacts[at : at + IN_BATCH]),
+            FACTS.c.period_start.between(min(starts), max(starts)),
+        )
+        for id_, account_id, value, *key in connection.execute(query):
+            found[tuple(key)] = (id_, account_id, value)
+    return found
+
+
+def store_facts(connection: Connection, rows: list[dict[str, Any]]) -> list[Result]:
+    """Insert the new facts and update the changed ones, set-based (one read of what is
+    stored, one INSERT ... ON CONFLICT DO UPDATE of the rest, so a concurrent writer of the
+    same fact makes it an update, never a duplicate); a row repeating an earlier row's key is
+    its duplicate."""
+    if not rows:
+        return []
+    stored = _stored(connection, rows)
+    results: list[Result | None] = [None] * len(rows)
+    first: dict[tuple, int] = {}
+    writes: list[int] = []
+    for i, row in enumerate(rows):
+        key = tuple(row[c] for c in KEY)
+        if key in first:
+            continue
+        first[key] = i
+        old = stored.get(key)
+        if old is not None and old[1] == row["account_id"] and old[2] == row["value"]:
+            results[i] = Result("unchanged", old[0])
+        else:
+            writes.append(i)
+    if writes:
+        insert = dialect_insert(connection, FACTS)
+        statement = insert.on_conflict_do_update(
+            index_elements=list(KEY),
+            set_={"value": insert.excluded.value, "account_id": insert.excluded.account_id},
+        ).returning(FACTS.c.id, sort_by_parameter_order=True)
+        ids = connection.execute(statement, [rows[i] for i in writes]).scalars().all()
+        for i, id_ in zip(writes, ids, strict=True):
+            key = tuple(rows[i][c] for c in KEY)
+            results[i] = Result("updated" if key in stored else "new", id_)
+    for i, row in enumerate(rows):
+        if results[i] is None:  # a repeat of an earlier row of the batch
+            earlier = results[first[tuple(row[c] for c in KEY)]]
+            results[i] = Result("duplicate", earlier.id)  # type: ignore[union-attr]
+    return results  # type: ignore[return-value]
+
+
 def write(ctx: Context, items: list[Item]) -> list[Written]:
     """Store the rows of known users, one fact per user, metric and period; note the rows that
     put an account above its seats."""
     kept, rows, rejected = resolve(ctx, items)
-    results = upsert(ctx.connection, UserUsageFact.__table__, rows, KEYS)
+    results = store_facts(ctx.connection, rows)
     written = _outcomes(kept, results, "user usage fact")
     stored = [(line, row) for (line, _), row, w in zip(kept, rows, written, strict=True)
               if w.error is None]  # fmt: skip
