@@ -248,10 +248,14 @@ def import_user_usage(url: str, path: Path, users: int = 10_000) -> dict[str, ob
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
-        ids = conn.execute(
-            insert(Account).returning(Account.id),
-            [{"name": f"A{k}", "domain": f"a{k}.com"} for k in range(1000)],
-        ).scalars().all()
+        ids = (
+            conn.execute(
+                insert(Account).returning(Account.id),
+                [{"name": f"A{k}", "domain": f"a{k}.com"} for k in range(1000)],
+            )
+            .scalars()
+            .all()
+        )
         conn.execute(
             insert(Contact),
             [{"email": f"u{k}@a{k % 1000}.com", "account_id": ids[k % 1000]} for k in range(users)],

@@ -47,13 +47,14 @@ def test_a_pql_rule_is_proposed_by_one_team_and_approved_by_the_other(db, people
         source="test",
     )  # fmt: skip
     with pytest.raises(NotAllowed):  # the proposer's own team does not approve it
-        definitions.approve(
-            db_session=db, version_id=row.id, user=people.mia, at=AT, kind=PQL_RULE
-        )
+        definitions.approve(db_session=db, version_id=row.id, user=people.mia, at=AT, kind=PQL_RULE)
     definitions.approve(db_session=db, version_id=row.id, user=people.boss, at=AT, kind=PQL_RULE)
     rule, version = active_pql_rule(db)
     assert (version, rule.plans, rule.window_days) == (1, ("free", "trial"), 14)
-    bad = "plans: [trial]\nconditions:\n  - {metric: logins, at_least: 5}\n  - {metric: logins, at_least: 1}\n"
+    bad = (
+        "plans: [trial]\nconditions:\n  - {metric: logins, at_least: 5}\n"
+        "  - {metric: logins, at_least: 1}\n"
+    )
     with pytest.raises(InvalidDefinition) as raised:
         definitions.propose(
             db_session=db, kind=PQL_RULE, text=bad, user=people.mia, at=AT, source="file:r.yaml"
@@ -96,7 +97,11 @@ def test_a_matching_trial_user_becomes_an_mql_routed_with_cause_pql(
     ]
     assert run.mqls == [eve.id]
     db.expire_all()
-    assert (eve.lifecycle_stage, tom.lifecycle_stage, pat.lifecycle_stage) == ("mql", "lead", "lead")
+    assert (eve.lifecycle_stage, tom.lifecycle_stage, pat.lifecycle_stage) == (
+        "mql",
+        "lead",
+        "lead",
+    )
     moved = db.scalar(select(StageTransition).where(StageTransition.contact_id == eve.id))
     assert (moved.from_stage, moved.to_stage, moved.actor) == ("lead", "mql", "pql:1")
     handoff = db.scalar(select(Handoff).where(Handoff.contact_id == eve.id))

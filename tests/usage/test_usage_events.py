@@ -61,7 +61,11 @@ def test_a_batch_of_account_and_user_events_is_stored_once_per_key(client, db):
     changed = dict(batch[1], value=40)
     assert client.post(URL, json=changed, headers=token).json()["duplicates"] == 1
     assert db.scalar(select(UserUsageFact.value)) == 4.0
-    assert (_count(db, UsageFact), _count(db, UserUsageFact), _count(db, UsageEventKey)) == (1, 1, 2)
+    assert (_count(db, UsageFact), _count(db, UserUsageFact), _count(db, UsageEventKey)) == (
+        1,
+        1,
+        2,
+    )
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
@@ -79,7 +83,9 @@ def test_any_batch_sent_twice_stores_each_key_once(client, db, keys):
     for _ in range(2):
         assert client.post(URL, json=batch, headers=token).status_code == 200
     stored = db.scalar(
-        select(func.count()).select_from(UsageEventKey).where(UsageEventKey.event_key.startswith(prefix))
+        select(func.count())
+        .select_from(UsageEventKey)
+        .where(UsageEventKey.event_key.startswith(prefix))
     )
     assert stored == len(set(keys))
 

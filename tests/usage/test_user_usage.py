@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tandem.accounts.models import Account
-
 from tandem.ingest import jobs
 from tandem.usage.models import UserUsageFact
 from tests import factories as f

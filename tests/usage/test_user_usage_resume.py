@@ -26,7 +26,8 @@ def target(migrated_database):
             insert(Account).values(name="Acme", domain="acme.com").returning(Account.id)
         ).scalar_one()
         conn.execute(
-            insert(Contact), [{"email": f"u{i}@acme.com", "account_id": account} for i in range(USERS)]
+            insert(Contact),
+            [{"email": f"u{i}@acme.com", "account_id": account} for i in range(USERS)],
         )
     return url, eng
 

@@ -21,6 +21,7 @@ from tandem.ingest import events
 from tandem.ingest.fields import get_kind
 from tandem.ingest.rows import validate_record
 from tandem.ingest.store import WRITERS, Context, Item, Written
+from tandem.ingest.upsert import IN_BATCH
 from tandem.usage.models import UsageEventKey
 
 KEY_LENGTH = 200
@@ -44,6 +45,17 @@ def level_of(item: dict[str, Any]) -> str:
 
 def _rejected(index: int, key: str | None, errors: list[tuple[str | None, str, str | None]]):
     return (index, "rejected", None, key, tuple(errors))
+
+
+def _known(db_session: Session, keys: list[str]) -> dict[str, int | None]:
+    """The event keys already stored, with their fact's id."""
+    found: dict[str, int | None] = {}
+    for at in range(0, len(keys), IN_BATCH):
+        query = select(_KEYS.c.event_key, _KEYS.c.fact_id).where(
+            _KEYS.c.event_key.in_(keys[at : at + IN_BATCH])
+        )
+        found.update(db_session.execute(query).tuples())
+    return found
 
 
 def ingest(
@@ -81,11 +93,7 @@ def ingest(
     for index in sorted(keys):
         first.setdefault(keys[index], index)
     events._write_lock(db_session)  # validated: now the database
-    known = dict(
-        db_session.execute(
-            select(_KEYS.c.event_key, _KEYS.c.fact_id).where(_KEYS.c.event_key.in_(set(keys.values())))
-        ).all()
-    ) if keys else {}  # fmt: skip
+    known = _known(db_session, sorted(set(keys.values())))
     for index, key in keys.items():
         if key in known or first[key] != index:
             results[index] = (index, "duplicate", known.get(key), key, ())

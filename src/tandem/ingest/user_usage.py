@@ -79,7 +79,9 @@ def _accounts_of(ctx: Context, contact_ids: set[int]) -> dict[int, int | None]:
     return {cid: aid for cid, aid in rows}
 
 
-def resolve(ctx: Context, items: list[Item]) -> tuple[list[Item], list[dict[str, Any]], list[Written]]:
+def resolve(
+    ctx: Context, items: list[Item]
+) -> tuple[list[Item], list[dict[str, Any]], list[Written]]:
     """The rows to store (contact and account resolved) and the rejected ones with reasons."""
     contacts = _contacts(ctx, items)
     given = ctx.resolver.account_ids([AccountRef.of(r) for _, r in items], create=False)
@@ -229,6 +231,8 @@ def over_seats(ctx: Context, periods: set[tuple[int, date, str]]) -> set[tuple[i
 def _note_over_seats(ctx: Context, stored: list[tuple[int, dict[str, Any]]]) -> None:
     periods = {(r["account_id"], r["period_start"], r["period"]) for _, r in stored}
     over = over_seats(ctx, periods)
-    lines = [line for line, r in stored if (r["account_id"], r["period_start"], r["period"]) in over]
+    lines = [
+        line for line, r in stored if (r["account_id"], r["period_start"], r["period"]) in over
+    ]
     if lines:
         ctx.note(OVER_SEATS, min(lines), len(lines))

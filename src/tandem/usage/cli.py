@@ -265,7 +265,12 @@ def setup_demo() -> None:
     from tandem.definitions import service as definitions
     from tandem.usage import service
     from tandem.usage.definitions import (
-        HEALTH_MODEL, PQL_RULE, active_model, active_pql_rule, default_pql_text, default_text,
+        HEALTH_MODEL,
+        PQL_RULE,
+        active_model,
+        active_pql_rule,
+        default_pql_text,
+        default_text,
     )  # fmt: skip
     from tandem.usage.demo_trials import seed_trials
 

@@ -26,7 +26,6 @@ from tandem.definitions.base import ConfigModel, Issue, Level, error
 from tandem.handoff.source import parse_yaml, validation_issues
 
 
-
 @dataclass(frozen=True)
 class Match:
     """A user the rule matches, with the totals behind it ({metric: total over the window})."""
@@ -102,9 +101,7 @@ def matches(*, usage: pl.DataFrame, plans: pl.DataFrame, rule: PqlRule, as_of: d
     metrics = [c.metric for c in rule.conditions]
     eligible = plans.filter(pl.col("plan").str.to_lowercase().is_in(list(rule.plans)))
     totals = (
-        usage.filter(
-            pl.col("day") > after, pl.col("day") <= until, pl.col("metric").is_in(metrics)
-        )
+        usage.filter(pl.col("day") > after, pl.col("day") <= until, pl.col("metric").is_in(metrics))
         .join(eligible.select("account_id", "plan"), on="account_id", how="inner")
         .group_by("contact_id", "account_id", "plan", "metric")
         .agg(pl.col("value").sum())

@@ -67,9 +67,7 @@ def usage_frame(
     rows = db_session.execute(query).all()
     long = pl.DataFrame(rows, schema=users.LONG, orient="row")
     # Active users counted from per-user usage where the account reported none itself.
-    derived = users.derived_active_users(
-        db_session, period=model.period, since=since, until=until
-    )
+    derived = users.derived_active_users(db_session, period=model.period, since=since, until=until)
     long = users.fill_active_users(long, derived)
     if long.is_empty():
         return pl.DataFrame(

@@ -72,9 +72,7 @@ def upgrade() -> None:
         _fk("pql_matches", "contact_id", "contacts"),
         _fk("pql_matches", "account_id", "accounts"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pql_matches")),
-        sa.UniqueConstraint(
-            "contact_id", "rule_version", name=op.f("uq_pql_matches_contact_id")
-        ),
+        sa.UniqueConstraint("contact_id", "rule_version", name=op.f("uq_pql_matches_contact_id")),
     )
     op.create_index(op.f("ix_pql_matches_matched_on"), "pql_matches", ["matched_on"])
 
