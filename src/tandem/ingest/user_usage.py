@@ -116,11 +116,15 @@ def _stored(connection: Connection, rows: list[dict[str, Any]]) -> dict[tuple, t
     """The stored facts of the rows' users in the rows' days: key -> (id, account, value)."""
     starts = [r["period_start"] for r in rows]
     contacts = sorted({r["contact_id"] for r in rows})
+    metrics = sorted({r["metric"] for r in rows})
     found = {}
     for at in range(0, len(contacts), IN_BATCH):
         query = select(FACTS.c.id, FACTS.c.account_id, FACTS.c.value, *(FACTS.c[c] for c in KEY))
+        # Every column of the key's index up to the date, so each user's lookup is a range of
+        # the index (not all their history: the import would slow down as the table grows).
         query = query.where(
             FACTS.c.contact_id.in_(contacts[at : at + IN_BATCH]),
+            FACTS.c.metric.in_(metrics),
             FACTS.c.period_start.between(min(starts), max(starts)),
         )
         for id_, account_id, value, *key in connection.execute(query):
