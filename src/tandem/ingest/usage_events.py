@@ -54,7 +54,7 @@ def _known(db_session: Session, keys: list[str]) -> dict[str, int | None]:
         query = select(_KEYS.c.event_key, _KEYS.c.fact_id).where(
             _KEYS.c.event_key.in_(keys[at : at + IN_BATCH])
         )
-        found.update(db_session.execute(query).tuples())
+        found.update((key, id_) for key, id_ in db_session.execute(query))
     return found
 
 
