@@ -22,6 +22,7 @@ from tandem.ingest.fields import get_kind
 from tandem.ingest.rows import validate_record
 from tandem.ingest.store import WRITERS, Context, Item, Written
 from tandem.ingest.upsert import IN_BATCH
+from tandem.sql import dialect_insert
 from tandem.usage.models import UsageEventKey
 
 KEY_LENGTH = 200
@@ -109,6 +110,6 @@ def ingest(
                 stored_keys.append(
                     {"event_key": keys[w.line], "level": level, "fact_id": w.id, "received_at": now}
                 )
-    if stored_keys:
-        db_session.execute(_KEYS.insert(), stored_keys)
+    if stored_keys:  # a concurrent request with the same key: its row stands, no error
+        db_session.execute(dialect_insert(db_session, _KEYS).on_conflict_do_nothing(), stored_keys)
     return events.Ingested(len(items), [r for r in results if r is not None])
