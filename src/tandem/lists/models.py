@@ -1,0 +1,50 @@
+"""Saved views (a list's filters, sort and columns under a name, private or shared) and
+static lists (records someone put together by hand, e.g. from a bulk action)."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem.db import Base, UTCDateTime, utcnow
+
+
+class SavedView(Base):
+    """A named query of one list; `shared` ones are offered to everyone who may open the list."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "list_name", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    list_name: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(String(2000))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaticList(Base):
+    """A hand-made list of records of one kind (contact, account, opportunity)."""
+
+    __tablename__ = "static_lists"
+    __table_args__ = (UniqueConstraint("entity", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaticListMember(Base):
+    """One record on a static list (its id in the list's entity table)."""
+
+    __tablename__ = "static_list_members"
+    __table_args__ = (Index("ix_static_list_members_record", "record_id"),)
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("static_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[int] = mapped_column(primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

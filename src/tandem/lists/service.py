@@ -1,0 +1,228 @@
+"""Reading a list: count, sort, filter and one page of rows, and the whole filter for exports
+and bulk actions. Keyword-only, session first; raises `InvalidFilter`, never HTTP errors.
+
+A page is read in two steps: the ids of the page (ordered on the sort key and the id, joining
+only what the filters and the sort need, so SQLite and PostgreSQL walk an index), then the
+shown columns for those ids alone. The naive one-query form (every join, every column, then
+OFFSET) is what bench/lists_bench.py compares against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from tandem.auth.models import User
+from tandem.auth.visibility import Visibility
+from tandem.csv_export import to_csv
+from tandem.lists import spec as lspec
+from tandem.lists.sources import Source, day_value, shown, source
+from tandem.lists.spec import Kind, ListQuery, ListSpec
+
+#: Most rows an export or a bulk action over the whole filter takes.
+MAX_ROWS = 100_000
+
+
+class InvalidFilter(ValueError):
+    """A filter value that parsed but names nothing (an owner no user is called)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: rows as (id, {key: value}) in order, and where it sits."""
+
+    spec: ListSpec
+    query: ListQuery
+    rows: list[tuple[int, dict[str, Any]]]
+    total: int
+    page: int
+    pages: int
+    first: int
+    last: int
+
+
+def owner_ids(db_session: Session, names: Sequence[str], *, viewer_id: int) -> list[int | None]:
+    """Owner filter values to user ids: a user's name or email (any case), `me`, or `none`
+    (unassigned, as None). Raises InvalidFilter naming the first value no user matches."""
+    out: list[int | None] = []
+    for name in names:
+        if name.lower() == "me":
+            out.append(viewer_id)
+            continue
+        if name.lower() in ("none", "unassigned"):
+            out.append(None)
+            continue
+        found = db_session.scalars(
+            select(User.id).where(
+                or_(func.lower(User.name) == name.lower(), func.lower(User.email) == name.lower())
+            )
+        ).all()
+        if not found:
+            raise InvalidFilter("owner", f"no user is called {name[:60]!r}")
+        out += found
+    return out
+
+
+def _conditions(
+    db_session: Session, spec: ListSpec, src: Source, query: ListQuery, viewer_id: int
+) -> tuple[list[ColumnElement[bool]], set[str]]:
+    where: list[ColumnElement[bool]] = [src.where]
+    joins: set[str] = set(src.base)
+    if query.q:
+        where.append(src.search(query.q))
+    for f in query.filters:
+        field = spec.field(f.key)
+        expr = src.exprs[f.key]
+        if field is None:
+            continue
+        if field.kind is Kind.OWNER:
+            ids = owner_ids(db_session, f.values, viewer_id=viewer_id)
+            known = [i for i in ids if i is not None]
+            clause = src.owner_id.in_(known)
+            where.append(or_(clause, src.owner_id.is_(None)) if None in ids else clause)
+            continue
+        joins.update(expr.joins)
+        if f.values:
+            where.append(expr.sql.in_(f.values))
+        if field.kind is Kind.DATE:
+            if f.low is not None:
+                where.append(expr.sql >= day_value(expr, f.low))  # type: ignore[arg-type]
+            if f.high is not None:  # the whole last day
+                where.append(expr.sql < day_value(expr, f.high + timedelta(days=1)))  # type: ignore[operator]
+        elif field.kind is Kind.NUMBER:
+            if f.low is not None:
+                where.append(expr.sql >= f.low)
+            if f.high is not None:
+                where.append(expr.sql <= f.high)
+    return where, joins
+
+
+def _select(src: Source, columns: Sequence[Any], joins: set[str]) -> Select[Any]:
+    query = select(*columns).select_from(src.table)
+    for name in src.joins:  # declaration order: a join never precedes what it reads
+        if name in joins:
+            target, on = src.joins[name]
+            query = query.outerjoin(target, on)
+    return query
+
+
+def filtered_ids(
+    db_session: Session,
+    spec: ListSpec,
+    query: ListQuery,
+    *,
+    visible_to: Visibility,
+    viewer_id: int,
+) -> Select[tuple[int]]:
+    """Every id the query's filters (and the viewer's visibility) keep, unordered."""
+    src = source(spec.name, db_session)
+    where, joins = _conditions(db_session, spec, src, query, viewer_id)
+    return _select(src, [src.id], joins).where(src.visible(visible_to), *where)
+
+
+def _order(src: Source, query: ListQuery) -> list[Any]:
+    key = src.exprs[query.sort].sql
+    return [key.desc().nulls_last() if query.desc else key.asc().nulls_last(), src.id]
+
+
+def read_page(
+    *,
+    db_session: Session,
+    spec: ListSpec,
+    query: ListQuery,
+    visible_to: Visibility,
+    viewer_id: int,
+) -> Page:
+    """One page of `spec` for `query`: the total, the page's rows with the chosen columns. A
+    page past the last shows the last."""
+    src = source(spec.name, db_session)
+    where, joins = _conditions(db_session, spec, src, query, viewer_id)
+    where.append(src.visible(visible_to))
+    counted = _select(src, [func.count()], joins).where(*where)
+    total = db_session.scalar(counted) or 0
+    pages = lspec.pages(total, query.size)
+    page = min(query.page, pages)
+    sort_joins = joins | set(src.exprs[query.sort].joins)
+    ids = list(
+        db_session.scalars(
+            _select(src, [src.id], sort_joins)
+            .where(*where)
+            .order_by(*_order(src, query))
+            .limit(query.size)
+            .offset((page - 1) * query.size)
+        )
+    )
+    first, last = lspec.shown_range(total, page, query.size)
+    return Page(
+        spec, query, _rows(db_session, src, query.columns, ids), total, page, pages, first, last
+    )
+
+
+def _rows(
+    db_session: Session, src: Source, columns: Sequence[str], ids: list[int]
+) -> list[tuple[int, dict[str, Any]]]:
+    if not ids:
+        return []
+    joins = {j for key in columns for j in src.exprs[key].joins}
+    found = {
+        row[0]: dict(zip(columns, row[1:], strict=True))
+        for row in db_session.execute(
+            _select(src, [src.id, *(shown(src, k) for k in columns)], joins).where(src.id.in_(ids))
+        )
+    }
+    return [(i, found[i]) for i in ids if i in found]
+
+
+def count_ids(db_session: Session, ids: Select[tuple[int]]) -> int:
+    """How many ids a filter keeps (checked against MAX_ROWS before exports and bulk work)."""
+    return db_session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+
+
+def export_csv(
+    *,
+    session_factory: Callable[[], Session],
+    spec: ListSpec,
+    query: ListQuery,
+    visible_to: Visibility,
+    viewer_id: int,
+    chunk: int = 1000,
+) -> Iterator[str]:
+    """The rows of the whole filter with the chosen columns as CSV (header first, by id),
+    streamed in chunks each read with a session of its own (nothing held while the client
+    reads; see `tandem.audit.views.audit_csv`)."""
+    header = ["id", *(f.label for f in lspec.columns_of(spec, query.columns))]
+    yield to_csv(header, [])
+    last = 0
+    while True:
+        with session_factory() as db_session:
+            src = source(spec.name, db_session)
+            ids = list(
+                db_session.scalars(
+                    filtered_ids(
+                        db_session, spec, query, visible_to=visible_to, viewer_id=viewer_id
+                    )
+                    .where(src.id > last)
+                    .order_by(src.id)
+                    .limit(chunk)
+                )
+            )
+            if not ids:
+                return
+            rows = _rows(db_session, src, query.columns, ids)
+        last = ids[-1]
+        cells = [[i, *(_cell(v) for v in row.values())] for i, row in rows]
+        yield to_csv(header, cells).split("\n", 1)[1]
+
+
+def _cell(value: Any) -> Any:
+    # Decimals and dates as their text; numbers stay numbers (csv_export keeps them unquoted).
+    return value.isoformat() if hasattr(value, "isoformat") else value
