@@ -99,6 +99,8 @@ def world(db):
             "asset_id": 999999,
             "purge_id": 999999,
             "token": "not-a-token",
+            "list_name": "contacts",
+            "view_id": 999999,
         },
     )
 

@@ -1,8 +1,8 @@
 """lists: saved views of every list (private or shared; the accounts list's views moved in) and
-static lists
+static lists; an index on contacts' owner and creation time
 
 Revision ID: 0032_lists_views
-Revises: 0028_search_names
+Revises: 0028_search_names, 0025_accounts_abm
 """
 
 from collections.abc import Sequence
@@ -14,10 +14,10 @@ from alembic import op
 import tandem.db
 
 revision: str = "0032_lists_views"
-down_revision: str | None = "0028_search_names"
+# Also after 0025: the accounts list's saved views are copied here before their table goes.
+down_revision: str | Sequence[str] | None = ("0028_search_names", "0025_accounts_abm")
 branch_labels: str | Sequence[str] | None = None
-# The accounts list's saved views (0025) are copied here before their table goes.
-depends_on: str | Sequence[str] | None = "0025_accounts_abm"
+depends_on: str | Sequence[str] | None = None
 
 
 def _accounts_query(old: str) -> str:
@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("list_id", "record_id", name=op.f("pk_static_list_members")),
     )
     op.create_index("ix_static_list_members_record", "static_list_members", ["record_id"])
+    op.create_index("ix_contacts_owner_created", "contacts", ["owner_id", "created_at"])
     bind = op.get_bind()
     old = bind.execute(sa.text("SELECT user_id, name, query FROM account_saved_views")).all()
     views = sa.table(
@@ -122,6 +123,7 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_account_saved_views_user_id", "account_saved_views", ["user_id"])
+    op.drop_index("ix_contacts_owner_created", table_name="contacts")
     op.drop_index("ix_static_list_members_record", table_name="static_list_members")
     op.drop_table("static_list_members")
     op.drop_table("static_lists")
