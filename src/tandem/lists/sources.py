@@ -100,13 +100,14 @@ def _people(db_session: Session, leads: bool) -> Source:
         "owner": (owner, owner.id == Contact.owner_id),
         "score": (ContactScore, ContactScore.contact_id == Contact.id),
     }
+    # One row per lead: the contact's latest handoff. Aliases, so the visibility rule's own
+    # EXISTS over handoffs does not correlate to these.
+    lead, earlier = aliased(Handoff, name="lead"), aliased(Handoff, name="earlier")
     if leads:
-        # One row per lead: the contact's latest handoff.
-        earlier = aliased(Handoff)
         latest = select(func.max(earlier.id)).where(earlier.contact_id == Contact.id)
-        joins["handoff"] = (Handoff, Handoff.id == latest.correlate(Contact).scalar_subquery())
-        exprs["status"] = Expr(Handoff.status, ("handoff",))
-        exprs["mql_at"] = Expr(Handoff.mql_at, ("handoff",))
+        joins["handoff"] = (lead, lead.id == latest.correlate(Contact).scalar_subquery())
+        exprs["status"] = Expr(lead.status, ("handoff",))
+        exprs["mql_at"] = Expr(lead.mql_at, ("handoff",))
     return Source(
         table=Contact,
         id=Contact.id,
@@ -116,7 +117,7 @@ def _people(db_session: Session, leads: bool) -> Source:
         visible=visibility.contacts,
         search=_name_search,
         base=("handoff",) if leads else (),
-        where=Handoff.id.is_not(None) if leads else true(),
+        where=lead.id.is_not(None) if leads else true(),
     )
 
 
