@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from tandem.auth.models import User
 from tandem.contacts.models import Contact
-from tandem.migrate import upgrade
 from tandem.lists import service
 from tandem.lists.catalog import CONTACTS
 from tandem.lists.sources import source
 from tandem.lists.spec import parse
+from tandem.migrate import upgrade
 
 
 def cases(owner: str) -> list[str]:
@@ -100,11 +100,15 @@ def main() -> None:
             parsed = parse(CONTACTS, [tuple(p.split("=", 1)) for p in case.split("&") if p])
             assert not parsed.errors, parsed.errors
             q = parsed.query
-            page = service.read_page(db_session=db, spec=CONTACTS, query=q, visible_to=None, viewer_id=0)
+            page = service.read_page(
+                db_session=db, spec=CONTACTS, query=q, visible_to=None, viewer_id=0
+            )
             times = []
             for _ in range(args.runs):
                 start = time.perf_counter()
-                service.read_page(db_session=db, spec=CONTACTS, query=q, visible_to=None, viewer_id=0)
+                service.read_page(
+                    db_session=db, spec=CONTACTS, query=q, visible_to=None, viewer_id=0
+                )
                 times.append((time.perf_counter() - start) * 1000)
             naive_times = []
             for _ in range(args.naive_runs):

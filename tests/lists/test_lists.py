@@ -302,7 +302,7 @@ def test_csv_export_equals_the_filtered_rows_and_is_formula_safe(client, db):
     assert rows[0] == ["id", "Name", "Title", "Owner", "Score"]
     want = _page(db, CONTACTS, [("stage", "mql"), ("sort", "created")])
     assert sorted(int(r[0]) for r in rows[1:]) == sorted(i for i, _ in want.rows)
-    assert ["'=HYPERLINK(1)"] == [r[2] for r in rows[1:] if r[0] == str(w.contacts[0].id)]
+    assert [r[2] for r in rows[1:] if r[0] == str(w.contacts[0].id)] == ["'=HYPERLINK(1)"]
 
 
 @pytest.mark.parametrize("name", list(LISTS))

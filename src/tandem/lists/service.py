@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
@@ -21,11 +21,13 @@ from tandem.auth.models import User
 from tandem.auth.visibility import Visibility
 from tandem.csv_export import to_csv
 from tandem.lists import spec as lspec
-from tandem.lists.sources import Source, day_value, shown, source
-from tandem.lists.spec import Kind, ListQuery, ListSpec
+from tandem.lists.sources import Expr, Source, day_value, shown, source
+from tandem.lists.spec import Filter, Kind, ListQuery, ListSpec
 
 #: Most rows an export or a bulk action over the whole filter takes.
 MAX_ROWS = 100_000
+#: Above this many matching rows a page walks the sort key's index (see `read_page`).
+BROAD = 10_000
 
 
 class InvalidFilter(ValueError):
@@ -72,9 +74,23 @@ def owner_ids(db_session: Session, names: Sequence[str], *, viewer_id: int) -> l
     return out
 
 
+def _unindexed(column: Any) -> Any:
+    """`column` as an expression no index serves (`+ 0`, `|| ''`): the same values, so the
+    planner walks the sort key's index instead of sorting every row the filter keeps."""
+    return column + 0 if column.type.python_type is int else column.concat("")
+
+
 def _conditions(
-    db_session: Session, spec: ListSpec, src: Source, query: ListQuery, viewer_id: int
+    db_session: Session,
+    spec: ListSpec,
+    src: Source,
+    query: ListQuery,
+    viewer_id: int,
+    *,
+    broad: bool = False,
 ) -> tuple[list[ColumnElement[bool]], set[str]]:
+    """The WHERE clauses and joins of the query's search and filters. `broad`: the filters
+    keep many rows, so their own columns' indexes are left aside (see `read_page`)."""
     where: list[ColumnElement[bool]] = [src.where]
     joins: set[str] = set(src.base)
     if query.q:
@@ -87,23 +103,39 @@ def _conditions(
         if field.kind is Kind.OWNER:
             ids = owner_ids(db_session, f.values, viewer_id=viewer_id)
             known = [i for i in ids if i is not None]
-            clause = src.owner_id.in_(known)
+            owner = _unindexed(src.owner_id) if broad else src.owner_id
+            clause = owner.in_(known)
             where.append(or_(clause, src.owner_id.is_(None)) if None in ids else clause)
             continue
-        joins.update(expr.joins)
-        if f.values:
-            where.append(expr.sql.in_(f.values))
-        if field.kind is Kind.DATE:
-            if f.low is not None:
-                where.append(expr.sql >= day_value(expr, f.low))  # type: ignore[arg-type]
-            if f.high is not None:  # the whole last day
-                where.append(expr.sql < day_value(expr, f.high + timedelta(days=1)))  # type: ignore[operator]
-        elif field.kind is Kind.NUMBER:
-            if f.low is not None:
-                where.append(expr.sql >= f.low)
-            if f.high is not None:
-                where.append(expr.sql <= f.high)
+        plain = broad and not expr.joins and field.kind in (Kind.TEXT, Kind.CHOICE)
+        parts = _clauses(field.kind, Expr(_unindexed(expr.sql)) if plain else expr, f)
+        semi = src.semi.get(expr.joins[0]) if len(expr.joins) == 1 and expr.semi_ok else None
+        if semi is None:
+            joins.update(expr.joins)
+            where += parts
+        else:
+            outer, inner, on = semi
+            outer = _unindexed(outer) if broad else outer
+            where.append(outer.in_(select(inner).where(on, *parts)))
     return where, joins
+
+
+def _clauses(kind: Kind, expr: Expr, f: Filter) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if f.values:
+        out.append(expr.sql.in_(f.values))
+    low, high = f.low, f.high
+    if kind is Kind.DATE:
+        if isinstance(low, date):
+            out.append(expr.sql >= day_value(expr, low))
+        if isinstance(high, date):  # the whole last day
+            out.append(expr.sql < day_value(expr, high + timedelta(days=1)))
+    elif kind is Kind.NUMBER:
+        if low is not None:
+            out.append(expr.sql >= low)
+        if high is not None:
+            out.append(expr.sql <= high)
+    return out
 
 
 def _select(src: Source, columns: Sequence[Any], joins: set[str]) -> Select[Any]:
@@ -151,15 +183,25 @@ def read_page(
     total = db_session.scalar(counted) or 0
     pages = lspec.pages(total, query.size)
     page = min(query.page, pages)
-    sort_joins = joins | set(src.exprs[query.sort].joins)
-    ids = list(
-        db_session.scalars(
-            _select(src, [src.id], sort_joins)
-            .where(*where)
-            .order_by(*_order(src, query))
-            .limit(query.size)
-            .offset((page - 1) * query.size)
+    sort = src.exprs[query.sort]
+    if total > BROAD and not sort.joins:
+        # Many rows match: walking the sort key's index and skipping the few that fail the
+        # filter beats reading every match through the filter's index and sorting them all.
+        where, joins = _conditions(db_session, spec, src, query, viewer_id, broad=True)
+        where.append(src.visible(visible_to))
+    sort_joins = joins | set(sort.joins)
+    ids = (
+        list(
+            db_session.scalars(
+                _select(src, [src.id], sort_joins)
+                .where(*where)
+                .order_by(*_order(src, query))
+                .limit(query.size)
+                .offset((page - 1) * query.size)
+            )
         )
+        if total
+        else []
     )
     first, last = lspec.shown_range(total, page, query.size)
     return Page(

@@ -35,6 +35,9 @@ class Expr:
     sql: Any
     joins: tuple[str, ...] = ()
     is_day: bool = False  # a DATE column (compared with days, not timestamps)
+    # A filter on it may read as `key IN (SELECT ...)` over its one join (see `Source.semi`);
+    # not when a row without the joined one still has a value (a coalesce, an else branch).
+    semi_ok: bool = True
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,10 @@ class Source:
     visible: Callable[[Visibility], ColumnElement[bool]]
     search: Callable[[str], ColumnElement[bool]]
     base: tuple[str, ...] = ()  # joins every query needs (the leads' handoff)
+    # join name -> (outer key, inner key, the join's other conditions): a filter on a joined
+    # field reads `outer IN (SELECT inner WHERE ...)`, so a million-row count walks an index
+    # of the outer table instead of joining every row.
+    semi: dict[str, tuple[Any, Any, Any]] = field(default_factory=dict)
     where: ColumnElement[bool] = field(default_factory=true)
 
 
@@ -117,6 +124,10 @@ def _people(db_session: Session, leads: bool) -> Source:
         visible=visibility.contacts,
         search=_name_search,
         base=("handoff",) if leads else (),
+        semi={
+            "account": (Contact.account_id, Account.id, true()),
+            "score": (Contact.id, ContactScore.contact_id, true()),
+        },
         where=lead.id.is_not(None) if leads else true(),
     )
 
@@ -156,12 +167,18 @@ def _accounts(db_session: Session) -> Source:
             "stage": Expr(AccountStageSnapshot.stage, ("stage",)),
             "owner": Expr(owner.name, ("owner",)),
             "score": Expr(AccountScore.total, score),
-            "mqa": Expr(case((AccountScore.is_mqa, "yes"), else_="no"), score),
-            "people_engaged": Expr(func.coalesce(AccountScore.people_engaged, 0), score),
+            "mqa": Expr(case((AccountScore.is_mqa, "yes"), else_="no"), score, semi_ok=False),
+            "people_engaged": Expr(
+                func.coalesce(AccountScore.people_engaged, 0), score, semi_ok=False
+            ),
             "last_activity": Expr(last),
             "created": Expr(Account.created_at),
         },
         visible=visibility.accounts,
+        semi={
+            "score": (Account.id, AccountScore.account_id, true()),
+            "stage": (Account.id, AccountStageSnapshot.account_id, AccountStageSnapshot.day == day),
+        },
         search=lambda q: or_(
             func.lower(Account.name).like(f"%{q.lower()}%"),
             func.lower(Account.domain).like(f"%{q.lower()}%"),
@@ -192,6 +209,7 @@ def _deals(db_session: Session) -> Source:
             "created": Expr(Opportunity.created_at),
         },
         visible=visibility.opportunities,
+        semi={"account": (Opportunity.account_id, Account.id, true())},
         search=lambda q: func.lower(Opportunity.name).like(f"%{q.lower()}%"),
     )
 
