@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from tandem.lists import saved
+from tandem.lists.catalog import LISTS
 from tandem.lists.models import SavedView
 from tandem.lists.read import read_or_explain, spec_named
 from tandem.lists.spec import ListSpec
@@ -18,6 +19,11 @@ from tandem.web.ids import PathId
 router = APIRouter(prefix="/api/v1", tags=["lists"])
 
 BAD = {422: {"description": "A parameter names no field of the list, or is out of range"}}
+NO_LIST = {**BAD, 404: {"description": "No list of that name"}}
+NOT_YOURS = {
+    404: {"description": "No saved view with that id (or not one you may see)"},
+    403: {"description": "Someone else's shared view"},
+}
 
 
 class ListRow(BaseModel):
@@ -76,7 +82,7 @@ def list_json(request: Request, db: DbSession, user: ApiUser, spec: ListSpec) ->
     )
 
 
-@router.get("/lists/{list_name}", responses=BAD)
+@router.get("/lists/{list_name}", responses=NO_LIST)
 def list_page(request: Request, user: ApiUser, db: DbSession, list_name: str) -> ListPage:
     """One page of the contacts, accounts, deals or leads list, sorted and filtered."""
     return list_json(request, db, user, spec_named(list_name))
@@ -96,8 +102,10 @@ def _out(row: SavedView, user_id: int) -> ViewOut:
 @router.get("/views", responses=BAD)
 def views(user: ApiUser, db: DbSession, list: str | None = None) -> list[ViewOut]:
     """The user's saved views and everyone's shared ones."""
-    if list is not None:
-        spec_named(list)
+    if list is not None and list not in LISTS:
+        raise HTTPException(
+            422, {"list": f"{list[:40]!r} is not a list: one of " + ", ".join(LISTS)}
+        )
     return [_out(v, user.id) for v in saved.visible_views(db, user=user, list_name=list)]
 
 
@@ -118,7 +126,7 @@ def save(user: ApiUser, db: DbSession, body: ViewIn) -> ViewOut:
     return _out(row, user.id)
 
 
-@router.delete("/views/{view_id}", status_code=204, responses=BAD)
+@router.delete("/views/{view_id}", status_code=204, responses=NOT_YOURS)
 def delete(user: ApiUser, db: DbSession, view_id: PathId) -> None:
     """Delete one of the user's own views."""
     try:
