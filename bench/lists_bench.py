@@ -50,7 +50,7 @@ def cases(owner: str) -> list[str]:
         "score_min=10&sort=-score",
         "grade=A",
         "created_from=2026-01-01&created_to=2026-03-31",
-        "q=smith",
+        "q=lars",
         "sort=account",
         "sort=-last_activity",
         "last_activity_from=2026-10-01",

@@ -24,6 +24,7 @@ from tandem.contacts.models import Contact
 from tandem.handoff.models import Handoff
 from tandem.opportunities.models import Opportunity
 from tandem.scoring.models import ContactScore
+from tandem.search.terms import Terms
 
 Join = tuple[Any, Any]  # (target, on clause)
 
@@ -68,13 +69,16 @@ def segment(employees: Any, band: Any) -> ColumnElement[str | None]:
     return case(*whens, else_=literal("enterprise"))
 
 
+def starts(q: str, *columns: Any) -> ColumnElement[bool]:
+    """Any of `columns` starts with `q` (lower-cased): index ranges, as the search box reads
+    (`tandem.search`), never a scan of every row."""
+    low, high = Terms.prefix_range(q.lower())
+    return or_(*(and_(c >= low, c < high) for c in columns))
+
+
 def _name_search(q: str) -> ColumnElement[bool]:
-    pattern = f"%{q.lower()}%"
-    return or_(
-        func.lower(Contact.email).like(pattern),
-        func.lower(Contact.first_name).like(pattern),
-        func.lower(Contact.last_name).like(pattern),
-    )
+    # Emails are stored lower-cased; names through their lower-cased indexes.
+    return starts(q, func.lower(Contact.first_name), func.lower(Contact.last_name), Contact.email)
 
 
 def _people(db_session: Session, leads: bool) -> Source:
@@ -179,10 +183,7 @@ def _accounts(db_session: Session) -> Source:
             "score": (Account.id, AccountScore.account_id, true()),
             "stage": (Account.id, AccountStageSnapshot.account_id, AccountStageSnapshot.day == day),
         },
-        search=lambda q: or_(
-            func.lower(Account.name).like(f"%{q.lower()}%"),
-            func.lower(Account.domain).like(f"%{q.lower()}%"),
-        ),
+        search=lambda q: starts(q, func.lower(Account.name), Account.domain),
     )
 
 
@@ -210,7 +211,7 @@ def _deals(db_session: Session) -> Source:
         },
         visible=visibility.opportunities,
         semi={"account": (Opportunity.account_id, Account.id, true())},
-        search=lambda q: func.lower(Opportunity.name).like(f"%{q.lower()}%"),
+        search=lambda q: starts(q, func.lower(Opportunity.name)),
     )
 
 

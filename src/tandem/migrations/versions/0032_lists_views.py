@@ -1,5 +1,5 @@
 """lists: saved views of every list (private or shared; the accounts list's views moved in) and
-static lists; an index on contacts' owner and creation time
+static lists; indexes on contacts for owner and account filters
 
 Revision ID: 0032_lists_views
 Revises: 0028_search_names, 0025_accounts_abm
@@ -82,6 +82,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_static_list_members_record", "static_list_members", ["record_id"])
     op.create_index("ix_contacts_owner_created", "contacts", ["owner_id", "created_at"])
+    op.create_index("ix_contacts_account_stage", "contacts", ["account_id", "lifecycle_stage"])
     if op.get_bind().dialect.name == "sqlite":
         # SQLite plans by the statistics ANALYZE keeps; without them for the new index it
         # walked an owner's 85,000 contacts for a stage filter matching none (1 s at 1M).
@@ -127,6 +128,7 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_account_saved_views_user_id", "account_saved_views", ["user_id"])
+    op.drop_index("ix_contacts_account_stage", table_name="contacts")
     op.drop_index("ix_contacts_owner_created", table_name="contacts")
     op.drop_index("ix_static_list_members_record", table_name="static_list_members")
     op.drop_table("static_list_members")
