@@ -314,3 +314,18 @@ def test_every_list_page_answers_for_a_manager_and_a_rep(client, db, name):
         assert page.status_code == 200, page.text[-500:]
         assert "of " in page.text or "No " in page.text
         client.post("/logout")
+
+
+def test_last_activity_is_sorted_by_only_within_a_narrow_filter(db, monkeypatch):
+    from tandem.lists import spec as lspec
+
+    world.build(db)
+    monkeypatch.setattr(lspec, "COSTLY_ROWS", 5)
+    parsed = parse(CONTACTS, [("sort", "-last_activity")])
+    with pytest.raises(service.InvalidFilter) as refused:
+        service.read_page(
+            db_session=db, spec=CONTACTS, query=parsed.query, visible_to=None, viewer_id=0
+        )
+    assert refused.value.field == "sort" and "at most 5 rows" in str(refused.value)
+    narrow = _page(db, CONTACTS, [("stage", "mql"), ("sort", "-last_activity")])
+    assert narrow.total == 3

@@ -16,7 +16,7 @@ _OWNER = Field("owner", "Owner", Kind.OWNER)
 _SEGMENT = Field("segment", "Segment", Kind.CHOICE, SEGMENTS)
 _REGION = Field("region", "Region", Kind.TEXT)
 _TIER = Field("tier", "Tier", Kind.TEXT)
-_LAST = Field("last_activity", "Last activity", Kind.DATE)
+_LAST = Field("last_activity", "Last activity", Kind.DATE, costly=True)
 _CREATED = Field("created", "Created", Kind.DATE)
 _PERSON = (
     _NAME,

@@ -48,24 +48,19 @@ def read_or_explain(
     parsed = parse(spec, params)
     errors = dict(parsed.errors)
     query = parsed.query
-    try:
-        page = read_page(
-            db_session=db,
-            spec=spec,
-            query=query,
-            visible_to=viewer(request, user),
-            viewer_id=user.id,
-        )
-    except InvalidFilter as exc:
-        errors[exc.field] = str(exc)
-        query = replace(query, filters=tuple(f for f in query.filters if f.key != exc.field))
-        page = read_page(
-            db_session=db,
-            spec=spec,
-            query=query,
-            visible_to=viewer(request, user),
-            viewer_id=user.id,
-        )
+    for _ in range(len(query.filters) + 2):  # each refusal leaves one part out, then reads again
+        try:
+            page = read_page(
+                db_session=db,
+                spec=spec,
+                query=query,
+                visible_to=viewer(request, user),
+                viewer_id=user.id,
+            )
+            break
+        except InvalidFilter as exc:
+            errors[exc.field] = str(exc)
+            query = _without(spec, query, exc.field)
     users = db.execute(select(User.id, User.name).where(User.is_active).order_by(User.name)).all()
     context = {
         "users": users,
@@ -74,6 +69,13 @@ def read_or_explain(
         "may_bulk": user.role in (permissions.rule_for("POST", BULK) or NO_ONE).roles,  # type: ignore[operator]
     }
     return page, errors, context
+
+
+def _without(spec: ListSpec, query: ListQuery, field: str) -> ListQuery:
+    if field == "sort":
+        default = spec.default_sort
+        return replace(query, sort=default.lstrip("-"), desc=default.startswith("-"))
+    return replace(query, filters=tuple(f for f in query.filters if f.key != field))
 
 
 def whole_filter(

@@ -10,7 +10,7 @@ OFFSET) is what bench/lists_bench.py compares against.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from tandem.auth.visibility import Visibility
 from tandem.csv_export import to_csv
 from tandem.lists import spec as lspec
 from tandem.lists.sources import Expr, Source, day_value, shown, source
-from tandem.lists.spec import Filter, Kind, ListQuery, ListSpec
+from tandem.lists.spec import Field, Filter, Kind, ListQuery, ListSpec
 
 #: Most rows an export or a bulk action over the whole filter takes.
 MAX_ROWS = 100_000
@@ -166,6 +166,40 @@ def _order(src: Source, query: ListQuery) -> list[Any]:
     return [key.desc().nulls_last() if query.desc else key.asc().nulls_last(), src.id]
 
 
+def _check_costly(
+    db_session: Session,
+    spec: ListSpec,
+    src: Source,
+    query: ListQuery,
+    visible_to: Visibility,
+    viewer_id: int,
+) -> None:
+    """Refuse a sort or filter on a costly field (`spec.Field.costly`) unless the other
+    filters keep at most COSTLY_ROWS rows (counted without it, through indexes)."""
+    costly = {k for k in (query.sort, *(f.key for f in query.filters)) if _field(spec, k).costly}
+    if not costly:
+        return
+    cheap = replace(query, filters=tuple(f for f in query.filters if f.key not in costly))
+    where, joins = _conditions(db_session, spec, src, cheap, viewer_id)
+    counted = _select(src, [func.count()], joins).where(src.visible(visible_to), *where)
+    rows = db_session.scalar(counted) or 0
+    if rows > lspec.COSTLY_ROWS:
+        key = next(iter(sorted(costly)))
+        field = "sort" if key == query.sort else key
+        raise InvalidFilter(
+            field,
+            f"{_field(spec, key).label} is worked out per row: "
+            f"{'sort' if field == 'sort' else 'filter'} by it within at most "
+            f"{lspec.COSTLY_ROWS:,} rows (the other filters keep {rows:,}; narrow them first)",
+        )
+
+
+def _field(spec: ListSpec, key: str) -> Field:
+    found = spec.field(key)
+    assert found is not None  # the query was parsed against this spec
+    return found
+
+
 def read_page(
     *,
     db_session: Session,
@@ -177,6 +211,7 @@ def read_page(
     """One page of `spec` for `query`: the total, the page's rows with the chosen columns. A
     page past the last shows the last."""
     src = source(spec.name, db_session)
+    _check_costly(db_session, spec, src, query, visible_to, viewer_id)
     where, joins = _conditions(db_session, spec, src, query, viewer_id)
     where.append(src.visible(visible_to))
     counted = _select(src, [func.count()], joins).where(*where)

@@ -33,6 +33,8 @@ MAX_VALUES = 50
 NUMBER_LIMIT = 1e13
 #: Dates a range filter takes.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)
+#: Most rows a costly field is computed for, to sort or filter by it.
+COSTLY_ROWS = 50_000
 RESERVED = frozenset({"sort", "cols", "page", "size", "q"})
 
 
@@ -54,6 +56,9 @@ class Field:
     label: str
     kind: Kind
     choices: tuple[str, ...] = ()  # for CHOICE: the values a filter may name
+    # Computed per row (no index holds it): sorted or filtered by only when the other filters
+    # keep at most `COSTLY_ROWS` rows, so one request never reads a million rows' activities.
+    costly: bool = False
 
 
 @dataclass(frozen=True, slots=True)
