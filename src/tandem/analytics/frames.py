@@ -90,6 +90,8 @@ class Facts:
     accounts: pl.DataFrame = field(default_factory=lambda: _no_accounts())
     # One row per account handed to sales (tandem.handoff.facts): subject, clocks, answers.
     account_handoffs: pl.DataFrame = field(default_factory=lambda: _no_account_handoffs())
+    # One row per PQL made an MQL (tandem.usage.facts): contact, account, plan, moment.
+    pqls: pl.DataFrame = field(default_factory=lambda: _no_pqls())
 
     def known_values(self) -> dict[str, list[str]]:
         """Every value each dimension takes in the contacts or the deals, sorted."""
@@ -214,6 +216,7 @@ def build_facts(
     content: pl.DataFrame | None = None,
     accounts: pl.DataFrame | None = None,
     account_handoffs: pl.DataFrame | None = None,
+    pqls: pl.DataFrame | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
     contacts = _fill_dims(contacts)
@@ -244,6 +247,7 @@ def build_facts(
         account_handoffs=(
             account_handoffs if account_handoffs is not None else _no_account_handoffs()
         ),
+        pqls=pqls if pqls is not None else _no_pqls(),
     )
 
 
@@ -286,6 +290,12 @@ def _no_account_handoffs() -> pl.DataFrame:
     from tandem.handoff import relation  # the handoff capability owns the shape
 
     return relation.empty()
+
+
+def _no_pqls() -> pl.DataFrame:
+    from tandem.usage.pql import empty_relation  # the usage capability owns the shape
+
+    return empty_relation()
 
 
 _NO_HANDOFFS = pl.DataFrame(
