@@ -10,6 +10,7 @@ CAPABILITY = Capability(
         "tandem.activities.models",
         "tandem.campaigns.models",
         "tandem.opportunities.models",
+        "tandem.records.models",
     ),
     cli={"contacts": "tandem.ingest.cli:contacts_app"},
     pure=("tandem.activities.types", "tandem.activities.channels"),

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     Numeric,
     String,
     UniqueConstraint,
@@ -68,6 +69,10 @@ class Opportunity(Base):
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("record_sources.id", ondelete="SET NULL")
     )
+    # Optimistic concurrency (tandem.records): each ORM update bumps it and checks the one
+    # read, so an edit made from a stale form is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     #: field name -> why its value is unknown, e.g. {"created_at": "no creation date in the file"}
     unknown: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
