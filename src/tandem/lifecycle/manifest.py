@@ -7,7 +7,9 @@ CAPABILITY = Capability(
     summary="Stages, the allowed moves (and what an import may do), the transition log.",
     tables=("tandem.lifecycle.models",),
     pure=(
-        "tandem.lifecycle.stages", "tandem.lifecycle.moves", "tandem.lifecycle.durations",
+        "tandem.lifecycle.stages",
+        "tandem.lifecycle.moves",
+        "tandem.lifecycle.durations",
         "tandem.lifecycle.deal_moves",
     ),
 )
