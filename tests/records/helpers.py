@@ -14,5 +14,8 @@ def as_user(client, db, user):
 def post(client, url, data, **kw):
     """POST a form with the CSRF token, not following the redirect."""
     return client.post(
-        url, data={**data, "csrf_token": client.cookies.get(CSRF_COOKIE)}, follow_redirects=False, **kw
+        url,
+        data={**data, "csrf_token": client.cookies.get(CSRF_COOKIE)},
+        follow_redirects=False,
+        **kw,
     )

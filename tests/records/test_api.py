@@ -39,15 +39,20 @@ def test_a_reps_token_cannot_edit_another_reps_contact_or_deal(client, db, team,
         f"/api/v1/contacts/{team.bobs.id}", json={"title": "x"}, headers=_auth(token, 1)
     )
     assert refused.status_code == 403
-    assert client.patch(
-        f"/api/v1/opportunities/{team.opp.id}", json={"name": "x"}, headers=_auth(token, 1)
-    ).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/opportunities/{team.opp.id}", json={"name": "x"}, headers=_auth(token, 1)
+        ).status_code
+        == 403
+    )
     # Her own contact: yes; giving it to Bob: no.
     own = client.patch(
         f"/api/v1/contacts/{team.anns.id}", json={"owner_id": team.bob.id}, headers=_auth(token, 1)
     )
     assert own.status_code == 403 and "another owner" in own.json()["detail"]
-    assert client.delete(f"/api/v1/contacts/{team.anns.id}", headers=_auth(token)).status_code == 403
+    assert (
+        client.delete(f"/api/v1/contacts/{team.anns.id}", headers=_auth(token)).status_code == 403
+    )
 
 
 def test_a_rep_creates_deals_only_on_accounts_she_may_open(client, db, team, token_of):
@@ -60,9 +65,13 @@ def test_a_rep_creates_deals_only_on_accounts_she_may_open(client, db, team, tok
     assert made.status_code == 201, made.text
     assert made.json()["owner_id"] == team.ann.id and made.json()["stage"] == "qualification"
     too_big = {**mine, "amount": "1e308"}
-    assert client.post("/api/v1/opportunities", json=too_big, headers=_auth(token)).status_code == 422
+    assert (
+        client.post("/api/v1/opportunities", json=too_big, headers=_auth(token)).status_code == 422
+    )
     text_id = {**mine, "account_id": "+1"}
-    assert client.post("/api/v1/opportunities", json=text_id, headers=_auth(token)).status_code == 422
+    assert (
+        client.post("/api/v1/opportunities", json=text_id, headers=_auth(token)).status_code == 422
+    )
 
 
 def test_move_a_deal_through_the_api_and_delete_as_manager(client, db, team, token_of):

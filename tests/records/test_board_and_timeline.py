@@ -50,7 +50,9 @@ def test_a_board_move_changes_the_stage_through_the_lifecycle(client, db, team):
     db.refresh(deal)
     assert deal.stage == "proposal"
     # A stale card (an older version) is refused.
-    stale = post(client, f"/opportunities/{deal.id}/stage", {**lost, "version": "1", "lost_reason": "price"})
+    stale = post(
+        client, f"/opportunities/{deal.id}/stage", {**lost, "version": "1", "lost_reason": "price"}
+    )
     assert stale.status_code == 409 and "changed by" in stale.text
     # Another rep's deal, and marketers: refused by the permission table.
     bobs = {"stage": "proposal", "version": "1"}
@@ -62,7 +64,9 @@ def test_a_board_move_changes_the_stage_through_the_lifecycle(client, db, team):
 def test_a_rep_logs_a_call_and_a_task_on_a_lead_routed_to_her(client, db, team):
     as_user(client, db, team.ann)
     lead = team.routed
-    call = post(client, f"/contacts/{lead.id}/entries", {"kind": "call", "subject": "Intro call <b>"})
+    call = post(
+        client, f"/contacts/{lead.id}/entries", {"kind": "call", "subject": "Intro call <b>"}
+    )
     assert call.status_code == 303, call.text
     entry = db.scalars(select(TimelineEntry).where(TimelineEntry.contact_id == lead.id)).one()
     activity = db.get(Activity, entry.activity_id)
@@ -94,7 +98,10 @@ def test_bad_entries_are_named_and_not_stored(client, db, team):
         ({"kind": "note", "subject": "x" * 201}, "at most 200 characters"),
         ({"kind": "lunch", "subject": "x"}, "Kind"),
         ({"kind": "task", "subject": "x", "due_on": "2026-02-30"}, "Due"),
-        ({"kind": "task", "subject": "x", "due_on": "2026-03-01", "owner_id": str(team.bob.id)}, "gives tasks to themselves"),
+        (
+            {"kind": "task", "subject": "x", "due_on": "2026-03-01", "owner_id": str(team.bob.id)},
+            "gives tasks to themselves",
+        ),
     ]
     for form, message in cases:
         answer = post(client, f"/contacts/{lead.id}/entries", form)
@@ -108,11 +115,15 @@ def test_bad_entries_are_named_and_not_stored(client, db, team):
 def test_entries_through_the_api_on_accounts_and_deals(client, db, team, token_of):
     headers = {"Authorization": f"Bearer {token_of(team.boss)}"}
     meeting = {"kind": "meeting", "subject": "QBR", "occurred_at": "2026-03-02T10:00:00Z"}
-    on_account = client.post(f"/api/v1/accounts/{team.acct.id}/entries", json=meeting, headers=headers)
+    on_account = client.post(
+        f"/api/v1/accounts/{team.acct.id}/entries", json=meeting, headers=headers
+    )
     assert on_account.status_code == 201 and on_account.json()["activity_id"] is None
     team.opp.primary_contact_id = team.bobs.id
     db.flush()
-    on_deal = client.post(f"/api/v1/opportunities/{team.opp.id}/entries", json=meeting, headers=headers)
+    on_deal = client.post(
+        f"/api/v1/opportunities/{team.opp.id}/entries", json=meeting, headers=headers
+    )
     assert on_deal.status_code == 201 and on_deal.json()["activity_id"] is not None
     listed = client.get(f"/api/v1/opportunities/{team.opp.id}/entries", headers=headers).json()
     assert [e["subject"] for e in listed] == ["QBR"]

@@ -15,7 +15,9 @@ GOOD_CONTACT = {"email": "new.person@example.com", "first_name": "Nia", "lifecyc
 
 def _audit(db, action, entity_id):
     return db.scalars(
-        select(AuditEvent).where(AuditEvent.action == action, AuditEvent.entity_id == str(entity_id))
+        select(AuditEvent).where(
+            AuditEvent.action == action, AuditEvent.entity_id == str(entity_id)
+        )
     ).all()
 
 
@@ -59,7 +61,9 @@ def test_create_edit_delete_a_contact_audited_and_staged_by_the_lifecycle(client
     assert made.headers["location"] == f"/contacts/{contact.id}"
     page = client.get(f"/contacts/{contact.id}").text
     assert script not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    entry = db.scalars(select(StageTransition).where(StageTransition.contact_id == contact.id)).one()
+    entry = db.scalars(
+        select(StageTransition).where(StageTransition.contact_id == contact.id)
+    ).one()
     assert (entry.from_stage, entry.to_stage, entry.by_user_id) == (None, "lead", team.boss.id)
     assert _audit(db, "contact.create", contact.id)[0].after["budget"] == "1200.50"
 
@@ -78,7 +82,12 @@ def test_create_edit_delete_a_contact_audited_and_staged_by_the_lifecycle(client
     assert sorted(moves) == ["lead", "mql"]
 
     # Back to nurture needs a reason: told beside the stage, nothing written.
-    back = {**edit, "first_name": "Changed", "lifecycle_stage": "nurture", "version": str(contact.version)}
+    back = {
+        **edit,
+        "first_name": "Changed",
+        "lifecycle_stage": "nurture",
+        "version": str(contact.version),
+    }
     refused = post(client, f"/contacts/{contact.id}/edit", back)
     assert refused.status_code == 422 and "needs a reason" in refused.text
     db.refresh(contact)
@@ -129,7 +138,10 @@ def test_accounts_new_edit_and_bad_input(client, db, team):
     assert _audit(db, "account.create", account_id)[0].after["domain"] == "globex.example"
     edit = {"name": "Globex AG", "domain": "globex.example", "is_target": "on", "version": "1"}
     assert post(client, f"/accounts/{account_id}/edit", edit).status_code == 303
-    assert _audit(db, "account.update", account_id)[0].after == {"name": "Globex AG", "is_target": True}
+    assert _audit(db, "account.update", account_id)[0].after == {
+        "name": "Globex AG",
+        "is_target": True,
+    }
     # Marketers do not delete.
     assert post(client, f"/accounts/{account_id}/delete", {}).status_code == 403
 
@@ -140,10 +152,19 @@ def test_deals_new_edit_and_their_stage_through_the_lifecycle(client, db, team):
     bad = post(
         client,
         "/opportunities/new",
-        {"name": "Big", "account_id": str(acct.id), "amount": "99999999999999999", "stage": "closed_lost"},
+        {
+            "name": "Big",
+            "account_id": str(acct.id),
+            "amount": "99999999999999999",
+            "stage": "closed_lost",
+        },
     )
     assert bad.status_code == 422 and 'id="e-amount"' in bad.text
-    lost = post(client, "/opportunities/new", {"name": "Big", "account_id": str(acct.id), "stage": "closed_lost"})
+    lost = post(
+        client,
+        "/opportunities/new",
+        {"name": "Big", "account_id": str(acct.id), "stage": "closed_lost"},
+    )
     assert lost.status_code == 422 and 'id="e-lost_reason"' in lost.text
     assert "a lost deal needs a lost reason" in lost.text
     # A deal on Bob's account: not Ann's to open.
@@ -152,7 +173,12 @@ def test_deals_new_edit_and_their_stage_through_the_lifecycle(client, db, team):
     made = post(
         client,
         "/opportunities/new",
-        {"name": "Renewal 2027", "account_id": str(acct.id), "amount": "25000", "stage": "proposal"},
+        {
+            "name": "Renewal 2027",
+            "account_id": str(acct.id),
+            "amount": "25000",
+            "stage": "proposal",
+        },
     )
     assert made.status_code == 303, made.text
     deal = db.scalar(select(Opportunity).where(Opportunity.name == "Renewal 2027"))
@@ -172,6 +198,11 @@ def test_deals_new_edit_and_their_stage_through_the_lifecycle(client, db, team):
     }
     assert post(client, f"/opportunities/{deal.id}/edit", edit).status_code == 303
     db.refresh(deal)
-    assert (deal.amount, deal.stage, deal.is_closed, deal.is_won) == (30000, "closed_won", True, True)
+    assert (deal.amount, deal.stage, deal.is_closed, deal.is_won) == (
+        30000,
+        "closed_won",
+        True,
+        True,
+    )
     # A rep does not delete.
     assert post(client, f"/opportunities/{deal.id}/delete", {}).status_code == 403

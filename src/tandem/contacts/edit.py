@@ -107,7 +107,11 @@ def create_contact(
     _check_links(db_session, data, visible_to, None)
     contact = Contact(**data.model_dump(include=set(FIELDS)))
     lifecycle.enter_stage(
-        db_session=db_session, contact=contact, stage=data.lifecycle_stage, at=at, by_user_id=actor.id
+        db_session=db_session,
+        contact=contact,
+        stage=data.lifecycle_stage,
+        at=at,
+        by_user_id=actor.id,
     )
     editing.created(db_session, record=contact, kind=KIND, actor=actor, fields=FIELDS)
     return contact

@@ -112,7 +112,9 @@ def _check_links(db_session: Session, data: DealFields, visible_to: Visibility) 
             Contact.id == data.primary_contact_id, visibility.contacts(visible_to)
         )
         if db_session.scalar(person) is None:
-            raise FieldError("primary_contact_id", f"no contact {data.primary_contact_id} you may open")
+            raise FieldError(
+                "primary_contact_id", f"no contact {data.primary_contact_id} you may open"
+            )
     editing.check_user(db_session, "owner_id", data.owner_id)
 
 
@@ -190,7 +192,13 @@ def update_deal(
 
 
 def move_deal(
-    *, db_session: Session, deal: Opportunity, move: StageMove, version: int, actor: User, at: dt.datetime
+    *,
+    db_session: Session,
+    deal: Opportunity,
+    move: StageMove,
+    version: int,
+    actor: User,
+    at: dt.datetime,
 ) -> Opportunity:
     """The board's move: `deal` to `move.stage` if `version` is current, by the lifecycle."""
     editing.check_version(db_session, deal, KIND, version, (*FIELDS, "stage"))

@@ -42,7 +42,7 @@ IfMatch = Annotated[
 
 def _version(if_match: str | None) -> int:
     if if_match is None:
-        raise HTTPException(428, "send If-Match with the version you edited (e.g. \"3\")")
+        raise HTTPException(428, 'send If-Match with the version you edited (e.g. "3")')
     raw = if_match.strip().removeprefix("W/").strip('"')
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
         raise HTTPException(428, f"If-Match {if_match[:20]!r} is not a version number")
@@ -213,9 +213,7 @@ def patch_deal(
     return done if isinstance(done, Response) else DealRecord.of(done)
 
 
-@router.post(
-    "/opportunities/{opportunity_id}/stage", response_model=DealRecord, responses=WRITE
-)
+@router.post("/opportunities/{opportunity_id}/stage", response_model=DealRecord, responses=WRITE)
 def move_deal(
     db: DbSession,
     user: ApiUser,
@@ -257,7 +255,9 @@ def _add(db: Any, user: Any, kind: timeline.RecordKind, record_id: int, body: An
             db_session=db, record_kind=kind, record=record, data=body, actor=user, at=utcnow()
         )
     )
-    return entry if isinstance(entry, Response) else {"id": entry.id, "activity_id": entry.activity_id}
+    return (
+        entry if isinstance(entry, Response) else {"id": entry.id, "activity_id": entry.activity_id}
+    )
 
 
 @router.get("/contacts/{contact_id}/entries", response_model=list[timeline.EntryView])

@@ -16,8 +16,8 @@ from tandem.audit import service as audit
 from tandem.audit.models import AuditEvent
 from tandem.auth.models import User
 from tandem.auth.roles import Role
-from tandem.ids import BodyId
 from tandem.errors import Conflict, Forbidden, Invalid, NotFound
+from tandem.ids import BodyId
 
 #: Who may delete a record: deleting takes its timeline, stage log and roles with it.
 DELETERS = frozenset({Role.ADMIN, Role.SALES_MANAGER})

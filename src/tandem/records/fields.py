@@ -11,7 +11,14 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    create_model,
+)
 
 from tandem.bounds import MONEY_MAX
 
@@ -90,5 +97,8 @@ def partial(model: type[BaseModel], name: str) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
         optional = info.annotation | None
-        fields[field_name] = (Annotated[optional, *info.metadata] if info.metadata else optional, None)
+        fields[field_name] = (
+            Annotated[optional, *info.metadata] if info.metadata else optional,
+            None,
+        )
     return create_model(name, __config__=model.model_config, **fields)

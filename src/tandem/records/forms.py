@@ -51,8 +51,12 @@ CONTACT = (
 )
 CONTACT_STAGE = (
     Input("lifecycle_stage", "Lifecycle stage", "select", options=_choices(Stage)),
-    Input("stage_reason", "Reason for the stage change", maxlength=500,
-          hint="needed to move back to nurture, reopen or disqualify"),
+    Input(
+        "stage_reason",
+        "Reason for the stage change",
+        maxlength=500,
+        hint="needed to move back to nurture, reopen or disqualify",
+    ),
 )
 ACCOUNT = (
     Input("name", "Name", maxlength=300, required=True),
@@ -83,8 +87,12 @@ DEAL = (
 DEAL_STAGE = (
     Input("stage", "Stage", "select", options=_choices(DealStage)),
     Input("lost_reason", "Lost reason", "select", options=_choices(LOST_REASONS, "–")),
-    Input("stage_reason", "Reason for the stage change", maxlength=500,
-          hint="needed to reopen a closed deal"),
+    Input(
+        "stage_reason",
+        "Reason for the stage change",
+        maxlength=500,
+        hint="needed to reopen a closed deal",
+    ),
 )
 
 

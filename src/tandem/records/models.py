@@ -30,10 +30,13 @@ ACTIVITY_TYPE = {EntryKind.CALL: "sales_call", EntryKind.MEETING: "meeting"}
 
 
 #: Exactly one of the three record columns is set (portable: no boolean arithmetic).
-ONE_RECORD = " + ".join(
-    f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)"
-    for c in ("contact_id", "account_id", "opportunity_id")
-) + " = 1"
+ONE_RECORD = (
+    " + ".join(
+        f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)"
+        for c in ("contact_id", "account_id", "opportunity_id")
+    )
+    + " = 1"
+)
 
 
 class TimelineEntry(Base):

@@ -40,7 +40,10 @@ MAX_OWNERS = 500  # the owner select lists active users, by name
 
 def _owners(db: Session) -> list[tuple[int, str]]:
     rows = db.execute(
-        select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name).limit(MAX_OWNERS)
+        select(User.id, User.name)
+        .where(User.is_active.is_(True))
+        .order_by(User.name)
+        .limit(MAX_OWNERS)
     )
     return [(i, n) for i, n in rows]
 
@@ -111,6 +114,11 @@ def _failed(exc: Exception) -> tuple[dict[str, str], StaleEdit | None, int]:
     raise http_error(exc) from None
 
 
+def _list_of(form: _Form) -> str:
+    # Where a new form's Cancel goes: the deals' list page is another capability's work.
+    return "/opportunities/board" if form is DEAL else f"/{form.plural}"
+
+
 # --- new -----------------------------------------------------------------------------------
 
 
@@ -142,8 +150,15 @@ def new_deal(request: Request, db: DbSession, user: PageUser, account_id: QueryI
 
 def _new_form(request: Request, db: Session, user: User, form: _Form, values: dict[str, Any]):
     return _show(
-        request, db, user, form, inputs=_new_inputs(form), values=values,
-        action=f"/{form.plural}/new", title=f"New {form.label}", back=f"/{form.plural}",
+        request,
+        db,
+        user,
+        form,
+        inputs=_new_inputs(form),
+        values=values,
+        action=f"/{form.plural}/new",
+        title=f"New {form.label}",
+        back=_list_of(form),
     )
 
 
@@ -178,15 +193,28 @@ async def _create(request: Request, db: Session, user: User, form: _Form) -> Res
                 record = accounts.create_account(db_session=db, data=data, actor=user)
             else:
                 record = deals.create_deal(
-                    db_session=db, data=data, actor=user, visible_to=visible_to,
-                    currency=workspace_currency(request), at=utcnow(),
+                    db_session=db,
+                    data=data,
+                    actor=user,
+                    visible_to=visible_to,
+                    currency=workspace_currency(request),
+                    at=utcnow(),
                 )
             return RedirectResponse(f"/{form.plural}/{record.id}", status_code=303)
         except DomainError as exc:
             errors, _, _ = _failed(exc)
     return _show(
-        request, db, user, form, inputs=inputs, values=values, action=f"/{form.plural}/new",
-        title=f"New {form.label}", errors=errors, status=422, back=f"/{form.plural}",
+        request,
+        db,
+        user,
+        form,
+        inputs=inputs,
+        values=values,
+        action=f"/{form.plural}/new",
+        title=f"New {form.label}",
+        errors=errors,
+        status=422,
+        back=_list_of(form),
     )
 
 
@@ -211,9 +239,16 @@ def _edit_page(request: Request, db: Session, user: User, form: _Form, record_id
     record = _get(db, form, record_id)
     inputs = _edit_inputs(form)
     return _show(
-        request, db, user, form, inputs=inputs, values=_stored(record, inputs),
-        action=f"/{form.plural}/{record_id}/edit", title=f"Edit {form.label}",
-        version=record.version, back=f"/{form.plural}/{record_id}",
+        request,
+        db,
+        user,
+        form,
+        inputs=inputs,
+        values=_stored(record, inputs),
+        action=f"/{form.plural}/{record_id}/edit",
+        title=f"Edit {form.label}",
+        version=record.version,
+        back=f"/{form.plural}/{record_id}",
     )
 
 
@@ -272,12 +307,21 @@ async def _save(request: Request, db: Session, user: User, form: _Form, record_i
         except DomainError as exc:
             errors, conflict, status = _failed(exc)
     return _show(
-        request, db, user, form, inputs=inputs, values=values,
-        action=f"/{form.plural}/{record_id}/edit", title=f"Edit {form.label}",
+        request,
+        db,
+        user,
+        form,
+        inputs=inputs,
+        values=values,
+        action=f"/{form.plural}/{record_id}/edit",
+        title=f"Edit {form.label}",
         # After a conflict the form names the stored version: saving again is a choice made
         # seeing the other person's values, and overwrites them.
         version=conflict.current["version"] if conflict else version,
-        errors=errors, conflict=conflict, status=status, back=f"/{form.plural}/{record_id}",
+        errors=errors,
+        conflict=conflict,
+        status=status,
+        back=f"/{form.plural}/{record_id}",
     )
 
 
@@ -287,8 +331,13 @@ def _update(
     visible_to = permissions.visible_to(request, user)
     if form is CONTACT:
         contacts.update_contact(
-            db_session=db, contact=record, data=data, version=version, actor=user,
-            visible_to=visible_to, at=utcnow(),
+            db_session=db,
+            contact=record,
+            data=data,
+            version=version,
+            actor=user,
+            visible_to=visible_to,
+            at=utcnow(),
         )
     elif form is ACCOUNT:
         accounts.update_account(
@@ -296,8 +345,13 @@ def _update(
         )
     else:
         deals.update_deal(
-            db_session=db, deal=record, data=data, version=version, actor=user,
-            visible_to=visible_to, at=utcnow(),
+            db_session=db,
+            deal=record,
+            data=data,
+            version=version,
+            actor=user,
+            visible_to=visible_to,
+            at=utcnow(),
         )
 
 
@@ -335,8 +389,11 @@ def delete_deal(db: DbSession, user: PageUser, opportunity_id: PathId) -> Respon
 @router.get("/opportunities/board", response_class=HTMLResponse)
 def board_page(request: Request, db: DbSession, user: PageUser, moved: QueryId = None):
     view = boards.board(
-        db_session=db, viewer=user, visible_to=permissions.visible_to(request, user),
-        currency=workspace_currency(request), as_of=utcnow(),
+        db_session=db,
+        viewer=user,
+        visible_to=permissions.visible_to(request, user),
+        currency=workspace_currency(request),
+        as_of=utcnow(),
     )
     return render(request, "opportunity_board.html", user=user, b=view, error=None, moved=moved)
 
@@ -348,7 +405,11 @@ def deal_view(request: Request, db: DbSession, user: PageUser, opportunity_id: P
     except DomainError as exc:
         raise http_error(exc) from None
     return render(
-        request, "opportunity.html", user=user, d=view, moves=forms.DEAL_STAGE,
+        request,
+        "opportunity.html",
+        user=user,
+        d=view,
+        moves=forms.DEAL_STAGE,
         may_move=user.role in boards.MOVERS,
         **timeline_context(db, user, "opportunity", opportunity_id, utcnow().date()),
     )
@@ -372,15 +433,23 @@ async def move_deal(request: Request, db: DbSession, user: PageUser, opportunity
         except DomainError as exc:
             errors, _, _ = _failed(exc)
     view = boards.board(
-        db_session=db, viewer=user, visible_to=permissions.visible_to(request, user),
-        currency=workspace_currency(request), as_of=utcnow(),
+        db_session=db,
+        viewer=user,
+        visible_to=permissions.visible_to(request, user),
+        currency=workspace_currency(request),
+        as_of=utcnow(),
     )
     message = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in errors.items()) or (
         "the form lost its version: reload the board"
     )
     return render(
-        request, "opportunity_board.html", status_code=409 if "form" in errors else 422,
-        user=user, b=view, error=f"{deal.name} was not moved. {message}", moved=None,
+        request,
+        "opportunity_board.html",
+        status_code=409 if "form" in errors else 422,
+        user=user,
+        b=view,
+        error=f"{deal.name} was not moved. {message}",
+        moved=None,
     )
 
 
@@ -405,16 +474,27 @@ async def _add_entry(
     if data is not None:
         try:
             timeline.add_entry(
-                db_session=db, record_kind=form.kind, record=record, data=data, actor=user,
+                db_session=db,
+                record_kind=form.kind,
+                record=record,
+                data=data,
+                actor=user,
                 at=utcnow(),
             )
             return RedirectResponse(f"/{form.plural}/{record_id}#entries", status_code=303)
         except DomainError as exc:
             errors, _, _ = _failed(exc)
     return render(
-        request, "record_entry_error.html", status_code=422, user=user, errors=errors,
-        values=values, back=f"/{form.plural}/{record_id}", kinds=list(EntryKind),
-        action=f"/{form.plural}/{record_id}/entries", owners=_owners(db),
+        request,
+        "record_entry_error.html",
+        status_code=422,
+        user=user,
+        errors=errors,
+        values=values,
+        back=f"/{form.plural}/{record_id}",
+        kinds=list(EntryKind),
+        action=f"/{form.plural}/{record_id}/entries",
+        owners=_owners(db),
     )
 
 
@@ -446,7 +526,11 @@ async def task_done(request: Request, db: DbSession, user: PageUser, entry_id: P
     except DomainError as exc:
         raise http_error(exc) from None
     back = raw.get("back")
-    target = back if isinstance(back, str) and back.startswith("/") and not back.startswith("//") else "/tasks"
+    target = (
+        back
+        if isinstance(back, str) and back.startswith("/") and not back.startswith("//")
+        else "/tasks"
+    )
     return RedirectResponse(target, status_code=303)
 
 

@@ -26,8 +26,8 @@ from tandem.ids import BodyId
 from tandem.opportunities.models import Opportunity
 from tandem.records import editing
 from tandem.records.editing import FieldError
-from tandem.records.models import ACTIVITY_TYPE, EntryKind, TimelineEntry
 from tandem.records.fields import required, text
+from tandem.records.models import ACTIVITY_TYPE, EntryKind, TimelineEntry
 
 RecordKind = Literal["contact", "account", "opportunity"]
 COLUMN = {"contact": "contact_id", "account": "account_id", "opportunity": "opportunity_id"}

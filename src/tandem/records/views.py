@@ -28,7 +28,11 @@ def workspace_currency(request: Request) -> str:
 
 def record_values(record: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     """The record's id, fields and version, JSON-ready (the API's answer to an edit)."""
-    return {"id": record.id, **{n: plain(getattr(record, n)) for n in fields}, "version": record.version}
+    return {
+        "id": record.id,
+        **{n: plain(getattr(record, n)) for n in fields},
+        "version": record.version,
+    }
 
 
 class DealRecord(BaseModel):
