@@ -69,10 +69,14 @@ def move_deal(
     by_user_id: int | None,
     reason: str | None = None,
     lost_reason: str | None = None,
+    move: DealMove | None = None,
 ) -> DealStageTransition:
-    """Move `deal` to `to_stage` (IllegalTransition when not allowed), logged and audited."""
+    """Move `deal` to `to_stage` (IllegalTransition when not allowed), logged and audited.
+    Pass a `move` already checked to log it as is."""
     before = deal.stage
-    move = check_deal_move(before, to_stage, reason, lost_reason=lost_reason)
+    move = move or check_deal_move(before, to_stage, reason, lost_reason=lost_reason)
+    if move.to_stage != to_stage:
+        raise ValueError("the checked move does not match the deal's stage change")
     _apply(deal, move, at)
     row = _log(db_session, deal, move, at, by_user_id)
     audit.record(

@@ -179,15 +179,7 @@ def update_deal(
     values["currency"] = data.currency or deal.currency
     editing.update(db_session, record=deal, kind=KIND, values=values, version=version, actor=actor)
     if move is not None:
-        deal_service.move_deal(
-            db_session=db_session,
-            deal=deal,
-            to_stage=move.to_stage,
-            at=at,
-            by_user_id=actor.id,
-            reason=move.reason,
-            lost_reason=move.lost_reason,
-        )
+        _apply(db_session, deal, move, actor, at)
     return deal
 
 
@@ -202,17 +194,23 @@ def move_deal(
 ) -> Opportunity:
     """The board's move: `deal` to `move.stage` if `version` is current, by the lifecycle."""
     editing.check_version(db_session, deal, KIND, version, (*FIELDS, "stage"))
-    checked = _move(deal.stage, move.stage, move.reason, move.lost_reason)
+    _apply(
+        db_session, deal, _move(deal.stage, move.stage, move.reason, move.lost_reason), actor, at
+    )
+    return deal
+
+
+def _apply(
+    db_session: Session, deal: Opportunity, move: DealMove, actor: User, at: dt.datetime
+) -> None:
     deal_service.move_deal(
         db_session=db_session,
         deal=deal,
-        to_stage=checked.to_stage,
+        to_stage=move.to_stage,
         at=at,
         by_user_id=actor.id,
-        reason=checked.reason,
-        lost_reason=checked.lost_reason,
+        move=move,
     )
-    return deal
 
 
 def delete_deal(*, db_session: Session, deal: Opportunity, actor: User) -> None:

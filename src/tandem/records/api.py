@@ -2,11 +2,9 @@
 and their timelines. Edits carry the version they were made from in `If-Match` (the `version`
 each answer returns): a stale one answers 409 with the values now stored."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from tandem.accounts import edit as accounts
@@ -16,6 +14,7 @@ from tandem.contacts import edit as contacts
 from tandem.contacts.models import Contact
 from tandem.db import utcnow
 from tandem.errors import DomainError
+from tandem.ids import ID_RULE, MAX_ID, STRICT_ID
 from tandem.opportunities import board as boards
 from tandem.opportunities import edit as deals
 from tandem.opportunities.models import Opportunity
@@ -260,47 +259,32 @@ def _add(db: Any, user: Any, kind: timeline.RecordKind, record_id: int, body: An
     )
 
 
-@router.get("/contacts/{contact_id}/entries", response_model=list[timeline.EntryView])
-def contact_entries(db: DbSession, user: ApiUser, contact_id: PathId) -> Any:
-    """The contact's notes, tasks, calls and meetings."""
-    return _entries(db, "contact", contact_id)
+def _entry_routes(kind: timeline.RecordKind, plural: str) -> None:
+    """GET and POST /{plural}/{id}/entries: a record's timeline, and adding to it (a call or
+    meeting with a contact to credit is also an activity)."""
+    param = f"{kind}_id"
+    RecordId = Annotated[int, Path(alias=param, description=ID_RULE, ge=1, le=MAX_ID), STRICT_ID]
+
+    def listed(db: DbSession, user: ApiUser, record_id: RecordId) -> list[timeline.EntryView]:
+        return _entries(db, kind, record_id)
+
+    def added(db: DbSession, user: ApiUser, record_id: RecordId, body: timeline.EntryIn):
+        return _add(db, user, kind, record_id, body)
+
+    path = f"/{plural}/{{{param}}}/entries"
+    listed.__name__, added.__name__ = f"{kind}_entries", f"add_{kind}_entry"
+    listed.__doc__ = f"The {kind}'s notes, tasks, calls and meetings, newest first."
+    added.__doc__ = f"Add a note, task, call or meeting to the {kind}."
+    router.add_api_route(path, listed, methods=["GET"], response_model=list[timeline.EntryView])
+    router.add_api_route(path, added, methods=["POST"], status_code=201, response_model=None)
 
 
-@router.post("/contacts/{contact_id}/entries", status_code=201)
-def add_contact_entry(
-    db: DbSession, user: ApiUser, contact_id: PathId, body: timeline.EntryIn
-) -> dict[str, Any]:
-    """Add a note, task, call or meeting to the contact (a call or meeting is an activity)."""
-    return _add(db, user, "contact", contact_id, body)
-
-
-@router.get("/accounts/{account_id}/entries", response_model=list[timeline.EntryView])
-def account_entries(db: DbSession, user: ApiUser, account_id: PathId) -> Any:
-    """The account's notes, tasks, calls and meetings."""
-    return _entries(db, "account", account_id)
-
-
-@router.post("/accounts/{account_id}/entries", status_code=201)
-def add_account_entry(
-    db: DbSession, user: ApiUser, account_id: PathId, body: timeline.EntryIn
-) -> dict[str, Any]:
-    """Add a note, task, call or meeting to the account."""
-    return _add(db, user, "account", account_id, body)
-
-
-@router.get("/opportunities/{opportunity_id}/entries", response_model=list[timeline.EntryView])
-def deal_entries(db: DbSession, user: ApiUser, opportunity_id: PathId) -> Any:
-    """The deal's notes, tasks, calls and meetings."""
-    return _entries(db, "opportunity", opportunity_id)
-
-
-@router.post("/opportunities/{opportunity_id}/entries", status_code=201)
-def add_deal_entry(
-    db: DbSession, user: ApiUser, opportunity_id: PathId, body: timeline.EntryIn
-) -> dict[str, Any]:
-    """Add a note, task, call or meeting to the deal (a call or meeting with its primary
-    contact is an activity)."""
-    return _add(db, user, "opportunity", opportunity_id, body)
+for _kind, _plural in (
+    ("contact", "contacts"),
+    ("account", "accounts"),
+    ("opportunity", "opportunities"),
+):
+    _entry_routes(_kind, _plural)  # type: ignore[arg-type]
 
 
 @router.get("/tasks", response_model=list[timeline.EntryView])

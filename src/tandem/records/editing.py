@@ -99,28 +99,42 @@ def update(
         db_session.flush()  # the version column's WHERE: a write that raced us is refused
     except StaleDataError:
         raise Conflict(f"this {kind} was changed by someone else meanwhile: reload it") from None
-    audit.record(
-        db_session=db_session,
-        actor_user_id=actor.id,
-        action=f"{kind}.update",
-        entity_type=kind,
-        entity_id=record.id,
-        before={k: plain(b) for k, (b, _) in changed.items()},
-        after={k: plain(a) for k, (_, a) in changed.items()},
+    before = {k: plain(b) for k, (b, _) in changed.items()}
+    _audit(
+        db_session,
+        actor,
+        kind,
+        record,
+        "update",
+        before,
+        {k: plain(a) for k, (_, a) in changed.items()},
     )
     return changed
 
 
-def created(db_session: Session, *, record: Any, kind: str, actor: User, fields: tuple[str, ...]):
-    """Audit the creation of `record` (flushed) with its values."""
+def _audit(
+    db_session: Session,
+    actor: User,
+    kind: str,
+    record: Any,
+    verb: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
     audit.record(
         db_session=db_session,
         actor_user_id=actor.id,
-        action=f"{kind}.create",
+        action=f"{kind}.{verb}",
         entity_type=kind,
         entity_id=record.id,
-        after=snapshot(record, fields),
+        before=before,
+        after=after,
     )
+
+
+def created(db_session: Session, *, record: Any, kind: str, actor: User, fields: tuple[str, ...]):
+    """Audit the creation of `record` (flushed) with its values."""
+    _audit(db_session, actor, kind, record, "create", None, snapshot(record, fields))
 
 
 def delete(
@@ -129,14 +143,7 @@ def delete(
     """Delete `record` (admins and sales managers only), keeping its values in the audit log."""
     if actor.role not in DELETERS:
         raise Forbidden(f"only admins and sales managers delete a {kind}")
-    audit.record(
-        db_session=db_session,
-        actor_user_id=actor.id,
-        action=f"{kind}.delete",
-        entity_type=kind,
-        entity_id=record.id,
-        before=snapshot(record, fields),
-    )
+    _audit(db_session, actor, kind, record, "delete", snapshot(record, fields), None)
     db_session.delete(record)
     db_session.flush()
 

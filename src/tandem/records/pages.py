@@ -2,11 +2,11 @@
 pipeline board, timeline entries and a person's open tasks. Handlers only translate: the
 services in contacts/accounts/opportunities/records do the work."""
 
-from __future__ import annotations
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from typing import Any
-
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from tandem.contacts import edit as contacts
 from tandem.contacts.models import Contact
 from tandem.db import utcnow
 from tandem.errors import DomainError
-from tandem.ids import BadId, parse_id
+from tandem.ids import ID_RULE, MAX_ID, STRICT_ID, BadId, parse_id
 from tandem.opportunities import board as boards
 from tandem.opportunities import edit as deals
 from tandem.opportunities.models import Opportunity
@@ -49,15 +49,43 @@ def _owners(db: Session) -> list[tuple[int, str]]:
 
 
 class _Form:
-    """One record kind's form: its inputs, model and where it goes."""
+    """One record kind's form: its inputs, where it goes and its path parameter."""
 
     def __init__(self, kind: str, plural: str, inputs: tuple[forms.Input, ...], label: str):
         self.kind, self.plural, self.inputs, self.label = kind, plural, inputs, label
+        self.param = f"{kind}_id"
 
 
 CONTACT = _Form("contact", "contacts", forms.CONTACT, "contact")
 ACCOUNT = _Form("account", "accounts", forms.ACCOUNT, "account")
 DEAL = _Form("opportunity", "opportunities", forms.DEAL, "deal")
+
+
+def _per_record(method: str, suffix: str, handler: Callable[..., Any]) -> None:
+    """Serve `handler(request, db, user, form, record_id)` at METHOD /{plural}/{id}{suffix}
+    for contacts, accounts and deals (the path names `contact_id`... for the permission
+    table's object rule; the id is parsed as strictly as every other)."""
+    for form in (CONTACT, ACCOUNT, DEAL):
+        _add_route(form, method, suffix, handler)
+
+
+def _add_route(form: _Form, method: str, suffix: str, handler: Callable[..., Any]) -> None:
+    RecordId = Annotated[
+        int, Path(alias=form.param, description=ID_RULE, ge=1, le=MAX_ID), STRICT_ID
+    ]
+
+    async def endpoint(request: Request, db: DbSession, user: PageUser, record_id: RecordId):
+        answer = handler(request, db, user, form, record_id)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    endpoint.__name__ = f"{handler.__name__.strip('_')}_{form.kind}"
+    router.add_api_route(
+        f"/{form.plural}/{{{form.param}}}{suffix}",
+        endpoint,
+        methods=[method],
+        response_model=None,
+        response_class=HTMLResponse,
+    )
 
 
 def _show(
@@ -259,36 +287,6 @@ def _get(db: Session, form: _Form, record_id: int) -> Any:
         raise http_error(exc) from None
 
 
-@router.get("/contacts/{contact_id}/edit", response_class=HTMLResponse)
-def edit_contact(request: Request, db: DbSession, user: PageUser, contact_id: PathId):
-    return _edit_page(request, db, user, CONTACT, contact_id)
-
-
-@router.get("/accounts/{account_id}/edit", response_class=HTMLResponse)
-def edit_account(request: Request, db: DbSession, user: PageUser, account_id: PathId):
-    return _edit_page(request, db, user, ACCOUNT, account_id)
-
-
-@router.get("/opportunities/{opportunity_id}/edit", response_class=HTMLResponse)
-def edit_deal(request: Request, db: DbSession, user: PageUser, opportunity_id: PathId):
-    return _edit_page(request, db, user, DEAL, opportunity_id)
-
-
-@router.post("/contacts/{contact_id}/edit", response_model=None)
-async def save_contact(request: Request, db: DbSession, user: PageUser, contact_id: PathId):
-    return await _save(request, db, user, CONTACT, contact_id)
-
-
-@router.post("/accounts/{account_id}/edit", response_model=None)
-async def save_account(request: Request, db: DbSession, user: PageUser, account_id: PathId):
-    return await _save(request, db, user, ACCOUNT, account_id)
-
-
-@router.post("/opportunities/{opportunity_id}/edit", response_model=None)
-async def save_deal(request: Request, db: DbSession, user: PageUser, opportunity_id: PathId):
-    return await _save(request, db, user, DEAL, opportunity_id)
-
-
 async def _save(request: Request, db: Session, user: User, form: _Form, record_id: int):
     record = _get(db, form, record_id)
     inputs = _edit_inputs(form)
@@ -358,29 +356,15 @@ def _update(
 # --- delete --------------------------------------------------------------------------------
 
 
-def _delete(db: Session, user: User, form: _Form, record_id: int, to: str) -> Response:
+def _delete(request: Request, db: Session, user: User, form: _Form, record_id: int) -> Response:
     record = _get(db, form, record_id)
     fields = {CONTACT: contacts.FIELDS, ACCOUNT: accounts.FIELDS, DEAL: (*deals.FIELDS, "stage")}
     try:
         editing.delete(db, record=record, kind=form.kind, actor=user, fields=fields[form])
     except DomainError as exc:
         raise http_error(exc) from None
+    to = "/opportunities/board" if form is DEAL else "/contacts"
     return RedirectResponse(to, status_code=303)
-
-
-@router.post("/contacts/{contact_id}/delete")
-def delete_contact(db: DbSession, user: PageUser, contact_id: PathId) -> Response:
-    return _delete(db, user, CONTACT, contact_id, "/contacts")
-
-
-@router.post("/accounts/{account_id}/delete")
-def delete_account(db: DbSession, user: PageUser, account_id: PathId) -> Response:
-    return _delete(db, user, ACCOUNT, account_id, "/contacts")
-
-
-@router.post("/opportunities/{opportunity_id}/delete")
-def delete_deal(db: DbSession, user: PageUser, opportunity_id: PathId) -> Response:
-    return _delete(db, user, DEAL, opportunity_id, "/opportunities/board")
 
 
 # --- the deal page and the board -----------------------------------------------------------
@@ -498,21 +482,6 @@ async def _add_entry(
     )
 
 
-@router.post("/contacts/{contact_id}/entries", response_model=None)
-async def contact_entry(request: Request, db: DbSession, user: PageUser, contact_id: PathId):
-    return await _add_entry(request, db, user, CONTACT, contact_id)
-
-
-@router.post("/accounts/{account_id}/entries", response_model=None)
-async def account_entry(request: Request, db: DbSession, user: PageUser, account_id: PathId):
-    return await _add_entry(request, db, user, ACCOUNT, account_id)
-
-
-@router.post("/opportunities/{opportunity_id}/entries", response_model=None)
-async def deal_entry(request: Request, db: DbSession, user: PageUser, opportunity_id: PathId):
-    return await _add_entry(request, db, user, DEAL, opportunity_id)
-
-
 @router.post("/entries/{entry_id}/done")
 async def task_done(request: Request, db: DbSession, user: PageUser, entry_id: PathId):
     entry = db.get(TimelineEntry, entry_id)
@@ -539,3 +508,9 @@ def tasks_page(request: Request, db: DbSession, user: PageUser):
     today = utcnow().date()
     tasks = timeline.open_tasks(db, user.id, today, timeline.SHOWN)
     return render(request, "tasks.html", user=user, tasks=tasks, today=today)
+
+
+_per_record("GET", "/edit", _edit_page)
+_per_record("POST", "/edit", _save)
+_per_record("POST", "/delete", _delete)
+_per_record("POST", "/entries", _add_entry)
