@@ -96,8 +96,8 @@ def test_bad_entries_are_named_and_not_stored(client, db, team):
         ({"kind": "task", "subject": "No date"}, "a task needs a due date"),
         ({"kind": "note", "subject": ""}, "Subject is required"),
         ({"kind": "note", "subject": "x" * 201}, "at most 200 characters"),
-        ({"kind": "lunch", "subject": "x"}, "Kind"),
-        ({"kind": "task", "subject": "x", "due_on": "2026-02-30"}, "Due"),
+        ({"kind": "lunch", "subject": "x"}, "Kind should be"),
+        ({"kind": "task", "subject": "x", "due_on": "2026-02-30"}, "Due should be a valid date"),
         (
             {"kind": "task", "subject": "x", "due_on": "2026-03-01", "owner_id": str(team.bob.id)},
             "gives tasks to themselves",

@@ -31,7 +31,7 @@ class StaleEdit(Conflict):
         self.kind, self.current, self.by, self.at = kind, current, by, at
         who = by or "someone else"
         super().__init__(
-            f"this {kind} was changed by {who} while you were editing "
+            f"This {kind} was changed by {who} while you were editing "
             f"(now version {current.get('version')}): nothing was saved"
         )
 

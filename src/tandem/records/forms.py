@@ -96,6 +96,16 @@ DEAL_STAGE = (
 )
 
 
+def _worded(message: str) -> str:
+    """Pydantic's message as the end of a sentence starting with the field's label ("Budget
+    should be greater than or equal to 0")."""
+    message = message.removeprefix("Value error, ")
+    for subject in ("Input ", "String ", "Value ", "Decimal input "):
+        if message.startswith(subject + "should"):
+            return message.removeprefix(subject)
+    return message
+
+
 def read(model: type[BaseModel], form: dict[str, Any]) -> tuple[Any, dict[str, str]]:
     """(`model` built from the posted `form`, {}), or (None, {field: what is wrong}).
     Empty inputs are "not given"; an unticked checkbox is false."""
@@ -104,7 +114,7 @@ def read(model: type[BaseModel], form: dict[str, Any]) -> tuple[Any, dict[str, s
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors():
-            message = str(error["msg"]).removeprefix("Value error, ")
+            message = _worded(str(error["msg"]))
             field = str(error["loc"][0]) if error["loc"] else "form"
             if field == "form" and ": " in message:  # a rule across fields names its field
                 field, message = message.split(": ", 1)

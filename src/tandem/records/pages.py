@@ -114,7 +114,7 @@ def _show(
         values=values,
         action=action,
         title=title,
-        version=version,
+        record_version=version,
         errors=errors or {},
         conflict=conflict,
         owners=_owners(db),
