@@ -31,6 +31,20 @@ def upgrade() -> None:
     # A constant default: SQLite and PostgreSQL add the column without rewriting the table.
     for table in VERSIONED:
         op.add_column(table, sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+    op.create_index(
+        "ix_opportunities_board",
+        "opportunities",
+        [
+            "stage",
+            "expected_close_on",
+            "id",
+            "is_closed",
+            "closed_at",
+            "currency",
+            "amount",
+            "owner_id",
+        ],
+    )
     op.create_table(
         "deal_stage_transitions",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -83,6 +97,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("timeline_entries")
     op.drop_table("deal_stage_transitions")
+    op.drop_index("ix_opportunities_board", table_name="opportunities")
     for table in VERSIONED:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("version")
