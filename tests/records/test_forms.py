@@ -69,6 +69,7 @@ def test_create_edit_delete_a_contact_audited_and_staged_by_the_lifecycle(client
 
     form = client.get(f"/contacts/{contact.id}/edit").text
     assert f'name="version" value="{contact.version}"' in form
+    assert '<option value="">(keep: lead)</option>' in form  # no stage is posted unless chosen
     kept = {"title": script, "budget": "1200.5"}  # 1200.5 is the stored 1200.50: no change
     edit = {**GOOD_CONTACT, **kept, "first_name": "Nina", "lifecycle_stage": "mql", "version": "1"}
     assert post(client, f"/contacts/{contact.id}/edit", edit).status_code == 303

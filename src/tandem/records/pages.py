@@ -103,6 +103,7 @@ def _show(
     conflict: StaleEdit | None = None,
     status: int = 200,
     back: str,
+    stage_now: str | None = None,
 ) -> HTMLResponse:
     return render(
         request,
@@ -119,6 +120,7 @@ def _show(
         conflict=conflict,
         owners=_owners(db),
         back=back,
+        stage_now=stage_now,
     )
 
 
@@ -259,8 +261,17 @@ def _edit_inputs(form: _Form) -> tuple[forms.Input, ...]:
     return form.inputs
 
 
+#: Stage inputs start at "(keep)": a stage moved meanwhile (scoring made the contact an MQL)
+#: is not moved back by saving a form that showed the old one.
+_STAGES = frozenset({"lifecycle_stage", "stage", "lost_reason"})
+
+
+def _stage_of(record: Any) -> str | None:
+    return getattr(record, "lifecycle_stage", None) or getattr(record, "stage", None)
+
+
 def _stored(record: Any, inputs: tuple[forms.Input, ...]) -> dict[str, Any]:
-    return {i.name: getattr(record, i.name, None) for i in inputs}
+    return {i.name: None if i.name in _STAGES else getattr(record, i.name, None) for i in inputs}
 
 
 def _edit_page(request: Request, db: Session, user: User, form: _Form, record_id: int):
@@ -273,6 +284,7 @@ def _edit_page(request: Request, db: Session, user: User, form: _Form, record_id
         form,
         inputs=inputs,
         values=_stored(record, inputs),
+        stage_now=_stage_of(record),
         action=f"/{form.plural}/{record_id}/edit",
         title=f"Edit {form.label}",
         version=record.version,
@@ -318,6 +330,7 @@ async def _save(request: Request, db: Session, user: User, form: _Form, record_i
         version=conflict.current["version"] if conflict else version,
         errors=errors,
         conflict=conflict,
+        stage_now=_stage_of(record),
         status=status,
         back=f"/{form.plural}/{record_id}",
     )
