@@ -21,6 +21,8 @@ OWNER_CHECKED_READS = [
     "/handoff/routing?contact={bobs}",
     "/accounts/{acct}",
     "/api/v1/accounts/{acct}",
+    "/handoff/accounts/{acct}",
+    "/api/v1/handoff/accounts/{acct}",
     "/opportunities/{opp}/retrospective",
     "/opportunities/{opp}",
     "/opportunities/{opp}/edit",

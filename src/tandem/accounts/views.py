@@ -177,8 +177,11 @@ def journey_stage_now(db_session: Session, account_id: int) -> str | None:
     return journey.current(db_session, account_id).get(account_id)
 
 
-def dashboard(db_session: Session, *, as_of: datetime, weeks: int = 12) -> dict[str, Any]:
-    """The ABM dashboard: tier funnel, engaged accounts per week, coverage per tier, MQAs."""
+def dashboard(
+    db_session: Session, *, as_of: datetime, weeks: int = 12, facts: Any = None
+) -> dict[str, Any]:
+    """The ABM dashboard: tier funnel, engaged accounts per week, coverage per tier, MQAs, and
+    with `facts` (the columnar copy) the registry's MQA acceptance and SLA figures."""
     d, _ = definitions.active(db_session, "account_stages")
     day = _latest_day(db_session)
     funnel: dict[str, Counter[str]] = defaultdict(Counter)
@@ -229,10 +232,32 @@ def dashboard(db_session: Session, *, as_of: datetime, weeks: int = 12) -> dict[
         "engaged_accounts": engaged,
         "new_mqas": [mqas.get(i, 0) for i in range(weeks)],
         "coverage": coverage,
-        "mqa_handoff": (
-            "accounts are not handed to sales yet (issue 17, item 5): no acceptance or SLA figures"
-        ),
+        "mqa_handoff": mqa_handoff_figures(facts, since, as_of) if facts is not None else [],
     }
+
+
+#: The registry's MQA handoff figures the dashboard shows over its weeks (tandem.handoff).
+MQA_FIGURES = ("mqa_acceptance_rate", "mqa_accept_sla")
+
+
+def mqa_handoff_figures(facts: Any, since: datetime, as_of: datetime) -> list[dict[str, Any]]:
+    """MQA acceptance rate and SLA attainment since `since`, read through the registry."""
+    from tandem.metrics import service as metrics
+    from tandem.metrics.engine import engine_for
+    from tandem.metrics.spec import Window
+
+    window = Window(since.date(), as_of.date() + timedelta(days=1), as_of)
+    found = metrics.figures(engine_for(facts), MQA_FIGURES, window, strict=False)
+    return [
+        {
+            "name": name,
+            "label": f.metric.label,
+            "value": f.value,
+            "rows": f.rows,
+            "link": f"/metrics/{name}?from={window.start}&to={window.last}",
+        }
+        for name, f in found.items()
+    ]
 
 
 def open_deals(db_session: Session, account_id: int) -> list[dict[str, Any]]:

@@ -88,6 +88,8 @@ class Facts:
     content: pl.DataFrame = field(default_factory=lambda: NO_CONTENT)
     # One row per account (tandem.accounts.facts): tier, stage, score, MQA moment.
     accounts: pl.DataFrame = field(default_factory=lambda: _no_accounts())
+    # One row per account handed to sales (tandem.handoff.facts): subject, clocks, answers.
+    account_handoffs: pl.DataFrame = field(default_factory=lambda: _no_account_handoffs())
     # One row per PQL made an MQL (tandem.usage.facts): contact, account, plan, moment.
     pqls: pl.DataFrame = field(default_factory=lambda: _no_pqls())
 
@@ -213,6 +215,7 @@ def build_facts(
     subscriptions: pl.DataFrame | None = None,
     content: pl.DataFrame | None = None,
     accounts: pl.DataFrame | None = None,
+    account_handoffs: pl.DataFrame | None = None,
     pqls: pl.DataFrame | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
@@ -241,6 +244,9 @@ def build_facts(
         subscriptions=subscriptions if subscriptions is not None else _NO_SUBSCRIPTIONS,
         content=NO_CONTENT if content is None else content,
         accounts=accounts if accounts is not None else _no_accounts(),
+        account_handoffs=(
+            account_handoffs if account_handoffs is not None else _no_account_handoffs()
+        ),
         pqls=pqls if pqls is not None else _no_pqls(),
     )
 
@@ -278,6 +284,12 @@ NO_CONTENT = pl.DataFrame(
 
 def _no_accounts() -> pl.DataFrame:
     return accounts_relation.empty()  # the accounts capability owns the shape
+
+
+def _no_account_handoffs() -> pl.DataFrame:
+    from tandem.handoff import relation  # the handoff capability owns the shape
+
+    return relation.empty()
 
 
 def _no_pqls() -> pl.DataFrame:

@@ -187,6 +187,11 @@ def accounts(facts: Facts) -> pl.DataFrame:
     return facts.accounts
 
 
+def account_handoffs(facts: Facts) -> pl.DataFrame:
+    """One row per account handed to sales (`tandem.handoff.relation`): subject, clocks."""
+    return facts.account_handoffs
+
+
 #: Every relation by name, and the column identifying one of its records.
 RELATIONS = {
     "contacts": (contacts, "contact_id"),
@@ -196,5 +201,6 @@ RELATIONS = {
     "subscriptions": (subscriptions, "account_id"),
     "content": (content, "contact_id"),
     "accounts": (accounts, "account_id"),
+    "account_handoffs": (account_handoffs, "account_id"),
     "pqls": (pqls, "contact_id"),
 }

@@ -223,7 +223,7 @@ def _handoffs(connection: Connection) -> pl.DataFrame:
             _epoch(connection, getattr(Handoff, name)) if dtype == TS else getattr(Handoff, name)
             for name, dtype in list(schema.items())[1:]
         ),
-    )
+    ).where(Handoff.subject == "lead")  # accounts handed off: the `account_handoffs` relation
     return _frame(connection, query, schema)
 
 
@@ -256,6 +256,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
     """Read contacts, transitions, opportunities and campaigns into dashboard facts."""
     connection = db_session.connection()
     from tandem.content.frames import content_events  # the content capability's reader
+    from tandem.handoff.facts import account_handoffs_frame  # the handoff capability's
     from tandem.usage.facts import pql_frame  # the usage capability's reader
 
     contacts = _contacts(connection)
@@ -269,6 +270,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         subscriptions=_subscriptions(connection),
         content=content_events(connection),
         accounts=account_facts.accounts_frame(connection),
+        account_handoffs=account_handoffs_frame(connection),
         pqls=pql_frame(connection),
     )
 
@@ -298,7 +300,14 @@ def fingerprint(*, db_session: Session) -> tuple[Any, ...]:
         *_subscription_stamp(db_session),
         _content_mark(db_session),
         *account_facts.fingerprint(db_session),
+        *_account_handoff_stamp(db_session),
     )
+
+
+def _account_handoff_stamp(db_session: Session) -> tuple[Any, ...]:
+    from tandem.handoff.facts import fingerprint as account_handoffs  # the handoff's
+
+    return account_handoffs(db_session)
 
 
 def _subscription_stamp(db_session: Session) -> tuple[Any, ...]:
