@@ -1,0 +1,76 @@
+"""The metric statements on Apache Spark: each relation an Arrow table turned into a temp view.
+
+The SQL is the one `tandem.metrics.sql` writes for DuckDB, spelt for Spark by its `Dialect`
+(a percentile); only the values that come back differ in type (Spark SQL reads ``1.5`` as a
+decimal), so decimals are returned as floats and a figure is the same number on both engines.
+One Spark session per process (a JVM), one child session per set of facts: temp views are
+per child session, so two versions of the store never share a view name.
+"""
+
+import threading
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import polars as pl
+
+from tandem.metrics.engine import Engine
+from tandem.metrics.sql import SPARK, Statement
+
+#: Shuffle partitions: the relations are a few million rows at most, and Spark's default of
+#: 200 partitions makes each small aggregate wait on 200 tasks.
+SHUFFLE_PARTITIONS = 4
+
+
+@cache
+def session(master: str) -> Any:
+    """The process's Spark session on `master` (started on first use; UTC throughout)."""
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(master)
+        .appName("tandem")
+        .config("spark.sql.shuffle.partitions", str(SHUFFLE_PARTITIONS))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+
+
+def plain(value: Any) -> Any:
+    """A value as DuckDB would return it: Spark's decimals as floats."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+class SparkEngine(Engine):
+    """Answers the same statements as `Engine`, on Spark."""
+
+    dialect = SPARK
+
+    def __init__(
+        self, relations: Mapping[str, Callable[[], pl.DataFrame]], root: Any
+    ) -> None:
+        self._root = root
+        self._views: set[str] = set()
+        self._view_lock = threading.Lock()
+        super().__init__(relations)
+
+    def _open(self) -> Any:
+        return self._root.newSession()
+
+    def view(self, name: str, frame: Any) -> None:
+        """Register `frame` (Polars or Arrow) as temp view `name` of this engine's session."""
+        table = frame.to_arrow() if isinstance(frame, pl.DataFrame) else frame
+        self._connection.createDataFrame(table).createOrReplaceTempView(name)
+
+    def _execute(self, relation: str, statement: Statement) -> tuple[list[str], list[tuple]]:
+        with self._view_lock:
+            if relation not in self._views:
+                self.view(relation, self._table(relation))
+                self._views.add(relation)
+        result = self._connection.sql(statement.text, args=list(statement.params))
+        rows = [tuple(plain(v) for v in row) for row in result.collect()]
+        return list(result.columns), rows
