@@ -13,5 +13,6 @@ def spark():
 
     started = session("local[2]")
     started.sparkContext.setLogLevel("ERROR")
+    started.conf.set("spark.sql.shuffle.partitions", "2")
     yield started
     started.stop()

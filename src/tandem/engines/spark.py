@@ -8,12 +8,13 @@ per child session, so two versions of the store never share a view name.
 """
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from tandem.metrics.engine import Engine
 from tandem.metrics.sql import SPARK, Statement
@@ -66,11 +67,20 @@ class SparkEngine(Engine):
         table = frame.to_arrow() if isinstance(frame, pl.DataFrame) else frame
         self._connection.createDataFrame(table).createOrReplaceTempView(name)
 
-    def _execute(self, relation: str, statement: Statement) -> tuple[list[str], list[tuple]]:
+    def _register(self, relations: Sequence[str]) -> None:
         with self._view_lock:
-            if relation not in self._views:
-                self.view(relation, self._table(relation))
-                self._views.add(relation)
+            for relation in relations:
+                if relation not in self._views:
+                    self.view(relation, self._table(relation))
+                    self._views.add(relation)
+
+    def arrow(self, relations: Sequence[str], statement: Statement) -> pa.Table:
+        """The statement's result as an Arrow table, collected from the executors."""
+        self._register(relations)
+        return self._connection.sql(statement.text, args=list(statement.params)).toArrow()
+
+    def _execute(self, relation: str, statement: Statement) -> tuple[list[str], list[tuple]]:
+        self._register([relation])
         result = self._connection.sql(statement.text, args=list(statement.params))
         rows = [tuple(plain(v) for v in row) for row in result.collect()]
         return list(result.columns), rows

@@ -7,12 +7,13 @@ versions of the store.
 """
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from tandem.metrics.sql import DUCKDB, Dialect, Statement
 
@@ -48,6 +49,18 @@ class Engine:
             cursor.register(relation, table)
             result = cursor.execute(statement.text, list(statement.params))
             return [d[0] for d in result.description], result.fetchall()
+        finally:
+            cursor.close()
+
+    def arrow(self, relations: Sequence[str], statement: Statement) -> pa.Table:
+        """The statement's result as an Arrow table (it reads every one of `relations`): how
+        a whole-table computation (`tandem.engines.rescore_sql`) gets its answer back."""
+        tables = {name: self._table(name) for name in relations}
+        cursor = self._connection.cursor()
+        try:
+            for name, table in tables.items():
+                cursor.register(name, table)
+            return cursor.execute(statement.text, list(statement.params)).to_arrow_table()
         finally:
             cursor.close()
 

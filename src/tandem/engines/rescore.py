@@ -1,0 +1,72 @@
+"""Run the full lead rescore on an analytics engine: the SQL of `rescore_sql` over the contacts
+and activities, returned in the shape of the Polars `tandem.scoring.rescore.Rescore`.
+
+Nothing is stored here: the caller writes the result only once the whole computation has come
+back, so a run that fails halfway (an executor lost, the engine unreachable) leaves the stored
+scores of the last good run in place.
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+import polars as pl
+
+from tandem.engines.rescore_sql import rescore_statements
+from tandem.metrics.engine import Engine
+from tandem.scoring.engine import epoch_us
+from tandem.scoring.model import ScoringModel
+from tandem.scoring.rescore import (
+    Frame,
+    Rescore,
+    as_lazy,
+    filter_columns,
+    prepare_activities,
+)
+
+#: Builds an engine over named relations (`Engine`, or a `SparkEngine` bound to its session).
+EngineFactory = Callable[[Mapping[str, Callable[[], pl.DataFrame]]], Engine]
+RELATIONS = ("people", "acts")
+
+
+def _points(column: str, name: str) -> pl.Expr:
+    return (pl.col(column).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
+
+
+def rescore(
+    build: EngineFactory,
+    model: ScoringModel,
+    contacts: Frame,
+    activities: Frame,
+    *,
+    as_of: datetime,
+) -> Rescore:
+    """Every contact's score as of `as_of`, computed by the engine `build` makes: the same
+    scores and parts as `tandem.scoring.rescore.rescore`."""
+    people = as_lazy(contacts).collect()
+    acts, _ = prepare_activities(as_lazy(activities), filter_columns(model))
+    acts = acts.collect()
+    engine = build({"people": lambda: people, "acts": lambda: acts})
+    scores_sql, parts_sql = rescore_statements(
+        model, people.schema, acts.schema, epoch_us(as_of), engine.dialect
+    )
+    scores = pl.from_arrow(engine.arrow(RELATIONS, scores_sql))
+    parts = pl.from_arrow(engine.arrow(RELATIONS, parts_sql))
+    assert isinstance(scores, pl.DataFrame) and isinstance(parts, pl.DataFrame)
+    return Rescore(
+        scores.select(
+            pl.col("contact_id").cast(people.schema["contact_id"]),
+            _points("fit_cents", "fit"),
+            _points("engagement_cents", "engagement"),
+            _points("total_cents", "total"),
+            pl.col("grade").cast(pl.String),
+            pl.col("is_mql").cast(pl.Boolean),
+        ),
+        parts.select(
+            pl.col("contact_id").cast(people.schema["contact_id"]),
+            pl.col("rule_id").cast(pl.String),
+            pl.col("kind").cast(pl.String),
+            _points("cents", "points"),
+            pl.col("occurrences").cast(pl.Int64),
+            pl.col("capped").cast(pl.Boolean),
+        ),
+    )
