@@ -12,6 +12,7 @@ from datetime import datetime
 import polars as pl
 
 from tandem.engines.rescore_sql import rescore_statements
+from tandem.metrics import engine as engine_module
 from tandem.metrics.engine import Engine
 from tandem.scoring.engine import epoch_us
 from tandem.scoring.model import ScoringModel
@@ -22,6 +23,7 @@ from tandem.scoring.rescore import (
     filter_columns,
     prepare_activities,
 )
+from tandem.scoring.rescore import rescore as polars_rescore
 
 #: Builds an engine over named relations (`Engine`, or a `SparkEngine` bound to its session).
 EngineFactory = Callable[[Mapping[str, Callable[[], pl.DataFrame]]], Engine]
@@ -70,3 +72,33 @@ def rescore(
             pl.col("capped").cast(pl.Boolean),
         ),
     )
+
+
+class EngineFailed(RuntimeError):
+    """The analytics engine failed during a run; nothing of the run was stored."""
+
+
+def full_rescore(
+    model: ScoringModel, contacts: Frame, activities: Frame, *, as_of: datetime
+) -> Rescore:
+    """The full rescore on the engine chosen at start (`tandem.metrics.engine.use`): Polars in
+    this process by default, the generated SQL on Spark with ``TANDEM_ANALYTICS_ENGINE=spark``.
+    A failure on Spark is raised as `EngineFailed` before anything is written: the caller
+    stores results only from a whole run."""
+    chosen = engine_module.chosen()
+    if chosen["engine"] != "spark":
+        return polars_rescore(model, contacts, activities, as_of=as_of)
+    from tandem.engines.spark import SparkEngine, session
+
+    master = chosen["spark_master"]
+    try:
+        root = session(master)
+        return rescore(
+            lambda relations: SparkEngine(relations, root), model, contacts, activities, as_of=as_of
+        )
+    except Exception as exc:  # Py4J and Spark raise many kinds; each ends the run the same way
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise EngineFailed(
+            f"the full rescore on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; "
+            "nothing was stored, the scores of the last good run stay"
+        ) from exc

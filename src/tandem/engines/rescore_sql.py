@@ -228,4 +228,3 @@ def rescore_statements(
         f" FROM ({parts}) r ORDER BY contact_id, o"
     )
     return Statement(scores, ()), Statement(ordered, ())
-

@@ -51,9 +51,7 @@ class SparkEngine(Engine):
 
     dialect = SPARK
 
-    def __init__(
-        self, relations: Mapping[str, Callable[[], pl.DataFrame]], root: Any
-    ) -> None:
+    def __init__(self, relations: Mapping[str, Callable[[], pl.DataFrame]], root: Any) -> None:
         self._root = root
         self._views: set[str] = set()
         self._view_lock = threading.Lock()

@@ -46,9 +46,7 @@ def _dims(rng: np.random.Generator, n: int) -> dict[str, list]:
     }
 
 
-def contacts_and_transitions(
-    rng: np.random.Generator, n: int
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def contacts_and_transitions(rng: np.random.Generator, n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Contacts walking the funnel, skipping a stage now and then; some MQLs sent back."""
     start = T0.timestamp()
     created = start + rng.integers(0, 650 * DAY, n).astype(float)
@@ -87,9 +85,7 @@ def contacts_and_transitions(
             **_dims(rng, n),
         }
     ).join(
-        state.select(
-            "contact_id", "stage", stage_entered_at=_moments(state["entered"].to_numpy())
-        ),
+        state.select("contact_id", "stage", stage_entered_at=_moments(state["entered"].to_numpy())),
         on="contact_id",
     )
     transitions = log.select(
@@ -154,8 +150,12 @@ def handoffs(rng: np.random.Generator, contacts: pl.DataFrame) -> pl.DataFrame:
             "first_touch_due_at": _moments(t + 2 * DAY),
             "accepted_at": _moments(np.where(accepted, answer, np.nan)),
             "rejected_at": _moments(np.where(rejected, answer, np.nan)),
-            "first_touch_at": _moments(np.where(touched, t + rng.integers(600, 4 * DAY, n), np.nan)),
-            "reject_code": pl.Series([("no_budget" if r else None) for r in rejected], dtype=pl.String),
+            "first_touch_at": _moments(
+                np.where(touched, t + rng.integers(600, 4 * DAY, n), np.nan)
+            ),
+            "reject_code": pl.Series(
+                [("no_budget" if r else None) for r in rejected], dtype=pl.String
+            ),
         }
     )
 
@@ -221,9 +221,7 @@ def accounts(rng: np.random.Generator, n: int) -> pl.DataFrame:
         is_target=(pl.col("tier") != "none").cast(pl.Int8),
         channel=pl.lit("unknown"),
     )
-    return frame.select(
-        [pl.col(c).cast(t) for c, t in accounts_relation.SCHEMA.items()]
-    )
+    return frame.select([pl.col(c).cast(t) for c, t in accounts_relation.SCHEMA.items()])
 
 
 def facts(contacts: int, seed: int = 7) -> Facts:

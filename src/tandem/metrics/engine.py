@@ -96,6 +96,11 @@ def use(settings: Any) -> None:
     engine_for.cache_clear()
 
 
+def chosen() -> dict[str, str]:
+    """The engine and Spark master chosen at start."""
+    return dict(_CHOSEN)
+
+
 def relations_of(facts: Any) -> dict[str, Callable[[], pl.DataFrame]]:
     """The builders of every relation over `facts` (a `tandem.analytics.frames.Facts`)."""
     from tandem.analytics.relations import RELATIONS
