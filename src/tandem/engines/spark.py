@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -51,7 +52,9 @@ class SparkEngine(Engine):
 
     dialect = SPARK
 
-    def __init__(self, relations: Mapping[str, Callable[[], pl.DataFrame]], root: Any) -> None:
+    def __init__(
+        self, relations: Mapping[str, Callable[[], pl.DataFrame | Path]], root: Any
+    ) -> None:
         self._root = root
         self._views: set[str] = set()
         self._view_lock = threading.Lock()
@@ -60,17 +63,20 @@ class SparkEngine(Engine):
     def _open(self) -> Any:
         return self._root.newSession()
 
-    def view(self, name: str, frame: Any) -> None:
-        """Register `frame` (Polars or Arrow) as temp view `name` of this engine's session."""
-        table = frame.to_arrow() if isinstance(frame, pl.DataFrame) else frame
-        self._connection.createDataFrame(table).createOrReplaceTempView(name)
-
     def _register(self, relations: Sequence[str]) -> None:
+        """Each relation as a temp view: a Parquet file read by the executors, a frame sent
+        from here as Arrow."""
         with self._view_lock:
             for relation in relations:
-                if relation not in self._views:
-                    self.view(relation, self._table(relation))
-                    self._views.add(relation)
+                if relation in self._views:
+                    continue
+                built = self._builders[relation]()
+                if isinstance(built, Path):
+                    frame = self._connection.read.parquet(str(built))
+                else:
+                    frame = self._connection.createDataFrame(built.to_arrow())
+                frame.createOrReplaceTempView(relation)
+                self._views.add(relation)
 
     def arrow(self, relations: Sequence[str], statement: Statement) -> pa.Table:
         """The statement's result as an Arrow table, collected from the executors."""

@@ -9,11 +9,13 @@ versions of the store.
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from tandem.metrics.sql import DUCKDB, Dialect, Statement
 
@@ -24,7 +26,7 @@ class Engine:
 
     dialect: Dialect = DUCKDB
 
-    def __init__(self, relations: Mapping[str, Callable[[], pl.DataFrame]]) -> None:
+    def __init__(self, relations: Mapping[str, Callable[[], pl.DataFrame | Path]]) -> None:
         self._builders = dict(relations)
         self._tables: dict[str, Any] = {}  # Arrow tables by relation name
         self._connection = self._open()
@@ -37,7 +39,10 @@ class Engine:
     def _table(self, relation: str) -> Any:
         with self._lock:
             if relation not in self._tables:
-                self._tables[relation] = self._builders[relation]().to_arrow()
+                built = self._builders[relation]()
+                # A relation may be a Parquet file (an export of the store): read, not copied.
+                is_file = isinstance(built, Path)
+                self._tables[relation] = pq.read_table(built) if is_file else built.to_arrow()
             return self._tables[relation]
 
     def _execute(self, relation: str, statement: Statement) -> tuple[list[str], list[tuple]]:
@@ -60,7 +65,7 @@ class Engine:
         try:
             for name, table in tables.items():
                 cursor.register(name, table)
-            return cursor.execute(statement.text, list(statement.params)).to_arrow_table()
+            return cursor.sql(statement.text, params=list(statement.params)).to_arrow_table()
         finally:
             cursor.close()
 
