@@ -5,40 +5,22 @@ last good scores stay."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from tandem.db import utcnow
 from tandem.engines.rescore import EngineFailed
 from tandem.metrics import engine as metrics_engine
 from tandem.scoring import service
 from tandem.scoring.model import RegexRule
-from tandem.scoring.models import ContactScore
 from tandem.settings import load_settings
-from tests.scoring.store_support import Role, activate, person, small_yaml, world
+from tests.scoring.conftest import marketer, sales_manager  # noqa: F401 (fixtures)
+from tests.scoring.store_support import activate, small_yaml, world
+from tests.scoring.test_incremental import _scores
 
 pytestmark = pytest.mark.spark
 DAY = timedelta(days=1)
 
 
-def _scores(db) -> dict[int, tuple]:
-    db.expire_all()
-    return {
-        r.contact_id: (r.fit, r.engagement, r.total, r.grade, r.is_mql, r.parts)
-        for r in db.scalars(select(ContactScore))
-    }
-
-
-@pytest.fixture
-def marketer(db):
-    return person(db, Role.MARKETER, "Mia Marketer")
-
-
-@pytest.fixture
-def sales_manager(db):
-    return person(db, Role.SALES_MANAGER, "Sam Manager")
-
-
-def test_spark_stores_what_the_in_process_rescore_stores(db, marketer, sales_manager, spark):
+def test_spark_stores_what_the_in_process_rescore_stores(db, marketer, sales_manager, spark):  # noqa: F811
     now = utcnow()
     people = world(db, now - 30 * DAY)
     version = activate(db, marketer, sales_manager, small_yaml(), now - 30 * DAY)

@@ -19,6 +19,7 @@ from tandem.scoring.model import ScoringModel
 from tandem.scoring.rescore import (
     Frame,
     Rescore,
+    _points,
     as_lazy,
     filter_columns,
     prepare_activities,
@@ -28,10 +29,6 @@ from tandem.scoring.rescore import rescore as polars_rescore
 #: Builds an engine over named relations (`Engine`, or a `SparkEngine` bound to its session).
 EngineFactory = Callable[[Mapping[str, Callable[[], pl.DataFrame]]], Engine]
 RELATIONS = ("people", "acts")
-
-
-def _points(column: str, name: str) -> pl.Expr:
-    return (pl.col(column).cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias(name)
 
 
 def rescore(
