@@ -224,6 +224,20 @@ def accounts(rng: np.random.Generator, n: int) -> pl.DataFrame:
     return frame.select([pl.col(c).cast(t) for c, t in accounts_relation.SCHEMA.items()])
 
 
+def pqls(rng: np.random.Generator, contacts: int, accounts: int) -> pl.DataFrame:
+    """Product-qualified leads made MQLs: a twentieth of the contacts, on some plans."""
+    n = max(1, contacts // 20)
+    return pl.DataFrame(
+        {
+            "contact_id": rng.choice(np.arange(1, contacts + 1), n, replace=False),
+            "account_id": rng.integers(1, accounts + 1, n),
+            "rule_version": rng.integers(1, 3, n),
+            "plan": _pick(rng, ["free", "team", "business", None], n),
+            "at_s": T0.timestamp() + rng.integers(0, 690 * DAY, n).astype(float),
+        }
+    )
+
+
 def facts(contacts: int, seed: int = 7) -> Facts:
     """Facts of `contacts` contacts (a twentieth as many deals, a tenth as many accounts)."""
     rng = np.random.default_rng(seed)
@@ -244,4 +258,4 @@ def facts(contacts: int, seed: int = 7) -> Facts:
     # Handoffs need the reach moments build_facts derives; the join adds the dimensions.
     dims = built.contacts.select("contact_id", "segment", "region", "vertical", "channel", "source")
     found = handoffs(rng, built.contacts).join(dims, on="contact_id", how="left")
-    return Facts(**{**built.__dict__, "handoffs": found})
+    return Facts(**{**built.__dict__, "handoffs": found, "pqls": pqls(rng, contacts, n_accounts)})
