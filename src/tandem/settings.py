@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     analytics_background_refresh: bool = True
     report_weekday: int = 1
     report_hour: int = 7
+    # Where the scan-everything analytics run (docs/scaling.md): in-process DuckDB, or Apache
+    # Spark at `spark_master` (``local[2]``, ``spark://host:7077``...).
+    analytics_engine: str = "duckdb"
+    spark_master: str = "local[2]"
 
     @field_validator("database_url")
     @classmethod
@@ -79,6 +83,20 @@ class Settings(BaseSettings):
                 "Tandem supports sqlite and postgresql"
             )
         return value
+
+    @field_validator("analytics_engine")
+    @classmethod
+    def _engine_is_known(cls, value: str) -> str:
+        from tandem.engines.choice import check_name
+
+        return check_name(value)
+
+    @model_validator(mode="after")
+    def _engine_can_start(self) -> "Settings":
+        from tandem.engines.choice import check_reachable
+
+        check_reachable(self.analytics_engine, self.spark_master)
+        return self
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":

@@ -44,6 +44,21 @@ ALLOWED: dict[str, tuple[set[str], str]] = {
         "checked by _dimension against the metric's list, window bounds as numbers it computed; "
         "every user value is a `?` parameter",
     ),
+    "engines/rescore_sql.py": (
+        {"' AND '.join(checks)", "' AND '.join(keep)", "_clamp('u', rule.daily_cap)", 'cents',
+         'd.string(rule.id)', 'daily', 'day', 'final', 'fit_condition(rule, schema, d)', 'grade',
+         'order', 'parts', 'per_contact', 'sums', 'to_cents(rule.points)', 'union',
+         'units_to_cents(final, d)', 'value', 'valued'},
+        "the lead rescore generated from a validated scoring model: rule ids, activity types "
+        "and filter values quoted by the Dialect (Dialect.string), numbers computed here, "
+        "subqueries built by the module",
+    ),
+    "engines/rollup_sql.py": (
+        {"', '.join((d.string(k) for k in weights))", "', '.join(aggregates)", "', '.join(person)",
+         'acts', 'age', 'd.string(NO_ROLE)', 'people', 'weight', 'window'},
+        "the account roll-up generated from a validated account score model: activity types and "
+        "roles quoted by the Dialect, numbers computed here, subqueries built by the module",
+    ),
     "metrics/engine.py": (
         {"column", "relation"},
         "a relation and a dimension of a metric's definition, checked by the caller",

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tandem.db import make_engine, make_session_factory, session_scope
+from tandem.metrics.engine import use as use_engine
 from tandem.settings import Settings, SettingsError, load_settings
 
 console = Console()
@@ -26,9 +27,11 @@ def fail(message: str) -> typer.Exit:
 def settings() -> Settings:
     """Settings from the environment; a bad value ends the command with one clear line."""
     try:
-        return load_settings()
+        found = load_settings()
     except SettingsError as exc:
         raise fail(str(exc)) from None
+    use_engine(found)  # the figures and rescores of this command run on the chosen engine
+    return found
 
 
 def engine(current: Settings | None = None, *, schema: bool = True) -> Engine:

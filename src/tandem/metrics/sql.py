@@ -15,15 +15,48 @@ from tandem.metrics.spec import Count, Mean, Median, Metric, Share, Sum, Window
 
 @dataclass(frozen=True)
 class Dialect:
-    """How an engine spells a percentile of an expression."""
+    """How an engine spells what SQL engines spell differently: a percentile of an expression
+    and, for the portable rescore and roll-ups (`tandem.engines`), integer division, a regex
+    search, a JSON field as text, a quoted column name and a string literal."""
 
     name: str
     percentile: str  # a format string with {expr} and {q}
+    int_div: str = "({a} // {b})"
+    regex: str = "regexp_matches({text}, {pattern})"
+    json_text: str = "json_extract_string({json}, {path})"
+    quote: str = '"'
+    #: Whether a backslash in a string literal escapes the next character (Spark SQL's does).
+    backslash_escapes: bool = False
+
+    def column(self, name: str) -> str:
+        """`name` as a quoted identifier (names like ``contact.job_level`` hold a dot)."""
+        q = self.quote
+        return q + name.replace(q, q + q) + q
+
+    def string(self, text: str) -> str:
+        """`text` as a string literal."""
+        if self.backslash_escapes:  # there, '' would be two adjacent literals, joined
+            return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return "'" + text.replace("'", "''") + "'"
 
 
 DUCKDB = Dialect("duckdb", "quantile_cont({expr}, {q})")
-SPARK = Dialect("spark", "percentile({expr}, {q})")
-POSTGRESQL = Dialect("postgresql", "percentile_cont({q}) WITHIN GROUP (ORDER BY {expr})")
+SPARK = Dialect(
+    "spark",
+    "percentile({expr}, {q})",
+    int_div="({a} div {b})",
+    regex="rlike({text}, {pattern})",
+    json_text="get_json_object({json}, {path})",
+    quote="`",
+    backslash_escapes=True,
+)
+POSTGRESQL = Dialect(
+    "postgresql",
+    "percentile_cont({q}) WITHIN GROUP (ORDER BY {expr})",
+    int_div="({a} / {b})",
+    regex="({text} ~ {pattern})",
+    json_text="({json}::json #>> string_to_array(substr({path}, 3), '.'))",
+)
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tandem.bulk import insert_frame
+from tandem.engines.rescore import full_rescore
 from tandem.events import ScoreChanged, publish
 from tandem.scoring import mql, store
 from tandem.scoring.engine import ScoreState
 from tandem.scoring.loader import load_model_text
 from tandem.scoring.model import ScoringModel
 from tandem.scoring.models import ContactScore, ScoringModelVersion
-from tandem.scoring.rescore import rescore
 
 
 def sha256(text: str) -> str:
@@ -176,7 +176,7 @@ def rescore_all(
     contacts = store.contacts_frame(connection, store.model_fields(model), ids=contact_ids)
     activities = store.activities_frame(connection, model, ids=contact_ids)
     t1 = time.perf_counter()
-    out = rescore(model, contacts, activities, as_of=as_of)
+    out = full_rescore(model, contacts, activities, as_of=as_of)  # stored only once whole
     scores = out.scores.join(_parts_json(out.parts), on="contact_id", how="left")
     t2 = time.perf_counter()
     before = _previous_mqls(db_session, contact_ids)

@@ -12,6 +12,7 @@ from tandem import __version__
 from tandem.auth.permissions import may_open
 from tandem.capabilities import build_bus, each, nav_links, resolve
 from tandem.db import make_engine, make_session_factory
+from tandem.metrics.engine import use as use_engine
 from tandem.settings import Settings
 from tandem.web import openapi
 from tandem.web.csrf import csrf_token
@@ -33,6 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Tandem", version=__version__, docs_url="/api/docs", redoc_url=None)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
+    use_engine(settings)  # checked when the settings were read: never a silent fallback
     app.state.engine = engine
     app.state.events = build_bus()
     app.state.session_factory = make_session_factory(engine, events=app.state.events)

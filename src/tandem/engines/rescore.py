@@ -1,0 +1,101 @@
+"""Run the full lead rescore on an analytics engine: the SQL of `rescore_sql` over the contacts
+and activities, returned in the shape of the Polars `tandem.scoring.rescore.Rescore`.
+
+Nothing is stored here: the caller writes the result only once the whole computation has come
+back, so a run that fails halfway (an executor lost, the engine unreachable) leaves the stored
+scores of the last good run in place.
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+import polars as pl
+
+from tandem.engines.rescore_sql import rescore_statements
+from tandem.metrics import engine as engine_module
+from tandem.metrics.engine import Engine
+from tandem.scoring.engine import epoch_us
+from tandem.scoring.model import ScoringModel
+from tandem.scoring.rescore import (
+    Frame,
+    Rescore,
+    _points,
+    as_lazy,
+    filter_columns,
+    prepare_activities,
+)
+from tandem.scoring.rescore import rescore as polars_rescore
+
+#: Builds an engine over named relations (`Engine`, or a `SparkEngine` bound to its session).
+EngineFactory = Callable[[Mapping[str, Callable[[], pl.DataFrame]]], Engine]
+RELATIONS = ("people", "acts")
+
+
+def rescore(
+    build: EngineFactory,
+    model: ScoringModel,
+    contacts: Frame,
+    activities: Frame,
+    *,
+    as_of: datetime,
+) -> Rescore:
+    """Every contact's score as of `as_of`, computed by the engine `build` makes: the same
+    scores and parts as `tandem.scoring.rescore.rescore`."""
+    people = as_lazy(contacts).collect()
+    acts, _ = prepare_activities(as_lazy(activities), filter_columns(model))
+    acts = acts.collect()
+    engine = build({"people": lambda: people, "acts": lambda: acts})
+    scores_sql, parts_sql = rescore_statements(
+        model, people.schema, acts.schema, epoch_us(as_of), engine.dialect
+    )
+    scores = pl.from_arrow(engine.arrow(RELATIONS, scores_sql))
+    parts = pl.from_arrow(engine.arrow(RELATIONS, parts_sql))
+    assert isinstance(scores, pl.DataFrame) and isinstance(parts, pl.DataFrame)
+    return Rescore(
+        scores.select(
+            pl.col("contact_id").cast(people.schema["contact_id"]),
+            _points("fit_cents", "fit"),
+            _points("engagement_cents", "engagement"),
+            _points("total_cents", "total"),
+            pl.col("grade").cast(pl.String),
+            pl.col("is_mql").cast(pl.Boolean),
+        ),
+        parts.select(
+            pl.col("contact_id").cast(people.schema["contact_id"]),
+            pl.col("rule_id").cast(pl.String),
+            pl.col("kind").cast(pl.String),
+            _points("cents", "points"),
+            pl.col("occurrences").cast(pl.Int64),
+            pl.col("capped").cast(pl.Boolean),
+        ),
+    )
+
+
+class EngineFailed(RuntimeError):
+    """The analytics engine failed during a run; nothing of the run was stored."""
+
+
+def full_rescore(
+    model: ScoringModel, contacts: Frame, activities: Frame, *, as_of: datetime
+) -> Rescore:
+    """The full rescore on the engine chosen at start (`tandem.metrics.engine.use`): Polars in
+    this process by default, the generated SQL on Spark with ``TANDEM_ANALYTICS_ENGINE=spark``.
+    A failure on Spark is raised as `EngineFailed` before anything is written: the caller
+    stores results only from a whole run."""
+    chosen = engine_module.chosen()
+    if chosen["engine"] != "spark":
+        return polars_rescore(model, contacts, activities, as_of=as_of)
+    from tandem.engines.spark import SparkEngine, session
+
+    master = chosen["spark_master"]
+    try:
+        root = session(master)
+        return rescore(
+            lambda relations: SparkEngine(relations, root), model, contacts, activities, as_of=as_of
+        )
+    except Exception as exc:  # Py4J and Spark raise many kinds; each ends the run the same way
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise EngineFailed(
+            f"the full rescore on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; "
+            "nothing was stored, the scores of the last good run stay"
+        ) from exc
