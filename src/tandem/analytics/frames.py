@@ -88,6 +88,8 @@ class Facts:
     content: pl.DataFrame = field(default_factory=lambda: NO_CONTENT)
     # One row per account (tandem.accounts.facts): tier, stage, score, MQA moment.
     accounts: pl.DataFrame = field(default_factory=lambda: _no_accounts())
+    # Rows the capabilities' own relations read from the store (`tandem.analytics.extra`).
+    extra: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def known_values(self) -> dict[str, list[str]]:
         """Every value each dimension takes in the contacts or the deals, sorted."""
@@ -211,6 +213,7 @@ def build_facts(
     subscriptions: pl.DataFrame | None = None,
     content: pl.DataFrame | None = None,
     accounts: pl.DataFrame | None = None,
+    extra: dict[str, pl.DataFrame] | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
     contacts = _fill_dims(contacts)
@@ -238,6 +241,7 @@ def build_facts(
         subscriptions=subscriptions if subscriptions is not None else _NO_SUBSCRIPTIONS,
         content=NO_CONTENT if content is None else content,
         accounts=accounts if accounts is not None else _no_accounts(),
+        extra=dict(extra or {}),
     )
 
 

@@ -6,6 +6,8 @@ the shape any SQL engine reads the same way, so a metric's SQL (`tandem.metrics.
 unchanged on DuckDB here or on a warehouse holding the same tables.
 """
 
+from collections.abc import Callable
+
 import polars as pl
 
 from tandem.analytics.dims import DIMENSIONS, UNKNOWN
@@ -50,7 +52,7 @@ def owner() -> pl.Expr:
     return pl.col("owner_id").cast(pl.String).fill_null(UNKNOWN).alias("owner")
 
 
-def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
+def dimension(frame: pl.DataFrame, column: str) -> pl.Expr:
     """A dimension as text, "unknown" when missing (or when the facts lack the column)."""
     expr = pl.col(column).cast(pl.String) if column in frame.columns else pl.lit(None, pl.String)
     return expr.fill_null(UNKNOWN).alias(column)
@@ -63,7 +65,7 @@ def contacts(facts: Facts) -> pl.DataFrame:
         "contact_id",
         "owner_id",
         pl.col("stage").cast(pl.String),
-        *[_text(frame, d) for d in (*DIMENSIONS, "campaign")],
+        *[dimension(frame, d) for d in (*DIMENSIONS, "campaign")],
         owner(),
         seconds("created_at"),
         *[(pl.col(reach_column(s)).dt.epoch("us") / 1e6).alias(f"reached_{s}_s") for s in STAGES],
@@ -86,8 +88,8 @@ def deals(facts: Facts) -> pl.DataFrame:
         seconds("expected_close_on"),
         pl.col("is_closed").fill_null(False).cast(pl.Int8),
         pl.col("is_won").fill_null(False).cast(pl.Int8),
-        *[_text(frame, d) for d in (*DIMENSIONS, "campaign", "deal_type", "lead_source")],
-        *[_text(frame, d) for d in ("product", "rep", "manager", "team")],
+        *[dimension(frame, d) for d in (*DIMENSIONS, "campaign", "deal_type", "lead_source")],
+        *[dimension(frame, d) for d in ("product", "rep", "manager", "team")],
         owner(),
     )
 
@@ -111,7 +113,7 @@ def handoffs(facts: Facts) -> pl.DataFrame:
                 "first_touch_at",
             )
         ],
-        *[_text(frame, d) for d in DIMENSIONS],
+        *[dimension(frame, d) for d in DIMENSIONS],
     )
 
 
@@ -124,7 +126,7 @@ def answers(facts: Facts) -> pl.DataFrame:
         pl.col("to_stage").cast(pl.String),
         seconds("at"),
         pl.col("reason").cast(pl.String),
-        *[_text(frame, d) for d in DIMENSIONS],
+        *[dimension(frame, d) for d in DIMENSIONS],
     )
 
 
@@ -145,7 +147,7 @@ def subscriptions(facts: Facts) -> pl.DataFrame:
         pl.when(stays).then(delta.clip(lower_bound=0)).otherwise(0.0).alias("expansion"),
         pl.when(stays).then((-delta).clip(lower_bound=0)).otherwise(0.0).alias("contraction"),
         pl.when(churn).then(pl.col("mrr_before")).otherwise(0.0).alias("churned_mrr"),
-        *[_text(frame, d) for d in DIMENSIONS],
+        *[dimension(frame, d) for d in DIMENSIONS],
         owner(),
     )
 
@@ -173,7 +175,7 @@ def accounts(facts: Facts) -> pl.DataFrame:
     return facts.accounts
 
 
-#: Every relation by name, and the column identifying one of its records.
+#: The core relations by name, and the column identifying one of its records.
 RELATIONS = {
     "contacts": (contacts, "contact_id"),
     "deals": (deals, "opportunity_id"),
@@ -183,3 +185,16 @@ RELATIONS = {
     "content": (content, "contact_id"),
     "accounts": (accounts, "account_id"),
 }
+
+
+def relations() -> dict[str, tuple[Callable[[Facts], pl.DataFrame], str]]:
+    """Every relation by name: the core ones and those capabilities declare
+    (`tandem.analytics.extra`), each with its builder and its record's id column."""
+    from tandem.analytics.extra import declared
+
+    found = dict(RELATIONS)
+    for relation in declared():
+        if relation.name in found:
+            raise RuntimeError(f"two relations are called {relation.name!r}")
+        found[relation.name] = (relation.build, relation.id_column)
+    return found

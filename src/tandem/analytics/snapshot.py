@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tandem.accounts import facts as account_facts
 from tandem.accounts.models import Account
+from tandem.analytics import extra
 from tandem.analytics.dims import channel_expr, segment_expr
 from tandem.analytics.frames import TS, Facts, build_facts
 from tandem.auth.models import Team, User
@@ -268,6 +269,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         subscriptions=_subscriptions(connection),
         content=content_events(connection),
         accounts=account_facts.accounts_frame(connection),
+        extra=extra.read_all(connection),
     )
 
 
@@ -296,6 +298,7 @@ def fingerprint(*, db_session: Session) -> tuple[Any, ...]:
         *_subscription_stamp(db_session),
         _content_mark(db_session),
         *account_facts.fingerprint(db_session),
+        *extra.stamps(db_session),
     )
 
 

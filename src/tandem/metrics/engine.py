@@ -71,6 +71,6 @@ class Engine:
 @lru_cache(maxsize=2)
 def engine_for(facts: Any) -> Engine:
     """The engine over `facts` (a `tandem.analytics.frames.Facts`), kept while it is current."""
-    from tandem.analytics.relations import RELATIONS
+    from tandem.analytics.relations import relations
 
-    return Engine({name: (lambda b=build: b(facts)) for name, (build, _) in RELATIONS.items()})
+    return Engine({name: (lambda b=build: b(facts)) for name, (build, _) in relations().items()})

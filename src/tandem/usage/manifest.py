@@ -12,6 +12,7 @@ CAPABILITY = Capability(
     cli={"health": "tandem.usage.cli:app"},
     definitions=("tandem.usage.definitions:HEALTH_MODEL",),
     metrics=("tandem.usage.metrics:METRICS",),
+    relations=("tandem.usage.relations:RELATIONS",),
     review_sections=("tandem.usage.review:sections",),
     nav=(("Customers", "/customers"),),
     pure=(

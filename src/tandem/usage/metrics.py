@@ -1,13 +1,14 @@
-"""The customers' figures in the metric registry: MRR moves and churned accounts from the
-subscription history (the `subscriptions` relation). Pure.
+"""The customers' figures in the metric registry. Pure.
 
-Gross and net revenue retention are ratios over the cohort paying at a window's start, which
-no single-relation measure expresses: `tandem.usage.retention` computes them from the same
-events, and its parts (expansion, contraction, churned MRR) are these metrics.
+MRR moves and churned accounts count the subscription history (the `subscriptions` relation);
+gross and net revenue retention and logo churn follow the cohort paying at a window's start to
+its end (the `retention` relation, `tandem.usage.relations`), and equal
+`tandem.usage.retention`'s arithmetic; renewals due and health read the `renewals` and
+`health` relations.
 """
 
 from tandem.analytics.dims import DIMENSIONS
-from tandem.metrics.spec import Count, Metric, Sum
+from tandem.metrics.spec import Count, Mean, Metric, Ratio, Share, Sum
 
 _COLUMNS = ("kind", "mrr_before", "mrr_after", "segment", "owner", "at_s")
 
@@ -73,5 +74,132 @@ METRICS: tuple[Metric, ...] = (
         Sum("mrr_after"),
         "kind = 'start'",
         "money",
+    ),
+)
+
+#: The accounts paying at the window's start, each followed to the window's end.
+_COHORT = (
+    "start_mrr > 0 AND start_from_s < {start} AND (start_to_s IS NULL OR start_to_s >= {start})"
+    " AND end_from_s < {stop} AND (end_to_s IS NULL OR end_to_s >= {stop})"
+)
+_COHORT_TEXT = "the customers paying at the window's start, followed to its end"
+
+
+def _cohort(name: str, label: str, definition: str, measure, unit: str = "percent") -> Metric:
+    return Metric(
+        name=name,
+        label=label,
+        definition=definition,
+        population="retention",
+        measure=measure,
+        unit=unit,  # type: ignore[arg-type]
+        date_by=None,
+        window="cohort",
+        dated=_COHORT_TEXT,
+        where=_COHORT,
+        dimensions=(*DIMENSIONS, "owner"),
+        record="account",
+        columns=("start_mrr", "end_mrr", "segment", "owner"),
+    )
+
+
+def _customers(name: str, label: str, definition: str, population: str, measure, where: str,
+               unit: str = "count") -> Metric:  # fmt: skip
+    return Metric(
+        name=name,
+        label=label,
+        definition=definition,
+        population=population,
+        measure=measure,
+        unit=unit,  # type: ignore[arg-type]
+        date_by=None,
+        window="as_of",
+        where=where,
+        dimensions=(*DIMENSIONS, "owner"),
+        record="account",
+        columns=("score", "band", "segment", "owner") if population == "health" else
+        ("renewal_s", "segment", "owner"),
+    )  # fmt: skip
+
+
+#: Renewals counted ahead of the moment shown.
+RENEWAL_DAYS = 90
+
+METRICS += (
+    _cohort(
+        "gross_revenue_retention",
+        "Gross revenue retention",
+        "The MRR the customers paying at the window's start still pay at its end, each "
+        "counted at most at its starting MRR (expansion left out, contraction and churn in), "
+        "over their MRR at the start.",
+        Ratio("GREATEST(LEAST(end_mrr, start_mrr), 0)", "start_mrr"),
+    ),
+    _cohort(
+        "net_revenue_retention",
+        "Net revenue retention",
+        "The MRR the customers paying at the window's start pay at its end (expansion, "
+        "contraction and churn all in; customers new in the window left out), over their MRR "
+        "at the start.",
+        Ratio("GREATEST(end_mrr, 0)", "start_mrr"),
+    ),
+    _cohort(
+        "logo_churn",
+        "Logo churn",
+        "The share of the customers paying at the window's start who pay nothing at its end.",
+        Share("end_mrr <= 0"),
+    ),
+    _cohort(
+        "customers_at_start",
+        "Paying customers at the start",
+        "Customers with MRR above zero at the window's start: the cohort revenue retention "
+        "and logo churn follow.",
+        Count(),
+        "count",
+    ),
+    _customers(
+        "renewals_due",
+        f"Renewals due in {RENEWAL_DAYS} days",
+        f"Renewal dates of current entitlements from the moment shown to {RENEWAL_DAYS} days "
+        "after it (an account renewing two contracts on two dates counts twice).",
+        "renewals",
+        Count(),
+        f"renewal_s + 86400 > {{as_of}} AND renewal_s < {{as_of}} + {RENEWAL_DAYS * 86400}"
+        " AND (valid_to_s IS NULL OR valid_to_s > {as_of})",
+    ),
+    _customers(
+        "accounts_at_risk",
+        "Accounts at risk",
+        "Customers whose latest health score (the last day health was scored) is in the at "
+        "risk band of the approved health model.",
+        "health",
+        Count(),
+        "band = 'at_risk'",
+    ),
+    _customers(
+        "accounts_healthy",
+        "Healthy accounts",
+        "Customers whose latest health score (the last day health was scored) is in the "
+        "healthy band of the approved health model.",
+        "health",
+        Count(),
+        "band = 'healthy'",
+    ),
+    _customers(
+        "accounts_neutral",
+        "Neutral accounts",
+        "Customers whose latest health score (the last day health was scored) is in neither "
+        "the healthy nor the at risk band.",
+        "health",
+        Count(),
+        "band = 'neutral'",
+    ),
+    _customers(
+        "customer_health",
+        "Mean health score",
+        "The mean of the customers' latest health scores (the last day health was scored, "
+        "0 to 100).",
+        "health",
+        Mean("score"),
+        "TRUE",
     ),
 )

@@ -1,0 +1,162 @@
+"""The customers' relations of the columnar copy (declared in the manifest, `relations=`).
+
+* `retention`: one row per pair of an account's MRR spans, the one holding at some moment and
+  one at or after it. A window's cohort is the pairs whose first span holds at its start and
+  second at its end (exactly one per account paying then), so gross and net revenue retention
+  and logo churn are plain sums over rows (`tandem.usage.metrics`), equal to
+  `tandem.usage.retention`'s cohort arithmetic.
+* `renewals`: one row per current renewal date of an account's entitlements.
+* `health`: each customer's latest health score and band.
+"""
+
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session
+
+from tandem.accounts.models import Account
+from tandem.analytics.dims import DIMENSIONS, UNKNOWN, segment_expr
+from tandem.analytics.extra import Relation
+from tandem.analytics.frames import Facts
+from tandem.analytics.relations import dimension, owner, seconds, subscriptions
+
+# The snapshot's reader, so these rows reach Polars the way the core frames do.
+from tandem.analytics.snapshot import _epoch, _frame
+from tandem.usage.models import Entitlement, HealthScore
+
+#: The account columns every customer relation carries (its dimensions and owner).
+_ACCOUNT = {"owner_id": pl.Int64, "region": pl.String, "vertical": pl.String,
+            "employees": pl.Int64, "employee_band": pl.String}  # fmt: skip
+
+
+def retention(facts: Facts) -> pl.DataFrame:
+    """The span pairs of every account's subscription history (see the module's text)."""
+    spans = (
+        subscriptions(facts)
+        .sort("account_id", "at_s", maintain_order=True)
+        .with_columns(
+            to_s=pl.col("at_s").shift(-1).over("account_id"),
+            i=pl.int_range(pl.len()).over("account_id"),
+        )
+    )
+    keep = ("account_id", *DIMENSIONS, "owner")
+    first = spans.select(*keep, "i", start_from_s="at_s", start_to_s="to_s", start_mrr="mrr_after")
+    then = spans.select(
+        "account_id", j="i", end_from_s="at_s", end_to_s="to_s", end_mrr="mrr_after"
+    )
+    return (
+        first.join(then, on="account_id")
+        .filter(pl.col("j") >= pl.col("i"))
+        .drop("i", "j")
+        .sort("account_id", "start_from_s", "end_from_s")
+    )
+
+
+def _with_account(
+    connection: Connection, query: Any, account_id: Any, schema: dict[str, Any]
+) -> pl.DataFrame:
+    """Rows of `query` joined to their account (by `account_id`) as a frame with the
+    account's dimensions and owner."""
+    statement = query.add_columns(
+        Account.owner_id,
+        Account.region,
+        Account.industry,
+        Account.employees,
+        Account.employee_band,
+    ).join(Account, Account.id == account_id)
+    frame = _frame(connection, statement, {**schema, **_ACCOUNT})
+    return frame.with_columns(segment=segment_expr().fill_null(UNKNOWN)).drop(
+        "employees", "employee_band"
+    )
+
+
+_RENEWALS = {"account_id": pl.Int64, "renewal_on": pl.Date, "valid_to": pl.Date}
+
+
+def read_renewals(connection: Connection) -> pl.DataFrame:
+    """Each account's distinct entitlement renewal dates (the latest end of the rows naming
+    one; an open-ended row counts as never ending)."""
+    query = select(
+        Entitlement.account_id,
+        _epoch(connection, Entitlement.renewal_on),
+        _epoch(connection, Entitlement.valid_to),
+    ).where(Entitlement.renewal_on.is_not(None))
+    frame = _with_account(connection, query, Entitlement.account_id, _RENEWALS)
+    return frame.group_by("account_id", "renewal_on", maintain_order=True).agg(
+        pl.when(pl.col("valid_to").is_null().any())
+        .then(None)
+        .otherwise(pl.col("valid_to").max())
+        .alias("valid_to"),
+        *[pl.col(c).first() for c in frame.columns if c not in _RENEWALS],
+    )
+
+
+def renewals(facts: Facts) -> pl.DataFrame:
+    """One row per current renewal date of a customer."""
+    frame = RENEWALS.frame(facts)
+    return frame.select(
+        "account_id",
+        seconds("renewal_on").alias("renewal_s"),
+        seconds("valid_to").alias("valid_to_s"),
+        *[dimension(frame, d) for d in DIMENSIONS],
+        owner(),
+    )
+
+
+_HEALTH = {"account_id": pl.Int64, "scored_on": pl.Date, "score": pl.Float64, "band": pl.String}
+
+
+def read_health(connection: Connection) -> pl.DataFrame:
+    """Every customer's health on the last day health was scored."""
+    day = connection.execute(select(func.max(HealthScore.scored_on))).scalar()
+    query = select(
+        HealthScore.account_id,
+        _epoch(connection, HealthScore.scored_on),
+        HealthScore.score,
+        HealthScore.band,
+    ).where(HealthScore.scored_on == day)
+    return _with_account(connection, query, HealthScore.account_id, _HEALTH)
+
+
+def health(facts: Facts) -> pl.DataFrame:
+    """One row per customer: its latest health score and band."""
+    frame = HEALTH.frame(facts)
+    return frame.select(
+        "account_id",
+        seconds("scored_on"),
+        "score",
+        "band",
+        *[dimension(frame, d) for d in DIMENSIONS],
+        owner(),
+    )
+
+
+def _empty(schema: dict[str, Any]):
+    return lambda: pl.DataFrame(schema={**schema, **_ACCOUNT, "segment": pl.String})
+
+
+def _stamp(model: Any, *columns: Any):
+    def stamp(db_session: Session) -> tuple[Any, ...]:
+        return tuple(db_session.execute(select(func.count(), *columns).select_from(model)).one())
+
+    return stamp
+
+
+RENEWALS = Relation(
+    "renewals",
+    "account_id",
+    renewals,
+    read=read_renewals,
+    empty=_empty(_RENEWALS),
+    stamp=_stamp(Entitlement, func.max(Entitlement.id), func.max(Entitlement.renewal_on)),
+)
+HEALTH = Relation(
+    "health",
+    "account_id",
+    health,
+    read=read_health,
+    empty=_empty(_HEALTH),
+    stamp=_stamp(HealthScore, func.max(HealthScore.id)),
+)
+RELATIONS = (Relation("retention", "account_id", retention), RENEWALS, HEALTH)
