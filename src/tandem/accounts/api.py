@@ -12,6 +12,7 @@ from tandem.accounts import committees, views
 from tandem.accounts import service as accounts
 from tandem.accounts.errors import InvalidInput
 from tandem.accounts.models import Account
+from tandem.analytics.web import FactsDep
 from tandem.auth import permissions
 from tandem.db import utcnow
 from tandem.ids import BodyId
@@ -75,5 +76,6 @@ def assign_role(user: ApiUser, db: DbSession, account_id: PathId, body: RoleIn) 
 
 
 @router.get("/abm")
-def dashboard(user: ApiUser, db: DbSession) -> dict[str, Any]:
-    return views.dashboard(db, as_of=utcnow())
+def dashboard(user: ApiUser, db: DbSession, facts: FactsDep) -> dict[str, Any]:
+    """The ABM dashboard's figures (the metric registry's, over the columnar copy)."""
+    return views.dashboard(db, as_of=utcnow(), facts=facts)

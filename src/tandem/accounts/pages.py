@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tandem.accounts import committees, views
 from tandem.accounts.errors import InvalidInput
 from tandem.accounts.models import Account
+from tandem.analytics.web import FactsDep
 from tandem.auth import permissions
 from tandem.db import utcnow
 from tandem.ids import MAX_ID
@@ -78,7 +79,6 @@ def assign_role(
 
 
 @router.get("/abm", response_class=HTMLResponse)
-def dashboard(request: Request, user: PageUser, db: DbSession) -> HTMLResponse:
-    return render(
-        request, "accounts_dashboard.html", user=user, d=views.dashboard(db, as_of=utcnow())
-    )
+def dashboard(request: Request, user: PageUser, db: DbSession, facts: FactsDep) -> HTMLResponse:
+    d = views.dashboard(db, as_of=utcnow(), facts=facts)
+    return render(request, "accounts_dashboard.html", user=user, d=d)
