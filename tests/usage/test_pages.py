@@ -111,7 +111,6 @@ def test_the_workspace_backtest_counts_each_month_cohort(db, run_import, custome
 
 def test_a_workspace_without_customers_adds_no_review_section(db):
     from tandem.analytics.periods import parse_period
-    from tandem.analytics.snapshot import load_facts
     from tandem.usage.review import sections
 
     week = parse_period("2026-W27")
