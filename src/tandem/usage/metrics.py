@@ -7,27 +7,52 @@ its end (the `retention` relation, `tandem.usage.relations`), and equal
 `health` relations.
 """
 
+from functools import partial
+
 from tandem.analytics.dims import DIMENSIONS
 from tandem.metrics.spec import Count, Mean, Metric, Ratio, Share, Sum
 
 _COLUMNS = ("kind", "mrr_before", "mrr_after", "segment", "owner", "at_s")
+#: The accounts paying at the window's start, each followed to the window's end.
+_COHORT = (
+    "start_mrr > 0 AND start_from_s < {start} AND (start_to_s IS NULL OR start_to_s >= {start})"
+    " AND end_from_s < {stop} AND (end_to_s IS NULL OR end_to_s >= {stop})"
+)
+#: Renewals counted ahead of the moment shown.
+RENEWAL_DAYS = 90
+
+#: Every customer figure has the shared dimensions and the owner, and lists accounts.
+_customer = partial(Metric, dimensions=(*DIMENSIONS, "owner"), record="account")
 
 
 def _metric(name: str, label: str, definition: str, measure, where: str, unit: str) -> Metric:
-    return Metric(
-        name=name,
-        label=label,
-        definition=definition,
-        population="subscriptions",
-        measure=measure,
-        unit=unit,  # type: ignore[arg-type]
-        date_by="at_s",
-        dated="the date of the subscription change",
-        where=where,
-        dimensions=(*DIMENSIONS, "owner"),
-        record="account",
-        columns=_COLUMNS,
-    )
+    """A figure of the subscription changes, dated by the change."""
+    return _customer(
+        name, label, definition, "subscriptions", measure, unit,  # type: ignore[arg-type]
+        "at_s", dated="the date of the subscription change", where=where, columns=_COLUMNS,
+    )  # fmt: skip
+
+
+#: A figure of the cohort paying at the window's start, followed to its end.
+_cohort = partial(
+    _customer,
+    population="retention",
+    unit="percent",
+    date_by=None,
+    window="cohort",
+    dated="the customers paying at the window's start, followed to its end",
+    where=_COHORT,
+    columns=("start_mrr", "end_mrr", "segment", "owner"),
+)
+#: A figure of the customers' latest health, at the moment shown.
+_health = partial(
+    _customer,
+    population="health",
+    unit="count",
+    date_by=None,
+    window="as_of",
+    columns=("score", "band", "segment", "owner"),
+)
 
 
 METRICS: tuple[Metric, ...] = (
@@ -77,54 +102,6 @@ METRICS: tuple[Metric, ...] = (
     ),
 )
 
-#: The accounts paying at the window's start, each followed to the window's end.
-_COHORT = (
-    "start_mrr > 0 AND start_from_s < {start} AND (start_to_s IS NULL OR start_to_s >= {start})"
-    " AND end_from_s < {stop} AND (end_to_s IS NULL OR end_to_s >= {stop})"
-)
-_COHORT_TEXT = "the customers paying at the window's start, followed to its end"
-
-
-def _cohort(name: str, label: str, definition: str, measure, unit: str = "percent") -> Metric:
-    return Metric(
-        name=name,
-        label=label,
-        definition=definition,
-        population="retention",
-        measure=measure,
-        unit=unit,  # type: ignore[arg-type]
-        date_by=None,
-        window="cohort",
-        dated=_COHORT_TEXT,
-        where=_COHORT,
-        dimensions=(*DIMENSIONS, "owner"),
-        record="account",
-        columns=("start_mrr", "end_mrr", "segment", "owner"),
-    )
-
-
-def _customers(name: str, label: str, definition: str, population: str, measure, where: str,
-               unit: str = "count") -> Metric:  # fmt: skip
-    return Metric(
-        name=name,
-        label=label,
-        definition=definition,
-        population=population,
-        measure=measure,
-        unit=unit,  # type: ignore[arg-type]
-        date_by=None,
-        window="as_of",
-        where=where,
-        dimensions=(*DIMENSIONS, "owner"),
-        record="account",
-        columns=("score", "band", "segment", "owner") if population == "health" else
-        ("renewal_s", "segment", "owner"),
-    )  # fmt: skip
-
-
-#: Renewals counted ahead of the moment shown.
-RENEWAL_DAYS = 90
-
 METRICS += (
     _cohort(
         "gross_revenue_retention",
@@ -132,7 +109,7 @@ METRICS += (
         "The MRR the customers paying at the window's start still pay at its end, each "
         "counted at most at its starting MRR (expansion left out, contraction and churn in), "
         "over their MRR at the start.",
-        Ratio("GREATEST(LEAST(end_mrr, start_mrr), 0)", "start_mrr"),
+        measure=Ratio("GREATEST(LEAST(end_mrr, start_mrr), 0)", "start_mrr"),
     ),
     _cohort(
         "net_revenue_retention",
@@ -140,66 +117,66 @@ METRICS += (
         "The MRR the customers paying at the window's start pay at its end (expansion, "
         "contraction and churn all in; customers new in the window left out), over their MRR "
         "at the start.",
-        Ratio("GREATEST(end_mrr, 0)", "start_mrr"),
+        measure=Ratio("GREATEST(end_mrr, 0)", "start_mrr"),
     ),
     _cohort(
         "logo_churn",
         "Logo churn",
         "The share of the customers paying at the window's start who pay nothing at its end.",
-        Share("end_mrr <= 0"),
+        measure=Share("end_mrr <= 0"),
     ),
     _cohort(
         "customers_at_start",
         "Paying customers at the start",
         "Customers with MRR above zero at the window's start: the cohort revenue retention "
         "and logo churn follow.",
-        Count(),
-        "count",
+        measure=Count(),
+        unit="count",
     ),
-    _customers(
+    _customer(
         "renewals_due",
         f"Renewals due in {RENEWAL_DAYS} days",
         f"Renewal dates of current entitlements from the moment shown to {RENEWAL_DAYS} days "
         "after it (an account renewing two contracts on two dates counts twice).",
-        "renewals",
-        Count(),
-        f"renewal_s + 86400 > {{as_of}} AND renewal_s < {{as_of}} + {RENEWAL_DAYS * 86400}"
+        measure=Count(),
+        where=f"renewal_s + 86400 > {{as_of}} AND renewal_s < {{as_of}} + {RENEWAL_DAYS * 86400}"
         " AND (valid_to_s IS NULL OR valid_to_s > {as_of})",
+        population="renewals",
+        unit="count",
+        date_by=None,
+        window="as_of",
+        columns=("renewal_s", "segment", "owner"),
     ),
-    _customers(
+    _health(
         "accounts_at_risk",
         "Accounts at risk",
         "Customers whose latest health score (the last day health was scored) is in the at "
         "risk band of the approved health model.",
-        "health",
-        Count(),
-        "band = 'at_risk'",
+        measure=Count(),
+        where="band = 'at_risk'",
     ),
-    _customers(
+    _health(
         "accounts_healthy",
         "Healthy accounts",
         "Customers whose latest health score (the last day health was scored) is in the "
         "healthy band of the approved health model.",
-        "health",
-        Count(),
-        "band = 'healthy'",
+        measure=Count(),
+        where="band = 'healthy'",
     ),
-    _customers(
+    _health(
         "accounts_neutral",
         "Neutral accounts",
         "Customers whose latest health score (the last day health was scored) is in neither "
         "the healthy nor the at risk band.",
-        "health",
-        Count(),
-        "band = 'neutral'",
+        measure=Count(),
+        where="band = 'neutral'",
     ),
-    _customers(
+    _health(
         "customer_health",
         "Mean health score",
         "The mean of the customers' latest health scores (the last day health was scored, "
         "0 to 100).",
-        "health",
-        Mean("score"),
-        "TRUE",
+        measure=Mean("score"),
+        where="TRUE",
     ),
 )
