@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tandem.accounts import journey, lists, scores
 from tandem.accounts.definitions import TARGET_ACCOUNTS
 from tandem.accounts.models import Account, AccountScore, AccountStageSnapshot
-from tandem.analytics.relations import RELATIONS
+from tandem.analytics.relations import relations
 from tandem.analytics.snapshot import load_facts
 from tandem.db import utcnow
 from tandem.metrics import service
@@ -42,7 +42,7 @@ def test_account_figures_equal_a_recount(db):
     lists.apply(db, on=now.date())
     journey.snapshot(db, day=now.date())
     facts = load_facts(db_session=db, loaded_at=now)
-    engine = Engine({n: (lambda b=b: b(facts)) for n, (b, _) in RELATIONS.items()})
+    engine = Engine({n: (lambda b=b: b(facts)) for n, (b, _) in relations().items()})
     at = service.window(now.date() - timedelta(days=30), now.date() + timedelta(days=1), now)
 
     rows = db.execute(

@@ -28,7 +28,7 @@ EVENTS = {"account_id": pl.Int64, "owner_id": pl.Int64, "kind": pl.String,
 
 def _facts(rows: list[tuple]) -> object:
     base = build([{"contact_id": 1}], [(1, None, "lead", START)], loaded_at=AS_OF)
-    return replace(base, subscriptions=pl.DataFrame(rows, schema=EVENTS, orient="row"))
+    return replace(base, extra={"subscriptions": pl.DataFrame(rows, schema=EVENTS, orient="row")})
 
 
 histories = st.lists(

@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import Connection, func, select
 
 from tandem.accounts import definitions
+from tandem.accounts.facts import ACCOUNTS
 from tandem.accounts.models import AccountStageSnapshot
 from tandem.analytics.extra import Relation
 from tandem.analytics.frames import Facts
@@ -71,7 +72,7 @@ def build(facts: Facts) -> pl.DataFrame:
     """The stays with epoch seconds, days in stage (closed stays) and the account's
     dimensions as the `accounts` relation has them."""
     frame = STAYS.frame(facts)
-    dims = facts.accounts.select("account_id", "segment", "region", "vertical", "owner")
+    dims = ACCOUNTS.frame(facts).select("account_id", "segment", "region", "vertical", "owner")
     return frame.join(dims, on="account_id", how="left").select(
         "account_id",
         "stage",
@@ -95,4 +96,4 @@ def _stamp(db_session: Any) -> tuple[Any, ...]:
 
 
 STAYS = Relation("account_stays", "account_id", build, read=read, empty=lambda: EMPTY, stamp=_stamp)
-RELATIONS = (STAYS,)
+RELATIONS = (ACCOUNTS, STAYS)

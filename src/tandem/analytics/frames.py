@@ -12,7 +12,6 @@ from datetime import datetime
 
 import polars as pl
 
-from tandem.accounts import relation as accounts_relation
 from tandem.analytics.dims import DIMENSIONS, UNKNOWN, Filters
 from tandem.lifecycle.stages import FUNNEL
 
@@ -82,13 +81,8 @@ class Facts:
     rollup: pl.DataFrame  # reach counts by dimension value, stage, day, depth (rollup.py)
     loaded_at: datetime
     known: dict[str, list[str]]  # every value each dimension takes, sorted
-    # One per change of a customer's subscription (tandem.usage): account, kind, at, MRR, dims.
-    subscriptions: pl.DataFrame = field(default_factory=lambda: _NO_SUBSCRIPTIONS)
-    # Content events (buyers' consumption of assets, reps' shares), for the `content` relation.
-    content: pl.DataFrame = field(default_factory=lambda: NO_CONTENT)
-    # One row per account (tandem.accounts.facts): tier, stage, score, MQA moment.
-    accounts: pl.DataFrame = field(default_factory=lambda: _no_accounts())
-    # Rows the capabilities' own relations read from the store (`tandem.analytics.extra`).
+    # Rows the capabilities' own relations read from the store (`tandem.analytics.extra`):
+    # accounts, customers' subscription changes, content events...
     extra: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def known_values(self) -> dict[str, list[str]]:
@@ -210,9 +204,6 @@ def build_facts(
     campaigns: pl.DataFrame,
     loaded_at: datetime,
     handoffs: pl.DataFrame | None = None,
-    subscriptions: pl.DataFrame | None = None,
-    content: pl.DataFrame | None = None,
-    accounts: pl.DataFrame | None = None,
     extra: dict[str, pl.DataFrame] | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
@@ -238,46 +229,8 @@ def build_facts(
         ),
         loaded_at=loaded_at,
         known=_known(contacts, opportunities),
-        subscriptions=subscriptions if subscriptions is not None else _NO_SUBSCRIPTIONS,
-        content=NO_CONTENT if content is None else content,
-        accounts=accounts if accounts is not None else _no_accounts(),
         extra=dict(extra or {}),
     )
-
-
-_NO_SUBSCRIPTIONS = pl.DataFrame(
-    schema={
-        "account_id": pl.Int64,
-        "owner_id": pl.Int64,
-        "kind": pl.String,
-        "occurred_at": TS,
-        "mrr_before": pl.Float64,
-        "mrr_after": pl.Float64,
-        "segment": pl.String,
-        "region": pl.String,
-        "vertical": pl.String,
-    }
-)
-
-
-#: One row per content event: a buyer consuming an asset ("view": any activity naming one) or
-#: a rep sharing one ("share"); read by `tandem.content.frames.content_events`.
-NO_CONTENT = pl.DataFrame(
-    schema={
-        "kind": pl.String,
-        "asset_id": pl.Int64,
-        "contact_id": pl.Int64,
-        "user_id": pl.Int64,
-        "at": TS,
-        "asset_type": pl.String,
-        "journey_stage": pl.String,
-        "activity_id": pl.Int64,  # the view's activity; null for a share
-    }
-)
-
-
-def _no_accounts() -> pl.DataFrame:
-    return accounts_relation.empty()  # the accounts capability owns the shape
 
 
 _NO_HANDOFFS = pl.DataFrame(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import polars as pl
 
 from tandem.analytics.dims import DIMENSIONS, UNKNOWN
-from tandem.analytics.frames import NO_CONTENT, STAGES, Facts, implied, reach_column
+from tandem.analytics.frames import STAGES, Facts, implied, reach_column
 
 #: Dimensions of a contact, and of everything dated by a contact (handoffs, answers).
 CONTACT_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, "campaign", "owner")
@@ -26,17 +26,6 @@ DEAL_DIMENSIONS: tuple[str, ...] = (
     "manager",
     "team",
     "owner",
-)
-
-
-#: Dimensions of a content event: the contact's, the asset (its id as text), its type and
-#: journey stage, and the rep who shared it (``rep``, a user id; "unknown" for a view).
-CONTENT_DIMENSIONS: tuple[str, ...] = (
-    *CONTACT_DIMENSIONS,
-    "asset",
-    "asset_type",
-    "journey_stage",
-    "rep",
 )
 
 
@@ -130,60 +119,12 @@ def answers(facts: Facts) -> pl.DataFrame:
     )
 
 
-def subscriptions(facts: Facts) -> pl.DataFrame:
-    """One row per change of a customer's subscription (`tandem.usage`): its MRR before and
-    after, the expansion, contraction or churned MRR it is, and the account's dimensions."""
-    frame = facts.subscriptions
-    delta = pl.col("mrr_after") - pl.col("mrr_before")
-    churn = pl.col("kind") == "churn"
-    stays = pl.col("kind").is_in(["upgrade", "downgrade", "renewal"])  # a start is new MRR
-    return frame.select(
-        "account_id",
-        "owner_id",
-        pl.col("kind").cast(pl.String),
-        seconds("occurred_at").alias("at_s"),
-        "mrr_before",
-        "mrr_after",
-        pl.when(stays).then(delta.clip(lower_bound=0)).otherwise(0.0).alias("expansion"),
-        pl.when(stays).then((-delta).clip(lower_bound=0)).otherwise(0.0).alias("contraction"),
-        pl.when(churn).then(pl.col("mrr_before")).otherwise(0.0).alias("churned_mrr"),
-        *[dimension(frame, d) for d in DIMENSIONS],
-        owner(),
-    )
-
-
-def content(facts: Facts) -> pl.DataFrame:
-    """One row per content event: a buyer consuming an asset (``kind`` "view") or a rep
-    sharing one ("share"), dated ``at_s``, with the contact's dimensions."""
-    frame = facts.content if set(NO_CONTENT.columns) <= set(facts.content.columns) else NO_CONTENT
-    people = contacts(facts).select("contact_id", *CONTACT_DIMENSIONS)
-    return frame.join(people, on="contact_id", how="left").select(
-        "kind",
-        "asset_id",
-        "contact_id",
-        seconds("at"),
-        *[pl.col(d).fill_null(UNKNOWN) for d in CONTACT_DIMENSIONS],
-        pl.col("asset_id").cast(pl.String).fill_null(UNKNOWN).alias("asset"),
-        pl.col("asset_type").fill_null(UNKNOWN),
-        pl.col("journey_stage").fill_null(UNKNOWN),
-        pl.col("user_id").cast(pl.String).fill_null(UNKNOWN).alias("rep"),
-    )
-
-
-def accounts(facts: Facts) -> pl.DataFrame:
-    """One row per account (`tandem.accounts.relation`): tier, stage, score, MQA moment."""
-    return facts.accounts
-
-
 #: The core relations by name, and the column identifying one of its records.
 RELATIONS = {
     "contacts": (contacts, "contact_id"),
     "deals": (deals, "opportunity_id"),
     "handoffs": (handoffs, "contact_id"),
     "answers": (answers, "contact_id"),
-    "subscriptions": (subscriptions, "account_id"),
-    "content": (content, "contact_id"),
-    "accounts": (accounts, "account_id"),
 }
 
 

@@ -1,5 +1,8 @@
 """The customers' relations of the columnar copy (declared in the manifest, `relations=`).
 
+* `subscriptions`: one row per subscription change (start, renewal, upgrade, downgrade,
+  churn) with the MRR it added or lost.
+
 * `retention`: one row per pair of an account's MRR spans, the one holding at some moment and
   one at or after it. A window's cohort is the pairs whose first span holds at its start and
   second at its end (exactly one per account paying then), so gross and net revenue retention
@@ -18,16 +21,55 @@ from sqlalchemy.orm import Session
 from tandem.accounts.models import Account
 from tandem.analytics.dims import DIMENSIONS, UNKNOWN, segment_expr
 from tandem.analytics.extra import Relation
-from tandem.analytics.frames import Facts
-from tandem.analytics.relations import dimension, owner, seconds, subscriptions
+from tandem.analytics.frames import TS, Facts
+from tandem.analytics.relations import dimension, owner, seconds
 
 # The snapshot's reader, so these rows reach Polars the way the core frames do.
 from tandem.analytics.snapshot import _epoch, _frame
-from tandem.usage.models import Entitlement, HealthScore
+from tandem.usage.models import Entitlement, HealthScore, SubscriptionEvent
 
 #: The account columns every customer relation carries (its dimensions and owner).
 _ACCOUNT = {"owner_id": pl.Int64, "region": pl.String, "vertical": pl.String,
             "employees": pl.Int64, "employee_band": pl.String}  # fmt: skip
+
+
+_EVENTS = {"account_id": pl.Int64, "kind": pl.String, "occurred_at": TS,
+           "mrr_before": pl.Float64, "mrr_after": pl.Float64}  # fmt: skip
+
+
+def read_subscriptions(connection: Connection) -> pl.DataFrame:
+    """Customers' subscription changes with their account's dimensions and owner."""
+    query = select(
+        SubscriptionEvent.account_id,
+        SubscriptionEvent.kind,
+        _epoch(connection, SubscriptionEvent.occurred_at),
+        SubscriptionEvent.mrr_before,
+        SubscriptionEvent.mrr_after,
+    )
+    return _with_account(connection, query, SubscriptionEvent.account_id, _EVENTS)
+
+
+def subscriptions(facts: Facts) -> pl.DataFrame:
+    """The `subscriptions` relation: one row per change of a customer's subscription, its MRR
+    before and after, the expansion, contraction or churned MRR it is, and the account's
+    dimensions."""
+    frame = SUBSCRIPTIONS.frame(facts)
+    delta = pl.col("mrr_after") - pl.col("mrr_before")
+    churn = pl.col("kind") == "churn"
+    stays = pl.col("kind").is_in(["upgrade", "downgrade", "renewal"])  # a start is new MRR
+    return frame.select(
+        "account_id",
+        "owner_id",
+        pl.col("kind").cast(pl.String),
+        seconds("occurred_at").alias("at_s"),
+        "mrr_before",
+        "mrr_after",
+        pl.when(stays).then(delta.clip(lower_bound=0)).otherwise(0.0).alias("expansion"),
+        pl.when(stays).then((-delta).clip(lower_bound=0)).otherwise(0.0).alias("contraction"),
+        pl.when(churn).then(pl.col("mrr_before")).otherwise(0.0).alias("churned_mrr"),
+        *[dimension(frame, d) for d in DIMENSIONS],
+        owner(),
+    )
 
 
 def retention(facts: Facts) -> pl.DataFrame:
@@ -143,6 +185,16 @@ def _stamp(model: Any, *columns: Any):
     return stamp
 
 
+SUBSCRIPTIONS = Relation(
+    "subscriptions",
+    "account_id",
+    subscriptions,
+    read=read_subscriptions,
+    empty=_empty(_EVENTS),
+    stamp=_stamp(
+        SubscriptionEvent, func.max(SubscriptionEvent.id), func.sum(SubscriptionEvent.mrr_after)
+    ),
+)
 RENEWALS = Relation(
     "renewals",
     "account_id",
@@ -159,4 +211,4 @@ HEALTH = Relation(
     empty=_empty(_HEALTH),
     stamp=_stamp(HealthScore, func.max(HealthScore.id)),
 )
-RELATIONS = (Relation("retention", "account_id", retention), RENEWALS, HEALTH)
+RELATIONS = (SUBSCRIPTIONS, Relation("retention", "account_id", retention), RENEWALS, HEALTH)
