@@ -12,7 +12,7 @@ from tandem.metrics.spec import Count, Mean, Median, Metric, Share
 DIMENSIONS = ("tier", "stage", "segment", "region", "vertical", "channel", "source", "owner")
 COLUMNS = ("tier", "stage", "score", "people_engaged")
 #: Dimensions of a stay in a journey stage.
-STAY_DIMENSIONS = ("tier", "stage", "segment", "region", "vertical", "owner")
+STAY_DIMENSIONS = ("tier", "stage", "segment", "region", "vertical", "channel", "source", "owner")
 _TARGET = "is_target = 1"
 
 #: An accounts figure read at the moment shown (the dated ones say so).

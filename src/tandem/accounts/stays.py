@@ -18,6 +18,8 @@ from tandem.analytics.extra import Relation
 from tandem.analytics.frames import Facts
 from tandem.analytics.relations import seconds
 
+#: The account's dimensions each stay carries (the shared ones and the owner).
+_DIMENSIONS = ("segment", "region", "vertical", "channel", "source", "owner")
 _CHANGES = {"account_id": pl.Int64, "day": pl.Date, "stage": pl.String, "tier": pl.Int64}
 EMPTY = pl.DataFrame(
     schema={"account_id": pl.Int64, "stage": pl.String, "tier": pl.String,
@@ -72,7 +74,7 @@ def build(facts: Facts) -> pl.DataFrame:
     """The stays with epoch seconds, days in stage (closed stays) and the account's
     dimensions as the `accounts` relation has them."""
     frame = STAYS.frame(facts)
-    dims = ACCOUNTS.frame(facts).select("account_id", "segment", "region", "vertical", "owner")
+    dims = ACCOUNTS.frame(facts).select("account_id", *_DIMENSIONS)
     return frame.join(dims, on="account_id", how="left").select(
         "account_id",
         "stage",
@@ -81,7 +83,7 @@ def build(facts: Facts) -> pl.DataFrame:
         seconds("left_on").alias("left_s"),
         (pl.col("left_on") - pl.col("entered_on")).dt.total_days().cast(pl.Float64).alias("days"),
         "advanced",
-        *[pl.col(d).fill_null("unknown") for d in ("segment", "region", "vertical", "owner")],
+        *[pl.col(d).fill_null("unknown") for d in _DIMENSIONS],
     )
 
 
