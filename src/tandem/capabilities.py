@@ -32,6 +32,7 @@ INSTALLED: tuple[str, ...] = (
     "tandem.attribution",
     "tandem.scoring",
     "tandem.accounts",
+    "tandem.lists",
     "tandem.analytics",
     "tandem.metrics",
     "tandem.search",

@@ -26,7 +26,7 @@ from tests.auth.people import OWNER_CHECKED_READS, person, sign_in
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 # Path parameters that name things, not records (`token`: a tracked link or a survey link).
-NAMES = {"page", "kind", "decision", "metric", "token"}
+NAMES = {"page", "kind", "decision", "metric", "token", "list_name"}
 
 
 def _spellings(n: int) -> st.SearchStrategy[str]:

@@ -156,14 +156,3 @@ class CommitteeRole(Base):
     )  # import:hubspot, import:salesforce, title:<rule>, rep
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class SavedView(Base):
-    """A named filter and sort of the accounts list, kept per user."""
-
-    __tablename__ = "account_saved_views"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    query: Mapped[str] = mapped_column(String(1000))

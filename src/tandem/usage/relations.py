@@ -10,6 +10,7 @@
   `tandem.usage.retention`'s cohort arithmetic.
 * `renewals`: one row per current renewal date of an account's entitlements.
 * `health`: each customer's latest health score and band.
+* `pqls`: one row per user a PQL rule made an MQL.
 """
 
 from typing import Any
@@ -22,11 +23,13 @@ from tandem.accounts.models import Account
 from tandem.analytics.dims import DIMENSIONS, UNKNOWN, segment_expr
 from tandem.analytics.extra import Relation
 from tandem.analytics.frames import TS, Facts
-from tandem.analytics.relations import dimension, owner, seconds
+from tandem.analytics.relations import CONTACT_DIMENSIONS, contacts, dimension, owner, seconds
 
 # The snapshot's reader, so these rows reach Polars the way the core frames do.
 from tandem.analytics.snapshot import _epoch, _frame
-from tandem.usage.models import Entitlement, HealthScore, SubscriptionEvent
+from tandem.usage.facts import pql_frame
+from tandem.usage.models import Entitlement, HealthScore, PqlMatch, SubscriptionEvent
+from tandem.usage.pql import empty_relation
 
 #: The account columns every customer relation carries (its dimensions and owner).
 _ACCOUNT = {"owner_id": pl.Int64, "region": pl.String, "vertical": pl.String,
@@ -69,6 +72,24 @@ def subscriptions(facts: Facts) -> pl.DataFrame:
         pl.when(churn).then(pl.col("mrr_before")).otherwise(0.0).alias("churned_mrr"),
         *[dimension(frame, d) for d in DIMENSIONS],
         owner(),
+    )
+
+
+def pqls(facts: Facts) -> pl.DataFrame:
+    """The `pqls` relation: one row per product-qualified lead made an MQL, its account's
+    plan and the contact's dimensions, dated ``at_s`` (the match)."""
+    people = contacts(facts).select("contact_id", *CONTACT_DIMENSIONS)
+    return (
+        PQLS.frame(facts)
+        .join(people, on="contact_id", how="left")
+        .select(
+            "contact_id",
+            "account_id",
+            pl.col("plan").fill_null(UNKNOWN),
+            pl.col("rule_version").cast(pl.String).alias("rule"),
+            "at_s",
+            *[pl.col(d).fill_null(UNKNOWN) for d in CONTACT_DIMENSIONS],
+        )
     )
 
 
@@ -211,4 +232,18 @@ HEALTH = Relation(
     empty=_empty(_HEALTH),
     stamp=_stamp(HealthScore, func.max(HealthScore.id)),
 )
-RELATIONS = (SUBSCRIPTIONS, Relation("retention", "account_id", retention), RENEWALS, HEALTH)
+PQLS = Relation(
+    "pqls",
+    "contact_id",
+    pqls,
+    read=pql_frame,
+    empty=empty_relation,
+    stamp=_stamp(PqlMatch, func.max(PqlMatch.id)),
+)
+RELATIONS = (
+    SUBSCRIPTIONS,
+    Relation("retention", "account_id", retention),
+    RENEWALS,
+    HEALTH,
+    PQLS,
+)

@@ -1,7 +1,6 @@
 """Server-rendered pages. Handlers only translate: services build the view-models."""
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,15 +12,12 @@ from tandem.auth import permissions, throttle
 from tandem.auth import service as auth
 from tandem.contacts import service as contacts
 from tandem.db import session_scope, utcnow
-from tandem.ids import as_id
-from tandem.lifecycle.stages import Stage
 from tandem.scoring import views as scoring_views
 from tandem.usage import views as usage_views
 from tandem.web import csrf
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import SESSION_COOKIE, DbSession, PageUser
 from tandem.web.ids import PathId
-from tandem.web.paging import PageNumber
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 
@@ -106,49 +102,6 @@ def home(request: Request, db: DbSession, user: PageUser) -> HTMLResponse:
     facts = facts_cache(request.app).get(db)
     card = build_scorecard(db_session=db, facts=facts, as_of=utcnow())
     return render(request, "home.html", user=user, card=card)
-
-
-@router.get("/contacts", response_class=HTMLResponse)
-def contact_list(
-    request: Request,
-    db: DbSession,
-    user: PageUser,
-    q: str | None = None,
-    stage: str | None = None,
-    owner: str | None = None,
-    page: PageNumber = 1,
-) -> HTMLResponse:
-    errors: dict[str, str] = {}
-    stage_filter = stage or None
-    if stage_filter and stage_filter not in {s.value for s in Stage}:
-        errors["stage"] = f"{stage_filter!r} is not a lifecycle stage"
-        stage_filter = None
-    owner_id: int | None = None
-    if owner:
-        if owner == "me":
-            owner_id = user.id
-        elif (owner_id := as_id(owner)) is None:
-            errors["owner"] = f"{owner!r} is not a user id (or 'me')"
-    listing = contacts.list_contacts(
-        db_session=db,
-        q=q,
-        stage=stage_filter,
-        owner_id=owner_id,
-        page=page,
-        page_size=request.app.state.settings.page_size,
-        visible_to=permissions.visible_owner_ids(user, request.app.state.settings),
-    )
-    return render(
-        request,
-        "contacts.html",
-        status_code=422 if errors else 200,
-        user=user,
-        listing=listing,
-        stages=list(Stage),
-        errors=errors,
-        form={"q": q or "", "stage": stage or "", "owner": owner or ""},
-        query_prefix=urlencode({"q": q or "", "stage": stage_filter or "", "owner": owner or ""}),
-    )
 
 
 @router.get("/contacts/{contact_id}", response_class=HTMLResponse)
