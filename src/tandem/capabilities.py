@@ -22,11 +22,11 @@ if TYPE_CHECKING:
 
 #: Capability packages, in the order their routes and handlers are installed.
 INSTALLED: tuple[str, ...] = (
+    "tandem.contacts",  # before the shell: its `/contacts/new` precedes `/contacts/{contact_id}`
     "tandem.web",
     "tandem.auth",
     "tandem.lifecycle",
     "tandem.definitions",
-    "tandem.contacts",
     "tandem.handoff",
     "tandem.ingest",
     "tandem.attribution",

@@ -32,15 +32,40 @@ def current(db_session: Session, account_id: int | None = None) -> dict[int, str
         aid: (mqa, people, float(total)) for aid, mqa, people, total in db_session.execute(query)
     }
     deals = open_pipeline(db_session, account_id)
+    accepted = accepted_mqas(db_session, account_id)
     out = {}
     for (aid,) in db_session.execute(ids):
         mqa, people, total = scores.get(aid, (False, 0, 0.0))
         _, open_deals, won = deals.get(aid, (0.0, 0, 0))
         facts = pure.StageFacts(
-            won_deals=won, open_deals=open_deals, mqa=mqa, people_engaged=people, score=total
+            won_deals=won,
+            open_deals=open_deals,
+            mqa=mqa,
+            people_engaged=people,
+            score=total,
+            accepted=aid in accepted,
         )
         out[aid] = pure.evaluate(d, facts)
     return out
+
+
+def accepted_mqas(db_session: Session, account_id: int | None = None) -> set[int]:
+    """Accounts whose current MQA (the stored MQA moment) sales accepted through the handoff:
+    the fact the stage rule `accepted` reads (stages are evaluated, never written)."""
+    from tandem.handoff.models import Handoff, Subject
+
+    query = (
+        select(Handoff.account_id)
+        .join(AccountScore, AccountScore.account_id == Handoff.account_id)
+        .where(
+            Handoff.subject == Subject.ACCOUNT,
+            Handoff.accepted_at.is_not(None),  # accepted, or since closed after a first touch
+            Handoff.mql_at == AccountScore.mqa_at,
+        )
+    )
+    if account_id is not None:
+        query = query.where(Handoff.account_id == account_id)
+    return set(db_session.scalars(query))
 
 
 def snapshot(db_session: Session, *, day: date) -> dict[str, Any]:

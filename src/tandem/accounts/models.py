@@ -48,6 +48,10 @@ class Account(Base):
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("record_sources.id", ondelete="SET NULL")
     )
+    # Optimistic concurrency (tandem.records): each ORM update bumps it and checks the one
+    # read, so an edit made from a stale form is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

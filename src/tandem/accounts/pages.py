@@ -56,5 +56,5 @@ def assign_role(
 
 @router.get("/abm", response_class=HTMLResponse)
 def dashboard(request: Request, user: PageUser, db: DbSession, facts: FactsDep) -> HTMLResponse:
-    d = views.dashboard(db, as_of=utcnow(), facts=facts)
-    return render(request, "accounts_dashboard.html", user=user, d=d)
+    view = views.dashboard(db, as_of=utcnow(), facts=facts)
+    return render(request, "accounts_dashboard.html", user=user, d=view)

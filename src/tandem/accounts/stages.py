@@ -25,6 +25,9 @@ class When(ConfigModel):
     mqa: bool | None = None
     people_engaged: int | None = Field(None, ge=1)
     score: float | None = Field(None, gt=0)
+    #: Sales accepted the account's current MQA handoff (`tandem.handoff`): e.g. a
+    #: "sales-accepted" stage between opportunity and MQA.
+    accepted: bool | None = None
 
 
 class Stage(ConfigModel):
@@ -77,6 +80,7 @@ class StageFacts:
     mqa: bool = False
     people_engaged: int = 0
     score: float = 0.0
+    accepted: bool = False
 
 
 def holds(when: When | None, f: StageFacts) -> bool:
@@ -88,6 +92,7 @@ def holds(when: When | None, f: StageFacts) -> bool:
         and (when.mqa is None or f.mqa == when.mqa)
         and (when.people_engaged is None or f.people_engaged >= when.people_engaged)
         and (when.score is None or f.score >= when.score)
+        and (when.accepted is None or f.accepted == when.accepted)
     )
 
 

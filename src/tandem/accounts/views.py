@@ -181,9 +181,9 @@ def dashboard(
     db_session: Session, *, as_of: datetime, facts: Any, weeks: int = 12
 ) -> dict[str, Any]:
     """The ABM dashboard: tier funnel, stage conversion and days in stage per tier, engaged
-    accounts and new MQAs per week, coverage per tier. Every figure but the weekly engaged
-    accounts is the metric registry's over `facts` (the columnar copy); those are counted in
-    the store, as the registry holds no activity-level relation."""
+    accounts and new MQAs per week, coverage per tier, MQA acceptance and SLA. Every figure
+    but the weekly engaged accounts is the metric registry's over `facts` (the columnar copy);
+    those are counted in the store, as the registry holds no activity-level relation."""
     from tandem.metrics import service as metrics
     from tandem.metrics.engine import engine_for
     from tandem.metrics.spec import Window
@@ -211,6 +211,7 @@ def dashboard(
             for p in moved["account_stage_conversion"]
         }  # fmt: skip
     starts = _weeks(as_of, weeks)
+    since = datetime.combine(starts[0], datetime.min.time(), tzinfo=as_of.tzinfo)
     engaged, mqas = [], []
     for start in starts:
         begin = datetime.combine(start, datetime.min.time(), tzinfo=as_of.tzinfo)
@@ -249,10 +250,32 @@ def dashboard(
         "engaged_accounts": engaged,
         "new_mqas": mqas,
         "coverage": coverage,
-        "mqa_handoff": (
-            "accounts are not handed to sales yet (issue 17, item 5): no acceptance or SLA figures"
-        ),
+        "mqa_handoff": mqa_handoff_figures(facts, since, as_of),
     }
+
+
+#: The registry's MQA handoff figures the dashboard shows over its weeks (tandem.handoff).
+MQA_FIGURES = ("mqa_acceptance_rate", "mqa_accept_sla")
+
+
+def mqa_handoff_figures(facts: Any, since: datetime, as_of: datetime) -> list[dict[str, Any]]:
+    """MQA acceptance rate and SLA attainment since `since`, read through the registry."""
+    from tandem.metrics import service as metrics
+    from tandem.metrics.engine import engine_for
+    from tandem.metrics.spec import Window
+
+    window = Window(since.date(), as_of.date() + timedelta(days=1), as_of)
+    found = metrics.figures(engine_for(facts), MQA_FIGURES, window, strict=False)
+    return [
+        {
+            "name": name,
+            "label": f.metric.label,
+            "value": f.value,
+            "rows": f.rows,
+            "link": f"/metrics/{name}?from={window.start}&to={window.last}",
+        }
+        for name, f in found.items()
+    ]
 
 
 def open_deals(db_session: Session, account_id: int) -> list[dict[str, Any]]:

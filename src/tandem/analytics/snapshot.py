@@ -223,7 +223,7 @@ def _handoffs(connection: Connection) -> pl.DataFrame:
             _epoch(connection, getattr(Handoff, name)) if dtype == TS else getattr(Handoff, name)
             for name, dtype in list(schema.items())[1:]
         ),
-    )
+    ).where(Handoff.subject == "lead")  # accounts handed off: the `account_handoffs` relation
     return _frame(connection, query, schema)
 
 

@@ -2,6 +2,8 @@
 
 from tandem.auth.permissions import CONTACT, SM, A, E, M, R, Rule, allow
 
+ACCOUNT = ("account", "account_id")
+
 RULES: dict[tuple[str, str], Rule] = {
     # Handoff: only sales accepts or rejects, a lead the rep may read (whose queue it is in:
     # the service, 409); the board is for managers.
@@ -14,6 +16,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/handoff/leads/{contact_id}/accept"): allow(R, SM, owns=CONTACT),
     ("POST", "/handoff/leads/{contact_id}/reject"): allow(R, SM, owns=CONTACT),
     ("POST", "/api/v1/handoff/leads/{contact_id}/reject"): allow(R, SM, owns=CONTACT),
+    # Accounts handed off (an MQA, an expansion, a churn risk): the packet for whoever may open
+    # the account; answers by sales, the service refusing (403) another rep's handoff.
+    ("GET", "/handoff/accounts/{account_id}"): allow(owns=ACCOUNT),
+    ("GET", "/api/v1/handoff/accounts/{account_id}"): allow(owns=ACCOUNT),
+    ("POST", "/handoff/accounts/{account_id}/accept"): allow(R, SM, owns=ACCOUNT),
+    ("POST", "/api/v1/handoff/accounts/{account_id}/accept"): allow(R, SM, owns=ACCOUNT),
+    ("POST", "/handoff/accounts/{account_id}/reject"): allow(R, SM, owns=ACCOUNT),
+    ("POST", "/api/v1/handoff/accounts/{account_id}/reject"): allow(R, SM, owns=ACCOUNT),
     ("GET", "/handoff/board"): allow(A, SM, E),
     ("GET", "/api/v1/handoff/board"): allow(A, SM, E),
     ("GET", "/handoff/reports"): allow(),

@@ -11,7 +11,7 @@ from tandem.analytics.web import facts_cache
 from tandem.auth import permissions
 from tandem.contacts.service import ContactNotFound
 from tandem.db import utcnow
-from tandem.handoff import assign, notify, queue, reports, reps, service
+from tandem.handoff import account_routes, assign, notify, queue, reports, reps, service
 from tandem.handoff.commitments import CommitmentRow
 from tandem.handoff.deps import Config, Scores
 from tandem.handoff.packet import build_packet, with_sections
@@ -33,6 +33,7 @@ from tandem.web.errors import http_error
 from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1/handoff", tags=["handoff"])
+account_routes.install_api(router)  # accounts handed off: /accounts/{account_id}
 
 
 @router.get("/queue", response_model=QueueView)

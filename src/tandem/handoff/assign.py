@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
 from tandem.contacts.models import Contact
-from tandem.handoff.models import Handoff, HandoffStatus, RepSetting, RoutingCursor
+from tandem.handoff.models import Handoff, HandoffStatus, RepSetting, RoutingCursor, Subject
 from tandem.handoff.routing import LeadFacts, RepState, RouteDecision, route
 from tandem.handoff.routing_rules import RoutingRules
 from tandem.handoff.runtime import HandoffConfig
@@ -115,8 +115,13 @@ def effective_rules(config: HandoffConfig, overrides: dict[int, int]) -> Routing
 #: What a Router reads: rep settings, open leads per owner, round-robin cursors (built once).
 _ROUTER_READS = (
     select(RepSetting.user_id, RepSetting.away, RepSetting.capacity),
+    # Capacity is an open-lead limit: account handoffs go to owners, not into the count.
     select(Handoff.owner_id, func.count())
-    .where(Handoff.status.in_(HandoffStatus.LIVE), Handoff.owner_id.is_not(None))
+    .where(
+        Handoff.status.in_(HandoffStatus.LIVE),
+        Handoff.owner_id.is_not(None),
+        Handoff.subject == Subject.LEAD,
+    )
     .group_by(Handoff.owner_id),
     select(RoutingCursor.pool, RoutingCursor.position),
 )

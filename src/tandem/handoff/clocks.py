@@ -14,6 +14,7 @@ from typing import Any
 
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.sla import Escalation, SlaPolicy, SlaStatus, SlaTier, due_escalations, sla_clock
+from tandem.handoff.sla_rules import LEAD
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,22 @@ NO_SLA = Evaluation(None, [], None, None, None)
 
 def policy_and_tier(config: HandoffConfig, row: Any) -> tuple[SlaPolicy, SlaTier] | None:
     """The policy and tier stored on a handoff, as they are defined now (None if gone)."""
-    policy = next((p for p in config.sla.policies if p.name == row.policy), None)
-    policy = policy or config.sla.policy_for_team(row.team)
+    subject = getattr(row, "subject", None) or LEAD
+    policy = next((p for p in config.sla.all_policies if p.name == row.policy), None)
+    policy = policy or config.sla.policy_for_team(row.team, subject)
     if policy is None or row.tier is None:
         return None
     tier = next((t for t in policy.tiers if t.name == row.tier), None)
     return None if tier is None else (policy, tier)
+
+
+def clock_key(row: Any) -> str:
+    """Whose clocks these are, in escalation keys: the contact of a lead (as before), else
+    the subject, account and episode (`account:12:mqa:<moment>`)."""
+    subject = getattr(row, "subject", None) or LEAD
+    if subject == LEAD:
+        return str(row.contact_id)
+    return f"{subject}:{row.account_id}:{row.episode}"
 
 
 def evaluate(
@@ -56,7 +67,7 @@ def evaluate(
     status = sla_clock(
         policy,
         config.sla.calendar_for(policy),
-        contact_id=str(row.contact_id),
+        contact_id=clock_key(row),
         tier=tier,
         mql_at=start,
         as_of=as_of,

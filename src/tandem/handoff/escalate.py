@@ -16,19 +16,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tandem.accounts.models import Account
 from tandem.auth.models import User
 from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
+from tandem.handoff.account_intake import account_facts
 from tandem.handoff.assign import Router, lead_facts
 from tandem.handoff.clocks import evaluate
-from tandem.handoff.models import Handoff, HandoffStatus, SlaEscalation
-from tandem.handoff.notify import Kind, add_notifications, lead_labels, notification
+from tandem.handoff.models import Handoff, HandoffStatus, SlaEscalation, Subject
+from tandem.handoff.notify import Kind, add_notifications, handoff_labels, notification
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.sla import Action, Escalation
 from tandem.sql import insert_ignore, update_by_id
 
 BATCH = 2_000
 _CLOCK_WORDS = {"accept": "Accept", "first_touch": "First touch"}
+_WHAT = {
+    Subject.ACCOUNT: "MQA",
+    Subject.EXPANSION: "expansion signal",
+    Subject.CHURN_RISK: "churn risk",
+}
 
 
 @dataclass
@@ -117,7 +124,7 @@ def _batch(
     update_by_id(db, Handoff, updates)
     if not acts:
         return
-    labels = lead_labels(db, list({row.contact_id for row, _ in acts}))
+    labels = handoff_labels(db, [row for row, _ in acts])
     people = _People(db, config, {row.owner_id for row, _ in acts if row.owner_id})
     notes = []
     reassign = {}
@@ -125,7 +132,7 @@ def _batch(
         if e.action is Action.REASSIGN:
             reassign.setdefault(row.id, row)
         else:
-            notes += _tell(people, row, e, labels[row.contact_id])
+            notes += _tell(people, row, e, labels[row.id])
     notes += _reassign(db, config, router, list(reassign.values()), as_of, labels, report)
     report.notifications += add_notifications(db, notes)
 
@@ -167,7 +174,8 @@ def _tell(people: _People, row: Any, e: Escalation, label: str) -> list[dict[str
     if e.action is Action.REMIND_REP:
         users = [row.owner_id] if row.owner_id else []
         kind, subject = Kind.SLA_REMINDER, f"{clock} due by {deadline}: {label}"
-        body = f"{clock} for this MQL is {step}; the deadline is {deadline}."
+        what = _WHAT.get(row.subject, "MQL")
+        body = f"{clock} for this {what} is {step}; the deadline is {deadline}."
     else:
         users = people.managers(row)
         who = people.names.get(row.owner_id) or f"queue {row.queue}"
@@ -200,13 +208,18 @@ def _reassign(
     """Route each lead again, away from its current owner, with fresh clocks."""
     if not rows:
         return []
-    facts = lead_facts(db, config, [r.contact_id for r in rows])
+    facts = lead_facts(db, config, [r.contact_id for r in rows if r.contact_id is not None])
+    by_account = account_facts(db, config, [r.account_id for r in rows if r.contact_id is None])
     notes: list[dict[str, Any]] = []
     handoffs: list[dict[str, Any]] = []
     contacts: list[dict[str, Any]] = []
+    accounts: list[dict[str, Any]] = []
     for row in rows:
         old_key = config.key_of(row.owner_id)
-        decision = router.route(facts[row.contact_id], exclude={old_key} if old_key else ())
+        lead = (
+            facts[row.contact_id] if row.contact_id is not None else by_account[row.account_id][1]
+        )
+        decision = router.route(lead, exclude={old_key} if old_key else ())
         new_owner = config.user_id(decision.owner_id)
         if new_owner == row.owner_id and row.owner_id is not None:
             continue  # nobody else can take it (e.g. the account owner): keep it where it is
@@ -222,9 +235,13 @@ def _reassign(
         }
         ev = evaluate(config, SimpleNamespace(**{**row._asdict(), **values}), (), as_of)
         handoffs.append({**values, **_stored(row.id, ev)})  # _stored carries the id
-        contacts.append({"id": row.contact_id, "owner_id": new_owner})
+        if row.contact_id is not None:
+            contacts.append({"id": row.contact_id, "owner_id": new_owner})
+        elif new_owner is not None:
+            # The account follows its handoff, as a lead's contact does.
+            accounts.append({"id": row.account_id, "owner_id": new_owner})
         report.reassigned += 1
-        label = labels[row.contact_id]
+        label = labels[row.id]
         if new_owner is not None:
             notes.append(
                 notification(
@@ -253,4 +270,5 @@ def _reassign(
             )
     update_by_id(db, Handoff, handoffs)
     update_by_id(db, Contact, contacts)
+    update_by_id(db, Account, accounts)
     return notes

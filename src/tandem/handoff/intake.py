@@ -147,7 +147,7 @@ def hand_off(
             "source": source,
             "created_at": as_of,
         }
-        rows.append({**row, **_clocks(config, row, as_of)})
+        rows.append({**row, **initial_clocks(config, row, as_of)})
     # Rows conflicting on (contact, MQL moment) were handed off already and do not come back.
     new = insert_ignore(db_session, Handoff, rows, Handoff.id, Handoff.contact_id, Handoff.owner_id)
     router.save()
@@ -177,7 +177,7 @@ def hand_off(
     return [hid for hid, _, _ in new]
 
 
-def _clocks(config: HandoffConfig, row: dict, as_of: dt.datetime) -> dict:
+def initial_clocks(config: HandoffConfig, row: dict, as_of: dt.datetime) -> dict:
     """Deadlines to store with a new handoff, evaluated here rather than by a separate pass.
     Escalations already due (a clock started in the past) are left to the SLA pass, which
     runs next in the same tick: `next_check_at` is then `as_of`."""

@@ -1,7 +1,8 @@
 """The handoff: routing, SLA clocks, the rep's queue, accept and reject."""
 
+from tandem.accounts.events import AccountsQualified
 from tandem.capabilities import Capability
-from tandem.events import StageChanged
+from tandem.events import StageChanged, UsageSignalsRaised
 
 CAPABILITY = Capability(
     name="handoff",
@@ -18,9 +19,14 @@ CAPABILITY = Capability(
         "routing": "tandem.handoff.ops_cli:routing_app",
         "sla": "tandem.handoff.ops_cli:sla_app",
     },
-    handlers=((StageChanged, "tandem.handoff.intake:on_stage_changed"),),
+    handlers=(
+        (StageChanged, "tandem.handoff.intake:on_stage_changed"),
+        (AccountsQualified, "tandem.handoff.account_intake:on_accounts_qualified"),
+        (UsageSignalsRaised, "tandem.handoff.account_intake:on_usage_signals"),
+    ),
     tasks=("tandem.handoff.scheduler:install",),
     definitions=("tandem.handoff.definitions:ROUTING", "tandem.handoff.definitions:SLA"),
     metrics=("tandem.handoff.metrics:METRICS",),
-    pure=("tandem.handoff.metrics",),
+    relations=("tandem.handoff.facts:RELATIONS",),
+    pure=("tandem.handoff.metrics", "tandem.handoff.relation"),
 )

@@ -113,3 +113,86 @@ METRICS: tuple[Metric, ...] = (
         columns=("stage", "segment", "channel", "reached_mql_s", "reached_sal_s"),
     ),
 )
+
+#: Account handoffs (an MQA, an expansion, a churn risk): the `account_handoffs` relation.
+ACCOUNT_DIMENSIONS = (
+    "subject", "tier", "segment", "region", "vertical", "channel", "source", "owner",
+)  # fmt: skip
+_ACCOUNT_COLUMNS = ("subject", "status", "tier", "owner", "mql_s")
+_MQA = "subject = 'account'"
+_ACCEPT_DECIDED = "accept_due_s IS NOT NULL AND (answered_s <= {as_of} OR accept_due_s <= {as_of})"
+_ACCEPT_MET = "answered_s IS NOT NULL AND answered_s <= accept_due_s AND answered_s <= {as_of}"
+
+
+def _account_metric(name: str, label: str, definition: str, **kw: object) -> Metric:
+    return Metric(
+        name=name,
+        label=label,
+        definition=definition,
+        population="account_handoffs",
+        unit=kw.pop("unit", "percent"),  # type: ignore[arg-type]
+        dimensions=ACCOUNT_DIMENSIONS,
+        record="account",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+_ACCEPTANCE = dict(
+    measure=Share("accepted_s IS NOT NULL"),
+    date_by="answered_s",
+    dated="the date of the answer",
+    columns=(*_ACCOUNT_COLUMNS, "answered_s", "reject_code"),
+)
+_ACCEPT_SLA = dict(
+    measure=Share(_ACCEPT_MET),
+    date_by="mql_s",
+    dated="the moment it was handed off",
+    columns=(*_ACCOUNT_COLUMNS, "accept_due_s", "answered_s"),
+)
+
+METRICS += (
+    _account_metric(
+        "account_handoffs",
+        "Accounts handed off",
+        "Accounts handed to sales with SLA clocks (an MQA, an expansion signal or a churn "
+        "risk; the subject dimension says which), by the moment of the episode.",
+        measure=Count(),
+        unit="count",
+        date_by="mql_s",
+        dated="the moment it was handed off",
+        columns=_ACCOUNT_COLUMNS,
+    ),
+    _account_metric(
+        "account_acceptance_rate",
+        "Account acceptance rate",
+        "Of the account handoffs sales answered in the window (by the date of the answer), "
+        "the share accepted rather than rejected with a reason.",
+        where="answered_s IS NOT NULL",
+        **_ACCEPTANCE,
+    ),
+    _account_metric(
+        "account_accept_sla",
+        "Account accept SLA met",
+        "Of the account handoffs of the window whose accept clock is decided (answered, or "
+        "due by the moment shown), the share answered on time (business hours, per the SLA "
+        "policy covering the subject).",
+        where=_ACCEPT_DECIDED,
+        **_ACCEPT_SLA,
+    ),
+    _account_metric(
+        "mqa_acceptance_rate",
+        "MQA acceptance rate",
+        "Of the MQAs (marketing-qualified accounts) sales answered in the window, by the date "
+        "of the answer, the share accepted rather than rejected with a reason.",
+        where=f"answered_s IS NOT NULL AND {_MQA}",
+        **_ACCEPTANCE,
+    ),
+    _account_metric(
+        "mqa_accept_sla",
+        "MQA SLA attainment",
+        "Of the MQAs handed to sales in the window whose accept clock is decided (answered, "
+        "or due by the moment shown), the share answered within the SLA (business hours).",
+        where=f"{_ACCEPT_DECIDED} AND {_MQA}",
+        **_ACCEPT_SLA,
+    ),
+)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
 from tandem.contacts.models import Contact
-from tandem.handoff.models import Notification
+from tandem.handoff.models import Notification, Subject
 from tandem.handoff.schemas import InboxItem, InboxView
 from tandem.sql import insert_ignore
 
@@ -76,6 +76,24 @@ def lead_labels(db_session: Session, contact_ids: Sequence[int]) -> dict[int, st
             name = " ".join(p for p in (first, last) if p) or email
             out[cid] = f"{name} ({account})" if account else name
     return out
+
+
+def handoff_labels(db_session: Session, rows: Sequence[Any]) -> dict[int, str]:
+    """A label per handoff row (by id): the lead's, or "MQA: Acme" for an account subject."""
+    leads = lead_labels(db_session, list({r.contact_id for r in rows if r.contact_id}))
+    ids = list({r.account_id for r in rows if r.contact_id is None})
+    names: dict[int, str] = {}
+    if ids:
+        for aid, name in db_session.execute(
+            select(Account.id, Account.name).where(Account.id.in_(ids))
+        ):
+            names[aid] = name
+    return {
+        r.id: leads[r.contact_id]
+        if r.contact_id
+        else f"{Subject.LABELS.get(r.subject, r.subject)}: {names.get(r.account_id, r.account_id)}"
+        for r in rows
+    }
 
 
 def inbox(

@@ -13,7 +13,7 @@ from tandem.auth import permissions
 from tandem.auth.roles import Role
 from tandem.contacts.service import ContactNotFound
 from tandem.db import utcnow
-from tandem.handoff import assign, notify, queue, reports, reps, service
+from tandem.handoff import account_routes, assign, notify, queue, reports, reps, service
 from tandem.handoff.deps import Config, Scores
 from tandem.handoff.packet import build_packet, with_sections
 from tandem.handoff.reasons import UnknownRejectReason
@@ -25,6 +25,7 @@ from tandem.web.ids import PathId, QueryId
 from tandem.web.pages import render
 
 router = APIRouter(prefix="/handoff", dependencies=[Depends(verify_csrf)])
+account_routes.install_pages(router)  # accounts handed off: /accounts/{account_id}
 
 _HOME = {
     Role.SALES_REP.value: "/handoff/queue",

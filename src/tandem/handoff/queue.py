@@ -10,15 +10,16 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tandem.accounts.models import Account
 from tandem.auth.models import User
 from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
+from tandem.handoff.account_scores import subject_scores
 from tandem.handoff.clocks import evaluate
-from tandem.handoff.models import Handoff, HandoffStatus
+from tandem.handoff.models import Handoff, HandoffStatus, Subject
 from tandem.handoff.reports import commitments
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import (
@@ -47,32 +48,43 @@ def _items(
 ) -> list[QueueItem]:
     owner = aliased(User)
     rows = db.execute(
-        select(Handoff, Contact, Account.name, owner.name)
-        .join(Contact, Handoff.contact_id == Contact.id)
-        .outerjoin(Account, Contact.account_id == Account.id)
+        select(Handoff, Contact, Account.id, Account.name, owner.name)
+        .outerjoin(Contact, Handoff.contact_id == Contact.id)
+        # A lead's account is its contact's; an account handoff's is its own.
+        .outerjoin(Account, func.coalesce(Contact.account_id, Handoff.account_id) == Account.id)
         .outerjoin(owner, Handoff.owner_id == owner.id)
         .where(*where)
         .order_by(Handoff.accept_due_at, Handoff.id)
         .limit(LIMIT)
     ).all()
-    known = scores(db, [c.id for _, c, _, _ in rows])
+    known = scores(db, [c.id for _, c, _, _, _ in rows if c is not None])
+    account_scores = subject_scores(db, [h.account_id for h, c, *_ in rows if c is None])
     items = []
-    for h, c, account_name, owner_name in rows:
+    for h, c, account_id, account_name, owner_name in rows:
         status = evaluate(config, h, (), as_of).status
         items.append(
             QueueItem(
                 handoff=HandoffRead.model_validate(h),
-                contact_name=c.full_name,
-                email=c.email,
-                title=c.title,
-                account_id=c.account_id,
+                subject_label=Subject.LABELS.get(h.subject, h.subject),
+                url=packet_url(h),
+                contact_name=c.full_name if c else account_name or f"account {h.account_id}",
+                email=c.email if c else None,
+                title=c.title if c else h.cause,
+                account_id=account_id,
                 account_name=account_name,
                 owner_name=owner_name,
-                score=known.get(c.id),
+                score=known.get(c.id) if c else account_scores.get(h.account_id),
                 sla=SlaView.of(status) if status else None,
             )
         )
     return sorted(items, key=urgency)
+
+
+def packet_url(handoff: Handoff) -> str:
+    """The packet page of a handoff: the lead's, or the account's."""
+    if handoff.contact_id is not None:
+        return f"/handoff/leads/{handoff.contact_id}"
+    return f"/handoff/accounts/{handoff.account_id}"
 
 
 def urgency(item: QueueItem) -> tuple[int, float, dt.datetime]:
@@ -191,7 +203,11 @@ def _compliance(
             Handoff.first_touch_at,
             Handoff.accept_due_at,
             Handoff.first_touch_due_at,
-        ).where(scope, Handoff.clock_started_at >= as_of - dt.timedelta(days=days))
+        ).where(
+            scope,
+            Handoff.subject == Subject.LEAD,  # the board's compliance figure is the leads'
+            Handoff.clock_started_at >= as_of - dt.timedelta(days=days),
+        )
     ).all()
     accept, touch = [], []
     for accepted, rejected, touched, accept_due, touch_due in rows:

@@ -55,6 +55,30 @@ DEFAULT_REJECT_REASONS: tuple[RejectReason, ...] = (
 )
 
 
+#: The built-in reject reasons of account handoffs, per subject (an MQA, an expansion signal,
+#: a churn risk); an SLA file replaces a subject's list with `account_reject_reasons`.
+DEFAULT_ACCOUNT_REJECT_REASONS: dict[str, tuple[RejectReason, ...]] = {
+    "account": (
+        _r("bad_fit", "Bad fit (not an account we sell to)"),
+        _r("no_buying_signal", "No buying signal behind the score"),
+        _r("bad_timing", "Bad timing"),
+        _r("already_working", "Already working this account"),
+        _r("existing_customer", "Already a customer"),
+    ),
+    "expansion": (
+        _r("no_budget", "No budget to grow"),
+        _r("temporary_spike", "Temporary usage spike"),
+        _r("already_in_progress", "Expansion already in progress"),
+        _r("bad_timing", "Bad timing (e.g. mid-renewal)"),
+    ),
+    "churn_risk": (
+        _r("not_at_risk", "Not at risk (the usage explains itself)"),
+        _r("already_handled", "Already handled with the customer"),
+        _r("customer_leaving", "Customer is leaving whatever we do"),
+    ),
+}
+
+
 class UnknownRejectReason(ValueError):
     """A reject named a code that is not in the configured list."""
 

@@ -14,7 +14,7 @@ from tandem.accounts.models import Account
 from tandem.campaigns.models import Campaign
 from tandem.contacts.models import Contact
 from tandem.handoff.commitments import CommitmentRow, MqlEvent, commitment_attainment
-from tandem.handoff.models import Handoff
+from tandem.handoff.models import Handoff, Subject
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import HandoffRead, ReasonView, RejectReport, RejectRow
 from tandem.lifecycle.models import StageTransition
@@ -40,7 +40,11 @@ def reject_report(
     rows = db_session.execute(
         select(key, Handoff.accepted_at, Handoff.rejected_at, Handoff.reject_code)
         .outerjoin(Campaign, Handoff.campaign_id == Campaign.id)
-        .where(Handoff.created_at >= since, Handoff.created_at <= as_of)
+        .where(
+            Handoff.subject == Subject.LEAD,
+            Handoff.created_at >= since,
+            Handoff.created_at <= as_of,
+        )
     ).all()
     handed: Counter[str] = Counter()
     accepted: Counter[str] = Counter()
@@ -69,7 +73,11 @@ def reject_report(
     out.sort(key=lambda r: (-(r.reject_rate_pct or 0), -r.handed_off, r.key))
     recent = db_session.scalars(
         select(Handoff)
-        .where(Handoff.rejected_at.is_not(None), Handoff.rejected_at >= since)
+        .where(
+            Handoff.subject == Subject.LEAD,
+            Handoff.rejected_at.is_not(None),
+            Handoff.rejected_at >= since,
+        )
         .order_by(Handoff.rejected_at.desc())
         .limit(20)
     ).all()

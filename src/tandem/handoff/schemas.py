@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,7 +76,11 @@ class HandoffRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    contact_id: int
+    subject: str = "lead"  # lead | account (an MQA) | expansion | churn_risk
+    contact_id: int | None
+    account_id: int | None = None
+    signal_id: int | None = None
+    opportunity_id: int | None = None  # the expansion opportunity an accepted expansion opened
     status: str
     mql_at: dt.datetime
     cause: str | None
@@ -104,11 +109,14 @@ class ReasonView(BaseModel):
 
 
 class QueueItem(BaseModel):
-    """One lead in a rep's queue."""
+    """One handoff in a rep's queue: a lead, or an account (MQA, expansion, churn risk) whose
+    `contact_name` is the account's name; `subject_label` and `url` say which and where."""
 
     handoff: HandoffRead
+    subject_label: str = "Lead"
+    url: str = ""  # the packet page
     contact_name: str
-    email: str
+    email: str | None
     title: str | None
     account_id: int | None
     account_name: str | None
@@ -307,3 +315,42 @@ class TickReport(BaseModel):
     emails: int = 0
     digests: int = 0
     seconds: float = 0.0
+
+
+AccountSubject = Literal["account", "expansion", "churn_risk"]
+
+
+class AccountAnswerIn(BaseModel):
+    """Accepting an account handoff: which of the account's handoffs (an MQA by default)."""
+
+    subject: AccountSubject = "account"
+
+
+class AccountRejectIn(RejectIn):
+    """Rejecting an account handoff: its subject, a reason code of that subject (required)
+    and an optional comment."""
+
+    subject: AccountSubject = "account"
+
+
+class AccountHandoffView(BaseModel):
+    """One of an account's handoffs on its packet: clocks, the reasons to reject it with, and
+    for a usage signal the usage behind it (`tandem.usage.views.signal_packet`)."""
+
+    handoff: HandoffRead
+    subject_label: str
+    sla: SlaView | None
+    reject_reasons: list[ReasonView]
+    signal: dict[str, Any] | None = None
+
+
+class AccountPacketView(BaseModel):
+    """The packet of a handed-off account: its latest handoff per subject and the account
+    packet (`tandem.accounts.service.account_packet`: the score explained, the committee with
+    its coverage gaps, the engaged contacts and what they consumed, open deals, next step)."""
+
+    as_of: dt.datetime
+    account_id: int
+    account_name: str
+    handoffs: list[AccountHandoffView]
+    packet: dict[str, Any]

@@ -81,7 +81,7 @@ def accept(
     ensure_sales(user)
     handoff, contact = _open_handoff(db_session, config, contact_id, user)
     move = _checked(lambda: check_move(contact.lifecycle_stage, Stage.SAL))
-    _answer(
+    answer_open(
         db_session,
         handoff,
         status=HandoffStatus.ACCEPTED,
@@ -124,7 +124,7 @@ def reject(
     move = _checked(
         lambda: reject_move(config.reject_reasons, contact.lifecycle_stage, reason_code, note)
     )
-    _answer(
+    answer_open(
         db_session,
         handoff,
         status=HandoffStatus.REJECTED,
@@ -188,7 +188,7 @@ def _checked(make_move: Callable[[], Move]) -> Move:
         raise AlreadyHandled(str(exc)) from None
 
 
-def _answer(db: Session, handoff: Handoff, **values: object) -> None:
+def answer_open(db: Session, handoff: Handoff, **values: object) -> None:
     """The conditional write that decides a race: only a still-open handoff is answered."""
     done = db.execute(
         update(Handoff)

@@ -6,14 +6,28 @@ import datetime as dt
 import re
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from tandem.definitions.base import ConfigModel, Frozen, as_tuple
 from tandem.handoff.calendar import BusinessCalendar
 from tandem.handoff.commitments import MqlCommitment
-from tandem.handoff.reasons import DEFAULT_REJECT_REASONS, RejectReason
+from tandem.handoff.reasons import (
+    DEFAULT_ACCOUNT_REJECT_REASONS,
+    DEFAULT_REJECT_REASONS,
+    RejectReason,
+)
+
+#: What a handoff hands to sales (`tandem.handoff.models.Subject`, kept apart: this is pure).
+LEAD = "lead"
+ACCOUNT_SUBJECTS = ("account", "expansion", "churn_risk")
+SUBJECTS = (LEAD, *ACCOUNT_SUBJECTS)
+SubjectName = Literal["lead", "account", "expansion", "churn_risk"]
+#: Deadlines (business hours) of an account subject no policy targets: an MQA or a signal is
+#: accepted within one business day of an 8-hour calendar and first touched within two.
+DEFAULT_ACCEPT_HOURS = 8.0
+DEFAULT_FIRST_TOUCH_HOURS = 16.0
 
 
 class ClockName(StrEnum):
@@ -125,15 +139,24 @@ class EscalationStep(ConfigModel):
 
 
 class SlaPolicy(ConfigModel):
-    """An SLA policy: the team calendar it runs on, tiers (first match wins) and the ladder."""
+    """An SLA policy: the team calendar it runs on, tiers (first match wins) and the ladder.
+
+    `subjects` are the kinds of handoff it covers (lead, account, expansion, churn_risk);
+    a policy naming none covers leads, as every policy did before accounts were handed off.
+    """
 
     name: str
     calendar: str
     teams: tuple[str, ...] = ()
+    subjects: tuple[SubjectName, ...] = ()
     tiers: tuple[SlaTier, ...] = Field(min_length=1)
     escalation: tuple[EscalationStep, ...] = ()
 
-    _single = field_validator("teams", mode="before")(as_tuple)
+    _single = field_validator("teams", "subjects", mode="before")(as_tuple)
+
+    def covers(self, subject: str) -> bool:
+        """True when this policy's clocks apply to handoffs of `subject`."""
+        return subject in self.subjects if self.subjects else subject == LEAD
 
     def select_tier(self, facts: TierFacts) -> SlaTier | None:
         """The first tier matching the lead, or None when no tier covers it."""
@@ -148,6 +171,10 @@ class SlaConfig(ConfigModel):
     policies: tuple[SlaPolicy, ...] = Field(min_length=1)
     mql_commitments: tuple[MqlCommitment, ...] = ()
     reject_reasons: tuple[RejectReason, ...] = DEFAULT_REJECT_REASONS
+    #: Reject reasons of account handoffs per subject (account, expansion, churn_risk); a
+    #: subject not listed takes the built-in list. Their `outcome` is not used: an account
+    #: has no lifecycle stage to go back to.
+    account_reject_reasons: dict[SubjectName, tuple[RejectReason, ...]] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -166,9 +193,48 @@ class SlaConfig(ConfigModel):
                 f"policy {policy.name!r} uses unknown calendar {policy.calendar!r}"
             ) from None
 
-    def policy_for_team(self, team: str | None) -> SlaPolicy | None:
-        """The policy listing `team`, else the first policy that lists no teams (the default)."""
-        for policy in self.policies:
+    def policy_for_team(self, team: str | None, subject: str = LEAD) -> SlaPolicy | None:
+        """The policy covering `subject` that lists `team`, else the first covering it that
+        lists no teams (the default); for an account subject no policy names, the lead
+        policy's calendar and ladder with the default deadlines (`subject_defaults`)."""
+        covering = [p for p in self.all_policies if p.covers(subject)]
+        for policy in covering:
             if team is not None and team in policy.teams:
                 return policy
-        return next((p for p in self.policies if not p.teams), None)
+        return next((p for p in covering if not p.teams), None)
+
+    @cached_property
+    def all_policies(self) -> tuple[SlaPolicy, ...]:
+        """The configured policies and the derived ones of account subjects none covers."""
+        return self.policies + self.subject_defaults
+
+    @cached_property
+    def subject_defaults(self) -> tuple[SlaPolicy, ...]:
+        """For each account subject no configured policy covers, one policy per lead policy
+        (named `<policy>:<subject>`): its calendar, teams and escalation ladder, one tier with
+        the default deadlines."""
+        tier = SlaTier(
+            name="standard",
+            accept_within_hours=DEFAULT_ACCEPT_HOURS,
+            first_touch_within_hours=DEFAULT_FIRST_TOUCH_HOURS,
+        )
+        return tuple(
+            policy.model_copy(
+                update={
+                    "name": f"{policy.name}:{subject}",
+                    "subjects": (subject,),
+                    "tiers": (tier,),
+                }
+            )
+            for subject in ACCOUNT_SUBJECTS
+            if not any(p.covers(subject) for p in self.policies)
+            for policy in self.policies
+            if policy.covers(LEAD)
+        )
+
+    def reasons_for(self, subject: str) -> tuple[RejectReason, ...]:
+        """The reject reasons sales chooses from for a handoff of `subject`."""
+        if subject == LEAD:
+            return self.reject_reasons
+        found = self.account_reject_reasons.get(subject)  # type: ignore[call-overload]
+        return found if found else DEFAULT_ACCOUNT_REJECT_REASONS[subject]

@@ -19,7 +19,7 @@ from tandem.handoff.assign import Router
 from tandem.handoff.escalate import sla_pass
 from tandem.handoff.intake import hand_off, pending_mqls
 from tandem.handoff.mail import Mailer, deliver
-from tandem.handoff.models import Handoff, HandoffStatus
+from tandem.handoff.models import Handoff, HandoffStatus, Subject
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import TickReport
 from tandem.handoff.scores import ScoreProvider, table_scores
@@ -33,7 +33,8 @@ FIRST_TOUCH_TYPES = ("sales_email", "sales_call", "meeting")
 
 def close_departed(db_session: Session, as_of: dt.datetime) -> int:
     """Close live handoffs whose contact is no longer in the stage the handoff expects
-    (open: mql, accepted: sal), e.g. disqualified by an import or moved on to SQL."""
+    (open: mql, accepted: sal), e.g. disqualified by an import or moved on to SQL; and
+    accepted account handoffs whose first touch is done."""
     closed = 0
     for status, stage in ((HandoffStatus.OPEN, Stage.MQL), (HandoffStatus.ACCEPTED, Stage.SAL)):
         moved = exists().where(
@@ -44,15 +45,44 @@ def close_departed(db_session: Session, as_of: dt.datetime) -> int:
             .where(Handoff.status == status, moved)
             .values(status=HandoffStatus.CLOSED, closed_at=as_of, next_check_at=None)
         ).rowcount  # type: ignore[attr-defined]
+    # An accepted account handoff is done once its owner touched the account: the next
+    # signal of its kind (or MQA episode) may be handed off again.
+    closed += db_session.execute(
+        update(Handoff)
+        .where(
+            Handoff.subject != Subject.LEAD,
+            Handoff.status == HandoffStatus.ACCEPTED,
+            Handoff.first_touch_at.is_not(None),
+        )
+        .values(status=HandoffStatus.CLOSED, closed_at=as_of, next_check_at=None)
+    ).rowcount  # type: ignore[attr-defined]
     return closed
 
 
 def record_first_touches(db_session: Session, as_of: dt.datetime) -> int:
-    """Set `first_touch_at` from the owner's first sales activity after the MQL moment."""
+    """Set `first_touch_at` from the owner's first sales activity after the MQL moment (with
+    the lead, or with any contact of a handed-off account)."""
     found = db_session.execute(
         select(Handoff.id, func.min(Activity.occurred_at))
         .join(Activity, Activity.contact_id == Handoff.contact_id)
         .where(
+            Handoff.status.in_(HandoffStatus.LIVE),
+            Handoff.first_touch_at.is_(None),
+            Handoff.owner_id.is_not(None),
+            Activity.type.in_(FIRST_TOUCH_TYPES),
+            Activity.actor_user_id == Handoff.owner_id,
+            Activity.occurred_at >= Handoff.mql_at,
+            Activity.occurred_at <= as_of,
+        )
+        .group_by(Handoff.id)
+    ).all()
+    found += db_session.execute(
+        # An account's first touch: the owner's sales activity with any of its contacts.
+        select(Handoff.id, func.min(Activity.occurred_at))
+        .join(Contact, Contact.account_id == Handoff.account_id)
+        .join(Activity, Activity.contact_id == Contact.id)
+        .where(
+            Handoff.subject != Subject.LEAD,
             Handoff.status.in_(HandoffStatus.LIVE),
             Handoff.first_touch_at.is_(None),
             Handoff.owner_id.is_not(None),

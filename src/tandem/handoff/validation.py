@@ -310,18 +310,21 @@ def names_unique(config: SlaConfig) -> list[Issue]:
 
 def teams_in_one_policy(config: SlaConfig) -> list[Issue]:
     """A team listed in two policies would silently take the first."""
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
     issues = []
     for i, p in enumerate(config.policies):
         for team in p.teams:
-            if team in seen:
-                issues.append(
-                    error(
-                        ("policies", i, "teams"),
-                        f"team {team!r} is already covered by policy {seen[team]!r}",
+            for subject in p.subjects or ("lead",):
+                if (team, subject) in seen:
+                    issues.append(
+                        error(
+                            ("policies", i, "teams"),
+                            f"team {team!r} is already covered by policy "
+                            f"{seen[(team, subject)]!r}"
+                            + ("" if subject == "lead" else f" for {subject} handoffs"),
+                        )
                     )
-                )
-            seen.setdefault(team, p.name)
+                seen.setdefault((team, subject), p.name)
     return issues
 
 
@@ -356,8 +359,9 @@ def validate_handoff(rules: RoutingRules, config: SlaConfig) -> list[Issue]:
         if t not in rules.teams
     ]
     issues += segments_are_bands(rules, config)
-    if not any(not p.teams for p in config.policies):
-        covered = {t for p in config.policies for t in p.teams}
+    lead_policies = [p for p in config.policies if p.covers("lead")]
+    if not any(not p.teams for p in lead_policies):
+        covered = {t for p in lead_policies for t in p.teams}
         issues += [
             warning(
                 ("policies",),

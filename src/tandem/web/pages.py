@@ -12,6 +12,7 @@ from tandem.auth import permissions, throttle
 from tandem.auth import service as auth
 from tandem.contacts import service as contacts
 from tandem.db import session_scope, utcnow
+from tandem.records.views import timeline_context
 from tandem.scoring import views as scoring_views
 from tandem.usage import views as usage_views
 from tandem.web import csrf
@@ -117,7 +118,8 @@ def contact_page(
     except contacts.ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     score = scoring_views.contact_panel(db, contact_id, as_of=utcnow())
-    return render(request, "contact.html", user=user, c=detail, score=score)
+    entries = timeline_context(db, user, "contact", contact_id, utcnow().date())
+    return render(request, "contact.html", user=user, c=detail, score=score, **entries)
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
@@ -133,4 +135,5 @@ def account_page(
     except accounts.AccountNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     usage = usage_views.account_usage(db, account_id=account_id, as_of=utcnow())
-    return render(request, "account.html", user=user, a=detail, usage=usage)
+    entries = timeline_context(db, user, "account", account_id, utcnow().date())
+    return render(request, "account.html", user=user, a=detail, usage=usage, **entries)
