@@ -112,9 +112,9 @@ def registry(contacts: int, spark_root) -> dict:
 
 
 def facts_rows(facts, population: str) -> int:
-    from tandem.analytics.relations import RELATIONS
+    from tandem.analytics.relations import relations
 
-    return RELATIONS[population][0](facts).height
+    return relations()[population][0](facts).height
 
 
 def rescore(contacts: int, activities: int, workdir: Path, spark_root) -> dict:

@@ -67,6 +67,9 @@ class Capability:
     # Lead packet panels: section(*, db_session, facts, contact_id, as_of) -> PacketSection,
     # `facts` a callable returning the columnar copy (read only when the panel needs it).
     packet_sections: tuple[str, ...] = ()
+    # Relations metrics are defined over: tuples of `tandem.analytics.extra.Relation`, each
+    # built from the columnar copy (and, if it reads its own rows of the store, kept there).
+    relations: tuple[str, ...] = ()
 
 
 def resolve(reference: str) -> Any:
@@ -111,6 +114,11 @@ def pure_modules() -> list[str]:
 def metric_definitions() -> list[Any]:
     """Every metric every capability defines (`tandem.metrics.spec.Metric`), in order."""
     return [metric for _, refs in each("metrics") for ref in refs for metric in resolve(ref)]
+
+
+def relation_definitions() -> list[Any]:
+    """Every relation capabilities add to the columnar copy (`tandem.analytics.extra`)."""
+    return [r for _, refs in each("relations") for ref in refs for r in resolve(ref)]
 
 
 def nav_links() -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tandem.analytics.frames import NO_CONTENT
+from tandem.content.frames import NO_CONTENT
 from tandem.metrics import service
 from tandem.metrics.engine import Engine
 from tandem.metrics.spec import Window
@@ -20,14 +20,14 @@ SEGMENTS = ("smb", "enterprise")
 
 
 def _engine(contacts, events):
-    from tandem.analytics.relations import RELATIONS
+    from tandem.analytics.relations import relations
 
     facts = build(
         contacts, [(c["contact_id"], None, "lead", T0) for c in contacts], loaded_at=AS_OF
     )
     content = pl.DataFrame(events, schema=NO_CONTENT.schema, orient="row")
-    facts = dataclasses.replace(facts, content=content)
-    return Engine({name: (lambda b=b: b(facts)) for name, (b, _) in RELATIONS.items()})
+    facts = dataclasses.replace(facts, extra={"content": content})
+    return Engine({name: (lambda b=b: b(facts)) for name, (b, _) in relations().items()})
 
 
 @st.composite

@@ -306,7 +306,7 @@ def test_page_reject_without_reason_is_422_and_accept_redirects(client, db, peop
 
 
 def test_account_figures_in_the_registry_and_lead_figures_count_leads_only(db, people, config):
-    from tandem.analytics.relations import RELATIONS
+    from tandem.analytics.relations import relations
     from tandem.analytics.snapshot import load_facts
     from tandem.metrics import service as metrics
     from tandem.metrics.engine import Engine
@@ -324,7 +324,7 @@ def test_account_figures_in_the_registry_and_lead_figures_count_leads_only(db, p
                            comment=None, as_of=at(2), **answer)  # fmt: skip
     now = at(48)
     facts = load_facts(db_session=db, loaded_at=now)
-    engine = Engine({n: (lambda b=b: b(facts)) for n, (b, _) in RELATIONS.items()})
+    engine = Engine({n: (lambda b=b: b(facts)) for n, (b, _) in relations().items()})
     window = metrics.window(T0.date(), (T0 + dt.timedelta(days=3)).date(), now)
 
     def value(name, **filters):

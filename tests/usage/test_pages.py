@@ -57,13 +57,14 @@ def test_dashboard_account_section_and_packet_show_the_same_figures(
 
 def test_the_weekly_review_has_the_customers_panel(db, run_import, customers):
     from tandem.analytics.periods import parse_period
+    from tandem.analytics.snapshot import load_facts
     from tandem.usage.review import sections
 
     with_usage(run_import)
     week = parse_period("2026-W27")
-    (panel,) = sections(
-        db_session=db, facts=None, week=week, as_of=datetime(2026, 7, 8, tzinfo=UTC)
-    )
+    at = datetime(2026, 7, 8, tzinfo=UTC)
+    facts = load_facts(db_session=db, loaded_at=at)
+    (panel,) = sections(db_session=db, facts=facts, week=week, as_of=at)
     figures = dict(panel.table.rows)
     assert figures["Logo churn"] == "50.0%"  # Beta of Acme and Beta, within the year
 

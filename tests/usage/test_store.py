@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from tandem.analytics.snapshot import load_facts
 from tandem.auth.roles import Role
 from tandem.definitions import service as definitions
 from tandem.ingest import jobs
@@ -82,17 +83,19 @@ def test_scoring_stores_health_and_raises_each_signal_once_a_week(db, run_import
 
 def test_retention_tiles_equal_a_recount(db, run_import, customers):
     with_usage(run_import)
-    vm = views.customers_view(db, as_of=datetime(2026, 6, 30, tzinfo=UTC), days=180)
+    at = datetime(2026, 6, 30, tzinfo=UTC)
+    facts = load_facts(db_session=db, loaded_at=at)
+    vm = views.customers_view(db, as_of=at, days=180, facts=facts)
     tiles = {t.name: t.value for t in vm.tiles}
     # At the start (2026-01-01) nobody paid yet: the cohort is empty.
     assert tiles["gross_revenue_retention"] is None
-    vm = views.customers_view(db, as_of=datetime(2026, 6, 30, tzinfo=UTC), days=120)
+    vm = views.customers_view(db, as_of=at, days=120, facts=facts)
     tiles = {t.name: t.value for t in vm.tiles}
     # Cohort on 2026-03-02: Acme 1,000 and Beta 800; Acme +500, Beta churned 800.
     assert tiles["gross_revenue_retention"] == pytest.approx((1800 - 800) / 1800)
     assert tiles["net_revenue_retention"] == pytest.approx((1800 + 500 - 800) / 1800)
     assert tiles["logo_churn"] == 0.5
-    assert "expansion_mrr" not in tiles  # registry tiles need the columnar copy (`facts`)
+    assert tiles["expansion_mrr"] == 500  # Acme's upgrade
 
 
 def test_the_health_model_is_a_definition_both_teams_approve(db):

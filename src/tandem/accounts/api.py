@@ -78,4 +78,5 @@ def assign_role(user: ApiUser, db: DbSession, account_id: PathId, body: RoleIn) 
 
 @router.get("/abm")
 def dashboard(user: ApiUser, db: DbSession, facts: FactsDep) -> dict[str, Any]:
+    """The ABM dashboard's figures (the metric registry's, over the columnar copy)."""
     return views.dashboard(db, as_of=utcnow(), facts=facts)

@@ -1,6 +1,6 @@
-"""The `accounts` relation of the columnar copy (`tandem.analytics`): one row per account with
-its tier, latest snapshot stage, stored score and MQA moment, read once per copy. The metric
-registry's account figures (`metrics.py`) are SQL over it."""
+"""The `accounts` relation of the columnar copy (declared in the manifest, `relations=`): one
+row per account with its tier, latest snapshot stage, stored score and MQA moment, read once
+per copy. The metric registry's account figures (`metrics.py`) are SQL over it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account, AccountScore, AccountStageSnapshot
-from tandem.accounts.relation import SCHEMA, UNKNOWN
+from tandem.accounts.relation import SCHEMA, UNKNOWN, empty
+from tandem.analytics.extra import Relation
 
 
 def _seconds(value: Any) -> float | None:
@@ -106,3 +107,13 @@ def fingerprint(db_session: Session) -> tuple[Any, ...]:
         db_session.scalar(select(func.max(AccountStageSnapshot.day))),
         db_session.scalar(select(func.count()).select_from(Account).where(Account.is_target)),
     )
+
+
+def _relation(facts: Any) -> pl.DataFrame:
+    return ACCOUNTS.frame(facts)
+
+
+#: The `accounts` relation, declared in the manifest (`relations=`).
+ACCOUNTS = Relation(
+    "accounts", "account_id", _relation, read=accounts_frame, empty=empty, stamp=fingerprint
+)

@@ -21,6 +21,7 @@ CAPABILITY = Capability(
         "tandem.accounts.definitions:ACCOUNT_STAGES",
     ),
     metrics=("tandem.accounts.metrics:METRICS",),
+    relations=("tandem.accounts.stays:RELATIONS",),
     nav=(("Accounts", "/accounts"),),
     review_sections=("tandem.accounts.review:sections",),
     pure=(

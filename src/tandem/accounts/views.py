@@ -4,7 +4,7 @@ routes render these, the JSON routes return them."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -178,61 +178,79 @@ def journey_stage_now(db_session: Session, account_id: int) -> str | None:
 
 
 def dashboard(
-    db_session: Session, *, as_of: datetime, weeks: int = 12, facts: Any = None
+    db_session: Session, *, as_of: datetime, facts: Any, weeks: int = 12
 ) -> dict[str, Any]:
-    """The ABM dashboard: tier funnel, engaged accounts per week, coverage per tier, MQAs, and
-    with `facts` (the columnar copy) the registry's MQA acceptance and SLA figures."""
+    """The ABM dashboard: tier funnel, stage conversion and days in stage per tier, engaged
+    accounts and new MQAs per week, coverage per tier, MQA acceptance and SLA. Every figure
+    but the weekly engaged accounts is the metric registry's over `facts` (the columnar copy);
+    those are counted in the store, as the registry holds no activity-level relation."""
+    from tandem.metrics import service as metrics
+    from tandem.metrics.engine import engine_for
+    from tandem.metrics.spec import Window
+
+    engine = engine_for(facts)
     d, _ = definitions.active(db_session, "account_stages")
-    day = _latest_day(db_session)
-    funnel: dict[str, Counter[str]] = defaultdict(Counter)
-    if day is not None:
-        for tier, stage, n in db_session.execute(
-            select(AccountStageSnapshot.tier, AccountStageSnapshot.stage, func.count())
-            .where(AccountStageSnapshot.day == day)
-            .group_by(AccountStageSnapshot.tier, AccountStageSnapshot.stage)
-        ):
-            funnel[str(tier) if tier else "none"][stage] = n
+    year = metrics.window(None, None, as_of)
+    tiers = engine.known("accounts", "tier")
+    funnel, conversion = {}, {}
+    for tier in tiers:
+        parts = metrics.breakdowns(engine, ["accounts_count"], year, "stage", {"tier": tier})
+        funnel[tier] = {p.value: p.rows for p in parts["accounts_count"]}
+        moved = metrics.breakdowns(
+            engine,
+            ["account_stage_conversion", "account_days_in_stage"],
+            year,
+            "stage",
+            {"tier": tier},
+            strict=False,
+        )
+        days = {p.value: p.figure for p in moved["account_days_in_stage"]}
+        conversion[tier] = {
+            p.value: {"entered": p.rows, "advanced": int(p.numerator or 0),
+                      "conversion": p.figure, "median_days": days.get(p.value)}
+            for p in moved["account_stage_conversion"]
+        }  # fmt: skip
     starts = _weeks(as_of, weeks)
     since = datetime.combine(starts[0], datetime.min.time(), tzinfo=as_of.tzinfo)
-    engaged = []
-    for start in starts:  # one COUNT(DISTINCT) per week: the rows stay in the database
+    engaged, mqas = [], []
+    for start in starts:
         begin = datetime.combine(start, datetime.min.time(), tzinfo=as_of.tzinfo)
-        engaged.append(
+        end = min(begin + timedelta(weeks=1), as_of)
+        week = Window(start, start + timedelta(days=7), as_of)
+        mqas.append(int(metrics.figure(engine, "mqa_accounts", week).value or 0))
+        engaged.append(  # one COUNT(DISTINCT) per week: the rows stay in the database
             db_session.scalar(
                 select(func.count(func.distinct(Contact.account_id)))
                 .join(Activity, Activity.contact_id == Contact.id)
                 .where(
                     Activity.occurred_at >= begin,
-                    Activity.occurred_at < min(begin + timedelta(weeks=1), as_of),
+                    Activity.occurred_at < end,
                     Contact.account_id.is_not(None),
                 )
             )
             or 0
         )
-    coverage = {}
     model, _ = definitions.active(db_session, "account_score")
     top = model.coverage.max if model.coverage else None
-    for tier, mean_cov, n in db_session.execute(
-        select(Account.tier, func.avg(AccountScore.coverage), func.count())
-        .join(AccountScore, AccountScore.account_id == Account.id)
-        .group_by(Account.tier)
-    ):
-        share = None if not top or mean_cov is None else float(mean_cov) / top
-        coverage[tier or "none"] = {"accounts": n, "mean_coverage_share": share}
-    mqas = Counter()
-    for (at,) in db_session.execute(
-        select(AccountScore.mqa_at).where(AccountScore.mqa_at >= since)
-    ):
-        mqas[(at.date() - starts[0]).days // 7] += 1
+    coverage = {
+        p.value: {
+            "accounts": p.rows,
+            "mean_coverage": p.figure,
+            "mean_coverage_share": None if not top or p.figure is None else p.figure / top,
+        }
+        for p in metrics.figure(engine, "target_account_coverage", year, by="tier").breakdown
+    }
     return {
-        "day": day.isoformat() if day else None,
+        "day": _latest_day(db_session).isoformat() if _latest_day(db_session) else None,
         "stages": d.funnel(),
-        "funnel": {t: dict(c) for t, c in sorted(funnel.items())},
+        "funnel": funnel,
+        "conversion": conversion,
+        "window": year.text,
         "weeks": [w.isoformat() for w in starts],
         "engaged_accounts": engaged,
-        "new_mqas": [mqas.get(i, 0) for i in range(weeks)],
+        "new_mqas": mqas,
         "coverage": coverage,
-        "mqa_handoff": mqa_handoff_figures(facts, since, as_of) if facts is not None else [],
+        "mqa_handoff": mqa_handoff_figures(facts, since, as_of),
     }
 
 

@@ -12,7 +12,6 @@ from datetime import datetime
 
 import polars as pl
 
-from tandem.accounts import relation as accounts_relation
 from tandem.analytics.dims import DIMENSIONS, UNKNOWN, Filters
 from tandem.lifecycle.stages import FUNNEL
 
@@ -82,16 +81,9 @@ class Facts:
     rollup: pl.DataFrame  # reach counts by dimension value, stage, day, depth (rollup.py)
     loaded_at: datetime
     known: dict[str, list[str]]  # every value each dimension takes, sorted
-    # One per change of a customer's subscription (tandem.usage): account, kind, at, MRR, dims.
-    subscriptions: pl.DataFrame = field(default_factory=lambda: _NO_SUBSCRIPTIONS)
-    # Content events (buyers' consumption of assets, reps' shares), for the `content` relation.
-    content: pl.DataFrame = field(default_factory=lambda: NO_CONTENT)
-    # One row per account (tandem.accounts.facts): tier, stage, score, MQA moment.
-    accounts: pl.DataFrame = field(default_factory=lambda: _no_accounts())
-    # One row per account handed to sales (tandem.handoff.facts): subject, clocks, answers.
-    account_handoffs: pl.DataFrame = field(default_factory=lambda: _no_account_handoffs())
-    # One row per PQL made an MQL (tandem.usage.facts): contact, account, plan, moment.
-    pqls: pl.DataFrame = field(default_factory=lambda: _no_pqls())
+    # Rows the capabilities' own relations read from the store (`tandem.analytics.extra`):
+    # accounts, customers' subscription changes, content events...
+    extra: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def known_values(self) -> dict[str, list[str]]:
         """Every value each dimension takes in the contacts or the deals, sorted."""
@@ -212,11 +204,7 @@ def build_facts(
     campaigns: pl.DataFrame,
     loaded_at: datetime,
     handoffs: pl.DataFrame | None = None,
-    subscriptions: pl.DataFrame | None = None,
-    content: pl.DataFrame | None = None,
-    accounts: pl.DataFrame | None = None,
-    account_handoffs: pl.DataFrame | None = None,
-    pqls: pl.DataFrame | None = None,
+    extra: dict[str, pl.DataFrame] | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
     contacts = _fill_dims(contacts)
@@ -241,61 +229,8 @@ def build_facts(
         ),
         loaded_at=loaded_at,
         known=_known(contacts, opportunities),
-        subscriptions=subscriptions if subscriptions is not None else _NO_SUBSCRIPTIONS,
-        content=NO_CONTENT if content is None else content,
-        accounts=accounts if accounts is not None else _no_accounts(),
-        account_handoffs=(
-            account_handoffs if account_handoffs is not None else _no_account_handoffs()
-        ),
-        pqls=pqls if pqls is not None else _no_pqls(),
+        extra=dict(extra or {}),
     )
-
-
-_NO_SUBSCRIPTIONS = pl.DataFrame(
-    schema={
-        "account_id": pl.Int64,
-        "owner_id": pl.Int64,
-        "kind": pl.String,
-        "occurred_at": TS,
-        "mrr_before": pl.Float64,
-        "mrr_after": pl.Float64,
-        "segment": pl.String,
-        "region": pl.String,
-        "vertical": pl.String,
-    }
-)
-
-
-#: One row per content event: a buyer consuming an asset ("view": any activity naming one) or
-#: a rep sharing one ("share"); read by `tandem.content.frames.content_events`.
-NO_CONTENT = pl.DataFrame(
-    schema={
-        "kind": pl.String,
-        "asset_id": pl.Int64,
-        "contact_id": pl.Int64,
-        "user_id": pl.Int64,
-        "at": TS,
-        "asset_type": pl.String,
-        "journey_stage": pl.String,
-        "activity_id": pl.Int64,  # the view's activity; null for a share
-    }
-)
-
-
-def _no_accounts() -> pl.DataFrame:
-    return accounts_relation.empty()  # the accounts capability owns the shape
-
-
-def _no_account_handoffs() -> pl.DataFrame:
-    from tandem.handoff import relation  # the handoff capability owns the shape
-
-    return relation.empty()
-
-
-def _no_pqls() -> pl.DataFrame:
-    from tandem.usage.pql import empty_relation  # the usage capability owns the shape
-
-    return empty_relation()
 
 
 _NO_HANDOFFS = pl.DataFrame(

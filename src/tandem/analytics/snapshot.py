@@ -13,8 +13,8 @@ from sqlalchemy import ColumnElement, Connection, Float, case, cast, func, selec
 from sqlalchemy.orm import Session, aliased
 
 from tandem import columnar
-from tandem.accounts import facts as account_facts
 from tandem.accounts.models import Account
+from tandem.analytics import extra
 from tandem.analytics.dims import channel_expr, segment_expr
 from tandem.analytics.frames import TS, Facts, build_facts
 from tandem.auth.models import Team, User
@@ -227,38 +227,9 @@ def _handoffs(connection: Connection) -> pl.DataFrame:
     return _frame(connection, query, schema)
 
 
-def _subscriptions(connection: Connection) -> pl.DataFrame:
-    """Customers' subscription events (`tandem.usage`) with their account's dimensions."""
-    from tandem.usage.models import SubscriptionEvent
-
-    query = select(
-        SubscriptionEvent.account_id,
-        Account.owner_id,
-        SubscriptionEvent.kind,
-        _epoch(connection, SubscriptionEvent.occurred_at),
-        SubscriptionEvent.mrr_before,
-        SubscriptionEvent.mrr_after,
-        Account.region,
-        Account.industry,
-        Account.employees,
-        Account.employee_band,
-    ).join(Account, Account.id == SubscriptionEvent.account_id)
-    schema = {
-        "account_id": pl.Int64, "owner_id": pl.Int64, "kind": pl.String, "occurred_at": TS,
-        "mrr_before": pl.Float64, "mrr_after": pl.Float64, "region": pl.String,
-        "vertical": pl.String, "employees": pl.Int64, "employee_band": pl.String,
-    }  # fmt: skip
-    frame = _frame(connection, query, schema)
-    return frame.with_columns(segment=segment_expr()).drop("employees", "employee_band")
-
-
 def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
     """Read contacts, transitions, opportunities and campaigns into dashboard facts."""
     connection = db_session.connection()
-    from tandem.content.frames import content_events  # the content capability's reader
-    from tandem.handoff.facts import account_handoffs_frame  # the handoff capability's
-    from tandem.usage.facts import pql_frame  # the usage capability's reader
-
     contacts = _contacts(connection)
     return build_facts(
         contacts=contacts,
@@ -267,11 +238,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         campaigns=_campaigns(connection),
         handoffs=_handoffs(connection),
         loaded_at=loaded_at,
-        subscriptions=_subscriptions(connection),
-        content=content_events(connection),
-        accounts=account_facts.accounts_frame(connection),
-        account_handoffs=account_handoffs_frame(connection),
-        pqls=pql_frame(connection),
+        extra=extra.read_all(connection),
     )
 
 
@@ -297,34 +264,5 @@ def fingerprint(*, db_session: Session) -> tuple[Any, ...]:
         db_session.scalar(select(func.max(StageTransition.id))),
         db_session.scalar(select(func.count()).select_from(Campaign)),
         *deals,
-        *_subscription_stamp(db_session),
-        _content_mark(db_session),
-        *account_facts.fingerprint(db_session),
-        *_account_handoff_stamp(db_session),
+        *extra.stamps(db_session),
     )
-
-
-def _account_handoff_stamp(db_session: Session) -> tuple[Any, ...]:
-    from tandem.handoff.facts import fingerprint as account_handoffs  # the handoff's
-
-    return account_handoffs(db_session)
-
-
-def _subscription_stamp(db_session: Session) -> tuple[Any, ...]:
-    from tandem.usage.models import SubscriptionEvent
-
-    return tuple(
-        db_session.execute(
-            select(
-                func.count(), func.max(SubscriptionEvent.id), func.sum(SubscriptionEvent.mrr_after)
-            )
-        ).one()
-    )
-
-
-def _content_mark(db_session: Session) -> Any:
-    """Reps' shares change the content figures; buyers' views arrive with the activities,
-    which the fingerprint leaves out (every event would rebuild the copy)."""
-    from tandem.content.models import AssetShare
-
-    return db_session.scalar(select(func.max(AssetShare.id)))

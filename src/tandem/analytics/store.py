@@ -16,19 +16,16 @@ import polars as pl
 from tandem.analytics.frames import Facts
 from tandem.settings import Settings
 
-_FRAMES = [f.name for f in fields(Facts) if f.name not in ("loaded_at", "known")]
+_FRAMES = [f.name for f in fields(Facts) if f.name not in ("loaded_at", "known", "extra")]
 #: Bumped whenever `Facts` changes shape, so a copy written by an older Tandem is not used.
-FORMAT = 8
+FORMAT = 9
 
 
 class FactsStore:
     """Parquet files of one database's facts in `directory`."""
 
-    def __init__(self, directory: Path, only: tuple[str, ...] | None = None) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        # Read only these frames (the others come back empty): the weekly review from the CLI
-        # needs contacts, deals and campaigns, not the stays and the rollup.
-        self.only = only
 
     def _meta(self) -> Path:
         return self.directory / "facts.json"
@@ -41,12 +38,10 @@ class FactsStore:
             return None
         if meta.get("format") != FORMAT or meta.get("fingerprint") != _plain(fingerprint):
             return None
-        wanted = [n for n in _FRAMES if self.only is None or n in self.only]
         try:
-            frames = {n: pl.read_parquet(self.directory / f"{n}.parquet") for n in wanted}
+            frames = {n: pl.read_parquet(self.directory / f"{n}.parquet") for n in _FRAMES}
         except OSError:
             return None
-        frames |= {n: pl.DataFrame() for n in _FRAMES if n not in wanted}
         frames = {
             n: f.with_columns(
                 pl.col(c).cast(pl.Categorical)
@@ -55,8 +50,17 @@ class FactsStore:
             )
             for n, f in frames.items()
         }
+        try:  # the capabilities' own rows
+            extra = {
+                n: pl.read_parquet(self.directory / f"extra-{n}.parquet") for n in meta["extra"]
+            }
+        except OSError:
+            return None
         return Facts(
-            **frames, loaded_at=datetime.fromisoformat(meta["loaded_at"]), known=meta["known"]
+            **frames,
+            loaded_at=datetime.fromisoformat(meta["loaded_at"]),
+            known=meta["known"],
+            extra=extra,
         )
 
     def save(self, facts: Facts, fingerprint: tuple[Any, ...]) -> None:
@@ -68,12 +72,15 @@ class FactsStore:
             frame: pl.DataFrame = getattr(facts, name)
             categorical[name] = [c for c, t in frame.schema.items() if t == pl.Categorical]
             frame.write_parquet(self.directory / f"{name}.parquet", compression="lz4")
+        for name, frame in facts.extra.items():
+            frame.write_parquet(self.directory / f"extra-{name}.parquet", compression="lz4")
         meta = {
             "format": FORMAT,
             "fingerprint": _plain(fingerprint),
             "loaded_at": facts.loaded_at.isoformat(),
             "known": facts.known,
             "categorical": categorical,
+            "extra": sorted(facts.extra),
         }
         self._meta().write_text(json.dumps(meta))
 
@@ -83,7 +90,7 @@ def _plain(fingerprint: tuple[Any, ...]) -> list[str]:
     return [str(v) for v in fingerprint]
 
 
-def facts_store(settings: Settings, only: tuple[str, ...] | None = None) -> FactsStore:
+def facts_store(settings: Settings) -> FactsStore:
     """The Parquet copy for the configured database, under TANDEM_DATA_DIR/analytics."""
     key = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
-    return FactsStore(settings.data_dir / "analytics" / key, only)
+    return FactsStore(settings.data_dir / "analytics" / key)

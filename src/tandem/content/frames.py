@@ -6,20 +6,37 @@ of assets and reps' shares) come from the dashboards' columnar copy
 contacts of accounts whose deals have no roles are read here, one small statement each.
 """
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Integer, exists, literal, select
+from sqlalchemy import Connection, Integer, exists, func, literal, select
+from sqlalchemy.orm import Session
 
 from tandem.activities.models import Activity
-from tandem.analytics import frames as analytics_frames
-from tandem.analytics.frames import NO_CONTENT, Facts
+from tandem.analytics.dims import UNKNOWN
+from tandem.analytics.extra import Relation
+from tandem.analytics.frames import Facts
+from tandem.analytics.relations import CONTACT_DIMENSIONS, contacts, seconds
 from tandem.attribution.query import TS, read_frame, timestamp
 from tandem.contacts.models import Contact
 from tandem.content.models import Asset, AssetShare
-from tandem.lifecycle.models import StageTransition
 from tandem.opportunities.models import Opportunity, OpportunityContactRole
+
+#: One row per content event: a buyer consuming an asset ("view": any activity naming one) or
+#: a rep sharing one ("share"), as `content_events` reads them.
+NO_CONTENT = pl.DataFrame(
+    schema={
+        "kind": pl.String,
+        "asset_id": pl.Int64,
+        "contact_id": pl.Int64,
+        "user_id": pl.Int64,
+        "at": TS,
+        "asset_type": pl.String,
+        "journey_stage": pl.String,
+        "activity_id": pl.Int64,  # the view's activity; null for a share
+    }
+)
 
 #: Activity types naming an asset that are not a buyer consuming it (a rep's share is logged
 #: in `asset_shares`; should it also be an activity, it is the rep's act, not the buyer's).
@@ -124,9 +141,9 @@ def deals(facts: Facts) -> pl.DataFrame:
 
 def load(connection: Connection, facts: Facts) -> ContentFrames:
     """Everything at once (the influence and the suggestions need it all). Consumption and
-    shares come from the copy's content events (read from the store when the copy was loaded
-    without them); the library, the roles and the fallback committees from the store."""
-    events = complete(connection, facts).content
+    shares come from the copy's content events; the library, the roles and the fallback
+    committees from the store."""
+    events = CONTENT.frame(facts)
     views = events.filter(pl.col("kind") == "view")
     sent = events.filter(pl.col("kind") == "share")
     return ContentFrames(
@@ -143,7 +160,7 @@ def load(connection: Connection, facts: Facts) -> ContentFrames:
 
 
 def content_events(connection: Connection) -> pl.DataFrame:
-    """The columnar copy's content events (`tandem.analytics.frames.NO_CONTENT` columns):
+    """The columnar copy's content events (`NO_CONTENT`'s columns):
     every activity naming an asset (a buyer's "view", except NOT_CONSUMPTION types) and every
     share, with the asset's type and journey stage."""
     views = (
@@ -174,32 +191,35 @@ def content_events(connection: Connection) -> pl.DataFrame:
     return pl.concat([read_frame(connection, q, schema) for q in (views, sent)])
 
 
-def stays(connection: Connection) -> pl.DataFrame:
-    """Each stay in a lifecycle stage (`tandem.analytics.frames.stays`), from the transition
-    log, for callers whose facts were read without them (the weekly review's CLI)."""
-    query = select(
-        StageTransition.id,
-        StageTransition.contact_id,
-        StageTransition.from_stage,
-        StageTransition.to_stage,
-        timestamp(connection, StageTransition.occurred_at),
+def content(facts: Facts) -> pl.DataFrame:
+    """The `content` relation: one row per content event, a buyer consuming an asset (``kind``
+    "view") or a rep sharing one ("share"), dated ``at_s``, with the contact's dimensions."""
+    people = contacts(facts).select("contact_id", *CONTACT_DIMENSIONS)
+    return (
+        CONTENT.frame(facts)
+        .join(people, on="contact_id", how="left")
+        .select(
+            "kind",
+            "asset_id",
+            "contact_id",
+            seconds("at"),
+            *[pl.col(d).fill_null(UNKNOWN) for d in CONTACT_DIMENSIONS],
+            pl.col("asset_id").cast(pl.String).fill_null(UNKNOWN).alias("asset"),
+            pl.col("asset_type").fill_null(UNKNOWN),
+            pl.col("journey_stage").fill_null(UNKNOWN),
+            pl.col("user_id").cast(pl.String).fill_null(UNKNOWN).alias("rep"),
+        )
     )
-    schema = {
-        "id": pl.Int64,
-        "contact_id": pl.Int64,
-        "from_stage": pl.String,
-        "to_stage": pl.String,
-        "at": TS,
-    }
-    return analytics_frames.stays(read_frame(connection, query, schema))
 
 
-def complete(connection: Connection, facts: Facts) -> Facts:
-    """`facts` with its content events and stays, read here when the copy was loaded without
-    them (a FactsStore with `only`)."""
-    changes = {}
-    if not set(NO_CONTENT.columns) <= set(facts.content.columns):
-        changes["content"] = content_events(connection)
-    if "stage" not in facts.stays.columns:
-        changes["stays"] = stays(connection)
-    return dataclasses.replace(facts, **changes) if changes else facts
+def _mark(db_session: Session) -> tuple[Any, ...]:
+    """Reps' shares change the content figures; buyers' views arrive with the activities,
+    which the fingerprint leaves out (every event would rebuild the copy)."""
+    return (db_session.scalar(select(func.max(AssetShare.id))),)
+
+
+#: The `content` relation, declared in the manifest (`relations=`).
+CONTENT = Relation(
+    "content", "contact_id", content, read=content_events, empty=lambda: NO_CONTENT, stamp=_mark
+)
+RELATIONS = (CONTENT,)

@@ -30,6 +30,7 @@ CAPABILITY = Capability(
         "tandem.content.metrics",
     ),
     metrics=("tandem.content.metrics:METRICS",),
+    relations=("tandem.content.frames:RELATIONS",),
     review_sections=("tandem.content.review:sections",),
     packet_sections=("tandem.content.packet:send_next",),
 )

@@ -5,8 +5,18 @@ over whole journeys, not one SQL aggregate over rows; it is on the content page 
 `tandem content influence`, under every model side by side.
 """
 
-from tandem.analytics.relations import CONTENT_DIMENSIONS
+from tandem.analytics.relations import CONTACT_DIMENSIONS
 from tandem.metrics.spec import Count, Metric
+
+#: Dimensions of a content event: the contact's, the asset (its id as text), its type and
+#: journey stage, and the rep who shared it (``rep``, a user id; "unknown" for a view).
+CONTENT_DIMENSIONS: tuple[str, ...] = (
+    *CONTACT_DIMENSIONS,
+    "asset",
+    "asset_type",
+    "journey_stage",
+    "rep",
+)
 
 _COLUMNS = ("kind", "asset_id", "asset_type", "journey_stage", "rep", "segment", "at_s")
 _DATED = {

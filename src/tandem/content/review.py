@@ -13,7 +13,7 @@ from tandem.analytics.charts import Chart, Panel, Series, Table
 from tandem.analytics.frames import Facts
 from tandem.analytics.periods import Period
 from tandem.auth.models import User
-from tandem.content import analytics_service, frames
+from tandem.content import analytics_service
 from tandem.content.models import Asset
 from tandem.metrics import service as metrics
 from tandem.metrics.engine import engine_for
@@ -25,7 +25,6 @@ TOP = 8
 
 def sections(*, db_session: Session, facts: Facts, week: Period, as_of: datetime) -> list[Panel]:
     """The content panels of the weekly review."""
-    facts = frames.complete(db_session.connection(), facts)
     engine = engine_for(facts)
     at = Window(week.start, week.end, as_of)
     shares = metrics.figure(engine, "content_shares", at, by="rep")

@@ -251,11 +251,14 @@ def facts(contacts: int, seed: int = 7) -> Facts:
             schema={"campaign_id": pl.Int64, "name": pl.String, "channel": pl.String}
         ),
         loaded_at=AS_OF,
-        subscriptions=subscriptions(rng, max(1, contacts // 10), n_accounts),
-        content=content(rng, contacts, contacts),
-        accounts=accounts(rng, n_accounts),
+        extra={  # the rows the capabilities' declared relations read
+            "subscriptions": subscriptions(rng, max(1, contacts // 10), n_accounts),
+            "content": content(rng, contacts, contacts),
+            "accounts": accounts(rng, n_accounts),
+            "pqls": pqls(rng, contacts, n_accounts),
+        },
     )
     # Handoffs need the reach moments build_facts derives; the join adds the dimensions.
     dims = built.contacts.select("contact_id", "segment", "region", "vertical", "channel", "source")
     found = handoffs(rng, built.contacts).join(dims, on="contact_id", how="left")
-    return Facts(**{**built.__dict__, "handoffs": found, "pqls": pqls(rng, contacts, n_accounts)})
+    return Facts(**{**built.__dict__, "handoffs": found})

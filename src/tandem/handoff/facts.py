@@ -1,6 +1,7 @@
-"""The `account_handoffs` relation of the columnar copy (`tandem.analytics`): every handoff of
-an account subject with its account's dimensions, read once per copy. The registry's account
-handoff figures (`metrics.py`) are SQL over it; the lead figures read `handoffs`, leads only."""
+"""The `account_handoffs` relation of the columnar copy (declared in the manifest,
+`relations=`): every handoff of an account subject with its account's dimensions, read once per
+copy. The registry's account handoff figures (`metrics.py`) are SQL over it; the lead figures
+read `handoffs`, leads only."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
+from tandem.analytics.extra import Relation
 from tandem.db import UTCDateTime
 from tandem.handoff.models import Handoff, Subject
-from tandem.handoff.relation import SCHEMA
+from tandem.handoff.relation import SCHEMA, empty
 
 UNKNOWN = "unknown"
 _TIMES = (
@@ -104,3 +106,18 @@ def fingerprint(db_session: Session) -> tuple[Any, ...]:
             ).where(Handoff.subject.in_(Subject.ACCOUNTS))
         ).one()
     )
+
+
+def _relation(facts: Any) -> pl.DataFrame:
+    return ACCOUNT_HANDOFFS.frame(facts)
+
+
+ACCOUNT_HANDOFFS = Relation(
+    "account_handoffs",
+    "account_id",
+    _relation,
+    read=account_handoffs_frame,
+    empty=empty,
+    stamp=fingerprint,
+)
+RELATIONS = (ACCOUNT_HANDOFFS,)

@@ -27,5 +27,6 @@ CAPABILITY = Capability(
     tasks=("tandem.handoff.scheduler:install",),
     definitions=("tandem.handoff.definitions:ROUTING", "tandem.handoff.definitions:SLA"),
     metrics=("tandem.handoff.metrics:METRICS",),
+    relations=("tandem.handoff.facts:RELATIONS",),
     pure=("tandem.handoff.metrics", "tandem.handoff.relation"),
 )

@@ -108,9 +108,9 @@ def chosen() -> dict[str, str]:
 
 def relations_of(facts: Any) -> dict[str, Callable[[], pl.DataFrame]]:
     """The builders of every relation over `facts` (a `tandem.analytics.frames.Facts`)."""
-    from tandem.analytics.relations import RELATIONS
+    from tandem.analytics.relations import relations
 
-    return {name: (lambda b=build: b(facts)) for name, (build, _) in RELATIONS.items()}
+    return {name: (lambda b=build: b(facts)) for name, (build, _) in relations().items()}
 
 
 @lru_cache(maxsize=2)

@@ -84,15 +84,16 @@ def _check(
 
 def _figure(chosen: Metric, at: Window, filters: dict[str, str], values: tuple) -> Figure:
     """A figure from its aggregates (`sql.AGGREGATES`, in order)."""
-    n, numerator, unknown, central, p90, implied, undated = values
+    n, numerator, unknown, central, p90, implied, undated, denominator = values
     rows = int(n or 0)
     return Figure(
         metric=chosen,
         window=at,
         filters=filters,
-        value=value_of(chosen.measure, rows, numerator, central),
+        value=value_of(chosen.measure, rows, numerator, central, denominator),
         rows=rows,
         numerator=numerator,
+        denominator=denominator,
         unknown=int(unknown or 0) + int(undated or 0),
         implied=int(implied or 0),
         p90=p90,
@@ -202,7 +203,7 @@ def records(
     offset: int = 0,
 ) -> Records:
     """The rows making up metric `name`'s figure (a page of them; `limit=None`: all)."""
-    from tandem.analytics.relations import RELATIONS
+    from tandem.analytics.relations import relations
 
     chosen = metric(name)
     filters = dict(filters or {})
@@ -211,7 +212,7 @@ def records(
         raise Invalid(f"limit must be from 1 to {MAX_PAGE}")
     if offset < 0:
         raise Invalid("offset must not be negative")
-    id_column = RELATIONS[chosen.population][1]
+    id_column = relations()[chosen.population][1]
     total = figures(engine, [name], at, filters)[name].rows
     statement = sql.records_sql(chosen, at, filters, id_column, limit=limit, offset=offset)
     columns, rows = engine.columns(chosen.population, statement)

@@ -14,7 +14,7 @@ from typing import Literal
 from tandem.errors import Invalid, NotFound
 
 Unit = Literal["count", "money", "percent", "days", "hours"]
-WindowKind = Literal["range", "as_of"]
+WindowKind = Literal["range", "as_of", "cohort"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,17 @@ class Median:
     expression: str
 
 
-Measure = Count | Sum | Mean | Share | Median
+@dataclass(frozen=True)
+class Ratio:
+    """The sum of `numerator` over the sum of `denominator` (both SQL expressions) over the
+    rows that pass: a ratio of sums, such as retained over starting revenue. None when the
+    denominator sums to nothing."""
+
+    numerator: str
+    denominator: str
+
+
+Measure = Count | Sum | Mean | Share | Median | Ratio
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,9 @@ class Metric:
     `undated_unknown`, a row with no date at all is counted unknown (a deal whose creation date
     the import did not have) rather than simply outside the window (a contact never an MQL).
     `where` is an SQL condition over the relation's columns in which ``{as_of}`` stands for
-    the moment the figure is read at.
+    the moment the figure is read at. A `window="cohort"` figure follows the rows that hold at
+    the window's start to where they are at its end: no date filter applies, and `where` uses
+    ``{start}`` and ``{stop}`` (epoch seconds) to pick them (revenue retention).
     """
 
     name: str
@@ -88,7 +100,11 @@ class Metric:
     @property
     def window_text(self) -> str:
         """What the window means for this figure, in words."""
-        return "at the moment shown" if self.window == "as_of" else f"by {self.dated}"
+        if self.window == "as_of":
+            return "at the moment shown"
+        if self.window == "cohort":
+            return f"from the window's start to its end ({self.dated})"
+        return f"by {self.dated}"
 
 
 @dataclass(frozen=True)
@@ -137,6 +153,7 @@ class Figure:
     value: float | None
     rows: int  # the population: rows in the window that pass the metric's condition
     numerator: float | None = None  # a share's counted rows, a sum's total
+    denominator: float | None = None  # a ratio's denominator summed
     unknown: int = 0  # rows left out because the measured value is unknown
     implied: int = 0  # rows whose stage was implied by a later one, not observed
     p90: float | None = None
@@ -167,7 +184,11 @@ class UnknownMetric(NotFound):
 
 
 def value_of(
-    measure: Measure, rows: int, numerator: float | None, central: float | None
+    measure: Measure,
+    rows: int,
+    numerator: float | None,
+    central: float | None,
+    denominator: float | None = None,
 ) -> float | None:
     """A measure's value from its SQL aggregates (None where it does not exist)."""
     if isinstance(measure, Count):
@@ -176,6 +197,8 @@ def value_of(
         return float(numerator or 0.0)
     if isinstance(measure, Share):
         return (numerator or 0.0) / rows if rows else None
+    if isinstance(measure, Ratio):
+        return (numerator or 0.0) / denominator if denominator else None
     return central  # Mean and Median come out of SQL whole (None over no known value)
 
 

@@ -10,7 +10,7 @@ engine's integer division or NULL handling decides a figure.
 
 from dataclasses import dataclass
 
-from tandem.metrics.spec import Count, Mean, Median, Metric, Share, Sum, Window
+from tandem.metrics.spec import Count, Mean, Median, Metric, Ratio, Share, Sum, Window
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,13 @@ class Statement:
 
 
 def _at(text: str, window: Window) -> str:
-    """`text` with ``{as_of}`` replaced by the window's moment in epoch seconds."""
-    return text.replace("{as_of}", repr(window.as_of.timestamp()))
+    """`text` with ``{as_of}``, ``{start}`` and ``{stop}`` replaced by the window's moment,
+    start and where counting stops, in epoch seconds (numbers computed here)."""
+    return (
+        text.replace("{as_of}", repr(window.as_of.timestamp()))
+        .replace("{start}", repr(window.start_s))
+        .replace("{stop}", repr(window.stop_s))
+    )
 
 
 def _dimension(metric: Metric, name: str) -> str:
@@ -105,7 +110,7 @@ def _filters(metrics: list[Metric], filters: dict[str, str]) -> tuple[str, list[
 
 
 #: The aggregates each metric contributes to a statement, in this order.
-AGGREGATES = ("n", "numerator", "unknown", "central", "p90", "implied", "undated")
+AGGREGATES = ("n", "numerator", "unknown", "central", "p90", "implied", "undated", "denominator")
 
 
 def _aggregates(metric: Metric, window: Window, dialect: Dialect) -> list[str]:
@@ -121,7 +126,7 @@ def _aggregates(metric: Metric, window: Window, dialect: Dialect) -> list[str]:
         return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
     measure = metric.measure
-    numerator, unknown, central, p90 = "NULL", "0", "NULL", "NULL"
+    numerator, unknown, central, p90, denominator = "NULL", "0", "NULL", "NULL", "NULL"
     if isinstance(measure, Sum | Mean):
         numerator = f"SUM({within(measure.column)})"
         unknown = count(f"{measure.column} IS NULL")
@@ -129,6 +134,9 @@ def _aggregates(metric: Metric, window: Window, dialect: Dialect) -> list[str]:
             central = f"AVG({within(measure.column)})"
     elif isinstance(measure, Share):
         numerator = count(_at(measure.numerator, window))
+    elif isinstance(measure, Ratio):
+        numerator = f"SUM({within(_at(measure.numerator, window))})"
+        denominator = f"SUM({within(_at(measure.denominator, window))})"
     elif isinstance(measure, Median):
         expr = _at(measure.expression, window)
         unknown = count(f"({expr}) IS NULL")
@@ -143,7 +151,7 @@ def _aggregates(metric: Metric, window: Window, dialect: Dialect) -> list[str]:
         if metric.undated_unknown
         else "0"
     )
-    return [count(), numerator, unknown, central, p90, implied, undated]
+    return [count(), numerator, unknown, central, p90, implied, undated, denominator]
 
 
 def figures_sql(

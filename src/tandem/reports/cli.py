@@ -19,13 +19,10 @@ from tandem.reports.render import render_html, render_pdf
 app = typer.Typer(help="The weekly revenue review.", no_args_is_help=True)
 
 
-#: The facts the weekly review reads (`tandem.reports.weekly`); the others are not loaded.
-REVIEW_FRAMES = ("contacts", "opportunities", "campaigns")
-
-
 def _facts(db) -> Facts:
-    # The Parquet copy the web app keeps makes this quick when the data has not changed.
-    store = facts_store(settings(), only=REVIEW_FRAMES)
+    # The Parquet copy the web app keeps makes this quick when the data has not changed. It is
+    # read whole: the capabilities' review sections read their own relations.
+    store = facts_store(settings())
     return FactsCache(refresh_seconds=0, background=False, store=store).get(db)
 
 

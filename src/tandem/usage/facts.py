@@ -1,5 +1,5 @@
-"""The usage capability's rows of the columnar copy (`tandem.analytics.snapshot`): the PQLs,
-for the metric registry's `pqls`."""
+"""The usage capability's PQL rows of the columnar copy (the `pqls` relation,
+`tandem.usage.relations`), for the metric registry's `pqls`."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ CAPABILITY = Capability(
     handlers=((UserUsageStored, "tandem.usage.pqls:on_user_usage"),),
     packet_sections=("tandem.usage.packet:pql_panel",),
     metrics=("tandem.usage.metrics:METRICS",),
+    relations=("tandem.usage.relations:RELATIONS",),
     review_sections=("tandem.usage.review:sections",),
     nav=(("Customers", "/customers"),),
     pure=(

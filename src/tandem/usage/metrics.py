@@ -1,33 +1,59 @@
-"""The customers' figures in the metric registry: MRR moves and churned accounts from the
-subscription history (the `subscriptions` relation). Pure.
+"""The customers' figures in the metric registry. Pure.
 
-Gross and net revenue retention are ratios over the cohort paying at a window's start, which
-no single-relation measure expresses: `tandem.usage.retention` computes them from the same
-events, and its parts (expansion, contraction, churned MRR) are these metrics.
+MRR moves and churned accounts count the subscription history (the `subscriptions` relation);
+gross and net revenue retention and logo churn follow the cohort paying at a window's start to
+its end (the `retention` relation, `tandem.usage.relations`), and equal
+`tandem.usage.retention`'s arithmetic; renewals due and health read the `renewals` and
+`health` relations.
 """
+
+from functools import partial
 
 from tandem.analytics.dims import DIMENSIONS
 from tandem.analytics.relations import CONTACT_DIMENSIONS
-from tandem.metrics.spec import Count, Metric, Sum
+from tandem.metrics.spec import Count, Mean, Metric, Ratio, Share, Sum
 
 _COLUMNS = ("kind", "mrr_before", "mrr_after", "segment", "owner", "at_s")
+#: The accounts paying at the window's start, each followed to the window's end.
+_COHORT = (
+    "start_mrr > 0 AND start_from_s < {start} AND (start_to_s IS NULL OR start_to_s >= {start})"
+    " AND end_from_s < {stop} AND (end_to_s IS NULL OR end_to_s >= {stop})"
+)
+#: Renewals counted ahead of the moment shown.
+RENEWAL_DAYS = 90
+
+#: Every customer figure has the shared dimensions and the owner, and lists accounts.
+_customer = partial(Metric, dimensions=(*DIMENSIONS, "owner"), record="account")
 
 
 def _metric(name: str, label: str, definition: str, measure, where: str, unit: str) -> Metric:
-    return Metric(
-        name=name,
-        label=label,
-        definition=definition,
-        population="subscriptions",
-        measure=measure,
-        unit=unit,  # type: ignore[arg-type]
-        date_by="at_s",
-        dated="the date of the subscription change",
-        where=where,
-        dimensions=(*DIMENSIONS, "owner"),
-        record="account",
-        columns=_COLUMNS,
-    )
+    """A figure of the subscription changes, dated by the change."""
+    return _customer(
+        name, label, definition, "subscriptions", measure, unit,  # type: ignore[arg-type]
+        "at_s", dated="the date of the subscription change", where=where, columns=_COLUMNS,
+    )  # fmt: skip
+
+
+#: A figure of the cohort paying at the window's start, followed to its end.
+_cohort = partial(
+    _customer,
+    population="retention",
+    unit="percent",
+    date_by=None,
+    window="cohort",
+    dated="the customers paying at the window's start, followed to its end",
+    where=_COHORT,
+    columns=("start_mrr", "end_mrr", "segment", "owner"),
+)
+#: A figure of the customers' latest health, at the moment shown.
+_health = partial(
+    _customer,
+    population="health",
+    unit="count",
+    date_by=None,
+    window="as_of",
+    columns=("score", "band", "segment", "owner"),
+)
 
 
 METRICS: tuple[Metric, ...] = (
@@ -77,6 +103,84 @@ METRICS: tuple[Metric, ...] = (
     ),
 )
 
+METRICS += (
+    _cohort(
+        "gross_revenue_retention",
+        "Gross revenue retention",
+        "The MRR the customers paying at the window's start still pay at its end, each "
+        "counted at most at its starting MRR (expansion left out, contraction and churn in), "
+        "over their MRR at the start.",
+        measure=Ratio("GREATEST(LEAST(end_mrr, start_mrr), 0)", "start_mrr"),
+    ),
+    _cohort(
+        "net_revenue_retention",
+        "Net revenue retention",
+        "The MRR the customers paying at the window's start pay at its end (expansion, "
+        "contraction and churn all in; customers new in the window left out), over their MRR "
+        "at the start.",
+        measure=Ratio("GREATEST(end_mrr, 0)", "start_mrr"),
+    ),
+    _cohort(
+        "logo_churn",
+        "Logo churn",
+        "The share of the customers paying at the window's start who pay nothing at its end.",
+        measure=Share("end_mrr <= 0"),
+    ),
+    _cohort(
+        "customers_at_start",
+        "Paying customers at the start",
+        "Customers with MRR above zero at the window's start: the cohort revenue retention "
+        "and logo churn follow.",
+        measure=Count(),
+        unit="count",
+    ),
+    _customer(
+        "renewals_due",
+        f"Renewals due in {RENEWAL_DAYS} days",
+        f"Renewal dates of current entitlements from the moment shown to {RENEWAL_DAYS} days "
+        "after it (an account renewing two contracts on two dates counts twice).",
+        measure=Count(),
+        where=f"renewal_s + 86400 > {{as_of}} AND renewal_s < {{as_of}} + {RENEWAL_DAYS * 86400}"
+        " AND (valid_to_s IS NULL OR valid_to_s > {as_of})",
+        population="renewals",
+        unit="count",
+        date_by=None,
+        window="as_of",
+        columns=("renewal_s", "segment", "owner"),
+    ),
+    _health(
+        "accounts_at_risk",
+        "Accounts at risk",
+        "Customers whose latest health score (the last day health was scored) is in the at "
+        "risk band of the approved health model.",
+        measure=Count(),
+        where="band = 'at_risk'",
+    ),
+    _health(
+        "accounts_healthy",
+        "Healthy accounts",
+        "Customers whose latest health score (the last day health was scored) is in the "
+        "healthy band of the approved health model.",
+        measure=Count(),
+        where="band = 'healthy'",
+    ),
+    _health(
+        "accounts_neutral",
+        "Neutral accounts",
+        "Customers whose latest health score (the last day health was scored) is in neither "
+        "the healthy nor the at risk band.",
+        measure=Count(),
+        where="band = 'neutral'",
+    ),
+    _health(
+        "customer_health",
+        "Mean health score",
+        "The mean of the customers' latest health scores (the last day health was scored, "
+        "0 to 100).",
+        measure=Mean("score"),
+        where="TRUE",
+    ),
+)
 #: Product-qualified leads: users of free or trial accounts a PQL rule made MQLs.
 PQLS = Metric(
     name="pqls",

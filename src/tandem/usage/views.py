@@ -15,8 +15,7 @@ from tandem.auth.models import User
 from tandem.usage import service
 from tandem.usage.compute import current_limits
 from tandem.usage.definitions import active_model
-from tandem.usage.models import Entitlement, HealthScore, UsageFact, UsageSignal
-from tandem.usage.retention import retention
+from tandem.usage.models import HealthScore, UsageFact, UsageSignal
 from tandem.usage.schemas import (
     AccountUsage,
     CustomersView,
@@ -31,7 +30,6 @@ from tandem.usage.schemas import (
 )
 
 SERIES_PERIODS = 12
-RENEWAL_DAYS = 90
 
 
 def _signal_query():
@@ -160,104 +158,75 @@ def signal_packet(db_session: Session, *, signal_id: int, as_of: datetime) -> Si
     )
 
 
-def _distribution(frame: pl.DataFrame, by: str) -> list[Distribution]:
-    if frame.is_empty():
-        return []
-    grouped = frame.group_by(by).agg(
-        accounts=pl.len(),
-        healthy=(pl.col("band") == "healthy").sum(),
-        neutral=(pl.col("band") == "neutral").sum(),
-        at_risk=(pl.col("band") == "at_risk").sum(),
-        mean_score=pl.col("score").mean().round(1),
-    )
+#: The registry's customer figures the dashboard shows, in order: retention over its window,
+#: the MRR moves, then renewals and health at the moment shown.
+TILES = (
+    "gross_revenue_retention", "net_revenue_retention", "logo_churn", "new_mrr",
+    "expansion_mrr", "churned_mrr", "customers_churned", "renewals_due", "accounts_at_risk",
+)  # fmt: skip
+#: The health distribution's figures, broken down by segment and by owner.
+BANDS = ("accounts_healthy", "accounts_neutral", "accounts_at_risk", "customer_health")
+
+
+def _note(name: str, f: Any) -> str:
+    """What a tile was computed over, in words."""
+    if f.metric.window == "cohort":
+        start = f"{f.denominator:,.0f}" if f.denominator is not None else "0"
+        return f"{f.rows:,} paying accounts, MRR {start} at the start"
+    if f.metric.population == "subscriptions":
+        return f"{f.rows:,} changes"
+    return "latest health scores" if f.metric.population == "health" else ""
+
+
+def _distribution(parts: dict[str, list[Any]], names: dict[str, str]) -> list[Distribution]:
+    """Health bands per group from the registry's breakdowns (owner ids shown as names)."""
+    counts: dict[str, dict[str, Any]] = {}
+    for metric, key in zip(BANDS, ("healthy", "neutral", "at_risk", "mean_score"), strict=True):
+        for part in parts[metric]:
+            row = counts.setdefault(part.value, {"healthy": 0, "neutral": 0, "at_risk": 0})
+            if key == "mean_score":
+                row["accounts"] = part.rows
+                row[key] = None if part.figure is None else round(part.figure, 1)
+            else:
+                row[key] = int(part.figure or 0)
     return [
-        Distribution(group=str(r[by]), **{k: v for k, v in r.items() if k != by})
-        for r in grouped.sort(by).iter_rows(named=True)
+        Distribution(group=names.get(group, group), **row)
+        for group, row in sorted(counts.items(), key=lambda kv: names.get(kv[0], kv[0]))
     ]
 
 
-def latest_health(db_session: Session, as_of: date) -> tuple[date | None, pl.DataFrame]:
-    """The last scoring day up to `as_of` and its scores with segment and owner."""
-    day = db_session.scalar(
-        select(func.max(HealthScore.scored_on)).where(HealthScore.scored_on <= as_of)
-    )
-    rows = db_session.execute(
-        select(HealthScore.account_id, HealthScore.score, HealthScore.band, User.name)
-        .join(Account, Account.id == HealthScore.account_id)
-        .outerjoin(User, User.id == Account.owner_id)
-        .where(HealthScore.scored_on == day)
-    ).all()
-    frame = pl.DataFrame(
-        rows,
-        schema={"account_id": pl.Int64, "score": pl.Float64, "band": pl.String,
-                "owner": pl.String},
-        orient="row",
-    ).with_columns(pl.col("owner").fill_null("unassigned"))  # fmt: skip
-    customers = service.customers_frame(db_session).select("account_id", "segment")
-    return day, frame.join(customers, on="account_id", how="left")
-
-
-#: The registry's customer metrics the dashboard shows over its window.
-REGISTRY_TILES = ("new_mrr", "expansion_mrr", "churned_mrr", "customers_churned")
-
-
-def _registry_tiles(facts: Any, start: datetime, as_of: datetime) -> list[Tile]:
+def customers_view(
+    db_session: Session, *, as_of: datetime, facts: Any, days: int = 365
+) -> CustomersView:
+    """Retention over the `days` up to `as_of`, the MRR moves, renewals due and health by
+    segment and owner (every figure from the metric registry over `facts`, the columnar
+    copy), and the open signals."""
     from tandem.metrics import service as metrics
     from tandem.metrics.engine import engine_for
     from tandem.metrics.spec import Window
 
+    start = as_of - timedelta(days=days)
     window = Window(start.date(), as_of.date() + timedelta(days=1), as_of)
-    found = metrics.figures(engine_for(facts), REGISTRY_TILES, window, strict=False)
+    engine = engine_for(facts)
+    found = metrics.figures(engine, TILES, window, strict=False)
     query = f"?from={window.start}&to={window.last}"
-    return [
+    tiles = [
         Tile(name=name, label=f.metric.label, value=f.value, unit=f.metric.unit,
-             note=f"{f.rows:,} changes", link=f"/metrics/{name}{query}")
+             note=_note(name, f), link=f"/metrics/{name}{query}")
         for name, f in found.items()
     ]  # fmt: skip
-
-
-def customers_view(
-    db_session: Session, *, as_of: datetime, days: int = 365, facts: Any = None
-) -> CustomersView:
-    """Retention over the `days` up to `as_of`, the registry's MRR figures (with `facts`, the
-    columnar copy), renewals due, health by segment and owner, and the open signals."""
-    start = as_of - timedelta(days=days)
-    ret = retention(service.events_frame(db_session), start, as_of)
-    day, health = latest_health(db_session, as_of.date())
-    horizon = as_of.date() + timedelta(days=RENEWAL_DAYS)
-    renewals = db_session.scalar(
-        select(func.count(func.distinct(Entitlement.account_id))).where(
-            Entitlement.renewal_on >= as_of.date(),
-            Entitlement.renewal_on < horizon,
-            (Entitlement.valid_to.is_(None)) | (Entitlement.valid_to > as_of.date()),
-        )
+    users = {str(i): n for i, n in db_session.execute(select(User.id, User.name))}
+    users["unknown"] = "unassigned"
+    scored = db_session.scalar(
+        select(func.max(HealthScore.scored_on)).where(HealthScore.scored_on <= as_of.date())
     )
-    at_risk = int((health["band"] == "at_risk").sum()) if health.height else None
-    window = f"{start:%Y-%m-%d} to {as_of:%Y-%m-%d}"
-    tiles = [
-        Tile(name="gross_revenue_retention", label="Gross revenue retention",
-             value=ret.gross_revenue_retention, unit="percent",
-             note=f"{ret.accounts:,} paying accounts, MRR {ret.start_mrr:,.0f} at the start"),
-        Tile(name="net_revenue_retention", label="Net revenue retention",
-             value=ret.net_revenue_retention, unit="percent",
-             note=f"expansion {ret.expansion:,.0f}, contraction {ret.contraction:,.0f}"),
-        Tile(name="logo_churn", label="Logo churn", value=ret.logo_churn, unit="percent",
-             note=f"{ret.churned_accounts:,} accounts lost, MRR {ret.churned:,.0f}"),
-        Tile(name="renewals_due", label=f"Renewals due in {RENEWAL_DAYS} days",
-             value=float(renewals or 0), unit="count"),
-        Tile(name="accounts_at_risk", label="Accounts at risk",
-             value=None if at_risk is None else float(at_risk), unit="count",
-             note=f"health of {day}" if day else "no health scored yet"),
-    ]  # fmt: skip
-    if facts is not None:
-        tiles[3:3] = _registry_tiles(facts, start, as_of)
     return CustomersView(
         as_of=as_of,
-        window=window,
-        scored_on=day,
+        window=f"{start:%Y-%m-%d} to {as_of:%Y-%m-%d}",
+        scored_on=scored,
         tiles=tiles,
-        by_segment=_distribution(health, "segment"),
-        by_owner=_distribution(health, "owner"),
+        by_segment=_distribution(metrics.breakdowns(engine, BANDS, window, "segment"), {}),
+        by_owner=_distribution(metrics.breakdowns(engine, BANDS, window, "owner"), users),
         signals=signal_rows(db_session, status="open", limit=50),
     )
 
