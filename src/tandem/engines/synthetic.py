@@ -224,6 +224,93 @@ def accounts(rng: np.random.Generator, n: int) -> pl.DataFrame:
     return frame.select([pl.col(c).cast(t) for c, t in accounts_relation.SCHEMA.items()])
 
 
+def _account_dims(rng: np.random.Generator, n: int) -> dict[str, list]:
+    """An account's owner and dimensions as the customer relations read them."""
+    dims = _dims(rng, n)
+    return {"owner_id": rng.integers(1, 9, n),
+            **{k: dims[k] for k in ("segment", "region", "vertical")}}  # fmt: skip
+
+
+def renewals(rng: np.random.Generator, accounts: int) -> pl.DataFrame:
+    """Renewal dates of customers' entitlements, around the moment read (some ended)."""
+    n = max(1, accounts // 2)
+    on = AS_OF.timestamp() + rng.integers(-60, 200, n) * DAY
+    ended = rng.random(n) < 0.2
+    return pl.DataFrame(
+        {
+            "account_id": rng.choice(np.arange(1, accounts + 1), n, replace=False),
+            "renewal_on": _moments(on).dt.date(),
+            "valid_to": _moments(np.where(ended, on - 30 * DAY, np.nan)).dt.date(),
+            **_account_dims(rng, n),
+        }
+    )
+
+
+def health(rng: np.random.Generator, accounts: int) -> pl.DataFrame:
+    """Customers' latest health: a score and its band."""
+    n = max(1, accounts // 2)
+    score = np.round(rng.random(n) * 100, 1)
+    return pl.DataFrame(
+        {
+            "account_id": rng.choice(np.arange(1, accounts + 1), n, replace=False),
+            "scored_on": _moments(np.full(n, AS_OF.timestamp() - DAY)).dt.date(),
+            "score": score,
+            "band": np.where(score >= 70, "healthy", np.where(score < 40, "at_risk", "neutral")),
+            **_account_dims(rng, n),
+        }
+    )
+
+
+def account_stays(rng: np.random.Generator, accounts: int) -> pl.DataFrame:
+    """Stays of accounts in journey stages, some still open, some followed by a deeper one."""
+    n = accounts * 2
+    entered = T0.timestamp() + rng.integers(0, 600 * DAY, n)
+    closed = rng.random(n) < 0.7
+    return pl.DataFrame(
+        {
+            "account_id": rng.integers(1, accounts + 1, n),
+            "stage": _pick(rng, ["unaware", "aware", "engaged", "mqa", "opportunity"], n),
+            "tier": _pick(rng, ["1", "2", "3", "none"], n),
+            "entered_on": _moments(entered).dt.date(),
+            "left_on": _moments(
+                np.where(closed, entered + rng.integers(1, 90, n) * DAY, np.nan)
+            ).dt.date(),
+            "advanced": (closed & (rng.random(n) < 0.5)).astype(np.int8),
+        }
+    )
+
+
+def account_handoffs(rng: np.random.Generator, accounts: int) -> pl.DataFrame:
+    """Accounts handed to sales (MQAs, expansions, churn risks): answered or waiting."""
+    n = max(1, accounts // 3)
+    t = T0.timestamp() + rng.integers(0, 690 * DAY, n).astype(float)
+    accepted = rng.random(n) < 0.6
+    rejected = ~accepted & (rng.random(n) < 0.5)
+    answer = t + rng.integers(60, 3 * DAY, n)
+    dims = _dims(rng, n)
+    return pl.DataFrame(
+        {
+            "account_id": rng.integers(1, accounts + 1, n),
+            "subject": _pick(rng, ["account", "expansion", "churn_risk"], n),
+            "status": np.where(accepted, "accepted", np.where(rejected, "rejected", "open")),
+            "reject_code": [("no_budget" if r else None) for r in rejected],
+            "tier": _pick(rng, ["1", "2", "none"], n),
+            **{k: [v or "unknown" for v in dims[k]] for k in ("segment", "region", "vertical")},
+            "channel": ["unknown"] * n,
+            "source": ["unknown"] * n,
+            "owner": [str(v) for v in rng.integers(1, 9, n)],
+            "mql_s": t,
+            "clock_started_s": t,
+            "accept_due_s": t + DAY,
+            "first_touch_due_s": t + 2 * DAY,
+            "accepted_s": np.where(accepted, answer, np.nan),
+            "rejected_s": np.where(rejected, answer, np.nan),
+            "answered_s": np.where(accepted | rejected, answer, np.nan),
+            "first_touch_s": np.where(accepted, answer + DAY, np.nan),
+        }
+    ).with_columns(pl.col(pl.Float64).fill_nan(None))
+
+
 def pqls(rng: np.random.Generator, contacts: int, accounts: int) -> pl.DataFrame:
     """Product-qualified leads made MQLs: a twentieth of the contacts, on some plans."""
     n = max(1, contacts // 20)
@@ -256,6 +343,10 @@ def facts(contacts: int, seed: int = 7) -> Facts:
             "content": content(rng, contacts, contacts),
             "accounts": accounts(rng, n_accounts),
             "pqls": pqls(rng, contacts, n_accounts),
+            "renewals": renewals(rng, n_accounts),
+            "health": health(rng, n_accounts),
+            "account_stays": account_stays(rng, n_accounts),
+            "account_handoffs": account_handoffs(rng, n_accounts),
         },
     )
     # Handoffs need the reach moments build_facts derives; the join adds the dimensions.
