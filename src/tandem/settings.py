@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     analytics_background_refresh: bool = True
     report_weekday: int = 1
     report_hour: int = 7
+    # How pages show money and time (a user's own time zone overrides the workspace's).
+    currency: str = "USD"
+    time_zone: str = "UTC"
 
     @field_validator("database_url")
     @classmethod
@@ -77,6 +80,26 @@ class Settings(BaseSettings):
                 f"TANDEM_DATABASE_URL uses {url.get_backend_name()!r}; "
                 "Tandem supports sqlite and postgresql"
             )
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_is_a_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"TANDEM_CURRENCY {value!r} is not a three-letter code such as USD")
+        return value.upper()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone_is_known(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"TANDEM_TIME_ZONE {value!r} is not a time zone such as Europe/Paris"
+            ) from None
         return value
 
     @model_validator(mode="after")
