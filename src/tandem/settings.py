@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     report_hour: int = 7
     # How pages show money and time (a user's own time zone overrides the workspace's).
     currency: str = "USD"
+    # Outgoing webhooks (tandem.webhooks): sent by a worker inside `tandem serve`.
+    webhook_worker: bool = True
+    webhook_poll_seconds: float = 5.0
     time_zone: str = "UTC"
 
     @field_validator("database_url")

@@ -7,4 +7,5 @@ CAPABILITY = Capability(
     permissions="tandem.web.access:RULES",
     summary="Sign-in, home, contact and account pages, the core JSON API.",
     routers=("tandem.web.api:router", "tandem.web.pages:router"),
+    tables=("tandem.web.models",),
 )
