@@ -4,8 +4,8 @@ HTTP server on loopback checks the signature, a failing endpoint gets retried wi
 import datetime as dt
 import json
 import threading
-from itertools import pairwise
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
