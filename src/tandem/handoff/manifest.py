@@ -1,7 +1,7 @@
 """The handoff: routing, SLA clocks, the rep's queue, accept and reject."""
 
 from tandem.capabilities import Capability
-from tandem.events import StageChanged
+from tandem.events import HandoffAnswered, StageChanged
 
 CAPABILITY = Capability(
     name="handoff",
@@ -14,7 +14,12 @@ CAPABILITY = Capability(
         "routing": "tandem.handoff.ops_cli:routing_app",
         "sla": "tandem.handoff.ops_cli:sla_app",
     },
-    handlers=((StageChanged, "tandem.handoff.intake:on_stage_changed"),),
+    handlers=(
+        (StageChanged, "tandem.handoff.intake:on_stage_changed"),
+        # Notifications about a handled lead are done; managers hear of rejects.
+        (StageChanged, "tandem.handoff.notify_done:on_stage_changed"),
+        (HandoffAnswered, "tandem.handoff.notify_done:on_handoff_answered"),
+    ),
     tasks=("tandem.handoff.scheduler:install",),
     definitions=("tandem.handoff.definitions:ROUTING", "tandem.handoff.definitions:SLA"),
     metrics=("tandem.handoff.metrics:METRICS",),

@@ -13,16 +13,25 @@ from tandem.db import make_engine, make_session_factory
 from tandem.settings import Settings
 from tandem.web import error_pages, openapi
 from tandem.web.assets import Assets
+from tandem.web.bell import bell_for
 from tandem.web.csrf import csrf_token
 from tandem.web.deps import LoginRequired
 from tandem.web.security import FormBodyLimit, SecurityHeaders
 from tandem.web.templating import WEB_DIR, environment
 
 
+def _reader(request: Request) -> dict[str, object]:
+    # The signed-in user's own time zone (set by `page_user`) over the workspace's.
+    zone = getattr(request.state, "time_zone", None)
+    return {"time_zone": zone or request.app.state.settings.time_zone}
+
+
 def _templates(settings: Settings, assets: Assets) -> Jinja2Templates:
     templates = Jinja2Templates(
-        env=environment(currency=settings.currency, time_zone=settings.time_zone)
+        env=environment(currency=settings.currency, time_zone=settings.time_zone),
+        context_processors=[_reader],
     )
+    templates.env.globals["bell"] = bell_for  # the top bar's unread count
     templates.env.globals["asset_url"] = assets.url  # hashed, so browsers cache for a year
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["may_open"] = may_open  # menus show only the links a role may open

@@ -15,7 +15,8 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, pass_environment, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, pass_environment, select_autoescape
+from jinja2.runtime import Context
 
 from tandem import __version__
 
@@ -92,14 +93,14 @@ def local_time(value: dt.datetime, zone: str) -> dt.datetime:
     return value.astimezone(ZoneInfo(zone))
 
 
-@pass_environment
-def when(env: Environment, value: object) -> str:
-    """A timestamp as `2026-03-02 09:00` in the workspace's time zone (empty when unknown)."""
+@pass_context
+def when(context: Context, value: object) -> str:
+    """A timestamp as `2026-03-02 09:00` in the reader's time zone (`time_zone`: the user's
+    own on the app's pages, else the workspace's); empty when unknown."""
     if not value:
         return ""
     if isinstance(value, dt.datetime):
-        zone = str(env.globals.get("time_zone", "UTC"))
-        return local_time(value, zone).strftime("%Y-%m-%d %H:%M")
+        return local_time(value, str(context.get("time_zone") or "UTC")).strftime("%Y-%m-%d %H:%M")
     return value.strftime("%Y-%m-%d %H:%M")  # type: ignore[attr-defined]
 
 
