@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from tandem.auth.models import Team, User
 from tandem.auth.roles import Role
 from tandem.events import HandoffAnswered, StageChanged
+from tandem.handoff.intake import config_for
+from tandem.handoff.models import Handoff, Notification
 from tandem.handoff.notify import add_notifications, lead_labels, notification
 
 #: Stages after which nothing about the lead is waiting for anyone.
@@ -24,8 +26,6 @@ LEAD_REJECTED = "lead_rejected"
 
 def _done(db_session: Session, contact_ids: Iterable[int], at: object) -> int:
     ids = sorted(set(contact_ids))
-    from tandem.handoff.models import Notification
-
     done = 0
     for start in range(0, len(ids), 5_000):
         done += db_session.execute(
@@ -41,18 +41,26 @@ def _done(db_session: Session, contact_ids: Iterable[int], at: object) -> int:
     return done
 
 
-def managers_of(db_session: Session, user_id: int) -> list[int]:
-    """The managers of the user's team: its named manager and its active sales managers."""
+def managers_of(db_session: Session, user_id: int, handoff_id: int) -> list[int]:
+    """Who manages the rep for this lead: the managers routing names for the lead's team and
+    the rep (as escalations reach them), and the manager of the rep's team in Tandem."""
+    found: set[int] = set()
+    config = config_for(db_session)
+    if config is not None:
+        team = db_session.scalar(select(Handoff.team).where(Handoff.id == handoff_id))
+        found |= config.managers_for(user_id, team)
     team_id = db_session.scalar(select(User.team_id).where(User.id == user_id))
-    if team_id is None:
-        return []
-    named = db_session.scalar(select(Team.manager_id).where(Team.id == team_id))
-    members = db_session.scalars(
-        select(User.id).where(
-            User.team_id == team_id, User.role == Role.SALES_MANAGER.value, User.is_active
+    if team_id is not None:
+        named = db_session.scalar(select(Team.manager_id).where(Team.id == team_id))
+        found |= {named} if named is not None else set()
+        found |= set(
+            db_session.scalars(
+                select(User.id).where(
+                    User.team_id == team_id, User.role == Role.SALES_MANAGER.value, User.is_active
+                )
+            )
         )
-    )
-    return sorted({*(i for i in [named] if i is not None), *members} - {user_id})
+    return sorted(found - {user_id})
 
 
 def on_handoff_answered(db_session: Session, event: HandoffAnswered) -> None:
@@ -76,7 +84,7 @@ def on_handoff_answered(db_session: Session, event: HandoffAnswered) -> None:
                 handoff_id=event.handoff_id,
                 key=f"rejected:{event.handoff_id}:{manager}",
             )
-            for manager in managers_of(db_session, event.by_user_id)
+            for manager in managers_of(db_session, event.by_user_id, event.handoff_id)
         ],
     )
 
