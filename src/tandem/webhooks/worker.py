@@ -10,12 +10,11 @@ refused connection, a timeout) is retried after `retry.delay_after`, until it ha
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from tandem import __version__
 from tandem.db import session_scope, utcnow
+from tandem.web.background import run_while_up
 from tandem.webhooks import retry, signing
 from tandem.webhooks.models import Delivery, Subscription
 from tandem.webhooks.schemas import DeliveryReport
@@ -158,23 +158,6 @@ async def _loop(app: FastAPI) -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Send the queue from inside `tandem serve` (TANDEM_WEBHOOK_WORKER), around the app's
-    other lifespan hooks. Not under tests: their sessions share one connection a second thread
-    must not use (tests call `deliver_due`)."""
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(application: Any) -> AsyncIterator[Any]:
-        settings = app.state.settings
-        wanted = settings.webhook_worker and settings.environment != "test"
-        async with inner(application) as state:
-            task = asyncio.create_task(_loop(app)) if wanted else None
-            try:
-                yield state
-            finally:
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-
-    app.router.lifespan_context = lifespan
+    """Send the queue from inside `tandem serve` (TANDEM_WEBHOOK_WORKER); tests call
+    `deliver_due` themselves."""
+    run_while_up(app, _loop, when="webhook_worker")
