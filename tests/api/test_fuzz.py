@@ -102,7 +102,16 @@ def test_every_operation_answers_as_documented(client, token):
     assert not failures, "\n\n".join(failures)
 
 
-_IDS = ("contact_id", "account_id", "user_id", "version_id", "goal_id", "opportunity_id", "page")
+_IDS = (
+    "contact_id",
+    "account_id",
+    "user_id",
+    "version_id",
+    "goal_id",
+    "opportunity_id",
+    "page",
+    "token_id",
+)
 
 
 @pytest.mark.parametrize("label", sorted(OPERATIONS))

@@ -203,4 +203,39 @@ def test_warm_reads_the_stored_results_into_memory(db):
     token = latest_run(db).token
     names = {name for (_, name), (t, _) in store._frames.items() if t == token}
     assert any(n.startswith("wide|") for n in names) and "campaign_touches" in names
-    assert any(n.startswith("stages|") for n in names)
+    assert latest_run(db).stage_counts["lookback_days"] == 180  # the ROI counts: stored
+
+
+def test_the_first_page_after_a_run_reads_what_the_run_stored(db, monkeypatch):
+    from tandem.attribution import lookups, service
+    from tandem.attribution.report import build_report
+    from tandem.attribution.schemas import AttributionFilters
+
+    w = world.build(db)
+    config = default_config()
+    run_full(db_session=db, config=config, now=NOW)
+    counted = lookups.stage_counts(db.connection(), AttributionFilters(), lookback_days=180)
+    calls = {"engine": 0, "stage_counts": 0}
+
+    def counting(name, real):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(service, "run_attribution", counting("engine", service.run_attribution))
+    monkeypatch.setattr(lookups, "stage_counts", counting("stage_counts", lookups.stage_counts))
+    report = build_report(db_session=db, filters=AttributionFilters(), config=config, stored=True)
+    assert calls == {"engine": 0, "stage_counts": 0}  # nothing recomputed
+    assert report.opportunities == 2
+    assert report.attributed["linear"] == report.total - Decimal("2500.00")  # the bare deal
+    # The stored ROI counts are the ones counting now gives: the webinar and the ads campaign.
+    assert counted.sort("campaign_id").rows() == [
+        tuple(r) for r in latest_run(db).stage_counts["rows"]
+    ]
+    assert w.won.id in set(report_deals(db))
+
+
+def report_deals(db) -> list[int]:
+    return list(amounts(db))

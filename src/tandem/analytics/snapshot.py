@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import ColumnElement, Connection, Float, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
+from tandem import columnar
 from tandem.accounts import facts as account_facts
 from tandem.accounts.models import Account
 from tandem.analytics.dims import channel_expr, segment_expr
@@ -31,11 +32,10 @@ def _epoch(connection: Connection, column: Any) -> ColumnElement[float]:
 
 
 def _frame(connection: Connection, query: Any, schema: dict[str, Any]) -> pl.DataFrame:
-    rows = connection.execute(query).fetchall()
     raw = {
         name: (pl.Float64 if dtype in (TS, pl.Date) else dtype) for name, dtype in schema.items()
     }
-    frame = pl.DataFrame(rows, schema=raw, orient="row")
+    frame = columnar.read_table(connection, query, raw)  # Arrow where it can, else the DB-API
     return frame.with_columns(
         (pl.col(name) * 1e6).cast(pl.Int64).cast(dtype if dtype == TS else TS).cast(dtype)
         for name, dtype in schema.items()

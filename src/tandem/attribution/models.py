@@ -37,6 +37,9 @@ class AttributionRunRecord(Base):
     opportunities: Mapped[int] = mapped_column(Integer, default=0)
     credits: Mapped[int] = mapped_column(Integer, default=0)
     unattributed_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Campaign ROI's MQL and SQL counts over all dates, counted by a full run so the first
+    # page after it reads them: {"lookback_days": n, "rows": [[campaign_id, mqls, sqls], ...]}.
+    stage_counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class AttributedOpportunity(Base):

@@ -31,6 +31,7 @@ from sqlalchemy import (
     union,
 )
 
+from tandem import columnar
 from tandem.activities.models import Activity
 from tandem.attribution.schemas import AttributionFilters, ContactScope
 from tandem.bounds import read_money
@@ -58,16 +59,20 @@ def shifted(connection: Connection, column: Any, days: int) -> ColumnElement[Any
 
 
 def read_frame(connection: Connection, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    """Run `query` and return its rows as a frame with `schema` (timestamps typed TS)."""
+    """Run `query` and return its rows as a frame with `schema` (timestamps typed TS): in
+    columns through Arrow where a separate connection sees the same rows (`tandem.columnar`),
+    else through the DB-API."""
+    return columnar.read_table(connection, query, raw_schema(connection, schema), _typer(schema))
+
+
+def raw_schema(connection: Connection, schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with timestamps as `timestamp` selects them: text (SQLite), epoch us (PG)."""
     raw_ts = pl.String if connection.dialect.name == "sqlite" else pl.Int64
-    raw = {name: raw_ts if dtype == TS else dtype for name, dtype in schema.items()}
-    result = connection.execute(query)
-    try:
-        # Raw DB-API tuples: the Row objects SQLAlchemy would build cost more than the query.
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-    finally:
-        result.close()
-    return typed(pl.DataFrame(rows, schema=raw, orient="row", strict=False), schema)
+    return {name: raw_ts if dtype == TS else dtype for name, dtype in schema.items()}
+
+
+def _typer(schema: dict[str, Any]) -> Any:
+    return lambda frame: typed(frame, schema)
 
 
 def typed(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:

@@ -15,10 +15,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tandem.attribution import (
@@ -188,10 +189,21 @@ def run_full(
     record.shares = _learned_shares(run, chosen)
     record.opportunities, record.credits = deals, credits
     record.unattributed_cents = run.result.unattributed_cents
+    record.stage_counts = _count_stages(db_session, config)
     record.finished_at = now
     db_session.flush()
     return RunSummary(record.id, "full", chosen, config.version, deals, credits,
                       run.result.unattributed_cents, 0)  # fmt: skip
+
+
+def _count_stages(db_session: Session, config: AttributionConfig) -> dict[str, Any]:
+    """Campaign ROI's counts over all dates, stored with the run (see `cached_stage_counts`)."""
+    from tandem.attribution.lookups import stage_counts
+
+    lookback = config.window.lookback_days
+    counts = stage_counts(db_session.connection(), AttributionFilters(), lookback_days=lookback)
+    rows = counts.sort("campaign_id").select("campaign_id", "mqls", "sqls").rows()
+    return {"lookback_days": lookback, "rows": [list(row) for row in rows]}
 
 
 def _won_now(db_session: Session) -> pl.DataFrame:
@@ -480,6 +492,15 @@ def cached_stage_counts(
     if last is None:
         return stage_counts(db_session.connection(), filters, lookback_days=lookback_days)
     dates = AttributionFilters(start=filters.start, end=filters.end)
+    stored = last.stage_counts
+    all_dates = dates.start is None and dates.end is None
+    if all_dates and stored and stored["lookback_days"] == lookback_days:
+        # What the run counted: read, not counted again.
+        return pl.DataFrame(
+            stored["rows"],
+            schema={"campaign_id": pl.Int64, "mqls": pl.Int64, "sqls": pl.Int64},
+            orient="row",
+        )
     return _cached(
         db_session, last, f"stages|{dates.start}|{dates.end}|{lookback_days}",
         lambda: stage_counts(db_session.connection(), dates, lookback_days=lookback_days),
@@ -493,21 +514,23 @@ def _stored_wide(
     index = ["opportunity_id", "activity_id", "touch_index", *_CREDIT_COLUMNS]
 
     def read() -> pl.DataFrame:
+        # The long rows in columns (Arrow), pivoted by Polars: several times faster than
+        # SQL's GROUP BY with a CASE per model on millions of credits.
         c = AttributionCredit
-        cents = [
-            func.sum(case((c.model == m, c.credit_cents), else_=0)).label(f"m{i}")
-            for i, m in enumerate(models)
-        ]
         query = select(
-            c.opportunity_id, c.activity_id, c.touch_index, func.min(c.channel),
-            func.min(c.campaign_id), func.min(c.asset_id), func.min(c.team), func.min(c.source),
-            *cents,
-        ).group_by(c.opportunity_id, c.activity_id, c.touch_index)  # fmt: skip
+            c.opportunity_id, c.activity_id, c.touch_index, c.channel, c.campaign_id,
+            c.asset_id, c.team, c.source, c.model, c.credit_cents,
+        ).where(c.model.in_(models))  # fmt: skip
         schema = {"opportunity_id": pl.Int64, "activity_id": pl.Int64, "touch_index": pl.Int32,
                   "channel": pl.String, "campaign_id": pl.Int64, "asset_id": pl.Int64,
-                  "team": pl.String, "source": pl.String,
-                  **{m: pl.Int64 for m in models}}  # fmt: skip
-        frame = read_frame(db_session.connection(), query, schema)
+                  "team": pl.String, "source": pl.String, "model": pl.String,
+                  "credit_cents": pl.Int64}  # fmt: skip
+        long = read_frame(db_session.connection(), query, schema)
+        cents = pl.col("credit_cents")
+        frame = long.group_by("opportunity_id", "activity_id", "touch_index").agg(
+            *(pl.col(name).min() for name in _CREDIT_COLUMNS),
+            *(cents.filter(pl.col("model") == m).sum().alias(m) for m in models),
+        )
         return frame.select(*index, *models).sort("opportunity_id", "touch_index")
 
     return _cached(db_session, last, "wide|" + ",".join(models), read)

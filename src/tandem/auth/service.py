@@ -170,15 +170,18 @@ def end_session(*, db_session: Session, secret: str) -> None:
         db_session.delete(row)
 
 
-def create_api_token(*, db_session: Session, user: User, name: str) -> tuple[ApiToken, str]:
-    """Issue an API token for `user`; the plain token is returned once and never stored."""
+def create_api_token(
+    *, db_session: Session, user: User, name: str, actor_id: int | None = None
+) -> tuple[ApiToken, str]:
+    """Issue an API token for `user` (by `actor_id`, else themselves); the plain token is
+    returned once and never stored."""
     plain = new_api_token()
     token = ApiToken(user_id=user.id, name=name, prefix=plain[:10], token_hash=digest(plain))
     db_session.add(token)
     db_session.flush()
     audit.record(
         db_session=db_session,
-        actor_user_id=user.id,
+        actor_user_id=actor_id if actor_id is not None else user.id,
         action="api_token.create",
         entity_type="api_token",
         entity_id=token.id,

@@ -28,4 +28,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/handoff/settings"): allow(),
     ("GET", "/api/v1/handoff/reps/{user_id}/settings"): allow(owns=("user", "user_id")),
     ("PUT", "/api/v1/handoff/reps/{user_id}/settings"): allow(owns=("user", "user_id")),
+    # The routing and SLA editors' "test with this contact" (the definitions' two roles).
+    ("POST", "/admin/routing/preview"): allow(A, SM),
+    ("POST", "/admin/sla/preview"): allow(A, SM),
 }

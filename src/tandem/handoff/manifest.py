@@ -8,7 +8,11 @@ CAPABILITY = Capability(
     permissions="tandem.handoff.access:RULES",
     summary="MQLs routed at the MQL moment, SLA clocks and escalations, accept/reject.",
     tables=("tandem.handoff.models",),
-    routers=("tandem.handoff.api:router", "tandem.handoff.pages:router"),
+    routers=(
+        "tandem.handoff.api:router",
+        "tandem.handoff.pages:router",
+        "tandem.handoff.admin.pages:router",
+    ),
     cli={
         "handoff": "tandem.handoff.cli:app",
         "routing": "tandem.handoff.ops_cli:routing_app",

@@ -41,7 +41,7 @@ from sqlalchemy.sql import visitors
 
 from tandem.accounts.models import Account
 from tandem.activities.models import Activity
-from tandem.attribution.query import TS, read_frame, timestamp, typed
+from tandem.attribution.query import TS, read_frame, timestamp
 from tandem.audit.models import AuditEvent
 from tandem.bounds import COUNT_MAX, read_money, read_number
 from tandem.campaigns.models import Campaign
@@ -154,31 +154,12 @@ def _read_for(
 ) -> pl.DataFrame:
     """`query` for every row, or only for the rows whose `column` is in `ids` (chunked)."""
     if ids is None:
-        return read_in_batches(connection, query, schema)
+        return read_frame(connection, query, schema)  # in columns, a chunk at a time
     frames = [
         read_frame(connection, query.where(column.in_(list(ids[i : i + _CHUNK]))), schema)
         for i in range(0, len(ids), _CHUNK)
     ]
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
-
-
-def read_in_batches(
-    connection: Connection, query: Select[Any], schema: dict[str, Any], batch: int = 250_000
-) -> pl.DataFrame:
-    """Like `read_frame`, but turning the rows into columns a batch at a time: a full rescore
-    reads tens of millions of rows, and holding them all as Python tuples first would take
-    several times the memory of the frame itself."""
-    raw_ts = pl.String if connection.dialect.name == "sqlite" else pl.Int64
-    raw = {name: raw_ts if dtype == TS else dtype for name, dtype in schema.items()}
-    result = connection.execute(query)
-    frames = []
-    try:
-        cursor = result.cursor
-        while cursor is not None and (rows := cursor.fetchmany(batch)):
-            frames.append(pl.DataFrame(rows, schema=raw, orient="row", strict=False))
-    finally:
-        result.close()
-    return typed(pl.concat(frames) if frames else pl.DataFrame(schema=raw), schema)
 
 
 def contacts_frame(

@@ -1,0 +1,100 @@
+"""Whole-table reads in columns: a SELECT's rows straight into Arrow, then Polars.
+
+Every full recompute (a model's approval and full rescore, backtests, attribution runs, the
+dashboards' columnar copy) reads millions of rows. Through the DB-API each value becomes a
+Python object first (about 6 µs a row); through ADBC the database driver fills Arrow buffers in
+C. `read_table` takes the Arrow route when it sees the same rows the caller's connection would
+(`source.separate_read_ok`) and the DB-API route otherwise (`read_rows`, the earlier path, kept
+for those cases and for the benchmarks' comparison).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection
+
+from tandem.columnar import source
+from tandem.columnar.source import ColumnarUnavailable
+
+Finish = Callable[[pl.DataFrame], pl.DataFrame]
+
+__all__ = ["ColumnarUnavailable", "read_rows", "read_table", "arrow_batches"]
+
+
+def _identity(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame
+
+
+def read_rows(
+    connection: Connection,
+    query: Any,
+    schema: dict[str, Any],
+    finish: Finish = _identity,
+    batch: int = 250_000,
+) -> pl.DataFrame:
+    """The DB-API path: `query`'s rows fetched in batches, each made a frame with `schema`'s
+    names and types (values that do not fit become null, as Polars' non-strict construction
+    does), then `finish`ed. Batches keep tens of millions of rows from being held as tuples."""
+    result = connection.execute(query)
+    frames = []
+    try:
+        cursor = result.cursor
+        while cursor is not None and (rows := cursor.fetchmany(batch)):
+            frames.append(finish(pl.DataFrame(rows, schema=schema, orient="row", strict=False)))
+    finally:
+        result.close()
+    return pl.concat(frames) if frames else finish(pl.DataFrame(schema=schema))
+
+
+def arrow_batches(connection: Connection, query: Any, schema: dict[str, Any]) -> Any:
+    """`query`'s rows as an iterator of Arrow record batches read on a connection of its own
+    (raises `ColumnarUnavailable` when that connection would not see the caller's rows)."""
+    return source.batches(connection, query, schema)
+
+
+def read_table(
+    connection: Connection,
+    query: Any,
+    schema: dict[str, Any],
+    finish: Finish = _identity,
+    *,
+    chunk_rows: int = 1_000_000,
+) -> pl.DataFrame:
+    """`query`'s rows as a frame with `schema`'s names and types, `finish`ed a chunk at a time:
+    through Arrow where possible, else through the DB-API (`read_rows`), same result."""
+    try:
+        batches = source.batches(connection, query, schema)
+    except ColumnarUnavailable:
+        return read_rows(connection, query, schema, finish)
+    frames, pending, count = [], [], 0
+    try:
+        for batch in batches:
+            pending.append(batch)
+            count += batch.num_rows
+            if count >= chunk_rows:
+                frames.append(finish(_frame(pending, schema)))
+                pending, count = [], 0
+    except ColumnarUnavailable:
+        # A value the driver could not type (SQLite's columns can mix types): start again
+        # on the caller's connection rather than return part of the rows.
+        return read_rows(connection, query, schema, finish)
+    if pending or not frames:
+        frames.append(finish(_frame(pending, schema)))
+    return pl.concat(frames) if len(frames) > 1 else frames[0]
+
+
+def _frame(batches: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    if not batches:
+        return pl.DataFrame(schema=schema)
+    import pyarrow as pa
+
+    raw = pl.from_arrow(pa.Table.from_batches(batches), rechunk=False)
+    assert isinstance(raw, pl.DataFrame)
+    # Positional, like the DB-API path: the SELECT's labels need not match the schema's names.
+    return raw.select(
+        pl.col(old).cast(dtype, strict=False).alias(name)
+        for old, (name, dtype) in zip(raw.columns, schema.items(), strict=True)
+    )

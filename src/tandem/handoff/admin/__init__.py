@@ -1,0 +1,1 @@
+"""The handoff's part of the admin screens: the routing and SLA editors' preview."""
