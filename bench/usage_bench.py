@@ -3,6 +3,12 @@ daily usage (about 7.3 million account-days), Polars (tandem.usage) beside a str
 pandas implementation in the same run, then the monthly backtest over the two years.
 
     .venv/bin/python bench/usage_bench.py --accounts 10000 --days 730 [--write-docs]
+    .venv/bin/python bench/usage_bench.py --user-usage-rows 1000000 [--backend both] [--write-docs]
+
+The second form times the `user_usage` import instead (`tandem import user_usage`'s job
+runner, quarantine and idempotent keys included; then the same file again, every row
+unchanged) beside pandas `read_csv` + `to_sql` of the same file into a bare table, in the same
+run and database.
 
 The usage is generated in memory as Arrow/Polars with planted causes (falling adoption before
 churn, seats filling before an upgrade). Both implementations must agree: every account's score
@@ -206,6 +212,130 @@ def pandas_health(usage: pd.DataFrame, limits: pd.DataFrame, accounts: pd.DataFr
     return frame["score"], out
 
 
+def user_usage_csv(folder: Path, rows: int, users: int = 10_000) -> Path:
+    """`rows` daily logins of `users` users of 1,000 accounts, one row in 1,000 for a user
+    Tandem does not know (quarantined)."""
+    n = pl.int_range(0, rows, eager=True)
+    who = n % users
+    day = (n // users).cast(pl.Int32)
+    email = "u" + who.cast(pl.String) + "@a" + (who % 1000).cast(pl.String) + ".com"
+    email = pl.when(n % 1000 == 999).then(pl.lit("ghost@nowhere.com")).otherwise(email)
+    frame = pl.DataFrame({"n": n, "who": who, "day": day}).select(
+        contact_email=pl.select(email).to_series(),
+        metric=pl.lit("logins"),
+        value=(pl.col("who") + pl.col("day")) % 7,
+        period_start=pl.lit(date(2024, 1, 1)) + pl.duration(days=pl.col("day")),
+    )
+    path = folder / "user_usage.csv"
+    frame.write_csv(path)
+    return path
+
+
+def import_user_usage(url: str, path: Path, users: int = 10_000) -> dict[str, object]:
+    """The import twice (new, then unchanged) and pandas' `to_sql`, in one database."""
+    import os
+
+    from sqlalchemy import func, insert, select
+
+    from tandem.accounts.models import Account
+    from tandem.contacts.models import Contact
+    from tandem.db import make_engine
+    from tandem.ingest import jobs
+    from tandem.ingest.mapping import profile_mapping
+    from tandem.migrate import upgrade
+    from tandem.usage.models import UserUsageFact
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        ids = (
+            conn.execute(
+                insert(Account).returning(Account.id),
+                [{"name": f"A{k}", "domain": f"a{k}.com"} for k in range(1000)],
+            )
+            .scalars()
+            .all()
+        )
+        conn.execute(
+            insert(Contact),
+            [{"email": f"u{k}@a{k % 1000}.com", "account_id": ids[k % 1000]} for k in range(users)],
+        )
+    out: dict[str, object] = {"load_average": [round(x, 1) for x in os.getloadavg()]}
+    for attempt in ("first", "again"):
+        tx = engine.begin
+        job_id = jobs.create_job(
+            tx, path=path, kind="user_usage", profile="generic",
+            mapping=profile_mapping("generic", "user_usage"),
+        )  # fmt: skip
+        start, cpu = time.perf_counter(), time.process_time()
+        job = jobs.run_job(tx, job_id)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        out[attempt] = {
+            "rows": job["rows_total"], "new": job["rows_new"],
+            "unchanged": job["rows_unchanged"], "quarantined": job["rows_quarantined"],
+            "seconds": round(seconds, 1), "rows_per_s": round(job["rows_total"] / seconds),
+            "cpu_s": round(cpu, 1), "rows_per_cpu_s": round(job["rows_total"] / cpu),
+        }  # fmt: skip
+        print(f"{engine.dialect.name} import ({attempt}): {out[attempt]}", flush=True)
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(UserUsageFact))
+    out["stored"] = stored
+    start, cpu = time.perf_counter(), time.process_time()
+    frame = pd.read_csv(path)
+    frame.to_sql("naive_user_usage", engine, if_exists="replace", index=False, chunksize=50_000)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    out["pandas"] = {"rows": len(frame), "seconds": round(seconds, 1),
+                     "rows_per_s": round(len(frame) / seconds), "cpu_s": round(cpu, 1),
+                     "rows_per_cpu_s": round(len(frame) / cpu)}  # fmt: skip
+    out["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
+    print(f"{engine.dialect.name} pandas to_sql: {out['pandas']}", flush=True)
+    engine.dispose()
+    return out
+
+
+def user_usage_main(args: argparse.Namespace) -> None:
+    """The import benchmark (`--user-usage-rows`), on the backends asked for."""
+    import json
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from backends import each_backend
+
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        path = user_usage_csv(folder, args.user_usage_rows)
+        results = each_backend(
+            args.backend, f"sqlite:///{folder}/bench.db",
+            lambda url: import_user_usage(url, path), port=55433,
+        )  # fmt: skip
+    print(json.dumps(results, indent=2))
+    if args.write_docs:
+        lines = ["", "## Per-user usage import (usage)", "",
+                 f"`bench/usage_bench.py --user-usage-rows {args.user_usage_rows} --backend "
+                 f"{args.backend}`: a CSV of {args.user_usage_rows:,} daily logins of 10,000 "
+                 "users of 1,000 accounts (one row in 1,000 names an unknown user: quarantined) "
+                 "through `tandem import user_usage`'s job runner, then the same file again "
+                 "(every row unchanged), beside pandas `read_csv` + `to_sql` into a bare table "
+                 "(no key, no check) in the same run and database.", "",
+                 "Rows per second of wall time, then per CPU second of the process (the "
+                 "machine is shared: `nice -n 10` under the load averages shown, before and "
+                 "after).", "",
+                 "| backend | import, new | same file again | pandas to_sql | load average |",
+                 "| --- | --- | --- | --- | --- |"]  # fmt: skip
+
+        def cell(r: dict) -> str:
+            return (f"{r['rows_per_s']:,}/s ({r['seconds']} s); "
+                    f"{r['rows_per_cpu_s']:,}/CPU-s ({r['cpu_s']} s)")  # fmt: skip
+
+        for backend, r in results.items():
+            lines.append(
+                f"| {backend} | **{cell(r['first'])}** | {cell(r['again'])} | "
+                f"{cell(r['pandas'])} | {r['load_average']} -> {r['load_average_after']} |"
+            )
+        DOCS.write_text(DOCS.read_text().rstrip("\n") + "\n" + "\n".join(lines) + "\n")
+        print(f"appended to {DOCS}")
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -215,7 +345,12 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--user-usage-rows", type=int, default=0, help="time the import instead")
+    parser.add_argument("--backend", default="sqlite", choices=("sqlite", "postgresql", "both"))
     args = parser.parse_args()
+    if args.user_usage_rows:
+        user_usage_main(args)
+        return
     model = default_model().model_copy(update={"period": "day"})
     t0 = time.perf_counter()
     usage, limits, accounts, events = generate(args.accounts, args.days)

@@ -22,17 +22,18 @@ if TYPE_CHECKING:
 
 #: Capability packages, in the order their routes and handlers are installed.
 INSTALLED: tuple[str, ...] = (
+    "tandem.contacts",  # before the shell: its `/contacts/new` precedes `/contacts/{contact_id}`
     "tandem.web",
     "tandem.auth",
     "tandem.lifecycle",
     "tandem.webhooks",  # before definitions: its /admin/webhooks goes ahead of /admin/{kind}
     "tandem.definitions",
-    "tandem.contacts",
     "tandem.handoff",
     "tandem.ingest",
     "tandem.attribution",
     "tandem.scoring",
     "tandem.accounts",
+    "tandem.lists",
     "tandem.analytics",
     "tandem.metrics",
     "tandem.search",

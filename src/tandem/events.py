@@ -93,6 +93,15 @@ class UsageSignalsRaised:
     signals: Sequence[RaisedSignal]
 
 
+@dataclass(frozen=True, slots=True)
+class UserUsageStored:
+    """Per-user usage was stored (new or changed facts) for these contacts, at `at` (the
+    `user_usage` import and the usage event API); the PQL rule is evaluated for them."""
+
+    contact_ids: Sequence[int]
+    at: datetime
+
+
 E = TypeVar("E")
 Handler = Callable[[Session, Any], None]
 

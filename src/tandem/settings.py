@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     workers: int = 1
     data_dir: Path = Path("var")
     page_size: int = 50
+    currency: str = "USD"  # the workspace currency: the pipeline board's totals count in it
     ingest_max_body_bytes: int = 20 * 1024 * 1024  # event API request bodies
     # An activities file of at least this many rows (and more than the table holds) is a bulk
     # load: indexes dropped and built once at its end (tandem.ingest.deferred).

@@ -40,21 +40,23 @@ def test_the_list_filters_sorts_and_shows_a_rep_only_what_they_may_open(client, 
     rep, manager, hot, cold, theirs = world(db)
     login(client, manager.email)
     api = client.get("/api/v1/accounts").json()
-    assert [r["name"] for r in api["rows"]][0] == "Hotco"  # the highest score first
-    assert api["total"] == 3 and api["rows"][0]["stage"] == "customer"
-    assert [r["name"] for r in client.get("/api/v1/accounts?tier=2").json()["rows"]] == ["Coldco"]
-    assert [r["name"] for r in client.get("/api/v1/accounts?stage=customer").json()["rows"]] == [
-        "Hotco"
-    ]
-    by_name = client.get("/api/v1/accounts?sort=name&desc=false").json()["rows"]
-    assert [r["name"] for r in by_name] == ["Coldco", "Hotco", "Otherco"]
+    assert [r["values"]["name"] for r in api["rows"]][0] == "Hotco"  # the highest score first
+    assert api["total"] == 3 and api["rows"][0]["values"]["stage"] == "customer"
+
+    def names(query):
+        return [r["values"]["name"] for r in client.get(f"/api/v1/accounts?{query}").json()["rows"]]
+
+    assert names("tier=2") == ["Coldco"]
+    assert names("stage=customer") == ["Hotco"]
+    assert names("sort=name") == ["Coldco", "Hotco", "Otherco"]
     page = client.get("/accounts?tier=1")
     assert page.status_code == 200 and "Hotco" in page.text and "Coldco" not in page.text
     # A saved view comes back as a link.
     client.get("/login")
     saved = client.post(
-        "/accounts/views",
+        "/views",
         data={
+            "list_name": "accounts",
             "name": "Tier one",
             "query": "tier=1",
             "csrf_token": client.cookies.get("tandem_csrf"),
@@ -62,10 +64,11 @@ def test_the_list_filters_sorts_and_shows_a_rep_only_what_they_may_open(client, 
         follow_redirects=False,
     )
     assert saved.status_code == 303
-    assert 'href="/accounts?tier=1">Tier one</a>' in client.get("/accounts").text
+    assert ">Tier one</a>" in client.get("/accounts").text
+    assert 'href="/accounts?tier=1&amp;sort=-score' in client.get("/accounts").text
     client.post("/logout")
     login(client, rep.email)
-    names = [r["name"] for r in client.get("/api/v1/accounts").json()["rows"]]
+    names = [r["values"]["name"] for r in client.get("/api/v1/accounts").json()["rows"]]
     assert "Otherco" not in names and {"Hotco", "Coldco"} <= set(names)
 
 

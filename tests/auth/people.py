@@ -22,6 +22,12 @@ OWNER_CHECKED_READS = [
     "/accounts/{acct}",
     "/api/v1/accounts/{acct}",
     "/opportunities/{opp}/retrospective",
+    "/opportunities/{opp}",
+    "/opportunities/{opp}/edit",
+    "/api/v1/opportunities/{opp}",
+    "/contacts/{bobs}/edit",
+    "/accounts/{acct}/edit",
+    "/api/v1/contacts/{bobs}/entries",
     "/api/v1/attribution/opportunities/{opp}",
     "/api/v1/handoff/reps/{bob}/settings",
 ]

@@ -97,7 +97,10 @@ def world(db):
             "asset_id": 999999,
             "purge_id": 999999,
             "webhook_id": 999999,
+            "entry_id": 999999,
             "token": "not-a-token",
+            "list_name": "contacts",
+            "view_id": 999999,
             "token_id": 999999,
         },
     )

@@ -6,9 +6,7 @@ ACCOUNT = ("account", "account_id")
 
 RULES: dict[tuple[str, str], Rule] = {
     # The list filters itself to what the viewer may open (reps: their own and unassigned).
-    ("GET", "/accounts"): allow(),
     ("GET", "/api/v1/accounts"): allow(),
-    ("POST", "/accounts/views"): allow(),
     ("GET", "/accounts/{account_id}/abm"): allow(owns=ACCOUNT),
     ("GET", "/api/v1/accounts/{account_id}/abm"): allow(owns=ACCOUNT),
     ("GET", "/api/v1/accounts/{account_id}/packet"): allow(A, R, SM, E, owns=ACCOUNT),

@@ -3,9 +3,9 @@ ABM dashboard. Handlers only translate; `views`, `committees` and `service` do t
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from tandem.accounts import committees, views
@@ -15,17 +15,18 @@ from tandem.accounts.models import Account
 from tandem.auth import permissions
 from tandem.db import utcnow
 from tandem.ids import BodyId
+from tandem.lists.api import BAD, ListPage, list_json
+from tandem.lists.catalog import ACCOUNTS
 from tandem.web.deps import ApiUser, DbSession
 from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-@router.get("/accounts")
-def account_list(
-    request: Request, user: ApiUser, db: DbSession, q: Annotated[views.ListQuery, Depends()]
-) -> views.AccountList:
-    return views.account_list(db, q, user=user, visible_to=permissions.visible_to(request, user))
+@router.get("/accounts", responses=BAD)
+def account_list(request: Request, user: ApiUser, db: DbSession) -> ListPage:
+    """The accounts list as JSON (`tandem.lists`: the same parameters as the page)."""
+    return list_json(request, db, user, ACCOUNTS)
 
 
 def _account(db: Any, account_id: int) -> None:

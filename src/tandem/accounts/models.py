@@ -48,6 +48,10 @@ class Account(Base):
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("record_sources.id", ondelete="SET NULL")
     )
+    # Optimistic concurrency (tandem.records): each ORM update bumps it and checks the one
+    # read, so an edit made from a stale form is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -156,14 +160,3 @@ class CommitteeRole(Base):
     )  # import:hubspot, import:salesforce, title:<rule>, rep
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class SavedView(Base):
-    """A named filter and sort of the accounts list, kept per user."""
-
-    __tablename__ = "account_saved_views"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    query: Mapped[str] = mapped_column(String(1000))

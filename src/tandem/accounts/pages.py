@@ -1,10 +1,9 @@
-"""The accounts pages: the list (filters, sort, saved views), an account's ABM section (a
-fragment the account page loads), role confirmation, and the ABM dashboard."""
+"""The accounts pages: an account's ABM section (a fragment the account page loads), role
+confirmation, and the ABM dashboard. The accounts list is `tandem.lists`."""
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,29 +20,6 @@ from tandem.web.ids import PathId
 from tandem.web.pages import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
-
-
-@router.get("/accounts", response_class=HTMLResponse)
-def account_list(
-    request: Request, user: PageUser, db: DbSession, q: Annotated[views.ListQuery, Depends()]
-) -> HTMLResponse:
-    found = views.account_list(db, q, user=user, visible_to=permissions.visible_to(request, user))
-    here = {k: v for k, v in q.model_dump().items() if v not in (None, "") and k != "page"}
-    return render(request, "accounts_list.html", user=user, v=found, here=urlencode(here))
-
-
-@router.post("/accounts/views", response_model=None)
-def save_view(
-    user: PageUser,
-    db: DbSession,
-    name: Annotated[str, Form()] = "",
-    query: Annotated[str, Form()] = "",
-) -> Response:
-    try:
-        views.save_view(db, user=user, name=name, query=query)
-    except InvalidInput as exc:
-        raise HTTPException(422, str(exc)) from None
-    return RedirectResponse(f"/accounts?{query.lstrip('?')}", status_code=303)
 
 
 @router.get("/accounts/{account_id}/abm", response_class=HTMLResponse)

@@ -43,3 +43,4 @@ class AccountDetail(BaseModel):
     roles_covered: list[str]
     committee: list[BuyingRoleGroup]
     opportunities: list[OpportunitySummary]
+    version: int = 1  # what an edit names in If-Match (tandem.records)

@@ -65,6 +65,7 @@ def account_detail(
     ).all()
     return AccountDetail(
         id=account.id,
+        version=account.version,
         name=account.name,
         domain=account.domain,
         industry=account.industry,

@@ -1,5 +1,5 @@
-"""View-models of the accounts pages and API: the accounts list (filters, sort, saved views),
-an account's ABM panel, the ABM dashboard and the account packet. One data path: the HTML
+"""View-models of the accounts pages and API (the accounts list is `tandem.lists`): an
+account's ABM panel, the ABM dashboard and the account packet. One data path: the HTML
 routes render these, the JSON routes return them."""
 
 from __future__ import annotations
@@ -8,160 +8,20 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tandem.accounts import committees, definitions, journey, lists, space, tree
-from tandem.accounts.models import Account, AccountScore, AccountStageSnapshot, SavedView
+from tandem.accounts.models import Account, AccountScore, AccountStageSnapshot
 from tandem.activities.models import Activity
 from tandem.auth import visibility
-from tandem.auth.models import User
 from tandem.auth.visibility import Visibility
 from tandem.contacts.models import Contact
 from tandem.opportunities.models import Opportunity
-from tandem.web.paging import MAX_PAGE
-
-SORTS = {"name": Account.name, "score": AccountScore.total, "tier": Account.tier}
-PAGE = 50
-
-
-class ListQuery(BaseModel):
-    tier: str | None = None
-    stage: str | None = None
-    owner: str | None = None  # an owner's email, or "none"
-    min_score: float | None = Field(None, ge=0, le=1_000_000)  # scores are points, bounded
-    mqa: bool | None = None
-    sort: str = "score"
-    desc: bool = True
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-
-
-class AccountRow(BaseModel):
-    id: int
-    name: str
-    industry: str | None
-    tier: str | None
-    owner: str | None
-    score: str | None
-    is_mqa: bool
-    stage: str | None
-    people_engaged: int
-
-
-class AccountList(BaseModel):
-    query: ListQuery
-    rows: list[AccountRow]
-    total: int
-    stages: list[str]
-    owners: list[str]
-    views: list[dict[str, Any]]
 
 
 def _latest_day(db_session: Session) -> date | None:
     return db_session.scalar(select(func.max(AccountStageSnapshot.day)))
-
-
-def account_list(
-    db_session: Session, q: ListQuery, *, user: User | None = None, visible_to: Visibility = None
-) -> AccountList:
-    """Accounts filtered by tier, stage, owner, score and MQA, sorted, one page of 50; the stage
-    is the latest daily snapshot's."""
-    day = _latest_day(db_session)
-    stage = AccountStageSnapshot.stage
-    query = (
-        select(
-            Account.id,
-            Account.name,
-            Account.industry,
-            Account.tier,
-            User.email,
-            AccountScore.total,
-            AccountScore.is_mqa,
-            AccountScore.people_engaged,
-            stage,
-        )
-        .outerjoin(User, User.id == Account.owner_id)
-        .outerjoin(AccountScore, AccountScore.account_id == Account.id)
-        .outerjoin(
-            AccountStageSnapshot,
-            (AccountStageSnapshot.account_id == Account.id) & (AccountStageSnapshot.day == day),
-        )
-        .where(visibility.owned(Account.owner_id, visible_to))
-    )
-    if q.tier:
-        query = query.where(Account.tier == q.tier)
-    if q.stage:
-        query = query.where(stage == q.stage)
-    if q.owner == "none":
-        query = query.where(Account.owner_id.is_(None))
-    elif q.owner:
-        query = query.where(User.email == q.owner)
-    if q.min_score is not None:
-        query = query.where(AccountScore.total >= q.min_score)
-    if q.mqa is not None:
-        query = query.where(AccountScore.is_mqa.is_(q.mqa))
-    total = db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    column = SORTS.get(q.sort, AccountScore.total)
-    order = column.desc().nulls_last() if q.desc else column.asc().nulls_last()
-    rows = db_session.execute(
-        query.order_by(order, Account.id).limit(PAGE).offset((max(q.page, 1) - 1) * PAGE)
-    ).all()
-    d, _ = definitions.active(db_session, "account_stages")
-    owners = sorted(
-        e
-        for (e,) in db_session.execute(
-            select(User.email).join(Account, Account.owner_id == User.id).distinct()
-        )
-    )
-    views = (
-        []
-        if user is None
-        else [
-            {"id": v.id, "name": v.name, "query": v.query}
-            for v in db_session.scalars(
-                select(SavedView).where(SavedView.user_id == user.id).order_by(SavedView.name)
-            )
-        ]
-    )
-    return AccountList(
-        query=q,
-        total=total,
-        stages=d.funnel(),
-        owners=owners,
-        views=views,
-        rows=[
-            AccountRow(
-                id=r[0],
-                name=r[1],
-                industry=r[2],
-                tier=r[3],
-                owner=r[4],
-                score=None if r[5] is None else str(r[5]),
-                is_mqa=bool(r[6]),
-                people_engaged=r[7] or 0,
-                stage=r[8],
-            )
-            for r in rows
-        ],
-    )
-
-
-def save_view(db_session: Session, *, user: User, name: str, query: str) -> SavedView:
-    name, query = name.strip()[:100], query.strip().lstrip("?")[:1000]
-    if not name:
-        from tandem.accounts.errors import InvalidInput
-
-        raise InvalidInput(["a saved view needs a name"])
-    row = db_session.scalars(
-        select(SavedView).where(SavedView.user_id == user.id, SavedView.name == name)
-    ).first()
-    if row is None:
-        row = SavedView(user_id=user.id, name=name, query=query)
-        db_session.add(row)
-    row.query = query
-    db_session.flush()
-    return row
 
 
 def _weeks(as_of: datetime, n: int) -> list[date]:

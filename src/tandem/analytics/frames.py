@@ -88,6 +88,8 @@ class Facts:
     content: pl.DataFrame = field(default_factory=lambda: NO_CONTENT)
     # One row per account (tandem.accounts.facts): tier, stage, score, MQA moment.
     accounts: pl.DataFrame = field(default_factory=lambda: _no_accounts())
+    # One row per PQL made an MQL (tandem.usage.facts): contact, account, plan, moment.
+    pqls: pl.DataFrame = field(default_factory=lambda: _no_pqls())
 
     def known_values(self) -> dict[str, list[str]]:
         """Every value each dimension takes in the contacts or the deals, sorted."""
@@ -211,6 +213,7 @@ def build_facts(
     subscriptions: pl.DataFrame | None = None,
     content: pl.DataFrame | None = None,
     accounts: pl.DataFrame | None = None,
+    pqls: pl.DataFrame | None = None,
 ) -> Facts:
     """Derive the dashboard facts from raw rows (see `tandem.analytics.snapshot`)."""
     contacts = _fill_dims(contacts)
@@ -238,6 +241,7 @@ def build_facts(
         subscriptions=subscriptions if subscriptions is not None else _NO_SUBSCRIPTIONS,
         content=NO_CONTENT if content is None else content,
         accounts=accounts if accounts is not None else _no_accounts(),
+        pqls=pqls if pqls is not None else _no_pqls(),
     )
 
 
@@ -274,6 +278,12 @@ NO_CONTENT = pl.DataFrame(
 
 def _no_accounts() -> pl.DataFrame:
     return accounts_relation.empty()  # the accounts capability owns the shape
+
+
+def _no_pqls() -> pl.DataFrame:
+    from tandem.usage.pql import empty_relation  # the usage capability owns the shape
+
+    return empty_relation()
 
 
 _NO_HANDOFFS = pl.DataFrame(

@@ -168,6 +168,20 @@ def content(facts: Facts) -> pl.DataFrame:
     )
 
 
+def pqls(facts: Facts) -> pl.DataFrame:
+    """One row per product-qualified lead made an MQL (`tandem.usage`): its account's plan and
+    the contact's dimensions, dated ``at_s`` (the match)."""
+    people = contacts(facts).select("contact_id", *CONTACT_DIMENSIONS)
+    return facts.pqls.join(people, on="contact_id", how="left").select(
+        "contact_id",
+        "account_id",
+        pl.col("plan").fill_null(UNKNOWN),
+        pl.col("rule_version").cast(pl.String).alias("rule"),
+        "at_s",
+        *[pl.col(d).fill_null(UNKNOWN) for d in CONTACT_DIMENSIONS],
+    )
+
+
 def accounts(facts: Facts) -> pl.DataFrame:
     """One row per account (`tandem.accounts.relation`): tier, stage, score, MQA moment."""
     return facts.accounts
@@ -182,4 +196,5 @@ RELATIONS = {
     "subscriptions": (subscriptions, "account_id"),
     "content": (content, "contact_id"),
     "accounts": (accounts, "account_id"),
+    "pqls": (pqls, "contact_id"),
 }

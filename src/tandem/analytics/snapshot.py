@@ -256,6 +256,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
     """Read contacts, transitions, opportunities and campaigns into dashboard facts."""
     connection = db_session.connection()
     from tandem.content.frames import content_events  # the content capability's reader
+    from tandem.usage.facts import pql_frame  # the usage capability's reader
 
     contacts = _contacts(connection)
     return build_facts(
@@ -268,6 +269,7 @@ def load_facts(*, db_session: Session, loaded_at: datetime) -> Facts:
         subscriptions=_subscriptions(connection),
         content=content_events(connection),
         accounts=account_facts.accounts_frame(connection),
+        pqls=pql_frame(connection),
     )
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, func, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.contacts.buying_roles import BuyingRole
@@ -55,6 +55,10 @@ class Contact(Base):
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("record_sources.id", ondelete="SET NULL")
     )
+    # Optimistic concurrency (tandem.records): each ORM update bumps it and checks the one
+    # read, so an edit made from a stale form is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -117,3 +117,4 @@ class ContactDetail(BaseModel):
     content: list[ConsumedAsset]
     transitions: list[TransitionRow]
     opportunities: list[OpportunitySummary]
+    version: int = 1  # what an edit names in If-Match (tandem.records)

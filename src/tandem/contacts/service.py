@@ -191,6 +191,7 @@ def contact_detail(
     ).all()
     return ContactDetail(
         id=contact.id,
+        version=contact.version,
         email=contact.email,
         full_name=contact.full_name,
         title=contact.title,

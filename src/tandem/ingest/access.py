@@ -7,6 +7,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/activities"): allow(A, M, tokens_only=True),
     ("POST", "/api/v1/contacts"): allow(A, M, tokens_only=True),
     ("POST", "/api/v1/accounts"): allow(A, M, tokens_only=True),
+    # Product usage drives PQLs (marketing's funnel) and churn/expansion signals (sales'): the
+    # integrations admins or marketing set up post it, never a rep's or a manager's token.
+    ("POST", "/api/v1/usage/events"): allow(A, M, tokens_only=True),
     # The import pages: admins every kind, marketers contacts, activities and campaigns
     # (the page checks the kind; a marketer opens only their own jobs).
     ("GET", "/ingest"): allow(A, M),

@@ -18,12 +18,13 @@ from tandem.auth.models import User
 from tandem.bounds import limits
 from tandem.contacts import sources
 from tandem.db import utcnow
-from tandem.ingest import deferred, events, jobs, report
+from tandem.ingest import deferred, events, jobs, report, usage_events
 from tandem.ingest.fields import get_kind
 from tandem.web.deps import ApiUser, DbSession, api_user
 from tandem.web.ids import PathId
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
+USAGE_EVENTS = "events"  # the usage event API's batch key: {"events": [...]}
 REPORT_ERRORS = 100  # quarantined rows in the JSON report (all: `tandem import errors`)
 
 
@@ -168,14 +169,17 @@ def _ingest_in_session(kind: str, request: Request, body: bytes | HTTPException)
         try:
             # Tokens only (tandem.ingest.access): the token is the records' source.
             bearer = request.headers.get("authorization", "")[7:].strip()
-            result = events.ingest(
-                db_session=session,
-                kind=kind,
-                items=items,
-                now=utcnow(),
-                actor=f"api:{user.email}",
-                source_id=sources.token_source(session.connection(), bearer=bearer),
-            )
+            source_id = sources.token_source(session.connection(), bearer=bearer)
+            actor = f"api:{user.email}"
+            if kind == USAGE_EVENTS:
+                result = usage_events.ingest(
+                    db_session=session, items=items, now=utcnow(), actor=actor, source_id=source_id
+                )
+            else:
+                result = events.ingest(
+                    db_session=session, kind=kind, items=items, now=utcnow(), actor=actor,
+                    source_id=source_id,
+                )  # fmt: skip
             session.commit()
         except (OperationalError, sqlite3.OperationalError) as exc:
             if "database is locked" not in str(getattr(exc, "orig", exc)):
@@ -224,6 +228,38 @@ async def post_contacts(request: Request) -> Response:
 async def post_accounts(request: Request) -> Response:
     """Create or update accounts, matched by external id, domain, then name."""
     return await _ingest("accounts", request)
+
+
+def _usage_body() -> dict[str, object]:
+    """The usage events' request body: the fields of `usage` and `user_usage` and the key."""
+    fields: dict[str, object] = {}
+    for kind in ("usage", "user_usage"):
+        schema = _documented_body(kind)["requestBody"]["content"]["application/json"]["schema"]  # type: ignore[index]
+        fields |= schema["anyOf"][2]["properties"]
+    key = {"type": "string", "minLength": 1, "maxLength": usage_events.KEY_LENGTH}
+    item = {"type": "object", "required": ["event_key"], "properties": fields | {"event_key": key}}
+    batch = {"type": "array", "items": item, "maxItems": events.MAX_BATCH}
+    wrapped = {"type": "object", "required": [USAGE_EVENTS], "properties": {USAGE_EVENTS: batch}}
+    content = {"application/json": {"schema": {"anyOf": [wrapped, batch, item]}}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+@router.post(
+    "/usage/events",
+    response_model=events.IngestResult,
+    openapi_extra=_usage_body(),
+    responses={
+        413: {"description": "More than 10,000 events, or a body above the size limit"},
+        422: {"description": "The body is not JSON (an invalid event is reported in its item)"},
+    },
+)
+async def post_usage_events(request: Request) -> Response:
+    """Product usage, one event or a batch (a list, or {"events": [...]}) of up to 10,000: an
+    event naming a user (`contact_email`, `contact_external_id` or `contact_id`) is that
+    user's usage, any other the account's (`account_external_id`, `account_domain` or
+    `account_name`). Each is stored once per `event_key`; each item's result names its index,
+    status and, when rejected, the field and the reason."""
+    return await _ingest(USAGE_EVENTS, request)
 
 
 class ImportReport(BaseModel):

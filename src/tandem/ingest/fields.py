@@ -24,6 +24,7 @@ KINDS_ORDER = (
     "opportunities",
     "contact_roles",
     "usage",
+    "user_usage",
     "entitlements",
     "subscriptions",
 )
@@ -196,6 +197,22 @@ KINDS: dict[str, Kind] = {
         keys=(("account_external_id", "metric", "period_start", "period"),
               ("account_domain", "metric", "period_start", "period"),
               ("account_name", "metric", "period_start", "period")),
+    ),
+    # A user of the product (a contact: email, external id or Tandem's id); the account is the
+    # contact's unless given (`tandem.ingest.user_usage`).
+    "user_usage": Kind(
+        "user_usage",
+        _fields(
+            Field("contact_email", "email"), _t("contact_external_id", 100),
+            Field("contact_id", "int", non_negative=True), *_ACCOUNT_REFS, _t("metric", 100),
+            Field("value", "float", non_negative=True), Field("period_start", "date"),
+            Field("period", "choice", choices=_PERIODS),
+        ),
+        required=(("contact_email", "contact_external_id", "contact_id"), ("metric",),
+                  ("value",), ("period_start",)),
+        keys=(("contact_email", "metric", "period_start", "period"),
+              ("contact_external_id", "metric", "period_start", "period"),
+              ("contact_id", "metric", "period_start", "period")),
     ),
     # Customer success (`tandem.usage`): what an account bought, and its subscription history.
     "entitlements": Kind(

@@ -19,6 +19,7 @@ NOUNS = {"opportunities": ("deal", "deals"), "accounts": ("account", "accounts")
          "contacts": ("contact", "contacts"), "activities": ("activity", "activities"),
          "campaigns": ("campaign", "campaigns"), "assets": ("asset", "assets"),
          "usage": ("usage fact", "usage facts"),
+         "user_usage": ("user usage fact", "user usage facts"),
          "entitlements": ("entitlement", "entitlements"),
          "subscriptions": ("subscription event", "subscription events")}  # fmt: skip
 

@@ -190,6 +190,8 @@ def _derive(kind: str, record: dict[str, Any]) -> None:
         }
     elif kind == "usage":
         record.setdefault("period", "month")
+    elif kind == "user_usage":
+        record.setdefault("period", "day")
 
 
 def activity_key(record: dict[str, Any]) -> str:

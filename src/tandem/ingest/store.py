@@ -23,6 +23,7 @@ from tandem.events import (
     EventBus,
     StageChanged,
     StoredActivity,
+    UserUsageStored,
     publish,
     session_info,
 )
@@ -121,9 +122,12 @@ class Context:
         if activities:
             self.publish(ActivitiesStored(activities))
 
-    def publish(self, event: ActivitiesStored | StageChanged) -> None:
+    def publish(self, event: ActivitiesStored | StageChanged | UserUsageStored) -> None:
         """Publish `event` to subscribers, in this transaction (nothing to say: no session)."""
-        if not (event.activities if isinstance(event, ActivitiesStored) else event.changes):
+        if isinstance(event, UserUsageStored):
+            if not event.contact_ids:
+                return
+        elif not (event.activities if isinstance(event, ActivitiesStored) else event.changes):
             return
         if self.session is None:
             if self.bus is None:
@@ -650,6 +654,13 @@ def write_subscriptions(ctx: Context, items: list[Item]) -> list[Written]:
     return sorted(written, key=lambda w: w.line)
 
 
+def write_user_usage(ctx: Context, items: list[Item]) -> list[Written]:
+    """Usage facts of known users (`tandem.ingest.user_usage`)."""
+    from tandem.ingest.user_usage import write
+
+    return write(ctx, items)
+
+
 OPPORTUNITY_COLUMNS = ("external_id", "name", "stage", "amount", "currency", "created_at",
                        "expected_close_on", "closed_at", "is_closed", "is_won", "lost_reason",
                        "product_line", "deal_type", "segment", "region", "vertical",
@@ -872,6 +883,7 @@ WRITERS: dict[str, Callable[[Context, list[Item]], list[Written]]] = {
     "opportunities": write_opportunities,
     "contact_roles": write_contact_roles,
     "usage": write_usage,
+    "user_usage": write_user_usage,
     "entitlements": write_entitlements,
     "subscriptions": write_subscriptions,
 }

@@ -6,5 +6,10 @@ CAPABILITY = Capability(
     name="lifecycle",
     summary="Stages, the allowed moves (and what an import may do), the transition log.",
     tables=("tandem.lifecycle.models",),
-    pure=("tandem.lifecycle.stages", "tandem.lifecycle.moves", "tandem.lifecycle.durations"),
+    pure=(
+        "tandem.lifecycle.stages",
+        "tandem.lifecycle.moves",
+        "tandem.lifecycle.durations",
+        "tandem.lifecycle.deal_moves",
+    ),
 )

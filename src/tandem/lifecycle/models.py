@@ -28,3 +28,21 @@ class StageTransition(Base):
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class DealStageTransition(Base):
+    """A deal moved from one pipeline stage to another; appended, never edited (written only
+    by `tandem.lifecycle.deal_service`)."""
+
+    __tablename__ = "deal_stage_transitions"
+    __table_args__ = (
+        Index("ix_deal_stage_transitions_deal_time", "opportunity_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+    from_stage: Mapped[str | None] = mapped_column(String(40))
+    to_stage: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(500))

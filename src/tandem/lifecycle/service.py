@@ -79,6 +79,35 @@ def move_stage(
     return row
 
 
+def enter_stage(
+    *,
+    db_session: Session,
+    contact: Contact,
+    stage: Stage | str,
+    at: dt.datetime,
+    by_user_id: int | None,
+) -> StageTransition:
+    """Add the new `contact` in `stage` (where a person created it) and log its entry."""
+    checked = check_move(None, stage)
+    contact.lifecycle_stage = checked.to_stage.value
+    contact.stage_entered_at = at
+    db_session.add(contact)
+    db_session.flush()
+    row = StageTransition(
+        contact_id=contact.id,
+        from_stage=None,
+        to_stage=checked.to_stage.value,
+        occurred_at=at,
+        by_user_id=by_user_id,
+        actor="manual",
+    )
+    db_session.add(row)
+    db_session.flush()
+    change = StageChange(contact.id, None, checked.to_stage.value, at, "manual")
+    publish(db_session, StageChanged((change,)))
+    return row
+
+
 def promote(
     db_session: Session,
     contact_ids: Sequence[int],

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     Numeric,
     String,
     UniqueConstraint,
@@ -30,6 +31,19 @@ class Opportunity(Base):
         Index("ix_opportunities_closed", "is_closed", "closed_at"),
         Index("ix_opportunities_owner", "owner_id"),
         Index("ix_opportunities_name_lower", func.lower(text("name"))),  # the search box
+        # The pipeline board: each column's first cards, soonest expected close first; the
+        # columns' counts and totals read the index alone (a scan of it, no row lookups).
+        Index(
+            "ix_opportunities_board",
+            "stage",
+            "expected_close_on",
+            "id",
+            "is_closed",
+            "closed_at",
+            "currency",
+            "amount",
+            "owner_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +82,10 @@ class Opportunity(Base):
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("record_sources.id", ondelete="SET NULL")
     )
+    # Optimistic concurrency (tandem.records): each ORM update bumps it and checks the one
+    # read, so an edit made from a stale form is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
     #: field name -> why its value is unknown, e.g. {"created_at": "no creation date in the file"}
     unknown: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 

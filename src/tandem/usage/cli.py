@@ -207,20 +207,78 @@ def train_command(
         typer.echo(report_text(report, title))
 
 
+@app.command("pql")
+def pql_command(
+    as_of: Annotated[
+        str | None, typer.Option(help="Evaluation day, YYYY-MM-DD (default today).")
+    ] = None,
+    store: Annotated[
+        bool, typer.Option(help="Keep the matches and move the new PQLs to MQL.")
+    ] = True,
+    output_format: FORMAT = "text",
+) -> None:
+    """Evaluate the approved PQL rule: the users of free or trial accounts whose own usage
+    meets it; new matches on marketing's side become MQLs (cause `pql:<version>`), routed by
+    the handoff like any MQL."""
+    from tandem.db import utcnow
+    from tandem.usage import pqls
+
+    _check_format(output_format)
+    day = _day(as_of)
+    with db_session() as db:
+        run = pqls.evaluate(db, as_of=day, at=utcnow(), store=store)
+    if run is None:
+        raise fail(
+            "no PQL rule is approved yet: propose one with `tandem definitions import FILE "
+            "--kind pql_rule` and have the other team approve it"
+        )
+    summary = {
+        "as_of": day.isoformat(),
+        "rule_version": run.version,
+        "rule": run.rule.describe(),
+        "matched": len(run.found),
+        "new": len(run.new),
+        "mqls": run.mqls,
+        "matches": [
+            {"contact_id": m.contact_id, "account_id": m.account_id, "plan": m.plan,
+             "evidence": m.evidence, "new": m.contact_id in run.new,
+             "mql": m.contact_id in run.mqls}
+            for m in run.found
+        ],
+    }  # fmt: skip
+    if output_format == "json":
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    console.print(
+        f"PQL rule v{run.version} ({run.rule.describe()}) on {day}: {len(run.found):,} users "
+        f"match, {len(run.new):,} new, {len(run.mqls):,} became MQLs",
+        highlight=False,
+    )
+
+
 def setup_demo() -> None:
-    """`tandem demo setup`'s customers: the default health model proposed by the marketer and
-    approved by the sales manager, then usage with planted causes, health and signals."""
+    """`tandem demo setup`'s customers: the default health model and PQL rule proposed by the
+    marketer and approved by the sales manager, then usage with planted causes, health and
+    signals, and trial accounts whose engaged users become PQLs."""
     from tandem.auth import service as auth
     from tandem.db import utcnow
     from tandem.definitions import service as definitions
     from tandem.usage import service
-    from tandem.usage.definitions import HEALTH_MODEL, active_model, default_text
+    from tandem.usage.definitions import (
+        HEALTH_MODEL,
+        PQL_RULE,
+        active_model,
+        active_pql_rule,
+        default_pql_text,
+        default_text,
+    )  # fmt: skip
+    from tandem.usage.demo_trials import seed_trials
 
     now = utcnow()
     with db_session() as db:
+        marketer = auth.get_by_email(db_session=db, email="marketer@tandem.demo")
+        manager = auth.get_by_email(db_session=db, email="manager@tandem.demo")
         if active_model(db)[1] == 0:
-            marketer = auth.get_by_email(db_session=db, email="marketer@tandem.demo")
-            manager = auth.get_by_email(db_session=db, email="manager@tandem.demo")
             row = definitions.propose(
                 db_session=db, kind=HEALTH_MODEL, text=default_text(), user=marketer, at=now,
                 source="demo", note="the packaged default health model",
@@ -228,14 +286,26 @@ def setup_demo() -> None:
             definitions.approve(
                 db_session=db, version_id=row.id, user=manager, at=now, kind=HEALTH_MODEL
             )
+        if active_pql_rule(db) is None:
+            row = definitions.propose(
+                db_session=db, kind=PQL_RULE, text=default_pql_text(), user=marketer, at=now,
+                source="demo", note="the packaged default PQL rule",
+            )  # fmt: skip
+            definitions.approve(
+                db_session=db, version_id=row.id, user=manager, at=now, kind=PQL_RULE
+            )
         with console.status("customers: usage, entitlements, subscriptions and health"):
             counts = service.seed_demo(db, as_of=now.date(), at=now)
+            if counts:
+                counts |= seed_trials(db, as_of=now.date(), at=now)
     if not counts:
         console.print("customers: entitlements exist already; keeping them")
         return
     console.print(
         f"customers: {counts['usage_facts']:,} weekly usage facts, {counts['entitlements']:,} "
         f"entitlements, {counts['subscription_events']:,} subscription events; "
-        f"{counts['signals']:,} usage signals raised",
+        f"{counts['signals']:,} usage signals raised; {counts['trial_accounts']:,} trial or free "
+        f"accounts, {counts['user_usage_facts']:,} per-user usage facts, {counts['pqls']:,} PQLs "
+        "made MQLs and routed",
         highlight=False,
     )

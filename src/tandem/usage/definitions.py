@@ -21,6 +21,7 @@ from tandem.definitions.base import Issue
 from tandem.definitions.kinds import DefinitionKind
 from tandem.definitions.models import DefinitionVersion
 from tandem.usage.health_model import HealthModel, parse_model
+from tandem.usage.pql import PqlRule, parse_rule
 
 
 def _check(db_session: Session, text: str, file: str) -> Sequence[Issue]:
@@ -61,3 +62,39 @@ def active_model(db_session: Session) -> tuple[HealthModel, int]:
     if model is None:  # checked when approved; only a code change could make it invalid
         raise ValueError("\n".join(str(i) for i in issues))
     return model, row.version
+
+
+def _check_pql(db_session: Session, text: str, file: str) -> Sequence[Issue]:
+    return parse_rule(text, file)[1]
+
+
+#: The PQL rule: which free or trial users marketing's funnel receives as MQLs and sales is
+#: handed, so both teams agree on it (proposed by one, approved by the other).
+PQL_RULE = DefinitionKind(
+    name="pql_rule",
+    title="PQL rules",
+    check=_check_pql,
+    roles=(Role.MARKETER, Role.SALES_MANAGER),
+)
+
+
+@cache
+def default_pql_text() -> str:
+    """The packaged PQL rule's YAML (put in force by `tandem demo setup`, never by itself)."""
+    return files("tandem.usage").joinpath("data/pql_rule.yaml").read_text(encoding="utf-8")
+
+
+def active_pql_rule(db_session: Session) -> tuple[PqlRule, int] | None:
+    """The approved PQL rule in force and its version; None until one is approved (a rule
+    that moves contacts into the funnel runs only once both teams agreed on it)."""
+    row = db_session.execute(
+        select(DefinitionVersion.text, DefinitionVersion.version).where(
+            DefinitionVersion.active_key == "pql_rule:default"
+        )
+    ).first()
+    if row is None:
+        return None
+    rule, issues = parse_rule(row.text, "<active pql_rule>")
+    if rule is None:  # checked when approved; only a code change could make it invalid
+        raise ValueError("\n".join(str(i) for i in issues))
+    return rule, row.version

@@ -7,6 +7,7 @@ events, and its parts (expansion, contraction, churned MRR) are these metrics.
 """
 
 from tandem.analytics.dims import DIMENSIONS
+from tandem.analytics.relations import CONTACT_DIMENSIONS
 from tandem.metrics.spec import Count, Metric, Sum
 
 _COLUMNS = ("kind", "mrr_before", "mrr_after", "segment", "owner", "at_s")
@@ -75,3 +76,20 @@ METRICS: tuple[Metric, ...] = (
         "money",
     ),
 )
+
+#: Product-qualified leads: users of free or trial accounts a PQL rule made MQLs.
+PQLS = Metric(
+    name="pqls",
+    label="PQLs",
+    definition="Users of free or trial accounts whose own product usage met the approved PQL "
+    "rule and who entered the lead funnel as MQLs (cause pql:<version>), by the day matched.",
+    population="pqls",
+    measure=Count(),
+    unit="count",
+    date_by="at_s",
+    dated="the day the user matched the PQL rule",
+    dimensions=(*CONTACT_DIMENSIONS, "plan", "rule"),
+    record="contact",
+    columns=("plan", "rule", "source", "at_s"),
+)
+METRICS = (*METRICS, PQLS)

@@ -106,3 +106,54 @@ class UsageSignal(Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default="open")
+
+
+class UserUsageFact(Base):
+    """One metric's value for one user of the product (a contact) over one period, with the
+    account the contact uses it for. Every key column is NOT NULL, so the unique key holds: the
+    same user, metric and period again updates the one row (a NULL in a unique key would let
+    duplicates in)."""
+
+    __tablename__ = "user_usage_facts"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "metric", "period_start", "period"),
+        Index("ix_user_usage_facts_account_period", "account_id", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float] = mapped_column(Float)
+    period_start: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(10), default="day")
+
+
+class UsageEventKey(Base):
+    """An event key the usage event API stored (`POST /api/v1/usage/events`): the same key
+    again is a duplicate, never applied twice, whatever its value."""
+
+    __tablename__ = "usage_event_keys"
+
+    event_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))  # account | user
+    fact_id: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PqlMatch(Base):
+    """A user whose usage matched a PQL rule version: once per contact and version, with the
+    usage behind it and whether it made the contact an MQL (`pql:<version>`)."""
+
+    __tablename__ = "pql_matches"
+    __table_args__ = (UniqueConstraint("contact_id", "rule_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    rule_version: Mapped[int] = mapped_column(Integer)
+    plan: Mapped[str] = mapped_column(String(100))
+    matched_on: Mapped[date] = mapped_column(Date, index=True)
+    matched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    became_mql: Mapped[bool] = mapped_column(default=False)

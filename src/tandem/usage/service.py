@@ -21,6 +21,7 @@ from tandem.contacts.models import Contact
 from tandem.events import RaisedSignal, UsageSignalsRaised, publish
 from tandem.sql import insert_ignore
 from tandem.usage import backtest as replay
+from tandem.usage import users
 from tandem.usage.compute import Health, score
 from tandem.usage.definitions import active_model
 from tandem.usage.health_model import HealthModel
@@ -30,6 +31,7 @@ from tandem.usage.models import (
     SubscriptionEvent,
     UsageFact,
     UsageSignal,
+    UserUsageFact,
 )
 from tandem.usage.signals import Signal, detect
 
@@ -63,12 +65,10 @@ def usage_frame(
     if until is not None:
         query = query.where(UsageFact.period_start <= until)
     rows = db_session.execute(query).all()
-    long = pl.DataFrame(
-        rows,
-        schema={"account_id": pl.Int64, "metric": pl.String, "value": pl.Float64,
-                "day": pl.Date},
-        orient="row",
-    )  # fmt: skip
+    long = pl.DataFrame(rows, schema=users.LONG, orient="row")
+    # Active users counted from per-user usage where the account reported none itself.
+    derived = users.derived_active_users(db_session, period=model.period, since=since, until=until)
+    long = users.fill_active_users(long, derived)
     if long.is_empty():
         return pl.DataFrame(
             schema={"account_id": pl.Int64, "day": pl.Date, "active_users": pl.Float64}
@@ -98,6 +98,7 @@ def customers_frame(db_session: Session) -> pl.DataFrame:
     a subscription (the customers)."""
     ids = union(
         select(UsageFact.account_id),
+        select(UserUsageFact.account_id),
         select(Entitlement.account_id),
         select(SubscriptionEvent.account_id),
     ).subquery()

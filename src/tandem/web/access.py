@@ -20,7 +20,6 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/settings"): allow(),
     ("POST", "/settings"): allow(),
     # Contacts and accounts: reps see their own and the unassigned ones (settings widen it).
-    ("GET", "/contacts"): allow(),
     ("GET", "/api/v1/contacts"): allow(),
     ("GET", "/contacts/{contact_id}"): allow(owns=CONTACT),
     ("GET", "/api/v1/contacts/{contact_id}"): allow(owns=CONTACT),

@@ -1,7 +1,6 @@
 """Server-rendered pages. Handlers only translate: services build the view-models."""
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,8 +13,7 @@ from tandem.auth import service as auth
 from tandem.contacts import service as contacts
 from tandem.db import session_scope, utcnow
 from tandem.handoff.scores import table_scores
-from tandem.ids import as_id
-from tandem.lifecycle.stages import Stage
+from tandem.records.views import timeline_context
 from tandem.scoring import views as scoring_views
 from tandem.usage import views as usage_views
 from tandem.web import csrf
@@ -23,7 +21,6 @@ from tandem.web.csrf import verify_csrf
 from tandem.web.deps import SESSION_COOKIE, DbSession, PageUser
 from tandem.web.home import role_home
 from tandem.web.ids import PathId
-from tandem.web.paging import PageNumber
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 
@@ -136,49 +133,6 @@ def handoff_config(request: Request, db: DbSession) -> tuple[object | None, str 
         return None, "The handoff configuration has errors; an admin can see them under Routing."
 
 
-@router.get("/contacts", response_class=HTMLResponse)
-def contact_list(
-    request: Request,
-    db: DbSession,
-    user: PageUser,
-    q: str | None = None,
-    stage: str | None = None,
-    owner: str | None = None,
-    page: PageNumber = 1,
-) -> HTMLResponse:
-    errors: dict[str, str] = {}
-    stage_filter = stage or None
-    if stage_filter and stage_filter not in {s.value for s in Stage}:
-        errors["stage"] = f"{stage_filter!r} is not a lifecycle stage"
-        stage_filter = None
-    owner_id: int | None = None
-    if owner:
-        if owner == "me":
-            owner_id = user.id
-        elif (owner_id := as_id(owner)) is None:
-            errors["owner"] = f"{owner!r} is not a user id (or 'me')"
-    listing = contacts.list_contacts(
-        db_session=db,
-        q=q,
-        stage=stage_filter,
-        owner_id=owner_id,
-        page=page,
-        page_size=request.app.state.settings.page_size,
-        visible_to=permissions.visible_owner_ids(user, request.app.state.settings),
-    )
-    return render(
-        request,
-        "contacts.html",
-        status_code=422 if errors else 200,
-        user=user,
-        listing=listing,
-        stages=list(Stage),
-        errors=errors,
-        form={"q": q or "", "stage": stage or "", "owner": owner or ""},
-        query_prefix=urlencode({"q": q or "", "stage": stage_filter or "", "owner": owner or ""}),
-    )
-
-
 @router.get("/contacts/{contact_id}", response_class=HTMLResponse)
 def contact_page(
     request: Request, db: DbSession, user: PageUser, contact_id: PathId
@@ -192,7 +146,8 @@ def contact_page(
     except contacts.ContactNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     score = scoring_views.contact_panel(db, contact_id, as_of=utcnow())
-    return render(request, "contact.html", user=user, c=detail, score=score)
+    entries = timeline_context(db, user, "contact", contact_id, utcnow().date())
+    return render(request, "contact.html", user=user, c=detail, score=score, **entries)
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)
@@ -208,4 +163,5 @@ def account_page(
     except accounts.AccountNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     usage = usage_views.account_usage(db, account_id=account_id, as_of=utcnow())
-    return render(request, "account.html", user=user, a=detail, usage=usage)
+    entries = timeline_context(db, user, "account", account_id, utcnow().date())
+    return render(request, "account.html", user=user, a=detail, usage=usage, **entries)
