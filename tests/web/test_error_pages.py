@@ -29,13 +29,6 @@ def test_a_forbidden_page_says_so_in_words(client, marketer):
     assert "This page is not open to your role" in answer.text and 'class="topbar"' in answer.text
 
 
-def test_a_bad_query_value_is_a_422_page_naming_the_field(client, marketer):
-    answer = client.get("/contacts?page=abc")
-    assert answer.status_code == 422
-    assert "Something in the address or form is not right" in answer.text
-    assert "query page" in answer.text
-
-
 def test_the_api_keeps_answering_json(client, marketer):
     assert client.get("/api/v1/no-such-thing").json() == {"detail": "Not Found"}
 
