@@ -26,6 +26,7 @@ INSTALLED: tuple[str, ...] = (
     "tandem.web",
     "tandem.auth",
     "tandem.lifecycle",
+    "tandem.webhooks",  # before definitions: its /admin/webhooks goes ahead of /admin/{kind}
     "tandem.definitions",
     "tandem.handoff",
     "tandem.ingest",

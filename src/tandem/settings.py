@@ -39,7 +39,6 @@ class Settings(BaseSettings):
     workers: int = 1
     data_dir: Path = Path("var")
     page_size: int = 50
-    currency: str = "USD"  # the workspace currency: the pipeline board's totals count in it
     ingest_max_body_bytes: int = 20 * 1024 * 1024  # event API request bodies
     # An activities file of at least this many rows (and more than the table holds) is a bulk
     # load: indexes dropped and built once at its end (tandem.ingest.deferred).
@@ -66,6 +65,12 @@ class Settings(BaseSettings):
     # Spark at `spark_master` (``local[2]``, ``spark://host:7077``...).
     analytics_engine: str = "duckdb"
     spark_master: str = "local[2]"
+    # How pages show money and time (a user's own time zone overrides the workspace's).
+    currency: str = "USD"
+    # Outgoing webhooks (tandem.webhooks): sent by a worker inside `tandem serve`.
+    webhook_worker: bool = True
+    webhook_poll_seconds: float = 5.0
+    time_zone: str = "UTC"
 
     @field_validator("database_url")
     @classmethod
@@ -97,6 +102,26 @@ class Settings(BaseSettings):
 
         check_reachable(self.analytics_engine, self.spark_master)
         return self
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_is_a_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"TANDEM_CURRENCY {value!r} is not a three-letter code such as USD")
+        return value.upper()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone_is_known(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"TANDEM_TIME_ZONE {value!r} is not a time zone such as Europe/Paris"
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":

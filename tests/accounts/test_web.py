@@ -86,7 +86,7 @@ def test_the_account_page_loads_its_abm_section(client, db):
     fragment = client.get(f"/accounts/{hot.id}/abm").text
     assert (
         "Cee Eo" in fragment
-        and "decision maker" in fragment
+        and "Decision maker" in fragment
         and panel["score"]["total"] in fragment
     )
 

@@ -61,9 +61,9 @@ def test_attribution_page_shows_models_side_by_side_with_spread(signed_in, db):
     # paid_search got the first touch of W: 10,000 under first touch, 0 under last touch.
     row = re.search(r"<tr[^>]*>\s*<td>paid_search.*?</tr>", html, re.S).group(0)
     cells = re.findall(r'<td class="num">([^<]*)<', row)
-    assert cells[2:4] == ["10,000", "0"] and "models disagree" in row
-    assert re.search(r'id="total">12,500<', html) and re.search(
-        r'id="unattributed-total">2,500<', html
+    assert cells[2:4] == ["$10,000", "$0"] and "models disagree" in row
+    assert re.search(r'id="total">\$12,500<', html) and re.search(
+        r'id="unattributed-total">\$2,500<', html
     )
     assert "Other renewal" in html  # the unattributed deal is listed
 
@@ -130,7 +130,7 @@ def test_retrospective_lists_every_touch_in_order_with_credits_summing_to_the_am
     assert events == ["Became MQL", "Opportunity created", "Closed won"]
     first_touch = [re.findall(r'<td class="num credit">([^<]*)<', cells)[0] for _, cells in rows]
     assert first_touch == ["10,000.00", "0.00", "0.00", "0.00", "—"]  # a6 is after creation
-    assert "lead creation" in rows[2][1] and "opportunity creation" in rows[3][1]
+    assert "Lead creation" in rows[2][1] and "Opportunity creation" in rows[3][1]
     assert re.findall(r'data-model="[a-z_]+">([^<]*)<', foot) == ["10,000.00"] * 9
 
     data = signed_in.get(f"/api/v1/attribution/opportunities/{w.won.id}").json()
@@ -161,7 +161,7 @@ def test_page_says_not_computed_yet_and_shows_no_number(signed_in, db):
     assert data["source"] == "none" and data["models"] == [] and data["attributed"] == {}
     # Pipeline created is not stored: it is computed for the request, and says so.
     pipeline = signed_in.get("/attribution?basis=pipeline").text
-    assert 'id="computed-now"' in pipeline and 'id="total">17,500<' in pipeline
+    assert 'id="computed-now"' in pipeline and 'id="total">$17,500<' in pipeline
 
 
 def test_stored_report_equals_the_report_computed_now(signed_in, db):

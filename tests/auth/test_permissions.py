@@ -96,6 +96,7 @@ def world(db):
             "wave_id": 999999,
             "asset_id": 999999,
             "purge_id": 999999,
+            "webhook_id": 999999,
             "entry_id": 999999,
             "token": "not-a-token",
             "list_name": "contacts",

@@ -146,7 +146,7 @@ DEAL_METRICS: tuple[Metric, ...] = (
         "pipeline_sourced",
         "Pipeline sourced",
         "The amount of the new-business opportunities created in the window, except those "
-        "sales sourced by outreach (lead source sales_outreach): marketing's pipeline.",
+        "sales sourced by outreach (lead source: sales outreach): marketing's pipeline.",
         measure=Sum("amount"),
         unit="money",
         where="deal_type = 'new' AND lead_source <> 'sales_outreach'",

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -75,7 +74,7 @@ def install(app: FastAPI) -> None:
     Wraps whatever lifespan the app already has, so other capabilities' hooks keep running.
     """
     plotly_js = Path(find_spec("plotly").origin or "").parent / "package_data"  # type: ignore[union-attr]
-    app.mount("/vendor/plotly", StaticFiles(directory=plotly_js), name="plotly")
+    app.state.assets.mount(app, "/vendor/plotly", plotly_js)  # gzipped, cached a year
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

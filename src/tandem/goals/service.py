@@ -32,12 +32,10 @@ def can_edit(user: User) -> bool:
     return user.role in EDITORS
 
 
-def set_goal(*, db_session: Session, goal_in: GoalIn, by_user_id: int | None = None) -> Goal:
-    """Create the goal, or change the target of the same team/user, metric and period."""
+def existing_goal(*, db_session: Session, goal_in: GoalIn) -> Goal | None:
+    """The goal `goal_in` would change (same team or user, metric and period), if any."""
     period = parse_period(goal_in.period)
-    if goal_in.user_id is not None and db_session.get(User, goal_in.user_id) is None:
-        raise GoalError(f"no user with id {goal_in.user_id}")
-    existing = db_session.scalar(
+    return db_session.scalar(
         select(Goal).where(
             Goal.metric == goal_in.metric,
             Goal.period == period.label,
@@ -45,6 +43,14 @@ def set_goal(*, db_session: Session, goal_in: GoalIn, by_user_id: int | None = N
             Goal.user_id.is_(None) if goal_in.user_id is None else Goal.user_id == goal_in.user_id,
         )
     )
+
+
+def set_goal(*, db_session: Session, goal_in: GoalIn, by_user_id: int | None = None) -> Goal:
+    """Create the goal, or change the target of the same team/user, metric and period."""
+    period = parse_period(goal_in.period)
+    if goal_in.user_id is not None and db_session.get(User, goal_in.user_id) is None:
+        raise GoalError(f"no user with id {goal_in.user_id}")
+    existing = existing_goal(db_session=db_session, goal_in=goal_in)
     goal = existing or Goal(
         team=goal_in.team,
         user_id=goal_in.user_id,

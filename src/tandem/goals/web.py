@@ -44,6 +44,7 @@ def _render(
     period_raw: str | None,
     error: str | None = None,
     status_code: int = 200,
+    confirm: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     period, period_error = _period(period_raw)
     vm = service.goals_view(db_session=db, facts=facts, as_of=utcnow(), period=period, user=user)
@@ -57,6 +58,7 @@ def _render(
             "people": people,
             "period_raw": period_raw or "",
             "error": error or period_error,
+            "confirm": confirm,
         },
         status_code=422 if (error or period_error) and status_code == 200 else status_code,
     )
@@ -85,6 +87,7 @@ def set_goal_form(
     period: Annotated[str, Form()],
     target: Annotated[str, Form()],
     owner: Annotated[str, Form()] = "",
+    replace: Annotated[str, Form()] = "",
 ) -> HTMLResponse | RedirectResponse:
     _require_editor(user)
     team, user_id = (owner[5:], None) if owner.startswith("team:") else (None, owner[5:])
@@ -96,6 +99,17 @@ def set_goal_form(
             period=period,
             target=float(target),
         )
+        existing = service.existing_goal(db_session=db, goal_in=goal_in)
+        if existing is not None and replace != "yes" and float(existing.target) != goal_in.target:
+            # A target is already set: say which, and replace it only when asked again.
+            was = {
+                "owner": owner,
+                "metric": metric,
+                "period": existing.period,
+                "target": float(existing.target),
+                "target_new": target,
+            }
+            return _render(request, db, user, facts, period, status_code=409, confirm=was)
         service.set_goal(db_session=db, goal_in=goal_in, by_user_id=user.id)
     except (ValidationError, ValueError) as exc:
         message = _said(exc.errors()[0]) if isinstance(exc, ValidationError) else str(exc)

@@ -2,7 +2,7 @@
 
 from tandem.accounts.events import AccountsQualified
 from tandem.capabilities import Capability
-from tandem.events import StageChanged, UsageSignalsRaised
+from tandem.events import HandoffAnswered, StageChanged, UsageSignalsRaised
 
 CAPABILITY = Capability(
     name="handoff",
@@ -23,6 +23,9 @@ CAPABILITY = Capability(
         (StageChanged, "tandem.handoff.intake:on_stage_changed"),
         (AccountsQualified, "tandem.handoff.account_intake:on_accounts_qualified"),
         (UsageSignalsRaised, "tandem.handoff.account_intake:on_usage_signals"),
+        # Notifications about a handled lead are done; managers hear of rejects.
+        (StageChanged, "tandem.handoff.notify_done:on_stage_changed"),
+        (HandoffAnswered, "tandem.handoff.notify_done:on_handoff_answered"),
     ),
     tasks=("tandem.handoff.scheduler:install",),
     definitions=("tandem.handoff.definitions:ROUTING", "tandem.handoff.definitions:SLA"),

@@ -14,6 +14,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/me"): allow(),
     ("GET", "/"): allow(),
     ("GET", "/api/v1/scorecard"): allow(),
+    # Everyone's own: notifications (the bell) and display settings.
+    ("GET", "/notifications"): allow(),
+    ("POST", "/notifications/read"): allow(),
+    ("GET", "/settings"): allow(),
+    ("POST", "/settings"): allow(),
     # Contacts and accounts: reps see their own and the unassigned ones (settings widen it).
     ("GET", "/api/v1/contacts"): allow(),
     ("GET", "/contacts/{contact_id}"): allow(owns=CONTACT),

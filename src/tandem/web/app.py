@@ -3,9 +3,7 @@ capability manifests (`tandem.capabilities`): their routers, background tasks an
 handlers."""
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import HTTPException
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from tandem import __version__
@@ -14,15 +12,28 @@ from tandem.capabilities import build_bus, each, nav_links, resolve
 from tandem.db import make_engine, make_session_factory
 from tandem.metrics.engine import use as use_engine
 from tandem.settings import Settings
-from tandem.web import openapi
+from tandem.web import error_pages, openapi
+from tandem.web.assets import Assets
+from tandem.web.bell import bell_for
 from tandem.web.csrf import csrf_token
 from tandem.web.deps import LoginRequired
 from tandem.web.security import FormBodyLimit, SecurityHeaders
 from tandem.web.templating import WEB_DIR, environment
 
 
-def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(env=environment())
+def _reader(request: Request) -> dict[str, object]:
+    # The signed-in user's own time zone (set by `page_user`) over the workspace's.
+    zone = getattr(request.state, "time_zone", None)
+    return {"time_zone": zone or request.app.state.settings.time_zone}
+
+
+def _templates(settings: Settings, assets: Assets) -> Jinja2Templates:
+    templates = Jinja2Templates(
+        env=environment(currency=settings.currency, time_zone=settings.time_zone),
+        context_processors=[_reader],
+    )
+    templates.env.globals["bell"] = bell_for  # the top bar's unread count
+    templates.env.globals["asset_url"] = assets.url  # hashed, so browsers cache for a year
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["may_open"] = may_open  # menus show only the links a role may open
     templates.env.globals["capability_nav"] = nav_links()
@@ -38,12 +49,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.events = build_bus()
     app.state.session_factory = make_session_factory(engine, events=app.state.events)
-    app.state.templates = _templates()
+    app.state.assets = Assets()
+    app.state.templates = _templates(settings, app.state.assets)
     app.add_middleware(FormBodyLimit)  # 413 for a page body (an upload) over the limit
     app.add_middleware(openapi.BodyLimit)  # 413 for an /api/ body over the limit
     # Outermost: every answer has the headers, the 413s of the two limits too.
     app.add_middleware(SecurityHeaders, secure_cookies=settings.cookie_secure)
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.state.assets.mount(app, "/static", WEB_DIR / "static")  # gzipped, hashed URLs
     for _, routers in each("routers"):
         for router in routers:
             app.include_router(resolve(router))
@@ -56,17 +68,6 @@ def create_app(settings: Settings) -> FastAPI:
     async def _to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-            )
-        return app.state.templates.TemplateResponse(
-            request,
-            "error.html",
-            {"status": exc.status_code, "detail": exc.detail},
-            status_code=exc.status_code,
-        )
+    error_pages.install(app)  # people's pages for browsers, JSON for /api/
 
     return app

@@ -11,6 +11,7 @@ from tandem.auth import service as auth
 from tandem.auth.models import User
 from tandem.auth.permissions import authorize
 from tandem.db import session_scope, utcnow
+from tandem.web import preferences
 from tandem.web.csrf import SAFE_METHODS, SESSION_COOKIE, check_header
 
 
@@ -46,6 +47,8 @@ def page_user(request: Request, db: DbSession) -> User:
     if user is None:
         raise LoginRequired(str(request.url.path))
     authorize(request, db, user)  # the route's rule in tandem.auth.permissions
+    # Dates on the page in the user's own time zone (tandem.web.templating's `dt`).
+    request.state.time_zone = preferences.time_zone(db, user.id)
     return user
 
 

@@ -18,6 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 API_PREFIX = "/api/"
 PUBLIC = {"/api/v1/health"}  # answered without credentials
@@ -99,7 +100,7 @@ def document_errors(spec: dict[str, Any]) -> dict[str, Any]:
 
 async def _out_of_range(request: Request, exc: Exception) -> Response:
     """A number the database cannot hold (an id past 64 bits): the client's error, not ours."""
-    handler = request.app.exception_handlers[HTTPException]
+    handler = request.app.exception_handlers[StarletteHTTPException]
     return await handler(request, HTTPException(422, "a number in the request is out of range"))
 
 
@@ -113,7 +114,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-async def _invalid(request: Request, exc: Exception) -> Response:
+async def invalid(request: Request, exc: Exception) -> Response:
     """FastAPI's 422, able to show an input holding NaN or Infinity (its own answer fails)."""
     errors = jsonable_encoder(exc.errors())  # type: ignore[attr-defined]
     return JSONResponse({"detail": _finite(errors)}, status_code=422)
@@ -121,7 +122,7 @@ async def _invalid(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Serve the completed document at /openapi.json; answer out-of-range numbers with 422."""
-    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DataError, _out_of_range)
     build = app.openapi

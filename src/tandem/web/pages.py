@@ -12,12 +12,14 @@ from tandem.auth import permissions, throttle
 from tandem.auth import service as auth
 from tandem.contacts import service as contacts
 from tandem.db import session_scope, utcnow
+from tandem.handoff.scores import table_scores
 from tandem.records.views import timeline_context
 from tandem.scoring import views as scoring_views
 from tandem.usage import views as usage_views
 from tandem.web import csrf
 from tandem.web.csrf import verify_csrf
 from tandem.web.deps import SESSION_COOKIE, DbSession, PageUser
+from tandem.web.home import role_home
 from tandem.web.ids import PathId
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -100,9 +102,35 @@ def logout(request: Request, db: DbSession) -> RedirectResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, db: DbSession, user: PageUser) -> HTMLResponse:
+    """The role's home (its queue, board, funnel) above the shared scorecard."""
     facts = facts_cache(request.app).get(db)
-    card = build_scorecard(db_session=db, facts=facts, as_of=utcnow())
-    return render(request, "home.html", user=user, card=card)
+    as_of = utcnow()
+    card = build_scorecard(db_session=db, facts=facts, as_of=as_of)
+    config, config_error = handoff_config(request, db)
+    mine = role_home(
+        db_session=db,
+        facts=facts,
+        user=user,
+        as_of=as_of,
+        config=config,
+        config_error=config_error,
+        scores=getattr(request.app.state, "score_provider", None) or table_scores,
+    )
+    return render(request, "home.html", user=user, card=card, mine=mine)
+
+
+def handoff_config(request: Request, db: DbSession) -> tuple[object | None, str | None]:
+    """The handoff configuration, or None and why it cannot be used (a fresh workspace)."""
+    from tandem.definitions.base import ConfigError
+    from tandem.handoff.runtime import HandoffNotConfigured
+    from tandem.handoff.scheduler import config_cache
+
+    try:
+        return config_cache(request.app).get(db), None
+    except HandoffNotConfigured as exc:
+        return None, f"The handoff is not set up yet: {exc}"
+    except ConfigError:
+        return None, "The handoff configuration has errors; an admin can see them under Routing."
 
 
 @router.get("/contacts/{contact_id}", response_class=HTMLResponse)

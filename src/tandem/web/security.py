@@ -62,9 +62,16 @@ class SecurityHeaders:
 
 
 def _server_error(scope: Scope) -> Response:
-    if scope["path"].startswith("/api/"):
-        return JSONResponse({"detail": "internal server error"}, status_code=500)
-    return PlainTextResponse("Internal Server Error", status_code=500)
+    from starlette.requests import Request
+
+    from tandem.web.error_pages import server_error
+
+    try:
+        return server_error(Request(scope))  # the page with the menu, or JSON for /api/
+    except Exception:  # even the error page failed: plain words, never a traceback
+        if scope["path"].startswith("/api/"):
+            return JSONResponse({"detail": "internal server error"}, status_code=500)
+        return PlainTextResponse("Internal Server Error", status_code=500)
 
 
 class FormBodyLimit:
