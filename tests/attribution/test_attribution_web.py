@@ -58,8 +58,8 @@ def test_attribution_page_shows_models_side_by_side_with_spread(signed_in, db):
     assert 'id="attribution-chart"' in html and "<script" not in html.split("<main>")[1]
     header = re.search(r'<table id="breakdown">.*?</thead>', html, re.S).group(0)
     assert all(label in header for label in ("First touch", "W-shaped", "Markov", "Shapley"))
-    # paid_search got the first touch of W: 10,000 under first touch, 0 under last touch.
-    row = re.search(r"<tr[^>]*>\s*<td>paid_search.*?</tr>", html, re.S).group(0)
+    # Paid search got the first touch of W: 10,000 under first touch, 0 under last touch.
+    row = re.search(r"<tr[^>]*>\s*<td>Paid search.*?</tr>", html, re.S).group(0)
     cells = re.findall(r'<td class="num">([^<]*)<', row)
     assert cells[2:4] == ["$10,000", "$0"] and "models disagree" in row
     assert re.search(r'id="total">\$12,500<', html) and re.search(
