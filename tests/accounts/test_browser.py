@@ -84,5 +84,5 @@ def test_the_account_page_shows_its_abm_section_and_a_rep_confirms_a_role(abm_se
         page.click("text=Confirm role")
     page.wait_for_selector("#committee-map")
     row = page.locator("#committee-map tr", has_text="Bo Vee").inner_text()
-    assert "champion" in row and "rep" in row
+    assert "Champion" in row and "rep" in row  # the role shown with its label
     assert errors == [], errors
