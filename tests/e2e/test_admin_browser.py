@@ -109,7 +109,7 @@ def test_admin_invites_a_user_who_sets_a_password_and_signs_in(site, browser):  
     assert invitee.goto(f"{base}/admin/users").status == 403
     admin.goto(f"{base}/admin/users")
     row = admin.locator("#users tr", has_text="nia@example.com").inner_text()
-    assert "marketer" in row and "active" in row
+    assert "Marketer" in row and "active" in row  # the role shown with its label
 
 
 def test_a_manager_fixes_routing_tests_a_contact_and_an_admin_approves(site, browser):  # noqa: F811

@@ -16,7 +16,7 @@ ADAPTERS = {
     "scheduler.py", "packet.py", "service.py", "queue.py", "reports.py", "reps.py",
     "schemas.py", "deps.py", "api.py", "pages.py", "ops_cli.py", "manifest.py", "access.py",
     "account_intake.py", "account_packet.py", "account_scores.py", "account_service.py",
-    "account_routes.py", "facts.py", "definition_preview.py",
+    "account_routes.py", "facts.py", "definition_preview.py", "notify_done.py",
 }  # fmt: skip
 PURE = sorted(p for p in PACKAGE.glob("*.py") if p.name not in ADAPTERS)
 FORBIDDEN_MODULES = (
