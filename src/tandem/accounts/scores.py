@@ -49,6 +49,9 @@ def _number(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
 
+IDS_PER_READ = 30_000  # contact ids bound in one read (PostgreSQL: at most 65,535)
+
+
 @lru_cache(maxsize=1)
 def _statements() -> dict[str, Any]:
     """The reads of an incremental rescore, built once (the values come as parameters): an
@@ -334,8 +337,15 @@ def on_activities_stored(db_session: Session, event: ActivitiesStored) -> None:
     if not contact_ids:
         return
     db_session.flush()
-    found = db_session.execute(_statements()["accounts"], {"ids": sorted(contact_ids)})
-    account_ids = sorted(aid for (aid,) in found)
+    ids = sorted(contact_ids)
+    found: set[int] = set()
+    # A bulk import announces up to 200,000 activities at once: PostgreSQL takes at most
+    # 65,535 parameters in a statement.
+    for start in range(0, len(ids), IDS_PER_READ):
+        chunk = ids[start : start + IDS_PER_READ]
+        rows = db_session.execute(_statements()["accounts"], {"ids": chunk})
+        found.update(aid for (aid,) in rows)
+    account_ids = sorted(found)
     if account_ids:
         score_accounts(db_session, account_ids, cause="activity")
 
