@@ -499,11 +499,15 @@ def account_ids_by_domain(ctx: Context, emails: pl.Series) -> pl.Series:
 
 
 def write_activities(
-    ctx: Context, frame: pl.DataFrame, contacts: ContactIds, exclusive: bool = True
+    ctx: Context,
+    frame: pl.DataFrame,
+    contacts: ContactIds,
+    exclusive: bool = True,
+    bulk: bool = False,
 ) -> Outcome:
     """Touches stored once per idempotency key (the rules of `store.write_activities`); a key
     repeated in `frame` is new at most once, at its first line. `exclusive`: see
-    `Sql.insert_new`."""
+    `Sql.insert_new`; `bulk`: a big load with the indexes dropped (`Sql.load_new`)."""
     sql = Sql(ctx.connection)
     email = _text(frame, "contact_email")
     ids = contacts.resolve(ctx, email)
@@ -584,9 +588,12 @@ def write_activities(
         _json_object(frame, props).fill_null("{}").alias("properties"),
     )
     rows = _sourced(ctx, rows)
-    back = sql.insert_new(
-        ACTIVITIES, rows, ["idempotency_key"], sort="idempotency_key", exclusive=exclusive
-    )
+    if bulk:
+        back = sql.load_new(ACTIVITIES, rows, "idempotency_key")
+    else:
+        back = sql.insert_new(
+            ACTIVITIES, rows, ["idempotency_key"], sort="idempotency_key", exclusive=exclusive
+        )
     done = frame.select(
         LINE, "idempotency_key", pl.col(LINE).rank("ordinal").over("idempotency_key").alias("_n")
     ).join(back, on="idempotency_key", how="left", maintain_order="left")

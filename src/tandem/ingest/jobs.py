@@ -695,7 +695,9 @@ class _FrameWriter:
                 if self.kind.name == "contacts":
                     outcome = bulkwrite.write_contacts(ctx, frame)
                 else:
-                    outcome = bulkwrite.write_activities(ctx, frame, self.contacts)
+                    outcome = bulkwrite.write_activities(
+                        ctx, frame, self.contacts, bulk=self.deferring
+                    )
                 redo = frames.records(
                     frame.filter(pl.col(LINE).is_in(outcome.redo)), self.kind.json_prefix
                 )

@@ -175,6 +175,36 @@ class Sql:
             )
         return self._typed(table, wanted, rows, kinds)
 
+    def load_new(self, table: Table, frame: pl.DataFrame, key: str) -> pl.DataFrame:
+        """A big load's insert (`deferred`: the table's indexes are dropped, a guard keeps other
+        writers out and the caller has left out every key stored before): the rows of `frame`
+        whose `key` no earlier row of `frame` holds, inserted as they come; `id` and `key` of
+        each. SQLite: one executemany under the write lock. PostgreSQL: their ids drawn from
+        the table's sequence, then one COPY straight into the table (no staging table, no
+        `INSERT ... SELECT`: without a unique index there is no conflict to look for)."""
+        wanted = ["id", key]
+        if frame.height == 0:
+            return self._typed(table, wanted, [], {c: _kind_of(table, c) for c in wanted})
+        frame = frame.unique(subset=[key], keep="first", maintain_order=True)
+        frame = _without_empty(table, frame, keep={key})
+        if self.sqlite:
+            kinds = {c: _kind_of(table, c) for c in wanted}
+            return self._executemany(table, frame, ", ".join(frame.columns), wanted, kinds)
+        drawn = self._run(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table.name, frame.height),
+        )
+        ids = pl.Series("id", [row[0] for row in drawn], dtype=pl.Int64)
+        loaded = frame.with_columns(ids)
+        buffer = io.BytesIO()
+        for_postgres(loaded).write_csv(buffer, include_header=False, null_value="")
+        listed = ", ".join(loaded.columns)
+        with self.raw.cursor() as cursor:
+            sql = f"COPY {table.name} ({listed}) FROM STDIN (FORMAT csv)"
+            with cursor.copy(sql) as copy:
+                copy.write(buffer.getvalue())
+        return loaded.select(wanted)
+
     def _executemany(
         self, table: Table, frame: pl.DataFrame, listed: str, wanted: list[str], kinds: dict
     ) -> pl.DataFrame:
