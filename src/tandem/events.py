@@ -35,6 +35,16 @@ class ActivitiesStored:
     activities: Sequence[StoredActivity]
 
 
+def distinct_contacts(activities: Sequence[StoredActivity]) -> list[int]:
+    """The contacts of `activities`, each once, sorted; read from a column when the sequence
+    keeps one (`contact_ids()`: an import chunk announces 200,000 activities, which it makes
+    into objects only if a subscriber iterates them)."""
+    column = getattr(activities, "contact_ids", None)
+    if column is not None:
+        return column()
+    return sorted({a.contact_id for a in activities})
+
+
 @dataclass(frozen=True, slots=True)
 class StageChange:
     """One contact's logged stage move."""

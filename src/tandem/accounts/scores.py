@@ -7,6 +7,7 @@ vectorised roll-up (`rescore.py`)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,20 @@ from functools import lru_cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, delete, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    any_,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from tandem.accounts import definitions, rescore
@@ -27,7 +41,7 @@ from tandem.accounts.score_model import AccountScoreModel
 from tandem.activities.models import Activity
 from tandem.contacts.models import Contact
 from tandem.db import utcnow
-from tandem.events import ActivitiesStored, publish
+from tandem.events import ActivitiesStored, distinct_contacts, publish
 from tandem.opportunities.models import Opportunity
 from tandem.scoring.engine import epoch_us
 
@@ -47,9 +61,6 @@ FIT_COLUMNS = (
 
 def _number(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
-
-
-IDS_PER_READ = 30_000  # contact ids bound in one read (PostgreSQL: at most 65,535)
 
 
 @lru_cache(maxsize=1)
@@ -88,9 +99,6 @@ def _statements() -> dict[str, Any]:
             IntentSignal.strength,
             IntentSignal.observed_at,
         ).where(IntentSignal.account_id.in_(ids), IntentSignal.observed_at >= bindparam("since")),
-        "accounts": select(Contact.account_id)
-        .where(Contact.id.in_(ids), Contact.account_id.is_not(None))
-        .distinct(),
         "before": select(AccountScore.account_id, AccountScore.is_mqa, AccountScore.mqa_at).where(
             AccountScore.account_id.in_(ids)
         ),
@@ -333,21 +341,28 @@ def clear(db_session: Session) -> None:
 
 def on_activities_stored(db_session: Session, event: ActivitiesStored) -> None:
     """Rescore the accounts of the new activities' contacts, in the writer's transaction."""
-    contact_ids = {a.contact_id for a in event.activities}
+    contact_ids = distinct_contacts(event.activities)
     if not contact_ids:
         return
     db_session.flush()
-    ids = sorted(contact_ids)
-    found: set[int] = set()
-    # A bulk import announces up to 200,000 activities at once: PostgreSQL takes at most
-    # 65,535 parameters in a statement.
-    for start in range(0, len(ids), IDS_PER_READ):
-        chunk = ids[start : start + IDS_PER_READ]
-        rows = db_session.execute(_statements()["accounts"], {"ids": chunk})
-        found.update(aid for (aid,) in rows)
-    account_ids = sorted(found)
+    account_ids = _accounts_of(db_session, contact_ids)
     if account_ids:
         score_accounts(db_session, account_ids, cause="activity")
+
+
+def _accounts_of(db_session: Session, contact_ids: list[int]) -> list[int]:
+    """The accounts of some contacts, sorted, in one statement whatever their number (a bulk
+    import announces up to 200,000 at once; PostgreSQL binds at most 65,535 parameters and
+    SQLAlchemy renders each of an IN list's): the ids go as one parameter, an array on
+    PostgreSQL, a JSON array read by `json_each` on SQLite."""
+    if db_session.connection().dialect.name == "postgresql":
+        listed = Contact.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+        value: Any = contact_ids
+    else:
+        each = select(column("value")).select_from(func.json_each(bindparam("ids")))
+        listed, value = Contact.id.in_(each), json.dumps(contact_ids)
+    query = select(Contact.account_id).where(listed, Contact.account_id.is_not(None)).distinct()
+    return sorted(aid for (aid,) in db_session.execute(query, {"ids": value}))
 
 
 def open_pipeline(

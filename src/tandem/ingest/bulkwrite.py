@@ -629,6 +629,10 @@ class Announced(Sequence[StoredActivity]):
     def __len__(self) -> int:
         return self.frame.height
 
+    def contact_ids(self) -> list[int]:
+        """`events.distinct_contacts`, from the column."""
+        return self.frame["contact_id"].unique().sort().to_list()
+
     def __getitem__(self, index: Any) -> Any:
         return self._list()[index]
 
