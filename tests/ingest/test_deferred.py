@@ -54,6 +54,8 @@ def test_a_killed_load_is_finished_by_the_next_import_in_the_same_mode(db, run_i
     deferred.drop(connection, ACTIVITIES)  # as a bulk job killed outright leaves the table
     deferred.lock_out(connection, ACTIVITIES, job_id=7)
     assert len(deferred.missing(connection, ACTIVITIES)) == len(ACTIVITIES.indexes)  # all of them
+    keys = len(ACTIVITIES.foreign_key_constraints) if _postgres(connection) else 0
+    assert len(deferred.missing_keys(connection, ACTIVITIES)) == keys  # PostgreSQL: all of them
     # Raised by the driver (the insert runs on the raw DB-API cursor).
     refused = pytest.raises(Exception, match="bulk loaded by import job 7")
     with refused, connection.begin_nested():
@@ -61,6 +63,7 @@ def test_a_killed_load_is_finished_by_the_next_import_in_the_same_mode(db, run_i
     job = run_import("activities", HEADER + _rows(30), chunk_rows=jobs.CHUNK_ROWS)
     assert (job["status"], job["rows_new"]) == ("done", 30)
     assert deferred.missing(connection, ACTIVITIES) == []
+    assert deferred.missing_keys(connection, ACTIVITIES) == []
     assert _guard(connection) == 0
     assert count(Activity) == 30
     stored = insert_new_activities(connection, [_activity(connection, "k-after")])
@@ -98,6 +101,48 @@ def test_others_are_refused_between_the_chunks_of_a_big_load(migrated_database, 
         assert deferred.missing(connection, ACTIVITIES) == []
         assert _guard(connection) == 0
         assert connection.scalar(text("SELECT count(*) FROM activities")) == 60
+
+
+def test_what_a_foreign_key_would_have_done_during_a_load_is_done_when_it_comes_back(db):
+    """A contact deleted while a load ran without foreign keys (PostgreSQL) takes its
+    activities with it when the keys come back, as ON DELETE CASCADE would have; a deleted
+    campaign leaves its touches without one (SET NULL). On SQLite the keys stay and do it."""
+    from tandem.campaigns.models import Campaign
+
+    kept, gone = Contact(email="kept@acme.io"), Contact(email="gone@acme.io")
+    campaign = Campaign(name="Spring", channel="email", type="newsletter")
+    db.add_all([kept, gone, campaign])
+    db.flush()
+    connection = db.connection()
+    deferred.drop(connection, ACTIVITIES)
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = [(kept.id, "k-kept", campaign.id), (gone.id, "k-gone", None)]
+    insert_new_activities(
+        connection,
+        [{"idempotency_key": key, "contact_id": contact, "type": "web_visit", "campaign_id": c,
+          "occurred_at": at, "received_at": at, "properties": {}} for contact, key, c in rows],
+    )  # fmt: skip
+    connection.execute(text("DELETE FROM campaigns WHERE id = :i"), {"i": campaign.id})
+    connection.execute(text("DELETE FROM contacts WHERE id = :i"), {"i": gone.id})
+    restored = deferred.restore(connection, ACTIVITIES)
+    assert deferred.missing(connection, ACTIVITIES) == []
+    assert deferred.missing_keys(connection, ACTIVITIES) == []
+    assert len(restored) == len(ACTIVITIES.indexes) + (
+        len(ACTIVITIES.foreign_key_constraints) if _postgres(connection) else 0
+    )
+    left = connection.execute(text("SELECT idempotency_key, campaign_id FROM activities"))
+    assert left.all() == [("k-kept", None)]
+    # The keys are live again: a touch of a contact that does not exist is refused.
+    with pytest.raises(Exception, match="(?i)foreign key"), connection.begin_nested():
+        insert_new_activities(
+            connection,
+            [{"idempotency_key": "k-none", "contact_id": gone.id, "type": "web_visit",
+              "occurred_at": at, "received_at": at, "properties": {}}],
+        )  # fmt: skip
+
+
+def _postgres(connection):
+    return connection.dialect.name == "postgresql"
 
 
 def _activity(connection, key):

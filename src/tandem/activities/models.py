@@ -22,7 +22,13 @@ class Activity(Base):
     __tablename__ = "activities"
     __table_args__ = (
         Index("ix_activities_contact_time", "contact_id", "occurred_at"),
-        Index("ix_activities_campaign", "campaign_id"),
+        # Partial, as most touches name no campaign (every read of it names one).
+        Index(
+            "ix_activities_campaign",
+            "campaign_id",
+            sqlite_where=text("campaign_id IS NOT NULL"),
+            postgresql_where=text("campaign_id IS NOT NULL"),
+        ),
         Index("ix_activities_type_time", "type", "occurred_at"),
         # The touches naming an asset (tandem.content: usage, buyer views, the purge list);
         # partial, as most touches name none.
