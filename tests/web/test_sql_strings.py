@@ -19,12 +19,14 @@ ALLOWED: dict[str, tuple[set[str], str]] = {
         "table, index and column names of our metadata (with_defaults refuses unknown columns)",
     ),
     "ingest/deferred.py": (
-        {"table.name", "index.name", "PG_INDEX_MEMORY", "GUARD", "message"},
-        "names from our metadata, module constants, and a message of a constant and an int",
+        {"table.name", "index.name", "PG_INDEX_MEMORY", "GUARD", "message", "key.name",
+         "column", "parent", "orphan"},
+        "names from our metadata (foreign keys' columns and tables too), module constants, "
+        "and a message of a constant and an int",
     ),
     "ingest/setsql.py": (
         {"table.name", "', '.join(shown)", "', '.join(wanted)", "where", "back", "listed",
-         "picked", "marks", "key", "stage"},
+         "picked", "marks", "key", "stage", "typed", "shape", "', '.join(names)"},
         "column lists of our tables built by the module (values always go as parameters)",
     ),
     "ingest/store.py": (

@@ -317,6 +317,9 @@ class FrameMapper:
         """Each distinct value parsed once by the row path's parser."""
         parse: Callable[[Any], Any] = lambda x: PARSERS[spec.type](x, spec, self.options)  # noqa: E731
         dtype = DTYPES.get(spec.type, pl.String())
+        if series.null_count() == series.len():  # the fast path took every value (usual)
+            nothing = pl.Series(spec.name, [None] * series.len(), dtype=dtype)
+            return nothing, pl.repeat(True, series.len(), eager=True)
         uniq = series.drop_nulls().unique()
         parsed, good = [], []
         for x in uniq.to_list():
