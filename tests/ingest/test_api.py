@@ -125,6 +125,11 @@ def test_small_and_big_batches_store_the_same(db, monkeypatch):
     from tandem.db import utcnow
 
     batch = [_event(n % 7, url=f"https://acme.com/{n % 9}") for n in range(30)]
+    # Every column kind the frame path writes (PostgreSQL: cast from one JSON parameter).
+    batch += [
+        _event(n, campaign="Spring", channel="email", **{"properties.form": f"f{n}"})
+        for n in (40, 41)
+    ]
     batch += batch[:5] + [_event(3, idempotency_key="k-1"), _event(4, idempotency_key="k-1")]
     batch.append({"type": "x"})
     outcomes = []
@@ -137,15 +142,22 @@ def test_small_and_big_batches_store_the_same(db, monkeypatch):
             )
             rows = db.execute(
                 select(
-                    Activity.idempotency_key, Activity.type, Activity.occurred_at, Activity.url
-                ).order_by(Activity.idempotency_key)
+                    Activity.idempotency_key,
+                    Activity.type,
+                    Activity.occurred_at,
+                    Activity.url,
+                    Activity.channel,
+                    Activity.properties,
+                    Activity.campaign_id.is_not(None),
+                ).order_by(Activity.idempotency_key)  # fmt: skip
             ).all()
             statuses = [(i.index, i.status, i.idempotency_key) for i in got.items]
             outcomes.append((got.new, got.duplicates, got.rejected, statuses, rows))
         finally:
             savepoint.rollback()
     assert outcomes[0] == outcomes[1]
-    assert outcomes[0][:3] == (31, 6, 1)
+    assert outcomes[0][:3] == (33, 6, 1)
+    assert ("email", {"form": "f40"}, True) in [row[4:] for row in outcomes[0][4]]
 
 
 def test_a_busy_sqlite_answers_503_and_stores_nothing(client, token, db, monkeypatch):
