@@ -151,7 +151,7 @@ def bench(url: str, args: argparse.Namespace, tmp: Path) -> dict:
 
     routing = tmp / "routing.yaml"
     routing.write_text(hb.scaled_routing().model_dump_json())  # JSON is YAML
-    mine = str(HERE.parent / "src")
+    mine = args.after_src or str(HERE.parent / "src")
     out = {"world": _child(mine, "--step", "seed", url, str(args.mqls), str(args.contacts))}
     for variant, src in (("before", args.before_src), ("after", mine)):
         copy = _copy(url, f"sla_{variant}", tmp)
@@ -165,6 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--step", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--before-src", help="the `src` of today's code (e.g. git archive main)")
+    parser.add_argument("--after-src", help="the `src` of the new code (default: this tree's)")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--mqls", type=int, default=100_000)
     parser.add_argument("--contacts", type=int, default=1_000_000)
