@@ -58,19 +58,39 @@ def sla_configs(draw):
                     "calendar": "one",
                     "teams": ["us"],
                     "tiers": [
-                        {"name": "A", "match": {"grade": "A"}, "accept_within_hours": a1,
-                         "first_touch_within_hours": f1, "at_risk_fraction": r1},
-                        {"name": "standard", "accept_within_hours": a2,
-                         "first_touch_within_hours": f2, "at_risk_fraction": r2},
+                        {
+                            "name": "A",
+                            "match": {"grade": "A"},
+                            "accept_within_hours": a1,
+                            "first_touch_within_hours": f1,
+                            "at_risk_fraction": r1,
+                        },
+                        {
+                            "name": "standard",
+                            "accept_within_hours": a2,
+                            "first_touch_within_hours": f2,
+                            "at_risk_fraction": r2,
+                        },
                     ],
-                    "escalation": draw(st.lists(st.sampled_from(ladder), min_size=1,
-                                                max_size=4, unique_by=lambda s: s["after"])),
+                    "escalation": draw(
+                        st.lists(
+                            st.sampled_from(ladder),
+                            min_size=1,
+                            max_size=4,
+                            unique_by=lambda s: s["after"],
+                        )
+                    ),
                 },  # fmt: skip
                 {
                     "name": "default",
                     "calendar": "two",
-                    "tiers": [{"name": "queue", "accept_within_hours": a2 * 2,
-                               "first_touch_within_hours": f2 * 2}],
+                    "tiers": [
+                        {
+                            "name": "queue",
+                            "accept_within_hours": a2 * 2,
+                            "first_touch_within_hours": f2 * 2,
+                        }
+                    ],
                 },  # fmt: skip
             ],
         }
@@ -137,13 +157,14 @@ def test_settle_equals_sla_clock_row_by_row(sla, handoffs, data, sent_every):
         for as_of in data.draw(st.lists(st.sampled_from(moments), min_size=1, max_size=4)):
             fresh = evaluate(config, row, (), as_of)
             # Escalations already acted on: every n-th step of the row's ladders.
-            ladder = [e.key for c in fresh.status.clocks for e in c.schedule] if fresh.status else []
+            clocks_now = fresh.status.clocks if fresh.status else ()
+            ladder = [e.key for c in clocks_now for e in c.schedule]
             sent = set(ladder[::sent_every])
             want = evaluate(config, row, sent, as_of)
             got = clocks.settle(row, sent, as_of)
-            assert [
-                (d.key, d.clock, d.step, d.action, d.due_at, d.deadline) for d in got.due
-            ] == [(e.key, e.clock, e.step, e.action, e.due_at, e.deadline) for e in want.due]
+            assert [(d.key, d.clock, d.step, d.action, d.due_at, d.deadline) for d in got.due] == [
+                (e.key, e.clock, e.step, e.action, e.due_at, e.deadline) for e in want.due
+            ]
             assert all(d.key.startswith(f"sla:{clock_key(row)}:") for d in got.due)
             assert got.accept_due_at == want.accept_due_at
             assert got.first_touch_due_at == want.first_touch_due_at

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from tandem.campaigns.models import Campaign
@@ -29,7 +29,7 @@ from tandem.handoff.scores import ScoreProvider, table_scores
 from tandem.lifecycle.models import StageTransition
 from tandem.lifecycle.service import move_stage
 from tandem.lifecycle.stages import Stage
-from tandem.sql import insert_ignore, update_by_id
+from tandem.sql import insert_ignore
 
 _CHUNK = 5_000
 
@@ -152,11 +152,14 @@ def hand_off(
     # Rows conflicting on (contact, MQL moment) were handed off already and do not come back.
     new = insert_ignore(db_session, Handoff, rows, Handoff.id, Handoff.contact_id, Handoff.owner_id)
     router.save()
-    update_by_id(
-        db_session,
-        Contact,
-        [{"id": cid, "owner_id": owner} for _, cid, owner in new if owner is not None],
-    )
+    owned = [hid for hid, _, owner in new if owner is not None]
+    for lo in range(0, len(owned), _CHUNK):
+        # The contact follows its handoff's owner: one statement per chunk, no row loop.
+        db_session.execute(
+            update(Contact)
+            .where(Contact.id == Handoff.contact_id, Handoff.id.in_(owned[lo : lo + _CHUNK]))
+            .values(owner_id=Handoff.owner_id)
+        )
     labels = lead_labels(db_session, [cid for _, cid, _ in new])
     add_notifications(
         db_session,
