@@ -30,8 +30,9 @@ from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.sla import Action
 from tandem.sql import insert_ignore, update_by_id
 
-# Handoffs read, evaluated and written back per round: a few statements per 10,000 rows.
-BATCH = 10_000
+# Handoffs read, evaluated and written back per round. It also orders what is stored: each
+# round's reminders and alerts, then its reassignments' notices.
+BATCH = 2_000
 _CLOCK_WORDS = {"accept": "Accept", "first_touch": "First touch"}
 _WHAT = {
     Subject.ACCOUNT: "MQA",
