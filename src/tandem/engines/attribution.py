@@ -1,0 +1,171 @@
+"""Run attribution on an analytics engine: the SQL of `attribution_sql` over the deals and their
+touch candidates, returned in the shape of the in-process `tandem.attribution.attribute`.
+
+The engine windows the touches, aggregates the distinct channel paths and computes every
+model's credits; only the paths (a few thousand rows) come back for Markov and Shapley to be
+fitted here, and their channel shares go back as a relation. Nothing is stored here: the
+caller writes the result only once the whole run has come back.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from tandem.attribution import registry
+from tandem.attribution.config import AttributionConfig
+from tandem.attribution.engine import AttributionResult
+from tandem.attribution.markov import markov_attribution
+from tandem.attribution.paths import Paths
+from tandem.attribution.shapley import shapley_values
+from tandem.engines.attribution_sql import (
+    DATA_DRIVEN,
+    credits_statement,
+    paths_statement,
+    touches_statement,
+)
+from tandem.metrics.engine import Engine
+
+#: Builds an engine over named relations (`Engine`, or a `SparkEngine` bound to its session).
+EngineFactory = Callable[[Mapping[str, Callable[[], pl.DataFrame]]], Engine]
+TS = pl.Datetime("us", "UTC")
+_RELATIONS = ("deals", "cands")
+
+
+@dataclass(frozen=True, eq=False)
+class PortableRun:
+    """What the engine computed: the touches in the windows, the credits, the learned shares."""
+
+    touches: pl.DataFrame  # as select_touchpoints_frame: candidates' columns and milestones
+    result: AttributionResult
+    shares: dict[str, dict[str, float]]  # channel shares Markov and Shapley learned
+    paths: pl.DataFrame  # path (list of channels), conversions, nulls, value_cents
+
+
+def _epoch(name: str) -> pl.Expr:
+    return pl.col(name).dt.epoch("us")
+
+
+def relations(deals: pl.DataFrame, candidates: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The `deals` and `cands` relations from `run_attribution`'s frames (times as epoch µs)."""
+    deal_rel = deals.select(
+        "opportunity_id",
+        pl.col("amount_cents").cast(pl.Int64),
+        pl.col("converted").cast(pl.Boolean),
+        _epoch("as_of").alias("as_of_us"),
+        _epoch("created_at").alias("created_us"),
+        _epoch("closed_at").alias("closed_us"),
+        _epoch("mql_at").alias("mql_us"),
+    )
+    cand_rel = candidates.with_columns(
+        _epoch("occurred_at").alias("t"), pl.col("channel").cast(pl.String)
+    ).drop("occurred_at")
+    return {"deals": deal_rel, "cands": cand_rel}
+
+
+def paths_of(frame: pl.DataFrame) -> Paths:
+    """`Paths` from the engine's aggregated paths (channels sorted, as `batch_from_frames`)."""
+    frame = frame.sort("path")  # the engine's group order is arbitrary; fits are order-free
+    lists = frame["path"]
+    channels = tuple(sorted(lists.explode().drop_nulls().unique().to_list()))
+    codes = lists.explode().drop_nulls().replace_strict(
+        {c: i for i, c in enumerate(channels)}, return_dtype=pl.Int32
+    )
+    offsets = np.zeros(frame.height + 1, dtype=np.int64)
+    np.cumsum(lists.list.len().to_numpy(), out=offsets[1:])
+    return Paths(
+        channels=channels,
+        offsets=offsets,
+        codes=codes.to_numpy().astype(np.int32),
+        conversions=frame["conversions"].cast(pl.Float64).to_numpy(),
+        nulls=frame["nulls"].cast(pl.Float64).to_numpy(),
+        value=frame["value_cents"].cast(pl.Float64).to_numpy() / 100.0,
+    )
+
+
+def learn_shares(paths: Paths, config: AttributionConfig, models: Sequence[str]) -> pl.DataFrame:
+    """The `shares` relation: ``channel`` and one share column per data-driven model."""
+    columns: dict[str, object] = {"channel": list(paths.channels)}
+    if "markov" in models:
+        columns["markov"] = markov_attribution(paths, order=config.markov.order).shares
+    if "shapley" in models:
+        s = config.shapley
+        columns["shapley"] = shapley_values(
+            paths,
+            characteristic=s.characteristic,
+            exact_max_channels=s.exact_max_channels,
+            samples=s.samples,
+            seed=s.seed,
+        ).shares
+    return pl.DataFrame(columns, schema_overrides={"channel": pl.String})
+
+
+def attribute_on(
+    build: EngineFactory,
+    deals: pl.DataFrame,
+    candidates: pl.DataFrame,
+    *,
+    config: AttributionConfig,
+    models: Sequence[str] | None = None,
+) -> PortableRun:
+    """Every converted deal's credits under `models` (default all), computed by the engine
+    `build` makes: the same cents as `tandem.attribution.attribute` on the same frames.
+
+    `deals` and `candidates` are `run_attribution`'s frames (deals with ``converted``,
+    ``as_of`` and ``mql_at``; candidates with ``team``)."""
+    names = tuple(models) if models is not None else registry.available(config)
+    frames = relations(deals, candidates)
+    learned: dict[str, pl.DataFrame] = {}
+    engine = build(
+        {"deals": lambda: frames["deals"], "cands": lambda: frames["cands"],
+         "shares": lambda: learned["shares"]}  # fmt: skip
+    )
+    wanted = [m for m in names if m in DATA_DRIVEN]
+    paths = _arrow(engine, _RELATIONS, paths_statement(config, engine.dialect))
+    shares: dict[str, dict[str, float]] = {}
+    used = _RELATIONS
+    if wanted:
+        learned["shares"] = learn_shares(paths_of(paths), config, wanted)
+        shares = {
+            m: dict(zip(learned["shares"]["channel"], learned["shares"][m], strict=True))
+            for m in wanted
+        }
+        used = (*_RELATIONS, "shares")
+    credits = _arrow(engine, used, credits_statement(config, names))
+    extra = [c for c in frames["cands"].columns if c not in ("opportunity_id", "activity_id", "t")]
+    extra = [c for c in extra if c not in ("channel", "campaign_id", "asset_id", "team", "source")]
+    touches = _arrow(engine, _RELATIONS, touches_statement(config, extra))
+    touches = touches.with_columns(
+        pl.from_epoch("t", time_unit="us").dt.replace_time_zone("UTC").alias("occurred_at"),
+        pl.col("milestones").cast(pl.UInt8),
+    ).drop("t", "pos")
+    won = frames["deals"].filter(pl.col("converted"))
+    touched = won.join(credits.select("opportunity_id").unique(), on="opportunity_id", how="anti")
+    result = AttributionResult(
+        config_version=config.version,
+        models=names,
+        credits=_typed(credits, names, candidates),
+        unattributed_cents=int(touched["amount_cents"].sum()),
+    )
+    return PortableRun(touches=touches, result=result, shares=shares, paths=paths)
+
+
+def _arrow(engine: Engine, relations: Sequence[str], statement) -> pl.DataFrame:
+    frame = pl.from_arrow(engine.arrow(relations, statement))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _typed(credits: pl.DataFrame, models: Sequence[str], candidates: pl.DataFrame) -> pl.DataFrame:
+    """The engine's credits in the in-process engine's column types."""
+    schema = candidates.schema
+    return credits.select(
+        pl.col("opportunity_id").cast(pl.Int64),
+        pl.col("activity_id").cast(schema["activity_id"]),
+        pl.col("touch_index").cast(pl.Int32),
+        *(pl.col(c).cast(schema.get(c, pl.String)) for c in ("channel", "campaign_id", "asset_id")),
+        pl.col("team").cast(pl.String),
+        pl.col("source").cast(schema.get("source", pl.String)),
+        *(pl.col(m).cast(pl.Int64) for m in models),
+    )
