@@ -30,10 +30,14 @@ def generate(seed: int, deals: int = 60, touches: int = 900) -> tuple[pl.DataFra
     """(deals, candidates) shaped as `run_attribution` builds them, won revenue basis."""
     rng = np.random.default_rng(seed)
     created = START + np.array([timedelta(days=int(d)) for d in rng.integers(0, 400, deals)])
-    closed = [c + timedelta(days=int(d)) for c, d in zip(created, rng.integers(1, 90, deals))]
+    closed = [
+        c + timedelta(days=int(d)) for c, d in zip(created, rng.integers(1, 90, deals), strict=True)
+    ]
     mql = [
         None if rng.random() < 0.3 else c - timedelta(days=int(d), hours=int(h))
-        for c, d, h in zip(created, rng.integers(-5, 200, deals), rng.integers(0, 24, deals))
+        for c, d, h in zip(
+            created, rng.integers(-5, 200, deals), rng.integers(0, 24, deals), strict=True
+        )
     ]
     amounts = rng.choice([0, 1, 99, 100_001, 3_333_333, 123_456_789], deals)
     won = rng.random(deals) < 0.6
@@ -53,7 +57,7 @@ def generate(seed: int, deals: int = 60, touches: int = 900) -> tuple[pl.DataFra
     # hours so several touches of one deal fall on the same moment.
     offset = rng.integers(-200 * 4, 100 * 4, touches) * 6
     base = [created[o - 1] for o in owner]
-    moments = [b + timedelta(hours=int(h)) for b, h in zip(base, offset)]
+    moments = [b + timedelta(hours=int(h)) for b, h in zip(base, offset, strict=True)]
     candidates = pl.DataFrame(
         {
             "opportunity_id": owner.astype(np.int64),
@@ -69,9 +73,10 @@ def generate(seed: int, deals: int = 60, touches: int = 900) -> tuple[pl.DataFra
         },
         schema_overrides={"occurred_at": TS},
     ).with_columns(
-        pl.when(pl.col("activity_id") % 5 == 0).then(None).otherwise("campaign_id").alias(
-            "campaign_id"
-        )
+        pl.when(pl.col("activity_id") % 5 == 0)
+        .then(None)
+        .otherwise("campaign_id")
+        .alias("campaign_id")
     )
     return deal_frame, candidates
 

@@ -12,19 +12,25 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from sqlalchemy.orm import Session
 
 from tandem.attribution import registry
 from tandem.attribution.config import AttributionConfig
 from tandem.attribution.engine import AttributionResult
 from tandem.attribution.markov import markov_attribution
 from tandem.attribution.paths import Paths
+from tandem.attribution.schemas import AttributionFilters
+from tandem.attribution.service import AttributionRun, attribution_inputs, run_attribution
 from tandem.attribution.shapley import shapley_values
 from tandem.engines.attribution_sql import (
     DATA_DRIVEN,
+    DIMENSIONS,
     credits_statement,
     paths_statement,
     touches_statement,
 )
+from tandem.engines.rescore import failed
+from tandem.metrics import engine as engine_module
 from tandem.metrics.engine import Engine
 
 #: Builds an engine over named relations (`Engine`, or a `SparkEngine` bound to its session).
@@ -69,8 +75,10 @@ def paths_of(frame: pl.DataFrame) -> Paths:
     frame = frame.sort("path")  # the engine's group order is arbitrary; fits are order-free
     lists = frame["path"]
     channels = tuple(sorted(lists.explode().drop_nulls().unique().to_list()))
-    codes = lists.explode().drop_nulls().replace_strict(
-        {c: i for i, c in enumerate(channels)}, return_dtype=pl.Int32
+    codes = (
+        lists.explode()
+        .drop_nulls()
+        .replace_strict({c: i for i, c in enumerate(channels)}, return_dtype=pl.Int32)
     )
     offsets = np.zeros(frame.height + 1, dtype=np.int64)
     np.cumsum(lists.list.len().to_numpy(), out=offsets[1:])
@@ -118,23 +126,33 @@ def attribute_on(
     frames = relations(deals, candidates)
     learned: dict[str, pl.DataFrame] = {}
     engine = build(
-        {"deals": lambda: frames["deals"], "cands": lambda: frames["cands"],
-         "shares": lambda: learned["shares"]}  # fmt: skip
+        {
+            "deals": lambda: frames["deals"],
+            "cands": lambda: frames["cands"],
+            "shares": lambda: learned["shares"],
+        }  # fmt: skip
     )
     wanted = [m for m in names if m in DATA_DRIVEN]
     paths = _arrow(engine, _RELATIONS, paths_statement(config, engine.dialect))
     shares: dict[str, dict[str, float]] = {}
     used = _RELATIONS
     if wanted:
-        learned["shares"] = learn_shares(paths_of(paths), config, wanted)
-        shares = {
-            m: dict(zip(learned["shares"]["channel"], learned["shares"][m], strict=True))
-            for m in wanted
-        }
+        # No touch anywhere: nothing to learn (and nothing to credit), as in process.
+        table = (
+            learn_shares(paths_of(paths), config, wanted)
+            if paths.height
+            else pl.DataFrame(schema={"channel": pl.String, **dict.fromkeys(wanted, pl.Float64)})
+        )
+        learned["shares"] = table
+        shares = (
+            {m: dict(zip(table["channel"], map(float, table[m]), strict=True)) for m in wanted}
+            if table.height
+            else {}
+        )
         used = (*_RELATIONS, "shares")
     credits = _arrow(engine, used, credits_statement(config, names))
-    extra = [c for c in frames["cands"].columns if c not in ("opportunity_id", "activity_id", "t")]
-    extra = [c for c in extra if c not in ("channel", "campaign_id", "asset_id", "team", "source")]
+    known = ("opportunity_id", "activity_id", "t", *DIMENSIONS)
+    extra = [c for c in frames["cands"].columns if c not in known]
     touches = _arrow(engine, _RELATIONS, touches_statement(config, extra))
     touches = touches.with_columns(
         pl.from_epoch("t", time_unit="us").dt.replace_time_zone("UTC").alias("occurred_at"),
@@ -169,3 +187,39 @@ def _typed(credits: pl.DataFrame, models: Sequence[str], candidates: pl.DataFram
         pl.col("source").cast(schema.get("source", pl.String)),
         *(pl.col(m).cast(pl.Int64) for m in models),
     )
+
+
+def full_run(
+    *,
+    db_session: Session,
+    filters: AttributionFilters,
+    config: AttributionConfig,
+    models: Sequence[str] | None = None,
+) -> tuple[AttributionRun, dict[str, dict[str, float]] | None]:
+    """The run `tandem attribution run` stores, on the engine chosen at start: in this process
+    by default (shares None: the caller learns them), the SQL on Spark with
+    ``TANDEM_ANALYTICS_ENGINE=spark`` (with the shares it learned). A failure on Spark is raised
+    as `EngineFailed` before anything is written."""
+    chosen = engine_module.chosen()
+    if chosen["engine"] != "spark":
+        run = run_attribution(db_session=db_session, filters=filters, config=config, models=models)
+        return run, None
+    scope, deals, candidates = attribution_inputs(
+        db_session=db_session, filters=filters, config=config
+    )
+    from tandem.engines.spark import SparkEngine, session
+
+    master = chosen["spark_master"]
+    try:
+        root = session(master)
+        portable = attribute_on(
+            lambda relations: SparkEngine(relations, root),
+            deals,
+            candidates,
+            config=config,
+            models=models,
+        )
+    except Exception as exc:  # Py4J and Spark raise many kinds; each ends the run the same way
+        raise failed("the attribution run", master, exc, "the credits") from exc
+    run = AttributionRun(filters, scope, config, deals, portable.touches, portable.result)
+    return run, portable.shares

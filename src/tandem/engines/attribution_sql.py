@@ -175,9 +175,9 @@ def credits_statement(config: AttributionConfig, models: Sequence[str]) -> State
     shares = ", ".join(f"s.{m} AS s_{m}" for m in learned)
     source = f"""SELECT tp.*, abs(d.amount_cents) AS mag,
         CASE WHEN d.amount_cents < 0 THEN -1 ELSE 1 END AS sign, d.as_of_us
-        {', ' + shares if shares else ''}
+        {", " + shares if shares else ""}
       FROM ({touches_sql(config)}) tp JOIN deals d ON tp.opportunity_id = d.opportunity_id
-      {'LEFT JOIN shares s ON tp.channel = s.channel' if learned else ''}
+      {"LEFT JOIN shares s ON tp.channel = s.channel" if learned else ""}
       WHERE d.converted"""
     windows, weights = [], []
     for model in models:

@@ -94,8 +94,14 @@ def full_rescore(
             lambda relations: SparkEngine(relations, root), model, contacts, activities, as_of=as_of
         )
     except Exception as exc:  # Py4J and Spark raise many kinds; each ends the run the same way
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise EngineFailed(
-            f"the full rescore on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; "
-            "nothing was stored, the scores of the last good run stay"
-        ) from exc
+        raise failed("the full rescore", master, exc, "the scores") from exc
+
+
+def failed(run: str, master: str, exc: Exception, results: str) -> EngineFailed:
+    """The error ending `run` on Spark: its first line, and that `results` of the last good
+    run stay."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return EngineFailed(
+        f"{run} on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; "
+        f"nothing was stored, {results} of the last good run stay"
+    )
