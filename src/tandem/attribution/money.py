@@ -1,10 +1,11 @@
 """Money maths: amounts are whole cents, credits are split by largest remainder.
 
 Attribution weights are floats, but credits are money: a journey's credits must add up to its
-amount exactly, to the cent. We therefore work in integer cents and round every journey's split
-with the largest-remainder (Hamilton) method: floor every share, then hand the cents left over
-to the touches with the largest fractional parts (ties: the earlier touch). The whole split is
-vectorised over all journeys at once.
+amount exactly, to the cent. We therefore work in integer cents, count weights in whole units
+(`weight_units`, so the split is the same whatever order an engine adds them in) and round
+every journey's split with the largest-remainder (Hamilton) method: floor every share, then
+hand the cents left over to the touches with the largest fractional parts (ties: the earlier
+touch). The whole split is vectorised over all journeys at once.
 """
 
 from decimal import Decimal
@@ -41,22 +42,43 @@ def allocate_cents(
     n_journeys = len(amount_cents)
     lengths = np.diff(offsets)
     journey = np.repeat(np.arange(n_journeys), lengths)
-    weights = np.clip(np.asarray(weights, dtype=np.float64), 0.0, None)
-    totals = np.bincount(journey, weights, minlength=n_journeys)
-    # A journey with no positive weight falls back to an equal split.
-    flat = (totals <= 0)[journey]
-    weights = np.where(flat, 1.0, weights)
-    totals = np.bincount(journey, weights, minlength=n_journeys)
+    units = weight_units(np.asarray(weights, dtype=np.float64), offsets)
+    totals = np.bincount(journey, units, minlength=n_journeys)  # whole numbers: exact
     amount = np.asarray(amount_cents, dtype=np.int64)
     sign = np.where(amount < 0, -1, 1)
     magnitude = np.abs(amount)
-    raw = magnitude[journey] * (weights / totals[journey])
+    raw = magnitude[journey] * (units / totals[journey])
     floors = np.floor(raw)
     fraction = raw - floors
     cents = floors.astype(np.int64)
     left = magnitude - np.bincount(journey, cents, minlength=n_journeys).astype(np.int64)
     cents += _hand_out(left, fraction, journey, offsets, cents)
     return cents * sign[journey]
+
+
+#: Weights are counted in units of 2^-32 of the journey's largest weight.
+UNITS = 2.0**32
+
+
+def weight_units(weights: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Each weight as a whole number of units of 2^-32 of its journey's largest (rounded half
+    up), a journey with no positive weight as 1 each (an equal split).
+
+    Sums of whole numbers below 2^53 are exact in any order, so every engine adding a
+    journey's weights (`tandem.engines.attribution_sql` in SQL, in parallel) gets the same
+    total, and the same cents; float sums of the raw weights differ in the last bit between
+    orders, enough to move a cent. Exact up to 2^21 touches in one journey.
+    """
+    weights = np.clip(weights, 0.0, None)
+    lengths = np.diff(offsets)
+    peak = np.zeros(len(lengths))
+    if len(weights):
+        touched = lengths > 0
+        peak[touched] = np.maximum.reduceat(weights, offsets[:-1][touched])
+    largest = np.repeat(peak, lengths)
+    scaled = np.floor(np.divide(weights, largest, out=np.zeros_like(weights), where=largest > 0)
+                      * UNITS + 0.5)  # fmt: skip
+    return np.where(largest > 0, scaled, 1.0)
 
 
 def _hand_out(

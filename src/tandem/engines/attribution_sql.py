@@ -5,8 +5,8 @@ The same rule and arithmetic as the in-process engine (`tandem.attribution.path_
 of `money`), operation for operation, so the credits come out equal to the cent
 (tests/metrics/test_engines_attribution.py): each deal's touches in its lookback window are
 numbered with a window function, milestones marked, every model's weight per touch computed,
-and the amount split by largest remainder (floor every share, the cents left over to the
-largest fractions quantised to 2^-32, ties to the earlier touch).
+and the amount split by largest remainder (weights in whole units, floor every share, the
+cents left over to the largest fractions quantised to 2^-32, ties to the earlier touch).
 
 Markov and Shapley learn from the distinct channel paths with their conversion and null counts
 (`paths_statement`): a few thousand rows, fitted in process as ChannelAttribution does; their
@@ -186,11 +186,14 @@ def credits_statement(config: AttributionConfig, models: Sequence[str]) -> State
         weights.append(f"greatest({weight}, 0.0e0) AS {model}_w")
     counted = f"SELECT j.*{''.join(', ' + c for c in windows)} FROM ({source}) j"
     weighted = f"SELECT k.*, {', '.join(weights)} FROM ({counted}) k"
-    # The allocator, step by step as `money.allocate_cents` (a deal whose weights are all
-    # zero is split equally). Floors summing above the amount would need float error of a
-    # whole cent, so cents are only ever handed out, never taken back.
+    # The allocator, step by step as `money.allocate_cents`: weights in whole units of the
+    # deal's largest (`money.weight_units`; all zero: one each, an equal split), whose sum is
+    # exact in any order. Floors summing above the amount would need float error of a whole
+    # cent, so cents are only ever handed out, never taken back.
     steps = [
-        "CASE WHEN sum({m}_w) OVER ({j}) <= 0 THEN 1.0e0 ELSE {m}_w END AS {m}_v",
+        "max({m}_w) OVER ({j}) AS {m}_peak",
+        "CASE WHEN {m}_peak > 0 THEN CAST(floor({m}_w / {m}_peak * 4294967296.0e0 + 0.5e0) AS "
+        "DOUBLE) ELSE 1.0e0 END AS {m}_v",
         "CAST(mag AS DOUBLE) * ({m}_v / sum({m}_v) OVER ({j})) AS {m}_raw",
         "floor({m}_raw) AS {m}_fl",
         "mag - sum({m}_fl) OVER ({j}) AS {m}_left, "
