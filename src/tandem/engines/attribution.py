@@ -26,7 +26,9 @@ from tandem.engines.attribution_sql import (
     DATA_DRIVEN,
     DIMENSIONS,
     credits_statement,
+    given_touches_sql,
     paths_statement,
+    touches_sql,
     touches_statement,
 )
 from tandem.engines.rescore import failed
@@ -109,6 +111,39 @@ def learn_shares(paths: Paths, config: AttributionConfig, models: Sequence[str])
     return pl.DataFrame(columns, schema_overrides={"channel": pl.String})
 
 
+def _credit(
+    engine: Engine,
+    relations: Sequence[str],
+    source: str,
+    config: AttributionConfig,
+    names: Sequence[str],
+    dimensions: Sequence[str],
+    learned: dict[str, pl.DataFrame],
+) -> tuple[pl.DataFrame, dict[str, dict[str, float]], pl.DataFrame]:
+    """(credits, learned shares, paths) of the touches `source` selects: the paths are
+    aggregated on the engine, Markov and Shapley fitted here, their shares sent back as the
+    relation `shares` (through `learned`), the credits computed on the engine."""
+    wanted = [m for m in names if m in DATA_DRIVEN]
+    paths = _arrow(engine, relations, paths_statement(source, engine.dialect))
+    shares: dict[str, dict[str, float]] = {}
+    if wanted:
+        # No touch anywhere: nothing to learn (and nothing to credit), as in process.
+        table = (
+            learn_shares(paths_of(paths), config, wanted)
+            if paths.height
+            else pl.DataFrame(schema={"channel": pl.String, **dict.fromkeys(wanted, pl.Float64)})
+        )
+        learned["shares"] = table
+        shares = (
+            {m: dict(zip(table["channel"], map(float, table[m]), strict=True)) for m in wanted}
+            if table.height
+            else {}
+        )
+        relations = (*relations, "shares")
+    statement = credits_statement(config, names, source, dimensions)
+    return _arrow(engine, relations, statement), shares, paths
+
+
 def attribute_on(
     build: EngineFactory,
     deals: pl.DataFrame,
@@ -130,27 +165,11 @@ def attribute_on(
             "deals": lambda: frames["deals"],
             "cands": lambda: frames["cands"],
             "shares": lambda: learned["shares"],
-        }  # fmt: skip
+        }
     )
-    wanted = [m for m in names if m in DATA_DRIVEN]
-    paths = _arrow(engine, _RELATIONS, paths_statement(config, engine.dialect))
-    shares: dict[str, dict[str, float]] = {}
-    used = _RELATIONS
-    if wanted:
-        # No touch anywhere: nothing to learn (and nothing to credit), as in process.
-        table = (
-            learn_shares(paths_of(paths), config, wanted)
-            if paths.height
-            else pl.DataFrame(schema={"channel": pl.String, **dict.fromkeys(wanted, pl.Float64)})
-        )
-        learned["shares"] = table
-        shares = (
-            {m: dict(zip(table["channel"], map(float, table[m]), strict=True)) for m in wanted}
-            if table.height
-            else {}
-        )
-        used = (*_RELATIONS, "shares")
-    credits = _arrow(engine, used, credits_statement(config, names))
+    credits, shares, paths = _credit(
+        engine, _RELATIONS, touches_sql(config), config, names, DIMENSIONS, learned
+    )
     known = ("opportunity_id", "activity_id", "t", *DIMENSIONS)
     extra = [c for c in frames["cands"].columns if c not in known]
     touches = _arrow(engine, _RELATIONS, touches_statement(config, extra))
@@ -167,6 +186,58 @@ def attribute_on(
         unattributed_cents=int(touched["amount_cents"].sum()),
     )
     return PortableRun(touches=touches, result=result, shares=shares, paths=paths)
+
+
+def attribute_touches_on(
+    build: EngineFactory,
+    journeys: pl.DataFrame,
+    touches: pl.DataFrame,
+    *,
+    config: AttributionConfig,
+    models: Sequence[str],
+) -> pl.DataFrame:
+    """Credits of touches chosen elsewhere (content influence's consumptions), computed by
+    the engine `build` makes: `tandem.attribution.attribute(batch_from_frames(journeys,
+    touches))`'s credits, with ``opportunity_id, activity_id, touch_index, channel, asset_id``.
+
+    journeys: ``opportunity_id, amount_cents, converted, as_of``; touches: ``opportunity_id,
+    activity_id, occurred_at, channel, asset_id, milestones``."""
+    frames = {
+        "deals": journeys.select(
+            "opportunity_id",
+            pl.col("amount_cents").cast(pl.Int64),
+            pl.col("converted").cast(pl.Boolean),
+            _epoch("as_of").alias("as_of_us"),
+        ),
+        "touched": touches.select(
+            "opportunity_id",
+            "activity_id",
+            _epoch("occurred_at").alias("t"),
+            pl.col("channel").cast(pl.String),
+            "asset_id",
+            pl.col("milestones").cast(pl.Int32),
+        ),
+    }
+    learned: dict[str, pl.DataFrame] = {}
+    engine = build(
+        {
+            "deals": lambda: frames["deals"],
+            "touched": lambda: frames["touched"],
+            "shares": lambda: learned["shares"],
+        }
+    )
+    source = given_touches_sql(("asset_id",))
+    credits, _, _ = _credit(
+        engine, ("deals", "touched"), source, config, models, ("channel", "asset_id"), learned
+    )
+    return credits.select(
+        pl.col("opportunity_id").cast(touches.schema["opportunity_id"]),
+        pl.col("activity_id").cast(touches.schema["activity_id"]),
+        pl.col("touch_index").cast(pl.Int32),
+        pl.col("channel").cast(pl.String),
+        pl.col("asset_id").cast(touches.schema["asset_id"]),
+        *(pl.col(m).cast(pl.Int64) for m in models),
+    )
 
 
 def _arrow(engine: Engine, relations: Sequence[str], statement) -> pl.DataFrame:

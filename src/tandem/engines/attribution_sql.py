@@ -83,12 +83,27 @@ def touches_statement(config: AttributionConfig, extra: Sequence[str] = ()) -> S
     )
 
 
-def paths_statement(config: AttributionConfig, d: Dialect) -> Statement:
-    """Distinct channel paths of the deals with touches: ``path`` (array, time order),
-    ``conversions``, ``nulls`` and ``value_cents`` (converted deals' amounts)."""
+def given_touches_sql(dimensions: Sequence[str]) -> str:
+    """SELECT of touches chosen elsewhere (relation `touched`: ``opportunity_id,
+    activity_id, t, channel, milestones`` and `dimensions`) in the shape of `touches_sql`."""
+    flags = ", ".join(
+        f"(milestones % {2 << k}) >= {1 << k} AS {_FLAGS[m]}" for k, m in enumerate(MILESTONES)
+    )
+    kept = ", ".join(dict.fromkeys(("channel", *dimensions)))
+    numbered = f"""SELECT opportunity_id, activity_id, t, {kept}, milestones,
+        row_number() OVER ({_JOURNEY} ORDER BY t, activity_id) - 1 AS pos,
+        count(*) OVER ({_JOURNEY}) AS n
+      FROM touched"""
+    return f"SELECT g.*, {flags} FROM ({numbered}) g"
+
+
+def paths_statement(source: str, d: Dialect) -> Statement:
+    """Distinct channel paths of the deals with touches in `source` (`touches_sql` or
+    `given_touches_sql`): ``path`` (array, time order), ``conversions``, ``nulls`` and
+    ``value_cents`` (converted deals' amounts)."""
     path = d.ordered_list.format(expr="channel", order="pos")
     per_deal = f"""SELECT tp.opportunity_id, {path} AS path
-      FROM ({touches_sql(config)}) tp GROUP BY tp.opportunity_id"""
+      FROM ({source}) tp GROUP BY tp.opportunity_id"""
     return Statement(
         f"""SELECT p.path,
           sum(CASE WHEN d.converted THEN 1 ELSE 0 END) AS conversions,
@@ -168,9 +183,15 @@ def model_weight(name: str, config: AttributionConfig) -> tuple[list[str], str]:
     raise ValueError(f"model {name!r} has no SQL form")
 
 
-def credits_statement(config: AttributionConfig, models: Sequence[str]) -> Statement:
-    """One row per touch of a converted deal: ids, ``touch_index``, DIMENSIONS and one BIGINT
-    column of cents per model, each summing to the deal's amount exactly."""
+def credits_statement(
+    config: AttributionConfig,
+    models: Sequence[str],
+    source: str | None = None,
+    dimensions: Sequence[str] = DIMENSIONS,
+) -> Statement:
+    """One row per touch of a converted deal: ids, ``touch_index``, `dimensions` and one
+    BIGINT column of cents per model, each summing to the deal's amount exactly. The touches
+    are `source` (default: `touches_sql` of the configuration's window)."""
     learned = [m for m in models if m in DATA_DRIVEN]
     shares = ", ".join(f"s.{m} AS s_{m}" for m in learned)
     source = f"""SELECT tp.*, abs(d.amount_cents) AS mag,
@@ -210,6 +231,7 @@ def credits_statement(config: AttributionConfig, models: Sequence[str]) -> State
     )
     return Statement(
         f"SELECT opportunity_id, activity_id, CAST(pos AS INT) AS touch_index, "
-        f"{', '.join(DIMENSIONS)}, {cents} FROM ({query}) q ORDER BY opportunity_id, pos",
+        f"{''.join(c + ', ' for c in dimensions)}{cents} FROM ({query}) q "
+        "ORDER BY opportunity_id, pos",
         (),
     )
