@@ -1,5 +1,6 @@
 """Attribution written once as SQL (`tandem.engines.attribution_sql`) gives, on DuckDB and on a
-real local Spark, the credits of the in-process engine to the cent, per deal, touch and model.
+real local Spark, the credits of the in-process engine to the cent, per deal, touch and model;
+content influence too.
 
 The deals and touch candidates are generated with the awkward cases in them: touches tied in
 time, touches just outside either end of the window, deals with no touch, no MQL, an MQL before
@@ -18,7 +19,8 @@ from polars.testing import assert_frame_equal
 
 from tandem.attribution import attribute, batch_from_frames, select_touchpoints_frame
 from tandem.attribution.config import AttributionConfig, default_config
-from tandem.engines.attribution import attribute_on, paths_of
+from tandem.content.influence import influence, touches
+from tandem.engines.attribution import attribute_on, attribute_touches_on, paths_of
 from tandem.metrics.engine import Engine
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -166,3 +168,41 @@ def test_spark_credits_equal_in_process(spark, until_close: bool) -> None:
         3,
         config_with(until_close=until_close, lookback_days=120),
     )
+
+
+def check_influence(build, seed: int) -> None:
+    """Content influence credits the same cents in process and on the engine."""
+    deals, candidates = generate(seed)
+    deals = deals.with_columns(
+        pl.col("converted").alias("is_won"),
+        pl.when(pl.col("opportunity_id") % 7 == 0)
+        .then(None)
+        .otherwise(pl.col("amount_cents"))
+        .alias("amount_cents"),
+    )
+    members = candidates.select("opportunity_id", "contact_id").unique()
+    consumption = candidates.select("activity_id", "contact_id", "asset_id", "occurred_at")
+    touched = touches(consumption, members, deals)
+    config = config_with()
+
+    def credit(journeys, touches, models):
+        return attribute_touches_on(build, journeys, touches, config=config, models=models)
+
+    expected = influence(deals, touched, config=config)
+    got = influence(deals, touched, config=config, credit=credit)
+    assert expected.credits.height > 100 and "markov" in expected.models
+    order = ["opportunity_id", "activity_id", "asset_id"]
+    assert_frame_equal(got.credits.sort(order), expected.credits.sort(order))
+    assert_frame_equal(got.by_asset, expected.by_asset)
+    assert got.unknown_amount == expected.unknown_amount > 0
+
+
+def test_duckdb_content_influence_equal_in_process() -> None:
+    check_influence(Engine, 4)
+
+
+@pytest.mark.spark
+def test_spark_content_influence_equal_in_process(spark) -> None:
+    from tandem.engines.spark import SparkEngine
+
+    check_influence(lambda relations: SparkEngine(relations, spark), 5)

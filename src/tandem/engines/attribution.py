@@ -22,6 +22,7 @@ from tandem.attribution.paths import Paths
 from tandem.attribution.schemas import AttributionFilters
 from tandem.attribution.service import AttributionRun, attribution_inputs, run_attribution
 from tandem.attribution.shapley import shapley_values
+from tandem.content.influence import Credit
 from tandem.engines.attribution_sql import (
     DATA_DRIVEN,
     DIMENSIONS,
@@ -31,7 +32,7 @@ from tandem.engines.attribution_sql import (
     touches_sql,
     touches_statement,
 )
-from tandem.engines.rescore import failed
+from tandem.engines.rescore import KEPT, failed
 from tandem.metrics import engine as engine_module
 from tandem.metrics.engine import Engine
 
@@ -291,6 +292,33 @@ def full_run(
             models=models,
         )
     except Exception as exc:  # Py4J and Spark raise many kinds; each ends the run the same way
-        raise failed("the attribution run", master, exc, "the credits") from exc
+        raise failed("the attribution run", master, exc, KEPT.format("credits")) from exc
     run = AttributionRun(filters, scope, config, deals, portable.touches, portable.result)
     return run, portable.shares
+
+
+def influence_credit(config: AttributionConfig) -> Credit | None:
+    """How content influence credits its journeys on the engine chosen at start: None (in
+    this process, `tandem.attribution.attribute`) by default, the SQL on Spark with
+    ``TANDEM_ANALYTICS_ENGINE=spark``; a Spark failure is raised as `EngineFailed`."""
+    chosen = engine_module.chosen()
+    if chosen["engine"] != "spark":
+        return None
+    from tandem.engines.spark import SparkEngine, session
+
+    master = chosen["spark_master"]
+
+    def credit(journeys: pl.DataFrame, touches: pl.DataFrame, models: Sequence[str]):
+        try:
+            root = session(master)
+            return attribute_touches_on(
+                lambda relations: SparkEngine(relations, root),
+                journeys,
+                touches,
+                config=config,
+                models=models,
+            )
+        except Exception as exc:  # Py4J and Spark raise many kinds; each ends the same way
+            raise failed("content influence", master, exc, "no figure was shown") from exc
+
+    return credit

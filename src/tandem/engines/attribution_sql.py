@@ -194,10 +194,11 @@ def credits_statement(
     are `source` (default: `touches_sql` of the configuration's window)."""
     learned = [m for m in models if m in DATA_DRIVEN]
     shares = ", ".join(f"s.{m} AS s_{m}" for m in learned)
-    source = f"""SELECT tp.*, abs(d.amount_cents) AS mag,
+    joined = f"""SELECT tp.*, abs(d.amount_cents) AS mag,
         CASE WHEN d.amount_cents < 0 THEN -1 ELSE 1 END AS sign, d.as_of_us
         {", " + shares if shares else ""}
-      FROM ({touches_sql(config)}) tp JOIN deals d ON tp.opportunity_id = d.opportunity_id
+      FROM ({source or touches_sql(config)}) tp
+      JOIN deals d ON tp.opportunity_id = d.opportunity_id
       {"LEFT JOIN shares s ON tp.channel = s.channel" if learned else ""}
       WHERE d.converted"""
     windows, weights = [], []
@@ -205,7 +206,7 @@ def credits_statement(
         counts, weight = model_weight(model, config)
         windows += counts
         weights.append(f"greatest({weight}, 0.0e0) AS {model}_w")
-    counted = f"SELECT j.*{''.join(', ' + c for c in windows)} FROM ({source}) j"
+    counted = f"SELECT j.*{''.join(', ' + c for c in windows)} FROM ({joined}) j"
     weighted = f"SELECT k.*, {', '.join(weights)} FROM ({counted}) k"
     # The allocator, step by step as `money.allocate_cents`: weights in whole units of the
     # deal's largest (`money.weight_units`; all zero: one each, an equal split), whose sum is

@@ -71,6 +71,10 @@ def rescore(
     )
 
 
+#: What a failed run leaves: the stored results of the last good one.
+KEPT = "nothing was stored, the {} of the last good run stay"
+
+
 class EngineFailed(RuntimeError):
     """The analytics engine failed during a run; nothing of the run was stored."""
 
@@ -94,14 +98,10 @@ def full_rescore(
             lambda relations: SparkEngine(relations, root), model, contacts, activities, as_of=as_of
         )
     except Exception as exc:  # Py4J and Spark raise many kinds; each ends the run the same way
-        raise failed("the full rescore", master, exc, "the scores") from exc
+        raise failed("the full rescore", master, exc, KEPT.format("scores")) from exc
 
 
-def failed(run: str, master: str, exc: Exception, results: str) -> EngineFailed:
-    """The error ending `run` on Spark: its first line, and that `results` of the last good
-    run stay."""
+def failed(run: str, master: str, exc: Exception, after: str) -> EngineFailed:
+    """The error ending `run` on Spark: the engine's first line, then `after` (what stays)."""
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return EngineFailed(
-        f"{run} on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; "
-        f"nothing was stored, {results} of the last good run stay"
-    )
+    return EngineFailed(f"{run} on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; {after}")
