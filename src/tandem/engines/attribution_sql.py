@@ -214,9 +214,10 @@ def credits_statement(
     # cent, so cents are only ever handed out, never taken back.
     steps = [
         "max({m}_w) OVER ({j}) AS {m}_peak",
-        "CASE WHEN {m}_peak > 0 THEN CAST(floor({m}_w / {m}_peak * 4294967296.0e0 + 0.5e0) AS "
-        "DOUBLE) ELSE 1.0e0 END AS {m}_v",
-        "CAST(mag AS DOUBLE) * ({m}_v / sum({m}_v) OVER ({j})) AS {m}_raw",
+        "CASE WHEN {m}_peak > 0 THEN CAST(floor({m}_w / {m}_peak * 1099511627776.0e0 + 0.5e0)"
+        " AS BIGINT) ELSE 1 END AS {m}_v",
+        "CAST(mag AS DOUBLE) * (CAST({m}_v AS DOUBLE) / CAST(sum({m}_v) OVER ({j}) AS DOUBLE))"
+        " AS {m}_raw",
         "floor({m}_raw) AS {m}_fl",
         "mag - sum({m}_fl) OVER ({j}) AS {m}_left, "
         "least(floor((1.0e0 - ({m}_raw - {m}_fl)) * 4294967296.0e0), 4294967295) AS {m}_key",
