@@ -71,6 +71,10 @@ def rescore(
     )
 
 
+#: What a failed run leaves: the stored results of the last good one.
+KEPT = "nothing was stored, the {} of the last good run stay"
+
+
 class EngineFailed(RuntimeError):
     """The analytics engine failed during a run; nothing of the run was stored."""
 
@@ -94,8 +98,10 @@ def full_rescore(
             lambda relations: SparkEngine(relations, root), model, contacts, activities, as_of=as_of
         )
     except Exception as exc:  # Py4J and Spark raise many kinds; each ends the run the same way
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise EngineFailed(
-            f"the full rescore on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; "
-            "nothing was stored, the scores of the last good run stay"
-        ) from exc
+        raise failed("the full rescore", master, exc, KEPT.format("scores")) from exc
+
+
+def failed(run: str, master: str, exc: Exception, after: str) -> EngineFailed:
+    """The error ending `run` on Spark: the engine's first line, then `after` (what stays)."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return EngineFailed(f"{run} on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; {after}")
