@@ -1,0 +1,141 @@
+"""The scoring backtest's replay on any engine: every contact's scores at each cut-off date,
+by the full-rescore SQL of `rescore_sql` bounded at that date (an activity after it has a
+negative age and does not count), in one statement. Pure.
+
+The result is `tandem.scoring.grid.score_grid`'s frame, row for row
+(tests/metrics/test_engines_backtest.py holds them equal): the same contacts (those whose best
+possible score could meet the loosest rule tested, `floor`), so the backtest and the threshold
+sweep read it unchanged, their arithmetic (first crossings, outcomes, lift, precision, recall)
+in process on this small result.
+"""
+
+# ruff: noqa: S608  (SQL text built from a validated model: values are quoted by the Dialect)
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from tandem.engines.rescore_sql import activity_condition, fit_sql, rescore_statements
+from tandem.engines.run import EngineFactory, on_spark, spark_chosen
+from tandem.metrics.sql import Dialect, Statement
+from tandem.scoring.backtest import History, Replay, grid_dates, replay
+from tandem.scoring.engine import epoch_us
+from tandem.scoring.model import MqlRule, ScoringModel
+from tandem.scoring.rescore import as_lazy, filter_columns, prepare_activities
+
+RELATIONS = ("people", "acts")
+
+
+def _candidates(
+    model: ScoringModel, people: pl.Schema, acts: pl.Schema, end_us: int, floor: MqlRule, d: Dialect
+) -> str:
+    """contact_id of the contacts that could meet `floor` at some date up to `end_us`: fit
+    plus, per positive behaviour rule, at most its cap or its points for every match
+    (`grid._candidates`'s bound)."""
+    bounds = []
+    for rule in model.behaviour_rules:
+        if rule.points <= 0:
+            continue
+        most = f"COUNT(*) * {round(rule.points * 100)}"
+        if rule.cap is not None:
+            most = f"least({most}, {round(rule.cap * 100)})"
+        bounds.append(
+            f"SELECT contact_id, CAST({most} AS BIGINT) AS m FROM acts"
+            f" WHERE t <= {end_us} AND {activity_condition(rule, acts, d)}"
+            " GROUP BY contact_id"
+        )
+    union = " UNION ALL ".join(f"({b})" for b in bounds) or (
+        "SELECT contact_id, CAST(0 AS BIGINT) AS m FROM people WHERE FALSE"
+    )
+    fits = " UNION ALL ".join(f"({fit_sql(r, people, d)})" for r in model.fit_rules) or (
+        "SELECT contact_id, CAST(0 AS BIGINT) AS cents FROM people WHERE FALSE"
+    )
+    fit = (
+        "SELECT people.contact_id, COALESCE(f.cents, 0) AS fit_cents FROM people LEFT JOIN"
+        f" (SELECT contact_id, SUM(cents) AS cents FROM ({fits}) p GROUP BY contact_id) f"
+        " ON people.contact_id = f.contact_id"
+    )
+    most = (
+        "SELECT s.contact_id, s.fit_cents, COALESCE(b.m, 0) AS eng_max FROM"
+        f" ({fit}) s LEFT JOIN (SELECT contact_id, SUM(m) AS m FROM ({union}) u"
+        " GROUP BY contact_id) b ON s.contact_id = b.contact_id"
+    )
+    checks = ["TRUE"]
+    for threshold, column in (
+        (floor.fit, "fit_cents"),
+        (floor.engagement, "eng_max"),
+        (floor.total, "fit_cents + eng_max"),
+    ):
+        if threshold is not None:
+            checks.append(f"{column} >= {round(threshold * 100)}")
+    return f"SELECT contact_id FROM ({most}) c WHERE {' AND '.join(checks)}"
+
+
+def grid_statement(
+    model: ScoringModel,
+    people: pl.Schema,
+    acts: pl.Schema,
+    dates: Sequence[datetime],
+    floor: MqlRule | None,
+    d: Dialect,
+) -> Statement:
+    """contact_id, fit_cents, engagement_cents, k, total_cents: the scores as of every date."""
+    per_date = []
+    for k, moment in enumerate(dates):
+        scores, _ = rescore_statements(model, people, acts, epoch_us(moment), d)
+        per_date.append(
+            "SELECT contact_id, fit_cents, engagement_cents, CAST("
+            f"{k} AS INT) AS k, total_cents FROM ({scores.text}) s{k}"
+        )
+    grid = " UNION ALL ".join(f"({s})" for s in per_date)
+    if floor is not None:
+        keep = _candidates(model, people, acts, epoch_us(max(dates)), floor, d)
+        grid = f"SELECT * FROM ({grid}) g WHERE contact_id IN ({keep})"
+    return Statement(grid, ())
+
+
+def grid(
+    build: EngineFactory,
+    model: ScoringModel,
+    history: History,
+    dates: Sequence[datetime],
+    *,
+    floor: MqlRule | None = None,
+) -> pl.DataFrame:
+    """`score_grid`'s frame, computed by the engine `build` makes."""
+    people = as_lazy(history.contacts).collect()
+    acts, _ = prepare_activities(as_lazy(history.activities), filter_columns(model))
+    acts = acts.collect()
+    engine = build({"people": lambda: people, "acts": lambda: acts})
+    statement = grid_statement(model, people.schema, acts.schema, dates, floor, engine.dialect)
+    found = pl.from_arrow(engine.arrow(RELATIONS, statement))
+    assert isinstance(found, pl.DataFrame)
+    return found.select(
+        pl.col("contact_id").cast(people.schema["contact_id"]),
+        pl.col("fit_cents").cast(pl.Int64),
+        pl.col("engagement_cents").cast(pl.Int64),
+        pl.col("k").cast(pl.Int32),
+        pl.col("total_cents").cast(pl.Int64),
+    )
+
+
+def chosen_replay(
+    model: ScoringModel,
+    history: History,
+    *,
+    start: datetime,
+    end: datetime,
+    step: timedelta = timedelta(days=7),
+    floor: MqlRule | None = None,
+) -> Replay:
+    """`backtest.replay` on the engine chosen at start: Polars in this process by default,
+    the grid SQL on Spark with ``TANDEM_ANALYTICS_ENGINE=spark`` (`EngineFailed` there)."""
+    if not spark_chosen():
+        return replay(model, history, start=start, end=end, step=step, floor=floor)
+    dates = grid_dates(start, end, step)
+    found = on_spark(
+        "the scoring backtest",
+        "no report was made",
+        lambda build: grid(build, model, history, dates, floor=floor),
+    )
+    return Replay(dates, found)
