@@ -239,3 +239,66 @@ def test_the_first_page_after_a_run_reads_what_the_run_stored(db, monkeypatch):
 
 def report_deals(db) -> list[int]:
     return list(amounts(db))
+
+
+def snapshot_matches_rows(db) -> None:
+    """The latest run's snapshot holds exactly the stored rows: credits and campaign touches."""
+    from tandem.attribution.models import AttributionCampaignTouch
+    from tandem.attribution.store import load_snapshot
+
+    credits, touched = load_snapshot(db, latest_run(db))
+    models = latest_run(db, kind="full").models
+    rows = stored(db).pivot(on="model", index=["opportunity_id", "activity_id"], values="cents")
+    key = ["opportunity_id", "activity_id"]
+    assert credits.select(*key, *models).sort(key).rows() == rows.select(*key, *models).sort(
+        key
+    ).rows()
+    pairs = db.execute(
+        select(AttributionCampaignTouch.opportunity_id, AttributionCampaignTouch.campaign_id)
+    ).all()
+    assert sorted(touched.rows()) == sorted(tuple(p) for p in pairs)
+
+
+def test_a_run_keeps_a_snapshot_equal_to_its_rows_and_the_refresh_keeps_it_current(db):
+    from tandem.attribution.models import AttributionSnapshot
+
+    w = world.build(db)
+    run_full(db_session=db, config=default_config(), now=NOW)
+    snapshot_matches_rows(db)
+    w.won.amount = Decimal("12000")
+    w.lost.is_won, w.lost.stage = True, "closed_won"
+    w.bare.is_won, w.bare.stage = False, "closed_lost"
+    db.flush()
+    refresh_changed(db_session=db, now=NOW + timedelta(hours=1))
+    snapshot_matches_rows(db)
+    # Only the latest run keeps one.
+    assert db.scalars(select(AttributionSnapshot.run_id)).all() == [latest_run(db).id]
+
+
+def test_the_first_page_after_a_run_reads_no_credit_row(db):
+    from sqlalchemy import event
+
+    from tandem.attribution import store
+    from tandem.attribution.report import build_report
+    from tandem.attribution.schemas import AttributionFilters
+
+    world.build(db)
+    config = default_config()
+    run_full(db_session=db, config=config, now=NOW)
+    store._frames.clear()  # a fresh process: nothing in memory
+    statements: list[str] = []
+    engine = db.connection().engine
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        report = build_report(
+            db_session=db, filters=AttributionFilters(), config=config, stored=True
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert report.opportunities == 2 and report.source == "stored"
+    assert not [s for s in statements if "attribution_credits" in s]
+    assert not [s for s in statements if "attribution_campaign_touches" in s]

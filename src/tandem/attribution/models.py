@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.activities.models import BigId
@@ -40,6 +40,21 @@ class AttributionRunRecord(Base):
     # Campaign ROI's MQL and SQL counts over all dates, counted by a full run so the first
     # page after it reads them: {"lookback_days": n, "rows": [[campaign_id, mqls, sqls], ...]}.
     stage_counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AttributionSnapshot(Base):
+    """The latest run's stored credits as the readers want them, one row per touch and a cents
+    column per model, and the campaigns that touched each closed deal: Parquet, written by the
+    run beside its rows so the first report after it reads one value, not millions of rows."""
+
+    __tablename__ = "attribution_snapshots"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("attribution_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    touches: Mapped[int] = mapped_column(Integer)
+    credits: Mapped[bytes] = mapped_column(LargeBinary)
+    campaign_touches: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AttributedOpportunity(Base):

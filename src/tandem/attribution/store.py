@@ -11,6 +11,7 @@ The revenue dashboard, the weekly review and the attribution page read these tab
 run has been stored they say so ("not computed yet") and show no estimate in their place.
 """
 
+import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from tandem.attribution.models import (
     AttributionCampaignTouch,
     AttributionCredit,
     AttributionRunRecord,
+    AttributionSnapshot,
 )
 from tandem.attribution.money import allocate_cents
 from tandem.attribution.query import TS, creditable, read_frame, timestamp
@@ -49,6 +51,12 @@ DATA_DRIVEN = ("markov", "shapley")
 #: Above this many changed deals an incremental refresh is not worth it: run in full.
 INCREMENTAL_LIMIT = 5000
 _CREDIT_COLUMNS = ("channel", "campaign_id", "asset_id", "team", "source")
+#: A run with more touches than this keeps no snapshot (one stored value): readers read rows.
+SNAPSHOT_LIMIT = 5_000_000
+_WIDE_INDEX = {"opportunity_id": pl.Int64, "activity_id": pl.Int64, "touch_index": pl.Int32,
+               "channel": pl.String, "campaign_id": pl.Int64, "asset_id": pl.Int64,
+               "team": pl.String, "source": pl.String}  # fmt: skip
+_TOUCHED = {"opportunity_id": pl.Int64, "campaign_id": pl.Int64}
 
 
 @dataclass(frozen=True)
@@ -151,16 +159,69 @@ def _write(
         pl.col("team").cast(pl.String),
         pl.col("source").cast(pl.String),
     )
-    campaigns = (
+    connection = db_session.connection()
+    insert_frame(connection, "attribution_opportunities", deals)
+    insert_frame(connection, "attribution_credits", long)
+    insert_frame(connection, "attribution_campaign_touches", _campaign_touches(run))
+    return deals.height, long.height
+
+
+def _campaign_touches(run: AttributionRun) -> pl.DataFrame:
+    """The campaigns that touched each closed deal of `run` (won or lost): ROI's deal counts."""
+    return (
         run.touches.filter(pl.col("campaign_id").is_not_null())
         .select("opportunity_id", pl.col("campaign_id").cast(pl.Int64))
         .unique()
     )
-    connection = db_session.connection()
-    insert_frame(connection, "attribution_opportunities", deals)
-    insert_frame(connection, "attribution_credits", long)
-    insert_frame(connection, "attribution_campaign_touches", campaigns)
-    return deals.height, long.height
+
+
+def _wide(result: AttributionResult) -> pl.DataFrame:
+    """A result's credits as stored and read back: a row per touch, a cents column per model."""
+    return result.credits.select(
+        *(pl.col(c).cast(t) for c, t in _WIDE_INDEX.items()),
+        *(pl.col(m).cast(pl.Int64) for m in result.models),
+    ).sort("opportunity_id", "touch_index")
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _keep_snapshot(
+    db_session: Session,
+    record: AttributionRunRecord,
+    snapshot: tuple[pl.DataFrame, pl.DataFrame] | None,
+) -> None:
+    """Make `snapshot` (credits, campaign touches) the only one stored, `record`'s; with None
+    (or too many touches) none is kept and the readers read the rows."""
+    db_session.execute(delete(AttributionSnapshot))
+    if snapshot is None or snapshot[0].height > SNAPSHOT_LIMIT:
+        return
+    credits, touched = snapshot
+    db_session.add(
+        AttributionSnapshot(
+            run_id=record.id,
+            touches=credits.height,
+            credits=_parquet(credits),
+            campaign_touches=_parquet(touched.sort("opportunity_id", "campaign_id")),
+        )
+    )
+
+
+def load_snapshot(
+    db_session: Session, run: AttributionRunRecord
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The credits (wide) and campaign touches `run` stored as its snapshot; None if it kept
+    none (a run with too many touches, or an incremental refresh after a run that kept none)."""
+    found = db_session.get(AttributionSnapshot, run.id)
+    if found is None:
+        return None
+    return (
+        pl.read_parquet(io.BytesIO(found.credits)),
+        pl.read_parquet(io.BytesIO(found.campaign_touches)),
+    )
 
 
 def run_full(
@@ -185,6 +246,7 @@ def run_full(
     db_session.execute(delete(AttributedOpportunity))
     db_session.execute(delete(AttributionCampaignTouch))
     deals, credits = _write(db_session, record, run, run.result)
+    _keep_snapshot(db_session, record, (_wide(run.result), _campaign_touches(run)))
     record.models = list(chosen)
     record.shares = _learned_shares(run, chosen)
     record.opportunities, record.credits = deals, credits
@@ -267,6 +329,8 @@ def refresh_changed(*, db_session: Session, now: datetime) -> RunSummary | None:
         return RunSummary(full.id, "incremental", models, config.version, 0, 0, 0, 0)
     if len(changed) > INCREMENTAL_LIMIT:
         return run_full(db_session=db_session, config=config, now=now, models=models)
+    previous = latest_run(db_session)
+    snapshot = load_snapshot(db_session, previous) if previous else None
     record = AttributionRunRecord(
         kind="incremental", basis="won", started_at=now, config_version=config.version,
         models=list(models), config=full.config, shares=full.shares,
@@ -298,6 +362,14 @@ def refresh_changed(*, db_session: Session, now: datetime) -> RunSummary | None:
         result = _with_learned(run, models, full.shares)
         deals, credits = _write(db_session, record, run, result)
         unattributed = result.unattributed_cents
+    if snapshot is not None:  # the previous run's, its refreshed deals replaced
+        kept_credits = snapshot[0].filter(~pl.col("opportunity_id").is_in(dropped))
+        kept_touched = snapshot[1].filter(~pl.col("opportunity_id").is_in(changed))
+        if changed:
+            kept_credits = pl.concat([kept_credits, _wide(result).select(kept_credits.columns)])
+            kept_touched = pl.concat([kept_touched, _campaign_touches(run)])
+        snapshot = kept_credits.sort("opportunity_id", "touch_index"), kept_touched
+    _keep_snapshot(db_session, record, snapshot)
     record.opportunities, record.credits, record.unattributed_cents = deals, credits, unattributed
     record.finished_at = now
     db_session.flush()
@@ -445,10 +517,8 @@ def stored_run(*, db_session: Session, filters: AttributionFilters) -> StoredRun
         credits=wide.select(*index, *models),
         unattributed_cents=int(credited.filter(pl.col("touches") == 0)["amount_cents"].sum()),
     )
-    touched = _cached(db_session, last, "campaign_touches", lambda: read_frame(
-        connection,
-        select(AttributionCampaignTouch.opportunity_id, AttributionCampaignTouch.campaign_id),
-        {"opportunity_id": pl.Int64, "campaign_id": pl.Int64},
+    touched = _cached(db_session, last, "campaign_touches", lambda: _stored_touched(
+        db_session, last
     )).join(found.select("opportunity_id"), on="opportunity_id", how="semi")  # fmt: skip
     run = AttributionRun(
         filters=filters,
@@ -507,6 +577,15 @@ def cached_stage_counts(
     )  # fmt: skip
 
 
+def _stored_touched(db_session: Session, last: AttributionRunRecord) -> pl.DataFrame:
+    """The campaigns that touched each closed deal: the run's snapshot, else the rows."""
+    snapshot = load_snapshot(db_session, last)
+    if snapshot is not None:
+        return snapshot[1]
+    query = select(AttributionCampaignTouch.opportunity_id, AttributionCampaignTouch.campaign_id)
+    return read_frame(db_session.connection(), query, _TOUCHED)
+
+
 def _stored_wide(
     db_session: Session, last: AttributionRunRecord, models: tuple[str, ...]
 ) -> pl.DataFrame:
@@ -514,6 +593,9 @@ def _stored_wide(
     index = ["opportunity_id", "activity_id", "touch_index", *_CREDIT_COLUMNS]
 
     def read() -> pl.DataFrame:
+        snapshot = load_snapshot(db_session, last)
+        if snapshot is not None and set(models) <= set(snapshot[0].columns):
+            return snapshot[0].select(*index, *models)
         # The long rows in columns (Arrow), pivoted by Polars: several times faster than
         # SQL's GROUP BY with a CASE per model on millions of credits.
         c = AttributionCredit

@@ -177,7 +177,9 @@ def rescore_all(
     activities = store.activities_frame(connection, model, ids=contact_ids)
     t1 = time.perf_counter()
     out = full_rescore(model, contacts, activities, as_of=as_of)  # stored only once whole
+    del contacts, activities  # the write reads neither: their gigabytes go before it starts
     scores = out.scores.join(_parts_json(out.parts), on="contact_id", how="left")
+    del out
     t2 = time.perf_counter()
     before = _previous_mqls(db_session, contact_ids)
     points = [pl.col(c).cast(pl.Float64) for c in ("fit", "engagement", "total")]
