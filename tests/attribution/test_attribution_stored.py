@@ -250,9 +250,10 @@ def snapshot_matches_rows(db) -> None:
     models = latest_run(db, kind="full").models
     rows = stored(db).pivot(on="model", index=["opportunity_id", "activity_id"], values="cents")
     key = ["opportunity_id", "activity_id"]
-    assert credits.select(*key, *models).sort(key).rows() == rows.select(*key, *models).sort(
-        key
-    ).rows()
+    assert (
+        credits.select(*key, *models).sort(key).rows()
+        == rows.select(*key, *models).sort(key).rows()
+    )
     pairs = db.execute(
         select(AttributionCampaignTouch.opportunity_id, AttributionCampaignTouch.campaign_id)
     ).all()

@@ -1,6 +1,7 @@
 """The scoring backtest's replay on any engine: every contact's scores at each cut-off date,
 by the full-rescore SQL of `rescore_sql` bounded at that date (an activity after it has a
-negative age and does not count), in one statement. Pure.
+negative age and does not count), in one statement: the activities are crossed with the
+relation of cut-offs once, and each behaviour rule scored per contact and cut-off. Pure.
 
 The result is `tandem.scoring.grid.score_grid`'s frame, row for row
 (tests/metrics/test_engines_backtest.py holds them equal): the same contacts (those whose best
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from tandem.engines.rescore_sql import activity_condition, fit_sql, rescore_statements
+from tandem.engines.rescore_sql import activity_condition, behaviour_sql, fit_sql
 from tandem.engines.run import EngineFactory, on_spark, spark_chosen
 from tandem.metrics.sql import Dialect, Statement
 from tandem.scoring.backtest import History, Replay, grid_dates, replay
@@ -23,11 +24,11 @@ from tandem.scoring.engine import epoch_us
 from tandem.scoring.model import MqlRule, ScoringModel
 from tandem.scoring.rescore import as_lazy, filter_columns, prepare_activities
 
-RELATIONS = ("people", "acts")
+RELATIONS = ("people", "acts", "cutoffs")
 
 
 def _candidates(
-    model: ScoringModel, people: pl.Schema, acts: pl.Schema, end_us: int, floor: MqlRule, d: Dialect
+    model: ScoringModel, acts: pl.Schema, end_us: int, floor: MqlRule, fit: str, d: Dialect
 ) -> str:
     """contact_id of the contacts that could meet `floor` at some date up to `end_us`: fit
     plus, per positive behaviour rule, at most its cap or its points for every match
@@ -47,14 +48,6 @@ def _candidates(
     union = " UNION ALL ".join(f"({b})" for b in bounds) or (
         "SELECT contact_id, CAST(0 AS BIGINT) AS m FROM people WHERE FALSE"
     )
-    fits = " UNION ALL ".join(f"({fit_sql(r, people, d)})" for r in model.fit_rules) or (
-        "SELECT contact_id, CAST(0 AS BIGINT) AS cents FROM people WHERE FALSE"
-    )
-    fit = (
-        "SELECT people.contact_id, COALESCE(f.cents, 0) AS fit_cents FROM people LEFT JOIN"
-        f" (SELECT contact_id, SUM(cents) AS cents FROM ({fits}) p GROUP BY contact_id) f"
-        " ON people.contact_id = f.contact_id"
-    )
     most = (
         "SELECT s.contact_id, s.fit_cents, COALESCE(b.m, 0) AS eng_max FROM"
         f" ({fit}) s LEFT JOIN (SELECT contact_id, SUM(m) AS m FROM ({union}) u"
@@ -71,25 +64,49 @@ def _candidates(
     return f"SELECT contact_id FROM ({most}) c WHERE {' AND '.join(checks)}"
 
 
+def _fit(model: ScoringModel, people: pl.Schema, d: Dialect) -> str:
+    """contact_id, fit_cents of every contact (fit uses today's fields, at every date)."""
+    fits = " UNION ALL ".join(f"({fit_sql(r, people, d)})" for r in model.fit_rules) or (
+        "SELECT contact_id, CAST(0 AS BIGINT) AS cents FROM people WHERE FALSE"
+    )
+    return (
+        "SELECT people.contact_id, CAST(COALESCE(f.cents, 0) AS BIGINT) AS fit_cents FROM people"
+        f" LEFT JOIN (SELECT contact_id, SUM(cents) AS cents FROM ({fits}) p GROUP BY contact_id)"
+        " f ON people.contact_id = f.contact_id"
+    )
+
+
 def grid_statement(
     model: ScoringModel,
     people: pl.Schema,
     acts: pl.Schema,
-    dates: Sequence[datetime],
+    end_us: int,
     floor: MqlRule | None,
     d: Dialect,
 ) -> Statement:
-    """contact_id, fit_cents, engagement_cents, k, total_cents: the scores as of every date."""
-    per_date = []
-    for k, moment in enumerate(dates):
-        scores, _ = rescore_statements(model, people, acts, epoch_us(moment), d)
-        per_date.append(
-            "SELECT contact_id, fit_cents, engagement_cents, CAST("
-            f"{k} AS INT) AS k, total_cents FROM ({scores.text}) s{k}"
+    """contact_id, fit_cents, engagement_cents, k, total_cents: the scores as of every cut-off
+    of the relation `cutoffs` (k, as_of_us), each activity crossed with the cut-offs after it
+    and scored by `rescore_sql.behaviour_sql` per contact and cut-off."""
+    crossed = "(SELECT acts.*, c.k, c.as_of_us FROM acts CROSS JOIN cutoffs c) x"
+    behaviour = (
+        " UNION ALL ".join(
+            f"({behaviour_sql(r, acts, 'as_of_us', d, source=crossed, key='k')})"
+            for r in model.behaviour_rules
         )
-    grid = " UNION ALL ".join(f"({s})" for s in per_date)
+        or "SELECT contact_id, 0 AS k, CAST(0 AS BIGINT) AS cents FROM people WHERE FALSE"
+    )
+    engagement = (
+        f"SELECT contact_id, k, SUM(cents) AS cents FROM ({behaviour}) b GROUP BY contact_id, k"
+    )
+    fit = _fit(model, people, d)
+    grid = (
+        "SELECT f.contact_id, f.fit_cents, CAST(COALESCE(e.cents, 0) AS BIGINT)"
+        " AS engagement_cents, c.k, f.fit_cents + COALESCE(e.cents, 0) AS total_cents"
+        f" FROM ({fit}) f CROSS JOIN cutoffs c LEFT JOIN ({engagement}) e"
+        " ON e.contact_id = f.contact_id AND e.k = c.k"
+    )
     if floor is not None:
-        keep = _candidates(model, people, acts, epoch_us(max(dates)), floor, d)
+        keep = _candidates(model, acts, end_us, floor, fit, d)
         grid = f"SELECT * FROM ({grid}) g WHERE contact_id IN ({keep})"
     return Statement(grid, ())
 
@@ -106,8 +123,13 @@ def grid(
     people = as_lazy(history.contacts).collect()
     acts, _ = prepare_activities(as_lazy(history.activities), filter_columns(model))
     acts = acts.collect()
-    engine = build({"people": lambda: people, "acts": lambda: acts})
-    statement = grid_statement(model, people.schema, acts.schema, dates, floor, engine.dialect)
+    cutoffs = pl.DataFrame(
+        {"k": range(len(dates)), "as_of_us": [epoch_us(m) for m in dates]},
+        schema={"k": pl.Int32, "as_of_us": pl.Int64},
+    )
+    engine = build({"people": lambda: people, "acts": lambda: acts, "cutoffs": lambda: cutoffs})
+    end_us = epoch_us(max(dates))
+    statement = grid_statement(model, people.schema, acts.schema, end_us, floor, engine.dialect)
     found = pl.from_arrow(engine.arrow(RELATIONS, statement))
     assert isinstance(found, pl.DataFrame)
     return found.select(
