@@ -20,6 +20,9 @@
 5. (`health`) Customer health of `--contacts`/20 customer accounts over 26 weeks of usage:
    in process (`tandem.usage.compute.score`), as generated SQL (`tandem.engines.health_sql`)
    on DuckDB and on Spark; every score, band and part must be equal.
+6. (`backtest`) The scoring backtest's replay grid at four weekly cut-offs over the rescore's
+   Parquet files: in process (`score_grid`) against the grid SQL on DuckDB (and on Spark with
+   `--backtest-spark`); every (contact, cut-off) score must be equal.
 """
 
 # ruff: noqa: S608  (bench SQL over generated tables)
@@ -123,6 +126,60 @@ def facts_rows(facts, population: str) -> int:
     return relations()[population][0](facts).height
 
 
+def _acts_t(apath: Path, workdir: Path) -> Path:
+    """The activities as the SQL reads them (t in epoch microseconds), written once."""
+    tpath = workdir / "scoring" / "acts_t.parquet"
+    if not tpath.exists():
+        duckdb.sql(
+            f"COPY (SELECT contact_id, activity_type, epoch_us(occurred_at) AS t, channel,"
+            f" campaign, asset_stage, url FROM read_parquet('{apath}')) TO '{tpath}'"
+        )
+    return tpath
+
+
+def backtest(contacts: int, activities: int, workdir: Path, spark_root) -> dict:
+    """The scoring backtest's replay grid at four weekly cut-offs: in process (`score_grid`)
+    against the grid SQL (`tandem.engines.backtest_sql`) on DuckDB reading the Parquet files,
+    and on Spark when a session is given."""
+    from datetime import timedelta
+
+    from scoring_bench import AS_OF, MODEL, generate
+
+    from tandem.engines.backtest_sql import cutoffs_frame, grid_statement
+    from tandem.scoring.grid import score_grid
+
+    cpath, apath = generate(contacts, activities, workdir / "scoring")
+    tpath = _acts_t(apath, workdir)
+    model = load_model_text(MODEL.read_text(), filename=str(MODEL))
+    dates = [AS_OF - timedelta(days=7 * k) for k in (3, 2, 1, 0)]
+    cut = cutoffs_frame(dates)
+    key = ["k", "contact_id"]
+    out: dict = {"cutoffs": len(dates)}
+    grids = {}
+    grids["in_process"], out["in_process_s"] = _timed(
+        f"in process: backtest grid, {contacts:,} contacts x {len(dates)} cut-offs",
+        lambda: score_grid(
+            model, pl.scan_parquet(cpath), pl.scan_parquet(apath), dates, floor=model.mql
+        ),
+    )
+    schemas = pl.Schema(pl.read_parquet_schema(cpath)), pl.Schema(pl.read_parquet_schema(tpath))
+    builders = _builders(spark_root) if spark_root is not None else {"duckdb": Engine}
+    for label, build in builders.items():
+        engine = build({"people": lambda: cpath, "acts": lambda: tpath, "cutoffs": lambda: cut})
+        sql = grid_statement(model, *schemas, epoch_us(AS_OF), model.mql, engine.dialect)
+        table, out[f"{label}_s"] = _timed(
+            f"{label}: backtest grid (generated SQL)",
+            lambda e=engine, s=sql: e.arrow(("people", "acts", "cutoffs"), s),
+        )
+        grids[label] = pl.from_arrow(table).select(
+            pl.col(c).cast(grids["in_process"].schema[c]) for c in grids["in_process"].columns
+        )
+    _equal_frames(grids, key)
+    out["rows"] = grids["in_process"].height
+    print(f"grids equal: {out['rows']:,} (contact, cut-off) rows", flush=True)
+    return out
+
+
 def rescore(contacts: int, activities: int, workdir: Path, spark_root) -> dict:
     """The default model's full rescore as generated SQL, DuckDB against Spark."""
     from scoring_bench import AS_OF, MODEL, generate
@@ -134,12 +191,7 @@ def rescore(contacts: int, activities: int, workdir: Path, spark_root) -> dict:
         lambda: generate(contacts, activities, workdir / "scoring"),
     )
     model = load_model_text(MODEL.read_text(), filename=str(MODEL))
-    tpath = workdir / "scoring" / "acts_t.parquet"
-    if not tpath.exists():  # the activities as the SQL reads them: t in epoch microseconds
-        duckdb.sql(
-            f"COPY (SELECT contact_id, activity_type, epoch_us(occurred_at) AS t, channel,"
-            f" campaign, asset_stage, url FROM read_parquet('{apath}')) TO '{tpath}'"
-        )
+    tpath = _acts_t(apath, workdir)
     people_schema = pl.read_parquet_schema(cpath)
     acts_schema = pl.read_parquet_schema(tpath)
     people_schema = pl.Schema(people_schema)
@@ -357,15 +409,16 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/engines"))
     parser.add_argument("--touches", type=int, default=10_000_000, help="account step")
     parser.add_argument(
-        "--skip", default="", help="comma list of registry,rescore,scan,accounts,health"
+        "--skip", default="", help="comma list of registry,rescore,scan,accounts,health,backtest"
     )
+    parser.add_argument("--backtest-spark", action="store_true", help="the grid on Spark too")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     skip = set(filter(None, args.skip.split(",")))
     os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-memory 6g pyspark-shell")
     print(f"load average at start {os.getloadavg()[0]:.1f}", flush=True)
     root = None
-    if not {"registry", "rescore", "accounts", "health"} <= skip:
+    if not {"registry", "rescore", "accounts", "health"} <= skip or args.backtest_spark:
         from tandem.engines.spark import session
 
         root, _ = _timed("start Spark local[2]", lambda: session("local[2]"))
@@ -380,6 +433,9 @@ def main() -> None:
         report["accounts"] = accounts(args.contacts, args.touches, root)
     if "health" not in skip:
         report["health"] = health(args.contacts, root)
+    if "backtest" not in skip:
+        spark = root if args.backtest_spark else None
+        report["backtest"] = backtest(args.contacts, args.activities, args.workdir, spark)
     if "scan" not in skip:
         report["scan"] = scan([int(s) for s in args.scan.split(",")], args.workdir, args.contacts)
     print(report, flush=True)

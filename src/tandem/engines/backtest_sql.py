@@ -111,6 +111,14 @@ def grid_statement(
     return Statement(grid, ())
 
 
+def cutoffs_frame(dates: Sequence[datetime]) -> pl.DataFrame:
+    """The relation `cutoffs`: k (the grid index) and as_of_us of each date."""
+    return pl.DataFrame(
+        {"k": range(len(dates)), "as_of_us": [epoch_us(m) for m in dates]},
+        schema={"k": pl.Int32, "as_of_us": pl.Int64},
+    )
+
+
 def grid(
     build: EngineFactory,
     model: ScoringModel,
@@ -123,10 +131,7 @@ def grid(
     people = as_lazy(history.contacts).collect()
     acts, _ = prepare_activities(as_lazy(history.activities), filter_columns(model))
     acts = acts.collect()
-    cutoffs = pl.DataFrame(
-        {"k": range(len(dates)), "as_of_us": [epoch_us(m) for m in dates]},
-        schema={"k": pl.Int32, "as_of_us": pl.Int64},
-    )
+    cutoffs = cutoffs_frame(dates)
     engine = build({"people": lambda: people, "acts": lambda: acts, "cutoffs": lambda: cutoffs})
     end_us = epoch_us(max(dates))
     statement = grid_statement(model, people.schema, acts.schema, end_us, floor, engine.dialect)
