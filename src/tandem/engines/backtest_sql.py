@@ -87,7 +87,14 @@ def grid_statement(
     """contact_id, fit_cents, engagement_cents, k, total_cents: the scores as of every cut-off
     of the relation `cutoffs` (k, as_of_us), each activity crossed with the cut-offs after it
     and scored by `rescore_sql.behaviour_sql` per contact and cut-off."""
-    crossed = "(SELECT acts.*, c.k, c.as_of_us FROM acts CROSS JOIN cutoffs c) x"
+    fit = _fit(model, people, d)
+    # Only the floor's candidates are scored: their activities are crossed with the cut-offs.
+    kept = "" if floor is None else " WHERE {} IN (SELECT contact_id FROM keep)"
+    whose = kept.format("contact_id")
+    crossed = (
+        "(SELECT a.*, c.k, c.as_of_us FROM acts a CROSS JOIN cutoffs c"
+        f"{kept.format('a.contact_id')}) x"
+    )
     behaviour = (
         " UNION ALL ".join(
             f"({behaviour_sql(r, acts, 'as_of_us', d, source=crossed, key='k')})"
@@ -98,16 +105,14 @@ def grid_statement(
     engagement = (
         f"SELECT contact_id, k, SUM(cents) AS cents FROM ({behaviour}) b GROUP BY contact_id, k"
     )
-    fit = _fit(model, people, d)
     grid = (
         "SELECT f.contact_id, f.fit_cents, CAST(COALESCE(e.cents, 0) AS BIGINT)"
         " AS engagement_cents, c.k, f.fit_cents + COALESCE(e.cents, 0) AS total_cents"
-        f" FROM ({fit}) f CROSS JOIN cutoffs c LEFT JOIN ({engagement}) e"
-        " ON e.contact_id = f.contact_id AND e.k = c.k"
+        f" FROM (SELECT * FROM ({fit}) p{whose}) f CROSS JOIN cutoffs c"
+        f" LEFT JOIN ({engagement}) e ON e.contact_id = f.contact_id AND e.k = c.k"
     )
     if floor is not None:
-        keep = _candidates(model, acts, end_us, floor, fit, d)
-        grid = f"SELECT * FROM ({grid}) g WHERE contact_id IN ({keep})"
+        grid = f"WITH keep AS ({_candidates(model, acts, end_us, floor, fit, d)}) {grid}"
     return Statement(grid, ())
 
 
