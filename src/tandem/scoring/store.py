@@ -246,7 +246,13 @@ def _activities_select(
         query = query.outerjoin(Campaign, Activity.campaign_id == Campaign.id)
     if "asset_stage" in needs:
         query = query.outerjoin(Asset, Activity.asset_id == Asset.id)
-    return query.where(Activity.type.in_(types))
+    kind: Any = Activity.type
+    if dialect == "sqlite" and not typed:
+        # The whole table, read once: a scan. On the bare column SQLite walks the type index
+        # and fetches each row on its own, 10x the time when the types are most of the table
+        # (13M of 20M rows: 129 s against 10 s). PostgreSQL chooses by its statistics.
+        kind = Activity.type.concat("")
+    return query.where(kind.in_(types))
 
 
 def _model_needs(model: ScoringModel) -> tuple[tuple[str, ...], tuple[str, ...]]:
