@@ -145,7 +145,7 @@ def backtest(contacts: int, activities: int, workdir: Path, spark_root) -> dict:
 
     from scoring_bench import AS_OF, MODEL, generate
 
-    from tandem.engines.backtest_sql import cutoffs_frame, grid_statement
+    from tandem.engines.backtest_sql import candidates_statement, cutoffs_frame, grid_statement
     from tandem.scoring.grid import score_grid
 
     cpath, apath = generate(contacts, activities, workdir / "scoring")
@@ -165,12 +165,22 @@ def backtest(contacts: int, activities: int, workdir: Path, spark_root) -> dict:
     schemas = pl.Schema(pl.read_parquet_schema(cpath)), pl.Schema(pl.read_parquet_schema(tpath))
     builders = _builders(spark_root) if spark_root is not None else {"duckdb": Engine}
     for label, build in builders.items():
-        engine = build({"people": lambda: cpath, "acts": lambda: tpath, "cutoffs": lambda: cut})
-        sql = grid_statement(model, *schemas, epoch_us(AS_OF), model.mql, engine.dialect)
-        table, out[f"{label}_s"] = _timed(
-            f"{label}: backtest grid (generated SQL)",
-            lambda e=engine, s=sql: e.arrow(("people", "acts", "cutoffs"), s),
-        )
+        kept: dict = {}
+        engine = build(
+            {"people": lambda: cpath, "acts": lambda: tpath, "cutoffs": lambda: cut,
+             "keep": lambda k=kept: k["keep"]}
+        )  # fmt: skip
+        now, d = epoch_us(AS_OF), engine.dialect
+
+        def run(e=engine, kept=kept, now=now, d=d):
+            ids = e.arrow(
+                ("people", "acts"), candidates_statement(model, *schemas, now, model.mql, d)
+            )
+            kept["keep"] = pl.DataFrame(pl.from_arrow(ids))
+            sql = grid_statement(model, *schemas, now, model.mql, d)
+            return e.arrow(("people", "acts", "cutoffs", "keep"), sql)
+
+        table, out[f"{label}_s"] = _timed(f"{label}: backtest grid (generated SQL)", run)
         grids[label] = pl.from_arrow(table).select(
             pl.col(c).cast(grids["in_process"].schema[c]) for c in grids["in_process"].columns
         )

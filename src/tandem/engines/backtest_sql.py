@@ -86,7 +86,8 @@ def grid_statement(
 ) -> Statement:
     """contact_id, fit_cents, engagement_cents, k, total_cents: the scores as of every cut-off
     of the relation `cutoffs` (k, as_of_us), each activity crossed with the cut-offs after it
-    and scored by `rescore_sql.behaviour_sql` per contact and cut-off."""
+    and scored by `rescore_sql.behaviour_sql` per contact and cut-off. With `floor`, only the
+    contacts of the relation `keep` (`candidates_statement`'s rows, computed first)."""
     fit = _fit(model, people, d)
     # Only the floor's candidates are scored: their activities are crossed with the cut-offs.
     kept = "" if floor is None else " WHERE {} IN (SELECT contact_id FROM keep)"
@@ -111,9 +112,14 @@ def grid_statement(
         f" FROM (SELECT * FROM ({fit}) p{whose}) f CROSS JOIN cutoffs c"
         f" LEFT JOIN ({engagement}) e ON e.contact_id = f.contact_id AND e.k = c.k"
     )
-    if floor is not None:
-        grid = f"WITH keep AS ({_candidates(model, acts, end_us, floor, fit, d)}) {grid}"
     return Statement(grid, ())
+
+
+def candidates_statement(
+    model: ScoringModel, people: pl.Schema, acts: pl.Schema, end_us: int, floor: MqlRule, d: Dialect
+) -> Statement:
+    """contact_id of the floor's candidates: the relation `keep` the grid reads."""
+    return Statement(_candidates(model, acts, end_us, floor, _fit(model, people, d), d), ())
 
 
 def cutoffs_frame(dates: Sequence[datetime]) -> pl.DataFrame:
@@ -137,10 +143,22 @@ def grid(
     acts, _ = prepare_activities(as_lazy(history.activities), filter_columns(model))
     acts = acts.collect()
     cutoffs = cutoffs_frame(dates)
-    engine = build({"people": lambda: people, "acts": lambda: acts, "cutoffs": lambda: cutoffs})
+    # The candidates are computed first and read back as a relation: one small scan, instead of
+    # the same subquery planned again under every rule.
+    kept: dict[str, pl.DataFrame] = {}
+    relations = {"people": lambda: people, "acts": lambda: acts, "cutoffs": lambda: cutoffs}
+    engine = build({**relations, "keep": lambda: kept["keep"]})
     end_us = epoch_us(max(dates))
-    statement = grid_statement(model, people.schema, acts.schema, end_us, floor, engine.dialect)
-    found = pl.from_arrow(engine.arrow(RELATIONS, statement))
+    schemas = (people.schema, acts.schema)
+    names = RELATIONS
+    if floor is not None:
+        ids = engine.arrow(
+            RELATIONS, candidates_statement(model, *schemas, end_us, floor, engine.dialect)
+        )
+        kept["keep"] = pl.DataFrame(pl.from_arrow(ids))
+        names = (*RELATIONS, "keep")
+    statement = grid_statement(model, *schemas, end_us, floor, engine.dialect)
+    found = pl.from_arrow(engine.arrow(names, statement))
     assert isinstance(found, pl.DataFrame)
     return found.select(
         pl.col("contact_id").cast(people.schema["contact_id"]),
