@@ -56,7 +56,6 @@ def _windows(metrics: list[str], as_of: int, model: HealthModel, last_days: int,
     aggs += [f"MAX(CASE WHEN {in_last} THEN {c(m)} END) AS {c('last:' + m)}" for m in metrics]
     aggs.append(f"MAX(CASE WHEN {in_recent} THEN 1 ELSE 0 END) AS in_recent")
     aggs.append(f"MAX(CASE WHEN {in_earlier} THEN 1 ELSE 0 END) AS in_earlier")
-    aggs.append(f"MAX(CASE WHEN {in_last} THEN 1 ELSE 0 END) AS in_last")
     sums = f"SELECT account_id, {', '.join(aggs)} FROM usage GROUP BY account_id"
     periods = ["CAST(1 AS INT) AS one"] + [
         f"COUNT(DISTINCT CASE WHEN {cond} AND {c(m)} IS NOT NULL THEN day END) AS {c(n + m)}"
