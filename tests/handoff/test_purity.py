@@ -70,7 +70,7 @@ def test_loader_reads_files_but_touches_no_storage_or_web():
 
 def test_the_pure_list_is_what_we_expect():
     assert {p.name for p in PURE} == {
-        "__init__.py", "calendar.py", "calendar_reference.py", "commitments.py",
+        "__init__.py", "calendar.py", "calendar_reference.py", "clock_sets.py", "commitments.py",
         "match_sets.py", "metrics.py", "relation.py",
         "next_step.py", "reasons.py", "routing.py", "routing_rules.py", "sla.py",
         "sla_rules.py", "source.py", "validation.py",

@@ -164,3 +164,23 @@ def test_the_update_commits_or_rolls_back_with_the_writers_transaction(db, marke
     assert db.get(Contact, lead.id).lifecycle_stage == "lead"
     assert _transitions(db, lead.id) == []
     assert len(db.scalars(select(ContactScoreHistory.id)).all()) == history
+
+
+def test_a_full_rescore_appends_one_history_point_per_score_it_stored(db, marketer, sales_manager):
+    now = utcnow()
+    world(db, now - 30 * DAY)
+    version = activate(db, marketer, sales_manager, small_yaml(), now - 30 * DAY)
+    db.expire_all()
+    scores = {
+        s.contact_id: (s.model_version_id, s.fit, s.engagement, s.total, s.is_mql, s.scored_at)
+        for s in db.scalars(select(ContactScore))
+    }
+    points = db.execute(
+        select(
+            ContactScoreHistory.contact_id, ContactScoreHistory.model_version_id,
+            ContactScoreHistory.fit, ContactScoreHistory.engagement, ContactScoreHistory.total,
+            ContactScoreHistory.is_mql, ContactScoreHistory.at,
+        ).where(ContactScoreHistory.cause == "rescore")
+    ).all()  # fmt: skip
+    assert len(scores) >= 4 and {p[0]: tuple(p[1:]) for p in points} == scores
+    assert len(points) == len(scores) and {s[0] for s in scores.values()} == {version.id}

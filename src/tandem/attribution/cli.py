@@ -138,6 +138,7 @@ def run_command(
     from tandem.attribution.store import refresh_changed, run_full
     from tandem.cli.context import console, db_session
     from tandem.db import utcnow
+    from tandem.engines.rescore import EngineFailed
 
     if changed:
         if model or config_file:
@@ -154,7 +155,10 @@ def run_command(
                 f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(available(config))}"
             )
         with db_session() as db:
-            summary = run_full(db_session=db, config=config, now=utcnow(), models=model or None)
+            try:
+                summary = run_full(db_session=db, config=config, now=utcnow(), models=model or None)
+            except EngineFailed as exc:  # Spark failed: nothing stored, the last run stays
+                raise _fail(str(exc)) from None
     console.print(
         f"attribution run {summary.run_id} ({summary.kind}, config {summary.config_version}): "
         f"{summary.opportunities:,} won deals, {summary.credits:,} credits stored "

@@ -78,18 +78,12 @@ def first_mql_in_window(
     )
 
 
-def run_attribution(
-    *,
-    db_session: Session,
-    filters: AttributionFilters,
-    config: AttributionConfig,
-    models: Sequence[str] | None = None,
-) -> AttributionRun:
-    """Credit the deals of `filters` under every model of `config`.
+def attribution_inputs(
+    *, db_session: Session, filters: AttributionFilters, config: AttributionConfig
+) -> tuple[ContactScope, pl.DataFrame, pl.DataFrame]:
+    """(contact scope, deals, touch candidates) of `filters`: what every engine credits from.
 
-    Won revenue: won deals are credited, lost ones only teach Markov and Shapley what did
-    not convert; time decay measures age from the close. Pipeline: every opportunity is
-    credited its amount, age measured from its creation. `models` defaults to every model.
+    Deals carry ``converted``, ``as_of`` and ``mql_at``; candidates their ``team``.
     """
     connection = db_session.connection()
     window = config.window
@@ -110,8 +104,28 @@ def run_attribution(
         lookback_days=window.lookback_days,
         until_close=window.until_close,
     )
+    return scope, deals, candidates.with_columns(team_of_type().alias("team"))
+
+
+def run_attribution(
+    *,
+    db_session: Session,
+    filters: AttributionFilters,
+    config: AttributionConfig,
+    models: Sequence[str] | None = None,
+) -> AttributionRun:
+    """Credit the deals of `filters` under every model of `config`.
+
+    Won revenue: won deals are credited, lost ones only teach Markov and Shapley what did
+    not convert; time decay measures age from the close. Pipeline: every opportunity is
+    credited its amount, age measured from its creation. `models` defaults to every model.
+    """
+    window = config.window
+    scope, deals, candidates = attribution_inputs(
+        db_session=db_session, filters=filters, config=config
+    )
     touches = select_touchpoints_frame(
-        candidates.with_columns(team_of_type().alias("team")),
+        candidates,
         deals.select("opportunity_id", "created_at", "closed_at", "mql_at"),
         lookback_days=window.lookback_days,
         until_close=window.until_close,

@@ -44,6 +44,7 @@ from tandem.attribution.schemas import AttributionFilters
 from tandem.attribution.service import AttributionRun, run_attribution
 from tandem.bounds import read_money
 from tandem.bulk import insert_frame
+from tandem.engines.attribution import full_run
 from tandem.opportunities.models import Opportunity
 
 NOT_COMPUTED = "Attribution not computed yet — run `tandem attribution run`."
@@ -231,16 +232,19 @@ def run_full(
     now: datetime,
     models: Sequence[str] | None = None,
 ) -> RunSummary:
-    """Credit every won deal under `models` (default all) and replace the stored credits."""
+    """Credit every won deal under `models` (default all) and replace the stored credits.
+
+    On the analytics engine chosen at start (`tandem.engines.attribution.full_run`); the run
+    is computed whole before anything is written, so a failed one leaves the last good run."""
+    run, shares = full_run(
+        db_session=db_session, filters=AttributionFilters(basis="won"), config=config, models=models
+    )
     record = AttributionRunRecord(
         kind="full", basis="won", started_at=now, config_version=config.version, models=[],
         config=config.model_dump(mode="json"), shares={},
     )  # fmt: skip
     db_session.add(record)
     db_session.flush()
-    run = run_attribution(
-        db_session=db_session, filters=AttributionFilters(basis="won"), config=config, models=models
-    )
     chosen = run.result.models
     db_session.execute(delete(AttributionCredit))
     db_session.execute(delete(AttributedOpportunity))
@@ -248,7 +252,7 @@ def run_full(
     deals, credits = _write(db_session, record, run, run.result)
     _keep_snapshot(db_session, record, (_wide(run.result), _campaign_touches(run)))
     record.models = list(chosen)
-    record.shares = _learned_shares(run, chosen)
+    record.shares = _learned_shares(run, chosen) if shares is None else shares
     record.opportunities, record.credits = deals, credits
     record.unattributed_cents = run.result.unattributed_cents
     record.stage_counts = _count_stages(db_session, config)

@@ -30,6 +30,7 @@ from tandem.content.analytics_schemas import (
     SuggestReport,
     UsageRow,
 )
+from tandem.engines.attribution import influence_credit
 from tandem.errors import DomainError, NotFound
 
 #: Share of won deals (the latest) the backtest holds out.
@@ -81,7 +82,8 @@ def influence_report(
         raise DomainError(f"--by must be one of {', '.join(influence.ROLLUPS)}, not {by!r}")
     f = _frames(db_session, facts, as_of)
     touched = _touched(f)
-    result = influence.influence(f.deals, touched, config=config or default_config())
+    config = config or default_config()
+    result = influence.influence(f.deals, touched, config=config, credit=influence_credit(config))
     table = influence.rollup(result, f.assets, by)
     exposure = touched.select("asset_id", "opportunity_id").unique()
     if by != "asset":  # the deals that consumed any asset of the group

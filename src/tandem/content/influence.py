@@ -12,7 +12,7 @@ A won deal whose amount is unknown is counted (`unknown_amount` per asset and ov
 credited to nobody: the project never invents an amount, not even 0.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -25,6 +25,10 @@ TS = pl.Datetime("us", "UTC")
 ROLLUPS: tuple[str, ...] = ("asset", "type", "journey_stage", "persona")
 
 _BIT = {m: 1 << k for k, m in enumerate(MILESTONES)}
+#: Credits journeys elsewhere (an analytics engine, `tandem.engines.attribution`): given the
+#: journeys, touches and models of `batch_from_frames`, the credits per touch with
+#: ``opportunity_id, activity_id, asset_id`` and a cents column per model.
+Credit = Callable[[pl.DataFrame, pl.DataFrame, Sequence[str]], pl.DataFrame]
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,12 +119,14 @@ def influence(
     *,
     config: AttributionConfig,
     models: Sequence[str] | None = None,
+    credit: Credit | None = None,
 ) -> Influence:
     """Credit every won deal's amount to the assets its committee consumed, under each model.
 
     deals: opportunity_id, amount_cents (Int64, null when unknown), closed_at, is_won.
     touched: `touches`' output. Lost deals with consumption enter the data-driven models as
-    journeys that did not convert; they receive no credit.
+    journeys that did not convert; they receive no credit. `credit` computes the credits
+    elsewhere (default: `tandem.attribution.attribute` in this process).
     """
     names = tuple(models) if models is not None else available(config)
     closed = deals.filter(pl.col("closed_at").is_not_null()).select(
@@ -150,7 +156,11 @@ def influence(
         "asset_id",
         "milestones",
     )
-    if batch_touches.height:
+    if batch_touches.height and credit is not None:
+        credits = credit(batch_journeys, batch_touches, names).select(
+            "opportunity_id", "activity_id", "asset_id", *names
+        )
+    elif batch_touches.height:
         result = attribute(
             batch_from_frames(batch_journeys, batch_touches), config=config, models=names
         )

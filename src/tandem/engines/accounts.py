@@ -7,7 +7,7 @@ import polars as pl
 from tandem.accounts.rescore import rollup_frame
 from tandem.accounts.score_model import AccountScoreModel
 from tandem.engines.rollup_sql import rollup
-from tandem.engines.run import on_spark, spark_chosen
+from tandem.engines.run import KEPT, on_spark, spark_chosen
 
 
 def chosen_rollup(
@@ -19,6 +19,6 @@ def chosen_rollup(
         return rollup_frame(model, contacts, activities, as_of_us)
     return on_spark(
         "the account rescore",
-        "the account scores of the last good run stay",
+        KEPT.format("account scores"),
         lambda build: rollup(build, model, contacts.collect(), activities.collect(), as_of_us),
     )

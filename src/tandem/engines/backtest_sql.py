@@ -185,7 +185,7 @@ def chosen_replay(
     dates = grid_dates(start, end, step)
     found = on_spark(
         "the scoring backtest",
-        "no report was made",
+        "nothing was stored, no report was made",
         lambda build: grid(build, model, history, dates, floor=floor),
     )
     return Replay(dates, found)

@@ -20,7 +20,7 @@ from datetime import date
 import polars as pl
 
 from tandem.engines.rescore_sql import _double
-from tandem.engines.run import EngineFactory, on_spark, spark_chosen
+from tandem.engines.run import KEPT, EngineFactory, on_spark, spark_chosen
 from tandem.metrics.sql import Dialect, Statement
 from tandem.usage.compute import ACTIVE, ROUND, Health, score
 from tandem.usage.health_model import Component, HealthModel
@@ -311,7 +311,7 @@ def chosen_score(
         return score(usage=usage, limits=limits, accounts=accounts, model=model, as_of=as_of)
     return on_spark(
         "customer health",
-        "the health of the last good run stays",
+        KEPT.format("health scores"),
         lambda build: health(
             build, usage=usage, limits=limits, accounts=accounts, model=model, as_of=as_of
         ),

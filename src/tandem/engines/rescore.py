@@ -11,7 +11,7 @@ from datetime import datetime
 import polars as pl
 
 from tandem.engines.rescore_sql import rescore_statements
-from tandem.engines.run import EngineFactory, EngineFailed, on_spark, spark_chosen
+from tandem.engines.run import KEPT, EngineFactory, EngineFailed, failed, on_spark, spark_chosen
 from tandem.scoring.engine import epoch_us
 from tandem.scoring.model import ScoringModel
 from tandem.scoring.rescore import (
@@ -25,7 +25,7 @@ from tandem.scoring.rescore import (
 from tandem.scoring.rescore import rescore as polars_rescore
 
 RELATIONS = ("people", "acts")
-__all__ = ["EngineFailed", "full_rescore", "rescore"]
+__all__ = ["KEPT", "EngineFailed", "failed", "full_rescore", "rescore"]
 
 
 def rescore(
@@ -79,6 +79,6 @@ def full_rescore(
         return polars_rescore(model, contacts, activities, as_of=as_of)
     return on_spark(
         "the full rescore",
-        "the scores of the last good run stay",
+        KEPT.format("scores"),
         lambda build: rescore(build, model, contacts, activities, as_of=as_of),
     )

@@ -20,8 +20,18 @@ EngineFactory = Callable[[Mapping[str, Callable[[], pl.DataFrame]]], Engine]
 T = TypeVar("T")
 
 
+#: What a failed run leaves: the stored results of the last good one.
+KEPT = "nothing was stored, the {} of the last good run stay"
+
+
 class EngineFailed(RuntimeError):
     """The analytics engine failed during a run; nothing of the run was stored."""
+
+
+def failed(run: str, master: str, exc: Exception, after: str) -> EngineFailed:
+    """The error ending `run` on Spark: the engine's first line, then `after` (what stays)."""
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return EngineFailed(f"{run} on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; {after}")
 
 
 def spark_chosen() -> bool:
@@ -29,9 +39,9 @@ def spark_chosen() -> bool:
     return engine_module.chosen()["engine"] == "spark"
 
 
-def on_spark(what: str, kept: str, compute: Callable[[EngineFactory], T]) -> T:
-    """`compute` given Spark engines; a failure raised as `EngineFailed` saying `what` failed
-    and what `kept` stays stored."""
+def on_spark(what: str, after: str, compute: Callable[[EngineFactory], T]) -> T:
+    """`compute` given Spark engines; a failure raised as `EngineFailed` saying `what` failed,
+    then `after` (what stays stored, e.g. ``KEPT.format("scores")``)."""
     from tandem.engines.spark import SparkEngine, session
 
     master = engine_module.chosen()["spark_master"]
@@ -39,8 +49,4 @@ def on_spark(what: str, kept: str, compute: Callable[[EngineFactory], T]) -> T:
         root = session(master)
         return compute(lambda relations: SparkEngine(relations, root))
     except Exception as exc:  # Py4J and Spark raise many kinds; each ends the run the same way
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise EngineFailed(
-            f"{what} on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; "
-            f"nothing was stored, {kept}"
-        ) from exc
+        raise failed(what, master, exc, after) from exc

@@ -20,6 +20,7 @@ from tandem.accounts.events import AccountsQualified
 from tandem.accounts.models import Account
 from tandem.events import UsageSignalsRaised
 from tandem.handoff.assign import Router
+from tandem.handoff.clocks import ClockSet
 from tandem.handoff.intake import config_for, initial_clocks
 from tandem.handoff.models import Handoff, HandoffStatus, Subject
 from tandem.handoff.notify import Kind, add_notifications, notification
@@ -137,6 +138,7 @@ def hand_off_accounts(
         return []
     router = router or Router(db_session, config)
     facts = account_facts(db_session, config, [e.account_id for e in todo])
+    clocks = ClockSet(config)
     rows = []
     for e in todo:
         if e.account_id not in facts:
@@ -173,7 +175,7 @@ def hand_off_accounts(
             "reassignments": 0,
             "created_at": as_of,
         }
-        rows.append({**row, **initial_clocks(config, row, as_of)})
+        rows.append({**row, **initial_clocks(config, row, as_of, clocks)})
     new = insert_ignore(
         db_session, Handoff, rows, Handoff.id, Handoff.account_id, Handoff.owner_id, Handoff.subject
     )

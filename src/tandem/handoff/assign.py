@@ -149,11 +149,13 @@ class Router:
     def route(self, lead: LeadFacts, *, exclude: Collection[str] = ()) -> RouteDecision:
         """Route one lead; `exclude` (rep keys) are treated as away, e.g. the owner being
         reassigned away from. The owner's open-lead count goes up by one."""
-        states = dict(self.states)
-        for key in exclude:
-            states[key] = states.get(key, RepState()).model_copy(update={"away": True})
+        states = self.states  # `route` only reads it; copied when `exclude` changes it
+        if exclude:
+            states = dict(states)
+            for key in exclude:
+                states[key] = states.get(key, RepState()).model_copy(update={"away": True})
         decision = route(self.rules, lead, states, self.cursor)
-        self.cursor = dict(decision.new_cursor)
+        self.cursor = decision.new_cursor  # a fresh dict `route` made, never changed after
         if decision.owner_id is not None:
             was = self.states.get(decision.owner_id, RepState())
             self.states[decision.owner_id] = was.model_copy(

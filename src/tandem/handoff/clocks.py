@@ -12,6 +12,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from tandem.handoff.clock_sets import NO_SLA as NOTHING_DUE
+from tandem.handoff.clock_sets import Planner, Settled, settle
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.sla import Escalation, SlaPolicy, SlaStatus, SlaTier, due_escalations, sla_clock
 from tandem.handoff.sla_rules import LEAD
@@ -91,3 +93,36 @@ def evaluate(
         first_touch_due_at=status.first_touch.deadline if status.first_touch else None,
         next_check_at=min(later, default=None),
     )
+
+
+class ClockSet:
+    """The tick's evaluation of many handoff rows: `evaluate` without the status objects,
+    each distinct (policy, tier, clock start) worked out once (see `clock_sets`)."""
+
+    def __init__(self, config: HandoffConfig) -> None:
+        self.config = config
+        self.planner = Planner()
+        self._found: dict[tuple[Any, ...], tuple[SlaPolicy, SlaTier] | None] = {}
+
+    def settle(self, row: Any, sent: Collection[str], as_of: dt.datetime) -> Settled:
+        """What `evaluate(config, row, sent, as_of)` gives, minus `status`."""
+        subject = getattr(row, "subject", None) or LEAD
+        which = (subject, row.policy, row.team, row.tier)
+        if which not in self._found:
+            self._found[which] = policy_and_tier(self.config, row)
+        found = self._found[which]
+        if found is None:
+            return NOTHING_DUE
+        policy, tier = found
+        start = row.clock_started_at
+        plan = self.planner.get(policy, self.config.sla.calendar_for(policy), tier, start)
+        return settle(
+            plan,
+            clock_key(row),
+            start=start,
+            accepted_at=row.accepted_at,
+            rejected_at=row.rejected_at,
+            first_touch_at=row.first_touch_at,
+            sent=sent,
+            as_of=as_of,
+        )

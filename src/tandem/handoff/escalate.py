@@ -22,13 +22,16 @@ from tandem.auth.roles import Role
 from tandem.contacts.models import Contact
 from tandem.handoff.account_intake import account_facts
 from tandem.handoff.assign import Router, lead_facts
-from tandem.handoff.clocks import evaluate
+from tandem.handoff.clock_sets import Due
+from tandem.handoff.clocks import ClockSet
 from tandem.handoff.models import Handoff, HandoffStatus, SlaEscalation, Subject
 from tandem.handoff.notify import Kind, add_notifications, handoff_labels, notification
 from tandem.handoff.runtime import HandoffConfig
-from tandem.handoff.sla import Action, Escalation
+from tandem.handoff.sla import Action
 from tandem.sql import insert_ignore, update_by_id
 
+# Handoffs read, evaluated and written back per round. It also orders what is stored: each
+# round's reminders and alerts, then its reassignments' notices.
 BATCH = 2_000
 _CLOCK_WORDS = {"accept": "Accept", "first_touch": "First touch"}
 _WHAT = {
@@ -60,6 +63,7 @@ def sla_pass(
     """Evaluate live handoffs due a check at `as_of` (or just the ids in `only`) and act."""
     report = PassReport()
     router = router or Router(db_session, config)
+    clocks = ClockSet(config)
     table = Handoff.__table__
     last_id = 0
     while True:
@@ -73,14 +77,14 @@ def sla_pass(
         if not rows:
             break
         last_id = rows[-1].id
-        _batch(db_session, config, router, rows, as_of, report)
+        _batch(db_session, clocks, router, rows, as_of, report)
     router.save()
     return report
 
 
 def _batch(
     db: Session,
-    config: HandoffConfig,
+    clocks: ClockSet,
     router: Router,
     rows: list[Any],
     as_of: dt.datetime,
@@ -93,9 +97,10 @@ def _batch(
         )
     ):
         sent[hid].add(key)
+    config = clocks.config
     updates, due = [], []
     for row in rows:
-        ev = evaluate(config, row, sent[row.id], as_of)
+        ev = clocks.settle(row, sent[row.id], as_of)
         updates.append(_stored(row.id, ev))
         due += [(row, e) for e in ev.due]
     report.evaluated += len(rows)
@@ -133,7 +138,7 @@ def _batch(
             reassign.setdefault(row.id, row)
         else:
             notes += _tell(people, row, e, labels[row.id])
-    notes += _reassign(db, config, router, list(reassign.values()), as_of, labels, report)
+    notes += _reassign(db, clocks, router, list(reassign.values()), as_of, labels, report)
     report.notifications += add_notifications(db, notes)
 
 
@@ -166,7 +171,7 @@ class _People:
         return sorted(self.config.managers_for(row.owner_id, row.team)) or self.all_managers
 
 
-def _tell(people: _People, row: Any, e: Escalation, label: str) -> list[dict[str, Any]]:
+def _tell(people: _People, row: Any, e: Due, label: str) -> list[dict[str, Any]]:
     """The notifications of a remind_rep or alert_manager step."""
     clock = _CLOCK_WORDS.get(e.clock, e.clock)
     deadline = e.deadline.strftime("%Y-%m-%d %H:%M UTC")
@@ -198,7 +203,7 @@ def _tell(people: _People, row: Any, e: Escalation, label: str) -> list[dict[str
 
 def _reassign(
     db: Session,
-    config: HandoffConfig,
+    clocks: ClockSet,
     router: Router,
     rows: list[Any],
     as_of: dt.datetime,
@@ -208,6 +213,7 @@ def _reassign(
     """Route each lead again, away from its current owner, with fresh clocks."""
     if not rows:
         return []
+    config = clocks.config
     facts = lead_facts(db, config, [r.contact_id for r in rows if r.contact_id is not None])
     by_account = account_facts(db, config, [r.account_id for r in rows if r.contact_id is None])
     notes: list[dict[str, Any]] = []
@@ -233,7 +239,7 @@ def _reassign(
             "clock_started_at": as_of,
             "reassignments": row.reassignments + 1,
         }
-        ev = evaluate(config, SimpleNamespace(**{**row._asdict(), **values}), (), as_of)
+        ev = clocks.settle(SimpleNamespace(**{**row._asdict(), **values}), (), as_of)
         handoffs.append({**values, **_stored(row.id, ev)})  # _stored carries the id
         if row.contact_id is not None:
             contacts.append({"id": row.contact_id, "owner_id": new_owner})

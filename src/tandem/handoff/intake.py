@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from tandem.campaigns.models import Campaign
@@ -21,7 +21,7 @@ from tandem.contacts.models import Contact
 from tandem.definitions.base import ConfigError
 from tandem.events import StageChanged, bus_of
 from tandem.handoff.assign import Router, lead_facts, tier_facts
-from tandem.handoff.clocks import evaluate
+from tandem.handoff.clocks import ClockSet
 from tandem.handoff.models import Handoff, HandoffStatus
 from tandem.handoff.notify import Kind, add_notifications, lead_labels, notification
 from tandem.handoff.runtime import ConfigCache, HandoffConfig, HandoffNotConfigured
@@ -29,7 +29,7 @@ from tandem.handoff.scores import ScoreProvider, table_scores
 from tandem.lifecycle.models import StageTransition
 from tandem.lifecycle.service import move_stage
 from tandem.lifecycle.stages import Stage
-from tandem.sql import insert_ignore, update_by_id
+from tandem.sql import insert_ignore
 
 _CHUNK = 5_000
 
@@ -118,6 +118,7 @@ def hand_off(
     grades = {cid: s.grade for cid, s in scores(db_session, ids).items()}
     arrivals = _arrivals(db_session, ids)
     start = clock_start or as_of
+    clocks = ClockSet(config)
     rows = []
     for mql in mqls:
         lead = facts[mql.contact_id]
@@ -147,15 +148,18 @@ def hand_off(
             "source": source,
             "created_at": as_of,
         }
-        rows.append({**row, **initial_clocks(config, row, as_of)})
+        rows.append({**row, **initial_clocks(config, row, as_of, clocks)})
     # Rows conflicting on (contact, MQL moment) were handed off already and do not come back.
     new = insert_ignore(db_session, Handoff, rows, Handoff.id, Handoff.contact_id, Handoff.owner_id)
     router.save()
-    update_by_id(
-        db_session,
-        Contact,
-        [{"id": cid, "owner_id": owner} for _, cid, owner in new if owner is not None],
-    )
+    owned = [hid for hid, _, owner in new if owner is not None]
+    for lo in range(0, len(owned), _CHUNK):
+        # The contact follows its handoff's owner: one statement per chunk, no row loop.
+        db_session.execute(
+            update(Contact)
+            .where(Contact.id == Handoff.contact_id, Handoff.id.in_(owned[lo : lo + _CHUNK]))
+            .values(owner_id=Handoff.owner_id)
+        )
     labels = lead_labels(db_session, [cid for _, cid, _ in new])
     add_notifications(
         db_session,
@@ -177,12 +181,16 @@ def hand_off(
     return [hid for hid, _, _ in new]
 
 
-def initial_clocks(config: HandoffConfig, row: dict, as_of: dt.datetime) -> dict:
+def initial_clocks(
+    config: HandoffConfig, row: dict, as_of: dt.datetime, clocks: ClockSet | None = None
+) -> dict:
     """Deadlines to store with a new handoff, evaluated here rather than by a separate pass.
     Escalations already due (a clock started in the past) are left to the SLA pass, which
-    runs next in the same tick: `next_check_at` is then `as_of`."""
+    runs next in the same tick: `next_check_at` is then `as_of`. Pass one `clocks` for a
+    batch, so handoffs sharing a policy, tier and clock start are worked out once."""
     blank = {"accepted_at": None, "rejected_at": None, "first_touch_at": None}
-    ev = evaluate(config, SimpleNamespace(**row, **blank), (), as_of)
+    clocks = clocks or ClockSet(config)
+    ev = clocks.settle(SimpleNamespace(**row, **blank), (), as_of)
     return {
         "accept_due_at": ev.accept_due_at,
         "first_touch_due_at": ev.first_touch_due_at,

@@ -134,12 +134,20 @@ def _away(rules: RoutingRules, reps_state: Mapping[str, RepState], user_id: str)
 
 def _match(match: RoutingMatch, lead: LeadFacts, band: str | None) -> tuple[bool, str]:
     """Whether the lead meets every condition, and the words saying so (or the first miss)."""
+    values = tuple(band if n == "employee_band" else getattr(lead, n) for n in MATCH_FIELDS)
+    return _match_values(match, values, lead.is_target)
+
+
+@lru_cache(maxsize=4096)
+def _match_values(
+    match: RoutingMatch, values: tuple[str | None, ...], is_target: bool | None
+) -> tuple[bool, str]:
+    # Leads share a few territories: a tick of 100,000 MQLs asks the same questions again.
     met = []
-    for name in MATCH_FIELDS:
+    for name, value in zip(MATCH_FIELDS, values, strict=True):
         allowed = getattr(match, name)
         if not allowed:
             continue
-        value = band if name == "employee_band" else getattr(lead, name)
         wanted = "/".join(allowed)
         if value is None:
             return False, f"{name} unknown, rule wants {wanted}"
@@ -147,8 +155,8 @@ def _match(match: RoutingMatch, lead: LeadFacts, band: str | None) -> tuple[bool
             return False, f"{name} is {value}, rule wants {wanted}"
         met.append(f"{name} {value} in {wanted}")
     if match.is_target is not None:
-        if lead.is_target is not match.is_target:
-            return False, f"is_target is {lead.is_target}, rule wants {match.is_target}"
+        if is_target is not match.is_target:
+            return False, f"is_target is {is_target}, rule wants {match.is_target}"
         met.append(f"is_target {match.is_target}")
     return True, "; ".join(met) or "catch-all rule"
 

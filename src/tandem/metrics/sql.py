@@ -27,6 +27,8 @@ class Dialect:
     quote: str = '"'
     #: Whether a backslash in a string literal escapes the next character (Spark SQL's does).
     backslash_escapes: bool = False
+    #: An aggregate: the values of {expr} as an array ordered by {order} (attribution paths).
+    ordered_list: str = "list({expr} ORDER BY {order})"
 
     def column(self, name: str) -> str:
         """`name` as a quoted identifier (names like ``contact.job_level`` hold a dot)."""
@@ -49,6 +51,8 @@ SPARK = Dialect(
     json_text="get_json_object({json}, {path})",
     quote="`",
     backslash_escapes=True,
+    ordered_list="transform(array_sort(collect_list(named_struct('o', {order}, 'v', {expr}))), "
+    "x -> x.v)",
 )
 POSTGRESQL = Dialect(
     "postgresql",
@@ -56,6 +60,7 @@ POSTGRESQL = Dialect(
     int_div="({a} / {b})",
     regex="({text} ~ {pattern})",
     json_text="({json}::json #>> string_to_array(substr({path}, 3), '.'))",
+    ordered_list="array_agg({expr} ORDER BY {order})",
 )
 
 
