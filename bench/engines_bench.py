@@ -416,6 +416,7 @@ def health(contacts: int, spark_root) -> dict:
     bands = scored["in_process"]["band"].value_counts(sort=True).rows()
     out["bands"] = dict(bands)
     print(f"health equal: {n:,} customers, bands {out['bands']}", flush=True)
+    return out
 
 
 def attribution_frames(contacts: int, deals: int, seed: int = 7):
