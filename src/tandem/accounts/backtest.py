@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tandem.accounts.rescore import full_frame
+from tandem.accounts.rescore import Rollup, full_frame
 from tandem.accounts.score_model import AccountScoreModel
 from tandem.scoring.engine import US_PER_DAY
 
@@ -47,8 +47,10 @@ def backtest(
     dates_us: Sequence[int],
     horizon_days: int = 90,
     signals: pl.LazyFrame | None = None,
+    rollup: Rollup | None = None,
 ) -> list[BacktestRow]:
-    """One row per date: MQAs as of the date and how many got a deal within the horizon."""
+    """One row per date: MQAs as of the date and how many got a deal within the horizon; each
+    date's roll-up by `rollup` (default: in this process)."""
     rows = []
     for as_of in dates_us:
         scored = full_frame(
@@ -58,6 +60,7 @@ def backtest(
             activities=activities,
             signals=signals,
             as_of_us=as_of,
+            rollup=rollup,
         )
         later = (
             deals.filter(

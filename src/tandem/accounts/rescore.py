@@ -9,7 +9,7 @@ Inputs are frames from the columnar copy or the store:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -29,6 +29,9 @@ from tandem.accounts.score import (
 from tandem.accounts.score_model import AccountScoreModel, EngagementPart
 from tandem.scoring.engine import UNITS_PER_CENT, US_PER_DAY, to_cents
 from tandem.scoring.rescore import fit_condition
+
+#: The roll-up of every account (`rollup_frame`, or the same computed by another engine).
+Rollup = Callable[[AccountScoreModel, pl.LazyFrame, pl.LazyFrame, int], pl.DataFrame]
 
 
 def _round_half_away(x: pl.Expr) -> pl.Expr:
@@ -217,6 +220,7 @@ def rescore(
     activities: pl.LazyFrame,
     signals: pl.LazyFrame | None = None,
     as_of_us: int,
+    rollup: Rollup | None = None,
 ) -> list[AccountScore]:
     """Every account's explained score (accounts without a touch: fit, intent, coverage)."""
     return to_scores(
@@ -228,6 +232,7 @@ def rescore(
             activities=activities,
             signals=signals,
             as_of_us=as_of_us,
+            rollup=rollup,
         ),
     )
 
@@ -240,11 +245,13 @@ def full_frame(
     activities: pl.LazyFrame,
     signals: pl.LazyFrame | None = None,
     as_of_us: int,
+    rollup: Rollup | None = None,
 ) -> pl.DataFrame:
-    """The full rescore as one frame: every account's parts, sections, total and MQA."""
+    """The full rescore as one frame: every account's parts, sections, total and MQA; the
+    roll-up by `rollup` (default: `rollup_frame`, in this process)."""
     if not isinstance(accounts, pl.DataFrame):
         accounts = accounts_frame(accounts, sorted({r.field for r in model.fit.rules}))
-    rolled = rollup_frame(model, contacts, activities, as_of_us)
+    rolled = (rollup or rollup_frame)(model, contacts, activities, as_of_us)
     return score_frame(model, accounts.lazy(), rolled, signals, as_of_us).sort("account_id")
 
 

@@ -41,6 +41,7 @@ from tandem.accounts.score_model import AccountScoreModel
 from tandem.activities.models import Activity
 from tandem.contacts.models import Contact
 from tandem.db import utcnow
+from tandem.engines.accounts import chosen_rollup
 from tandem.events import ActivitiesStored, distinct_contacts, publish
 from tandem.opportunities.models import Opportunity
 from tandem.scoring.engine import epoch_us
@@ -311,7 +312,8 @@ def frames(
 
 
 def rescore_all(db_session: Session, *, as_of: datetime | None = None) -> dict[str, Any]:
-    """Rescore every account with the vectorised roll-up; replaces the stored scores."""
+    """Rescore every account with the vectorised roll-up, on the analytics engine chosen at
+    start (`EngineFailed` from Spark before anything is written); replaces the stored scores."""
     model, label = definitions.active(db_session, "account_score")
     now = as_of or utcnow()
     db_session.flush()
@@ -325,6 +327,7 @@ def rescore_all(db_session: Session, *, as_of: datetime | None = None) -> dict[s
         activities=activities,
         signals=rescore.signals_frame(signals),
         as_of_us=epoch_us(now),
+        rollup=chosen_rollup,
     )
     crossed = write_scores(db_session, scores, label, now, "rescore")
     return {
@@ -393,7 +396,8 @@ def backtest(
     as_of: datetime | None = None,
 ) -> tuple[str, list[Any]]:
     """Replay `model` (default: the active one) at the first of each of the last `months`
-    months whose horizon has passed: MQAs then, and deals created within the horizon after."""
+    months whose horizon has passed: MQAs then, and deals created within the horizon after.
+    Each date's roll-up runs on the analytics engine chosen at start."""
     from tandem.accounts.backtest import backtest as replay
 
     label = "file"
@@ -432,4 +436,5 @@ def backtest(
         deals=deals,
         dates_us=[epoch_us(d) for d in dates],
         horizon_days=horizon_days,
+        rollup=chosen_rollup,
     )

@@ -6,14 +6,12 @@ back, so a run that fails halfway (an executor lost, the engine unreachable) lea
 scores of the last good run in place.
 """
 
-from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import polars as pl
 
 from tandem.engines.rescore_sql import rescore_statements
-from tandem.metrics import engine as engine_module
-from tandem.metrics.engine import Engine
+from tandem.engines.run import KEPT, EngineFactory, EngineFailed, failed, on_spark, spark_chosen
 from tandem.scoring.engine import epoch_us
 from tandem.scoring.model import ScoringModel
 from tandem.scoring.rescore import (
@@ -26,9 +24,8 @@ from tandem.scoring.rescore import (
 )
 from tandem.scoring.rescore import rescore as polars_rescore
 
-#: Builds an engine over named relations (`Engine`, or a `SparkEngine` bound to its session).
-EngineFactory = Callable[[Mapping[str, Callable[[], pl.DataFrame]]], Engine]
 RELATIONS = ("people", "acts")
+__all__ = ["KEPT", "EngineFailed", "failed", "full_rescore", "rescore"]
 
 
 def rescore(
@@ -71,14 +68,6 @@ def rescore(
     )
 
 
-#: What a failed run leaves: the stored results of the last good one.
-KEPT = "nothing was stored, the {} of the last good run stay"
-
-
-class EngineFailed(RuntimeError):
-    """The analytics engine failed during a run; nothing of the run was stored."""
-
-
 def full_rescore(
     model: ScoringModel, contacts: Frame, activities: Frame, *, as_of: datetime
 ) -> Rescore:
@@ -86,22 +75,10 @@ def full_rescore(
     this process by default, the generated SQL on Spark with ``TANDEM_ANALYTICS_ENGINE=spark``.
     A failure on Spark is raised as `EngineFailed` before anything is written: the caller
     stores results only from a whole run."""
-    chosen = engine_module.chosen()
-    if chosen["engine"] != "spark":
+    if not spark_chosen():
         return polars_rescore(model, contacts, activities, as_of=as_of)
-    from tandem.engines.spark import SparkEngine, session
-
-    master = chosen["spark_master"]
-    try:
-        root = session(master)
-        return rescore(
-            lambda relations: SparkEngine(relations, root), model, contacts, activities, as_of=as_of
-        )
-    except Exception as exc:  # Py4J and Spark raise many kinds; each ends the run the same way
-        raise failed("the full rescore", master, exc, KEPT.format("scores")) from exc
-
-
-def failed(run: str, master: str, exc: Exception, after: str) -> EngineFailed:
-    """The error ending `run` on Spark: the engine's first line, then `after` (what stays)."""
-    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return EngineFailed(f"{run} on Spark (TANDEM_SPARK_MASTER={master}) failed: {reason}; {after}")
+    return on_spark(
+        "the full rescore",
+        KEPT.format("scores"),
+        lambda build: rescore(build, model, contacts, activities, as_of=as_of),
+    )

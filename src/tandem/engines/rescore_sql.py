@@ -123,8 +123,19 @@ def units_to_cents(units: str, d: Dialect) -> str:
     return f"CASE WHEN {units} >= 0 THEN {size} ELSE -{size} END"
 
 
-def behaviour_sql(rule: BehaviourRule, schema: pl.Schema, now: int, d: Dialect) -> str:
-    """contact_id, rule_id, kind, cents, occurrences, capped for one behaviour rule."""
+def behaviour_sql(
+    rule: BehaviourRule,
+    schema: pl.Schema,
+    now: int | str,
+    d: Dialect,
+    *,
+    source: str = "acts",
+    key: str = "",
+) -> str:
+    """contact_id, rule_id, kind, cents, occurrences, capped for one behaviour rule, as of
+    `now` (a moment in epoch microseconds, or a column of `source` holding one per row; then
+    `key` is the column, e.g. ``k``, the results are per contact and that column)."""
+    by = f"contact_id, {key}" if key else "contact_id"
     units = to_cents(rule.points) * UNITS_PER_CENT
     age = f"({now} - t)"
     keep = [activity_condition(rule, schema, d), f"{age} >= 0"]
@@ -136,21 +147,21 @@ def behaviour_sql(rule: BehaviourRule, schema: pl.Schema, now: int, d: Dialect) 
         days = f"(CAST({age} AS DOUBLE) / {US_PER_DAY})"
         exponent = f"({days} / {_double(decay.half_life_days)})"
         value = _round_half_away(f"({_double(units)} * pow({_double(0.5)}, {exponent}))")
-    valued = f"SELECT contact_id, t, {value} AS u FROM acts WHERE {' AND '.join(keep)}"
+    valued = f"SELECT {by}, t, {value} AS u FROM {source} WHERE {' AND '.join(keep)}"
     day = d.int_div.format(a="t", b=US_PER_DAY)
     daily = (
-        f"SELECT contact_id, SUM(u) AS u, COUNT(*) AS n FROM ({valued}) v WHERE u <> 0"
-        f" GROUP BY contact_id, {day}"
+        f"SELECT {by}, SUM(u) AS u, COUNT(*) AS n FROM ({valued}) v WHERE u <> 0"
+        f" GROUP BY {by}, {day}"
     )
     per_contact = (
-        f"SELECT contact_id, SUM(d) AS raw, SUM(n) AS occurrences,"
+        f"SELECT {by}, SUM(d) AS raw, SUM(n) AS occurrences,"
         f" MAX(CASE WHEN d <> u THEN 1 ELSE 0 END) AS day_capped"
-        f" FROM (SELECT contact_id, u, n, {_clamp('u', rule.daily_cap)} AS d FROM ({daily}) a) b"
-        f" GROUP BY contact_id"
+        f" FROM (SELECT {by}, u, n, {_clamp('u', rule.daily_cap)} AS d FROM ({daily}) a) b"
+        f" GROUP BY {by}"
     )
     final = _clamp("raw", rule.cap)
     return (
-        f"SELECT contact_id, {d.string(rule.id)} AS rule_id, 'behaviour' AS kind,"
+        f"SELECT {by}, {d.string(rule.id)} AS rule_id, 'behaviour' AS kind,"
         f" CAST({units_to_cents(final, d)} AS BIGINT) AS cents,"
         f" CAST(occurrences AS BIGINT) AS occurrences,"
         f" (day_capped = 1 OR {final} <> raw) AS capped FROM ({per_contact}) c"

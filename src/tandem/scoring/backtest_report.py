@@ -14,12 +14,12 @@ from typing import Any
 
 import polars as pl
 
+from tandem.engines.backtest_sql import chosen_replay
 from tandem.scoring.backtest import (
     Dimension,
     History,
     Outcome,
     backtest,
-    replay,
     sweep_floor,
     threshold_sweep,
     won_deals,
@@ -189,8 +189,10 @@ def model_report(
 ) -> ModelReport:
     """Backtest one model: replayed once, then read for the monthly table and the sweep."""
     dim = dimension or default_dimension(model)
-    # The sweep's floor is looser than the model's rule, so one replay serves both.
-    run = replay(model, history, start=start, end=end, step=step, floor=sweep_floor(model, dim))
+    # The sweep's floor is looser than the model's rule, so one replay serves both; it runs on
+    # the analytics engine chosen at start, the counts and ratios here on its small result.
+    floor = sweep_floor(model, dim)
+    run = chosen_replay(model, history, start=start, end=end, step=step, floor=floor)
     result = backtest(model, history, start=start, end=end, step=step, replayed=run)
     sweep = threshold_sweep(
         model,

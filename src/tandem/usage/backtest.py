@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from tandem.usage.compute import score
+from tandem.usage.compute import Health, score
 from tandem.usage.health_model import HealthModel
 from tandem.usage.retention import mrr_at
 
@@ -114,9 +114,11 @@ def backtest(
     thresholds: Sequence[float] = THRESHOLDS,
     horizon_days: int = 90,
     engagement: Callable[[date], pl.DataFrame] | None = None,
+    scorer: Callable[..., Health] = score,
 ) -> Report:
     """Replay `model` at each of `months` (days, usually month ends). `engagement(day)`, when
-    given, returns `account_id`, `engagement` as known on that day."""
+    given, returns `account_id`, `engagement` as known on that day; `scorer` scores (default:
+    `compute.score`, or the same on another engine)."""
     lazy = usage.lazy()
     churns = events.filter(pl.col("kind") == "churn").select("account_id", "occurred_at")
     out = []
@@ -130,7 +132,7 @@ def backtest(
             )
         if cohort.is_empty():
             continue
-        health = score(
+        health = scorer(
             usage=lazy.filter(pl.col("day") <= day),
             limits=limits,
             accounts=cohort,

@@ -18,11 +18,12 @@ from tandem.accounts.models import Account
 from tandem.activities.models import Activity
 from tandem.analytics.dims import segment_expr
 from tandem.contacts.models import Contact
+from tandem.engines.health_sql import chosen_score
 from tandem.events import RaisedSignal, UsageSignalsRaised, publish
 from tandem.sql import insert_ignore
 from tandem.usage import backtest as replay
 from tandem.usage import users
-from tandem.usage.compute import Health, score
+from tandem.usage.compute import Health
 from tandem.usage.definitions import active_model
 from tandem.usage.health_model import HealthModel
 from tandem.usage.models import (
@@ -173,7 +174,8 @@ def compute(db_session: Session, *, as_of: date, model: HealthModel | None = Non
         db_session, model, since=as_of - timedelta(days=model.trend_days), until=as_of
     )
     limits = limits_frame(db_session)
-    health = score(usage=usage, limits=limits, accounts=accounts, model=model, as_of=as_of)
+    # On the analytics engine chosen at start; a Spark failure raises before anything is stored.
+    health = chosen_score(usage=usage, limits=limits, accounts=accounts, model=model, as_of=as_of)
     found = detect(values=health.values, limits=limits, model=model, as_of=as_of)
     return Run(version, as_of, health, found, 0)
 
@@ -255,6 +257,7 @@ def run_backtest(
         thresholds=thresholds,
         horizon_days=horizon_days,
         engagement=engaged,
+        scorer=chosen_score,
     )
 
 
