@@ -50,10 +50,37 @@ ALLOWED: dict[str, tuple[set[str], str]] = {
         {"' AND '.join(checks)", "' AND '.join(keep)", "_clamp('u', rule.daily_cap)", 'cents',
          'd.string(rule.id)', 'daily', 'day', 'final', 'fit_condition(rule, schema, d)', 'grade',
          'order', 'parts', 'per_contact', 'sums', 'to_cents(rule.points)', 'union',
-         'units_to_cents(final, d)', 'value', 'valued'},
+         'units_to_cents(final, d)', 'value', 'valued', 'by', 'source'},
         "the lead rescore generated from a validated scoring model: rule ids, activity types "
         "and filter values quoted by the Dialect (Dialect.string), numbers computed here, "
         "subqueries built by the module",
+    ),
+    "engines/attribution_sql.py": (
+        {"''.join((', ' + c for c in windows))", "''.join((c + ', ' for c in dimensions))",
+         "', ' + shares if shares else ''", "', '.join(weights)",
+         "'LEFT JOIN shares s ON tp.channel = s.channel' if learned else ''", '_JOURNEY',
+         'cents', 'close', 'columns', 'counted', 'flags', 'joined', 'kept', 'lookback',
+         'marked', 'mask', 'numbered', 'path', 'per_deal', 'query', 'source',
+         'source or touches_sql(config)', 'touches_sql(config, extra)', 'windowed'},
+        'attribution generated from a validated configuration: model names snake_case '
+        '(validated), anchors matched by a regex, weights and windows numbers formatted here, '
+        'column names from the module; no user value reaches the text',
+    ),
+    "engines/backtest_sql.py": (
+        {"' AND '.join(checks)", 'activity_condition(rule, acts, d)', 'behaviour', 'end_us',
+         'engagement', 'fit', 'fits', "kept.format('a.contact_id')", 'most', 'union', 'whose'},
+        "the backtest's cut-off scores generated from a validated scoring model through "
+        "rescore_sql's helpers: values quoted by the Dialect, numbers computed here",
+    ),
+    "engines/health_sql.py": (
+        {"', '.join(aggs)", "', '.join(periods)", "', '.join(select)",
+         "'CAST(engagement AS DOUBLE)' if engagement else NULL", 'ACTIVE', 'VALUES',
+         '_double(b.at_risk)', '_double(b.healthy)', '_double(comp.weight)', 'as_of',
+         'd.string(comp.kind)', 'd.string(comp.name)', 'd.string(name)', 'limits', 'now',
+         'parts', 'people', 'periods', 'plan', "points_sql(comp, 'v')", 'score', 'sums',
+         'value_sql(comp, d)'},
+        'customer health generated from a validated health model: component names and kinds '
+        'quoted by the Dialect (Dialect.string), numbers computed here',
     ),
     "engines/rollup_sql.py": (
         {"', '.join((d.string(k) for k in weights))", "', '.join(aggregates)", "', '.join(person)",
