@@ -27,8 +27,6 @@ from tandem.attribution import (
     AttributionConfig,
     AttributionResult,
     batch_from_frames,
-    markov_attribution,
-    shapley_values,
 )
 from tandem.attribution.channel_shares import channel_share_weights
 from tandem.attribution.models import (
@@ -44,7 +42,7 @@ from tandem.attribution.schemas import AttributionFilters
 from tandem.attribution.service import AttributionRun, run_attribution
 from tandem.bounds import read_money
 from tandem.bulk import insert_frame
-from tandem.engines.attribution import full_run
+from tandem.engines.attribution import full_run, learn_shares
 from tandem.opportunities.models import Opportunity
 
 NOT_COMPUTED = "Attribution not computed yet — run `tandem attribution run`."
@@ -90,21 +88,9 @@ def _learned_shares(run: AttributionRun, models: Sequence[str]) -> dict[str, dic
     batch = batch_from_frames(
         run.deals.select("opportunity_id", "amount_cents", "converted", "as_of"), run.touches
     )
-    paths, config, shares = batch.to_paths(), run.config, {}
-    if "markov" in wanted:
-        fitted = markov_attribution(paths, order=config.markov.order).shares
-        shares["markov"] = dict(zip(batch.channels, map(float, fitted), strict=True))
-    if "shapley" in wanted:
-        s = config.shapley
-        fitted = shapley_values(
-            paths,
-            characteristic=s.characteristic,
-            exact_max_channels=s.exact_max_channels,
-            samples=s.samples,
-            seed=s.seed,
-        ).shares
-        shares["shapley"] = dict(zip(batch.channels, map(float, fitted), strict=True))
-    return shares
+    learned = learn_shares(batch.to_paths(), run.config, wanted)
+    channels = learned["channel"].to_list()
+    return {m: dict(zip(channels, map(float, learned[m]), strict=True)) for m in wanted}
 
 
 def _with_learned(
