@@ -7,15 +7,14 @@ waste work."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from tandem.db import session_scope, utcnow
+from tandem.web.background import run_while_up
 
 log = logging.getLogger("tandem.accounts.scheduler")
 EVERY_SECONDS = 3600
@@ -48,20 +47,4 @@ async def _loop(app: FastAPI) -> None:
 
 def install(app: FastAPI) -> None:
     """Run the loop inside the app's lifespan, around whatever lifespan it already has."""
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(application: Any) -> AsyncIterator[Any]:
-        settings = app.state.settings
-        wanted = settings.sla_scheduler and settings.environment != "test"
-        task = asyncio.create_task(_loop(app)) if wanted else None
-        async with inner(application) as state:
-            try:
-                yield state
-            finally:
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-
-    app.router.lifespan_context = lifespan
+    run_while_up(app, _loop, when="sla_scheduler")

@@ -5,15 +5,14 @@ scheduler setting TANDEM_SLA_SCHEDULER is on, as for the SLA ticks) checking onc
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
 
 from tandem.db import session_scope, utcnow
 from tandem.settings import Settings
+from tandem.web.background import run_while_up
 
 log = logging.getLogger("tandem.content.scheduler")
 EVERY_SECONDS = 3600
@@ -60,20 +59,4 @@ async def _loop(app: FastAPI) -> None:
 
 def install(app: FastAPI) -> None:
     """Run the hourly check inside the app's lifespan (not under tests)."""
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(application: Any) -> AsyncIterator[Any]:
-        settings: Settings = app.state.settings
-        wanted = settings.sla_scheduler and settings.environment != "test"
-        async with inner(application) as state:
-            task = asyncio.create_task(_loop(app)) if wanted else None
-            try:
-                yield state
-            finally:
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-
-    app.router.lifespan_context = lifespan
+    run_while_up(app, _loop, when="sla_scheduler")
