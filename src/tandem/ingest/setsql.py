@@ -1,7 +1,8 @@
 """Set-based SQL on the connection of a chunk or request, in its transaction, through the raw
 DB-API cursor (no per-row SQLAlchemy work): reads of the rows whose key is in a list (one
-statement: `IN (SELECT value FROM json_each(?))` on SQLite, `= ANY(%s)` on PostgreSQL) and
-inserts of new rows with `ON CONFLICT DO NOTHING` that say which rows were inserted.
+statement, the list one JSON parameter: `IN (SELECT value FROM json_each(?))` on SQLite,
+`= ANY(ARRAY(... json_array_elements_text(%s)))` on PostgreSQL) and inserts of new rows with
+`ON CONFLICT DO NOTHING` that say which rows were inserted.
 
 Values come back typed for Polars: timestamps as aware UTC datetimes, numerics as floats, JSON
 as text. Table and column names come from the models, never from input.
@@ -83,8 +84,8 @@ class Sql:
             return cursor.fetchall() if cursor.description else []
 
     def select(self, table: Table, columns: list[str], key: str, keys: list[Any]) -> pl.DataFrame:
-        """`columns` of the rows whose `key` is one of `keys` (typed: datetimes aware UTC,
-        numerics as floats, JSON as text)."""
+        """`columns` of the rows whose `key` is one of `keys` (text or numbers; typed:
+        datetimes aware UTC, numerics as floats, JSON as text)."""
         kinds = {c: _kind_of(table, c) for c in columns}
         if not keys:
             return self._typed(table, columns, [], kinds)
@@ -93,7 +94,14 @@ class Sql:
             param: Any = json.dumps(keys)
             shown = list(columns)
         else:
-            where, param = f"{key} = ANY(%s)", list(keys)
+            # One JSON text, not a list: psycopg dumps a list's items one by one in Python
+            # (1 ms per 1,000 emails, a thirtieth of an API batch), JSON in 0.1 ms.
+            typed = table.c[key].type.compile(dialect=self.connection.dialect)
+            where = (
+                f"{key} = ANY(ARRAY(SELECT CAST(k AS {typed}) "  # noqa: S608 - model names
+                "FROM json_array_elements_text(CAST(%s AS json)) AS k))"
+            )
+            param = json.dumps(keys)
             shown = [_pg_read(c, kinds[c]) for c in columns]
         sql = f"SELECT {', '.join(shown)} FROM {table.name} WHERE {where}"  # noqa: S608
         return self._typed(table, columns, self._run(sql, (param,)), kinds)
