@@ -251,32 +251,32 @@ class Sql:
         of text values (written by Polars, read by `json_to_recordset`), each cast to its
         column's type; no staging table to create, truncate and copy into (three more round
         trips and a catalogue change per batch)."""
-        names = [f"c{n}" for n in range(len(frame.columns))]
+        aliases = [f"c{n}" for n in range(len(frame.columns))]
         texts = for_postgres(frame).select(
             pl.col(c).cast(pl.String).alias(name)
-            for c, name in zip(frame.columns, names, strict=True)
+            for c, name in zip(frame.columns, aliases, strict=True)
         )
         # A value every row shares (when the batch arrived, its source) goes once, as its own
         # parameter: the server then parses it once, not once a row.
         same = texts.select((pl.all().n_unique() == 1) & (pl.all().null_count() == 0)).row(0)
-        once = {n for n, flag in zip(names, same, strict=True) if flag}
-        if len(once) == len(names):
-            once.discard(names[0])  # the rows' recordset needs a column
-        read = [n for n in names if n not in once]
-        params: list[Any] = [texts[n][0] for n in names if n in once]
+        once = {n for n, flag in zip(aliases, same, strict=True) if flag}
+        if len(once) == len(aliases):
+            once.discard(aliases[0])  # the rows' recordset needs a column
+        names = [n for n in aliases if n not in once]
+        params: list[Any] = [texts[n][0] for n in aliases if n in once]
         typed = ", ".join(
             f"CAST({'%s' if name in once else 'u.' + name} AS "
             f"{table.c[c].type.compile(dialect=self.connection.dialect)})"
-            for name, c in zip(names, frame.columns, strict=True)
+            for name, c in zip(aliases, frame.columns, strict=True)
         )
-        shape = ", ".join(f"{name} text" for name in read)
+        shape = ", ".join(f"{name} text" for name in names)
         sql = (
             f"INSERT INTO {table.name} ({listed}) SELECT {typed} "  # noqa: S608 - model names
             f"FROM ROWS FROM (json_to_recordset(CAST(%s AS json)) AS ({shape})) "
-            f"WITH ORDINALITY AS u({', '.join(read)}, _ord) "
+            f"WITH ORDINALITY AS u({', '.join(names)}, _ord) "
             f"ORDER BY u._ord ON CONFLICT DO NOTHING RETURNING {back}"
         )
-        return self._run(sql, (*params, texts.select(read).write_json()))
+        return self._run(sql, (*params, texts.select(names).write_json()))
 
     def _copy(
         self, table: Table, frame: pl.DataFrame, listed: str, back: str
