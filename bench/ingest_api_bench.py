@@ -102,10 +102,11 @@ def postmaster(url: str) -> int | None:
     from tandem.db import make_engine
 
     engine = make_engine(url)
-    with engine.connect() as connection:
+    with engine.connect() as connection:  # its parent, read while the backend runs
         backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        stat = Path(f"/proc/{backend}/stat").read_text()
     engine.dispose()
-    return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def database_cpu_seconds(main: int) -> float:
