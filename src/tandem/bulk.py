@@ -93,6 +93,20 @@ def insert_frame(connection: Connection, table: str, frame: pl.DataFrame) -> int
     return frame.height
 
 
+@contextmanager
+def indexes_rebuilt(connection: Connection, table: str) -> Iterator[None]:
+    """On SQLite, drop `table`'s secondary indexes for a write that replaces most of its rows
+    and build them again after, in the caller's transaction: one sorted build per index is
+    about twice as fast as a million b-tree inserts. PostgreSQL keeps them: there DROP INDEX
+    would lock out every reader of the table until the transaction ends."""
+    indexes = list(metadata.tables[table].indexes) if connection.dialect.name == "sqlite" else []
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
 class BulkWriter(Protocol):
     """Writes frames in its own transaction, committed by `commit`."""
 
