@@ -19,7 +19,7 @@ import polars as pl
 from sqlalchemy import String, delete, insert, literal, select
 from sqlalchemy.orm import Session
 
-from tandem.bulk import indexes_rebuilt, insert_frame
+from tandem.bulk import big_write_cache, indexes_rebuilt, insert_frame
 from tandem.engines.rescore import full_rescore
 from tandem.events import ScoreChanged, publish
 from tandem.scoring import mql, store
@@ -191,14 +191,15 @@ def rescore_all(
         pl.lit(as_of).alias("scored_at"),
     )
     everyone = contact_ids is None
-    with indexes_rebuilt(connection, "contact_scores") if everyone else nullcontext():
-        for chunk in _chunks(contact_ids):
-            gone = delete(ContactScore)
-            db_session.execute(
-                gone if chunk is None else gone.where(ContactScore.contact_id.in_(chunk))
-            )
-        insert_frame(connection, "contact_scores", frame)
-    _history_from_scores(db_session, contact_ids)
+    with big_write_cache(connection):
+        with indexes_rebuilt(connection, "contact_scores") if everyone else nullcontext():
+            for chunk in _chunks(contact_ids):
+                gone = delete(ContactScore)
+                db_session.execute(
+                    gone if chunk is None else gone.where(ContactScore.contact_id.in_(chunk))
+                )
+            insert_frame(connection, "contact_scores", frame)
+        _history_from_scores(db_session, contact_ids)
     publish(db_session, ScoreChanged(scores["contact_id"].to_list(), version.label, "rescore"))
     new_mqls = scores.filter(pl.col("is_mql")).join(before, on="contact_id", how="anti")
     reason = f"met the MQL rule ({mql.mql_rule_text(model.mql)}) of {version.label}"
