@@ -1,0 +1,141 @@
+"""PostgreSQL: a batch of rows as one JSON parameter, read by `jsonb_array_elements`.
+
+An executemany of N rows (or SQLAlchemy's multi-row VALUES, with N x columns placeholders)
+costs psycopg a Python-side split and adaptation of the whole statement text on every batch;
+one JSON text (`json.dumps`, in C) read by the server costs a small fraction of that. Each row
+is a JSON array in column order; the statement reads `value ->> i` and casts it to the
+column's type, in the order of the array (`WITH ORDINALITY`), so ids are drawn in the order of
+the rows, as an executemany draws them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    Integer,
+    Row,
+    String,
+    Table,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from tandem.db import UTCDateTime
+
+#: Rows per statement (a few MB of JSON).
+PG_CHUNK = 10_000
+
+Encoder = Callable[[Any], Any]
+
+
+class Unsupported(TypeError):
+    """A column type this path does not encode (the caller falls back to an executemany)."""
+
+
+def _encoder(column_type: Any, dialect: Any) -> Encoder | None:
+    """How a column's (non-null) Python value goes into the JSON row; None: as it is."""
+    if isinstance(column_type, UTCDateTime):
+        process = column_type.bind_processor(dialect)  # refuses naive datetimes, as a bind does
+        return lambda v: process(v).isoformat()
+    if isinstance(column_type, JSON):
+        # What psycopg's Json adapter would send: the value as JSON text, stored verbatim.
+        return json.dumps
+    if isinstance(column_type, Date):
+        return lambda v: v.isoformat()
+    if isinstance(column_type, Float):
+        return lambda v: v if math.isfinite(v) else str(v)  # NaN/inf: text float8 reads
+    if isinstance(column_type, (Integer, String, Boolean)):
+        return None
+    raise Unsupported(f"no JSON encoding for {column_type!r}")
+
+
+class JsonRows:
+    """Statements over batches of rows (dicts with the keys `names`) of one table."""
+
+    def __init__(
+        self, db_session: Session, table: Table, names: list[str], *, insert: bool
+    ) -> None:
+        dialect = db_session.get_bind().dialect
+        self.db, self.table = db_session, table
+        present = set(names)
+        # An insert's Python-side defaults of the columns the rows leave out, applied per row
+        # as an executemany applies them (server defaults and the id sequence stay the server's).
+        self.defaults = [
+            c.default
+            for c in table.columns
+            if insert
+            and c.name not in present
+            and c.default is not None
+            and not c.default.is_sequence
+        ]
+        if any(not (d.is_scalar or d.is_callable) for d in self.defaults):
+            raise Unsupported(f"a SQL expression default on {table.name}")
+        self.names = names
+        self.columns = names + [d.column.name for d in self.defaults]
+        self.get = itemgetter(*names)
+        self.encoded = [
+            (i, f)
+            for i, n in enumerate(self.columns)
+            if (f := _encoder(table.c[n].type, dialect)) is not None
+        ]
+        self.rows = (
+            func.jsonb_array_elements(cast(bindparam("rows", type_=String), postgresql.JSONB))
+            .table_valued(column("value", postgresql.JSONB), with_ordinality="n")
+            .render_derived(name="e")
+        )
+        self.values = {n: self._read(i, n) for i, n in enumerate(self.columns)}
+
+    def _read(self, index: int, name: str) -> Any:
+        text = self.rows.c.value[index].astext
+        column_type = self.table.c[name].type
+        # Text is assigned as is (an over-long value still fails, as a bound one does).
+        return text if isinstance(column_type, String) else cast(text, column_type)
+
+    def _payload(self, rows: Sequence[dict[str, Any]]) -> str:
+        out = []
+        one = len(self.names) == 1
+        for row in rows:
+            values = [self.get(row)] if one else list(self.get(row))
+            for default in self.defaults:
+                values.append(default.arg(None) if default.is_callable else default.arg)
+            for i, encode in self.encoded:
+                if values[i] is not None:
+                    values[i] = encode(values[i])
+            out.append(values)
+        return json.dumps(out, separators=(",", ":"))
+
+    def insert_ignore(self, rows: Sequence[dict[str, Any]], returning: Sequence[Any]) -> list:
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING `returning`, in the order of `rows`."""
+        chosen = select(*self.values.values()).order_by(self.rows.c.n)
+        stmt = (
+            postgresql.insert(self.table)
+            .from_select(self.columns, chosen)
+            .on_conflict_do_nothing()
+            .returning(*returning)
+        )
+        found: list[Row[Any]] = list(self.db.execute(stmt, {"rows": self._payload(rows)}).all())
+        return found
+
+    def update_by_id(self, rows: Sequence[dict[str, Any]]) -> None:
+        """UPDATE the rows (each with its `id`, ids distinct) in one statement."""
+        stmt = (
+            update(self.table)
+            .where(self.table.c.id == self.values["id"])
+            .values({n: v for n, v in self.values.items() if n != "id"})
+        )
+        self.db.execute(stmt, {"rows": self._payload(rows)})
