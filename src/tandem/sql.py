@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam
+from sqlalchemy import ARRAY, ColumnElement, Row, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,28 @@ def dialect_insert(bind: Any, table: Any) -> Any:
     connection or session)."""
     engine = bind.get_bind() if isinstance(bind, Session) else bind
     return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def is_postgres(bind: Any) -> bool:
+    """Whether `bind` (a session, engine or connection) talks to PostgreSQL."""
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return bool(engine.dialect.name == "postgresql")
+
+
+def in_param(column: Any, name: str, postgres: bool, type_: Any = None) -> ColumnElement[bool]:
+    """`column IN :name`, the list given at execution. PostgreSQL: `column = ANY(:name)`, one
+    array parameter (an expanded IN of 5,000 ids is a statement of 5,000 placeholders that
+    SQLAlchemy renders and psycopg splits in Python at every execution)."""
+    if postgres:
+        return column == any_(bindparam(name, type_=ARRAY(type_ or column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def among(column: Any, values: Sequence[Any], bind: Any) -> ColumnElement[bool]:
+    """`column IN values` (as `in_param`, the values bound now)."""
+    if is_postgres(bind):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def insert_ignore(

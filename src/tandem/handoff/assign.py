@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from functools import cache
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
@@ -22,6 +22,7 @@ from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import RoutingTest
 from tandem.handoff.scores import ScoreProvider, table_scores
 from tandem.handoff.sla import TierFacts
+from tandem.sql import in_param, is_postgres
 
 _CHUNK = 5_000
 
@@ -33,7 +34,9 @@ def lead_facts(
     out: dict[int, LeadFacts] = {}
     ids = list(contact_ids)
     for start in range(0, len(ids), _CHUNK):
-        rows = db_session.execute(_facts_statement(), {"ids": ids[start : start + _CHUNK]})
+        rows = db_session.execute(
+            _facts_statement(is_postgres(db_session)), {"ids": ids[start : start + _CHUNK]}
+        )
         for (
             cid,
             country,
@@ -65,7 +68,7 @@ def lead_facts(
 
 
 @cache
-def _facts_statement() -> Select:
+def _facts_statement(postgres: bool) -> Select:
     # Built once: routing runs inside the request that made the MQL.
     return (
         select(
@@ -82,7 +85,7 @@ def _facts_statement() -> Select:
             Account.owner_id,
         )
         .outerjoin(Account, Contact.account_id == Account.id)
-        .where(Contact.id.in_(bindparam("ids", expanding=True)))
+        .where(in_param(Contact.id, "ids", postgres))
     )
 
 

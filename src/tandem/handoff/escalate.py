@@ -28,7 +28,7 @@ from tandem.handoff.models import Handoff, HandoffStatus, SlaEscalation, Subject
 from tandem.handoff.notify import Kind, add_notifications, handoff_labels, notification
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.sla import Action
-from tandem.sql import insert_ignore, update_by_id
+from tandem.sql import among, insert_ignore, update_by_id
 
 # Handoffs read, evaluated and written back per round. It also orders what is stored: each
 # round's reminders and alerts, then its reassignments' notices.
@@ -93,7 +93,7 @@ def _batch(
     sent: dict[int, set[str]] = defaultdict(set)
     for hid, key in db.execute(
         select(SlaEscalation.handoff_id, SlaEscalation.key).where(
-            SlaEscalation.handoff_id.in_([r.id for r in rows])
+            among(SlaEscalation.handoff_id, [r.id for r in rows], db)
         )
     ):
         sent[hid].add(key)

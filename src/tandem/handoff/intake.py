@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
 
 from tandem.campaigns.models import Campaign
@@ -29,7 +29,7 @@ from tandem.handoff.scores import ScoreProvider, table_scores
 from tandem.lifecycle.models import StageTransition
 from tandem.lifecycle.service import move_stage
 from tandem.lifecycle.stages import Stage
-from tandem.sql import insert_ignore
+from tandem.sql import among, in_param, insert_ignore, is_postgres
 
 _CHUNK = 5_000
 
@@ -61,7 +61,7 @@ def pending_mqls(db_session: Session, *, limit: int | None = None) -> list[NewMq
             select(StageTransition.contact_id, StageTransition.occurred_at, StageTransition.actor)
             .where(
                 StageTransition.to_stage == Stage.MQL.value,
-                StageTransition.contact_id.in_(ids[start : start + _CHUNK]),
+                among(StageTransition.contact_id, ids[start : start + _CHUNK], db_session),
             )
             .order_by(StageTransition.occurred_at, StageTransition.id)
         ):
@@ -71,25 +71,23 @@ def pending_mqls(db_session: Session, *, limit: int | None = None) -> list[NewMq
     ]
 
 
-_ARRIVALS = (
-    select(
-        Contact.id,
-        Contact.first_touch_campaign_id,
-        Campaign.channel,
-        Contact.first_touch_medium,
-        Contact.first_touch_source,
-    )
-    .outerjoin(Campaign, Contact.first_touch_campaign_id == Campaign.id)
-    .where(Contact.id.in_(bindparam("ids", expanding=True)))
-)
-
-
 def _arrivals(db_session: Session, ids: Sequence[int]) -> dict[int, tuple[int | None, str, str]]:
     """How each contact first arrived: campaign id, channel and source (for reject reports)."""
+    query = (
+        select(
+            Contact.id,
+            Contact.first_touch_campaign_id,
+            Campaign.channel,
+            Contact.first_touch_medium,
+            Contact.first_touch_source,
+        )
+        .outerjoin(Campaign, Contact.first_touch_campaign_id == Campaign.id)
+        .where(in_param(Contact.id, "ids", is_postgres(db_session)))
+    )
     out = {}
     for start in range(0, len(ids), _CHUNK):
         for cid, campaign_id, channel, medium, source in db_session.execute(
-            _ARRIVALS, {"ids": ids[start : start + _CHUNK]}
+            query, {"ids": ids[start : start + _CHUNK]}
         ):
             out[cid] = (campaign_id, channel or medium, source)
     return out
@@ -157,7 +155,10 @@ def hand_off(
         # The contact follows its handoff's owner: one statement per chunk, no row loop.
         db_session.execute(
             update(Contact)
-            .where(Contact.id == Handoff.contact_id, Handoff.id.in_(owned[lo : lo + _CHUNK]))
+            .where(
+                Contact.id == Handoff.contact_id,
+                among(Handoff.id, owned[lo : lo + _CHUNK], db_session),
+            )
             .values(owner_id=Handoff.owner_id)
         )
     labels = lead_labels(db_session, [cid for _, cid, _ in new])

@@ -10,14 +10,14 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tandem.accounts.models import Account
 from tandem.contacts.models import Contact
 from tandem.handoff.models import Notification, Subject
 from tandem.handoff.schemas import InboxItem, InboxView
-from tandem.sql import insert_ignore
+from tandem.sql import among, in_param, insert_ignore, is_postgres
 
 
 class Kind:
@@ -58,20 +58,18 @@ def add_notifications(db_session: Session, rows: Sequence[dict[str, Any]]) -> in
     return len(insert_ignore(db_session, Notification, rows, Notification.id))
 
 
-_LABELS = (
-    select(Contact.id, Contact.first_name, Contact.last_name, Contact.email, Account.name)
-    .outerjoin(Account, Contact.account_id == Account.id)
-    .where(Contact.id.in_(bindparam("ids", expanding=True)))
-)
-
-
 def lead_labels(db_session: Session, contact_ids: Sequence[int]) -> dict[int, str]:
     """ "Ada Lovelace (Acme)" per contact, for notification subjects."""
+    query = (
+        select(Contact.id, Contact.first_name, Contact.last_name, Contact.email, Account.name)
+        .outerjoin(Account, Contact.account_id == Account.id)
+        .where(in_param(Contact.id, "ids", is_postgres(db_session)))
+    )
     out: dict[int, str] = {}
     ids = list(contact_ids)
     for start in range(0, len(ids), 5_000):
         for cid, first, last, email, account in db_session.execute(
-            _LABELS, {"ids": ids[start : start + 5_000]}
+            query, {"ids": ids[start : start + 5_000]}
         ):
             name = " ".join(p for p in (first, last) if p) or email
             out[cid] = f"{name} ({account})" if account else name
@@ -85,7 +83,7 @@ def handoff_labels(db_session: Session, rows: Sequence[Any]) -> dict[int, str]:
     names: dict[int, str] = {}
     if ids:
         for aid, name in db_session.execute(
-            select(Account.id, Account.name).where(Account.id.in_(ids))
+            select(Account.id, Account.name).where(among(Account.id, ids, db_session))
         ):
             names[aid] = name
     return {

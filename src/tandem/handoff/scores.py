@@ -15,8 +15,10 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, column, inspect, select, table
+from sqlalchemy import Integer, column, inspect, select, table
 from sqlalchemy.orm import Session
+
+from tandem.sql import in_param, is_postgres
 
 SCORES_TABLE = "contact_scores"
 _CHUNK = 5_000  # ids per IN (...) query; well under every driver's parameter limit
@@ -79,7 +81,8 @@ def _statement(bind: Any) -> Any:
         if {"contact_id", "total"} <= present:
             names = ("contact_id", "total", "grade", "model_version", "parts")
             scores = table(SCORES_TABLE, *(column(c) for c in names if c in present))
-            found = select(scores).where(scores.c.contact_id.in_(bindparam("ids", expanding=True)))
+            ids = in_param(scores.c.contact_id, "ids", is_postgres(engine), Integer())
+            found = select(scores).where(ids)
     if found is not None:  # a missing table may be created later (migrations): ask again then
         _STATEMENTS[engine] = found
     return found
