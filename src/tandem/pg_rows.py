@@ -51,7 +51,7 @@ def _encoder(column_type: Any, dialect: Any) -> Encoder | None:
     """How a column's (non-null) Python value goes into the JSON row; None: as it is."""
     if isinstance(column_type, UTCDateTime):
         process = column_type.bind_processor(dialect)  # refuses naive datetimes, as a bind does
-        return lambda v: process(v).isoformat()
+        return _memo(lambda v: process(v).isoformat())
     if isinstance(column_type, JSON):
         # What psycopg's Json adapter would send: the value as JSON text, stored verbatim.
         return json.dumps
@@ -62,6 +62,22 @@ def _encoder(column_type: Any, dialect: Any) -> Encoder | None:
     if isinstance(column_type, (Integer, String, Boolean)):
         return None
     raise Unsupported(f"no JSON encoding for {column_type!r}")
+
+
+def _memo(encode: Encoder) -> Encoder:
+    """`encode` remembering its answers: a batch repeats a few instants (the tick's moment, the
+    deadlines of a policy and tier) thousands of times."""
+    known: dict[Any, Any] = {}
+
+    def encoded(value: Any) -> Any:
+        found = known.get(value)
+        if found is None:
+            if len(known) > 100_000:
+                known.clear()
+            found = known[value] = encode(value)
+        return found
+
+    return encoded
 
 
 class JsonRows:

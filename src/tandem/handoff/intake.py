@@ -151,16 +151,19 @@ def hand_off(
     new = insert_ignore(db_session, Handoff, rows, Handoff.id, Handoff.contact_id, Handoff.owner_id)
     router.save()
     owned = [hid for hid, _, owner in new if owner is not None]
+    contacts = Contact.__table__
     for lo in range(0, len(owned), _CHUNK):
-        # The contact follows its handoff's owner: one statement per chunk, no row loop.
+        # The contact follows its handoff's owner: one statement per chunk, no row loop. On
+        # the table, not the entity: the ORM's session sync would read back every id updated.
         db_session.execute(
-            update(Contact)
+            update(contacts)
             .where(
-                Contact.id == Handoff.contact_id,
+                contacts.c.id == Handoff.contact_id,
                 among(Handoff.id, owned[lo : lo + _CHUNK], db_session),
             )
             .values(owner_id=Handoff.owner_id)
         )
+    _expire_owners(db_session, {cid for _, cid, owner in new if owner is not None})
     labels = lead_labels(db_session, [cid for _, cid, _ in new])
     add_notifications(
         db_session,
@@ -180,6 +183,13 @@ def hand_off(
         ],
     )
     return [hid for hid, _, _ in new]
+
+
+def _expire_owners(db_session: Session, contact_ids: set[int]) -> None:
+    """Contacts of the session that got an owner above read it afresh when next used."""
+    for key, obj in list(db_session.identity_map.items()):
+        if key[0] is Contact and key[1][0] in contact_ids:
+            db_session.expire(obj, ["owner_id", "updated_at"])
 
 
 def initial_clocks(
