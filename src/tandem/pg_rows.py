@@ -20,6 +20,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Enum,
     Float,
     Integer,
     Row,
@@ -59,7 +60,7 @@ def _encoder(column_type: Any, dialect: Any) -> Encoder | None:
         return lambda v: v.isoformat()
     if isinstance(column_type, Float):
         return lambda v: v if math.isfinite(v) else str(v)  # NaN/inf: text float8 reads
-    if isinstance(column_type, (Integer, String, Boolean)):
+    if isinstance(column_type, (Integer, String, Boolean)) and not isinstance(column_type, Enum):
         return None
     raise Unsupported(f"no JSON encoding for {column_type!r}")
 
@@ -109,6 +110,11 @@ class JsonRows:
             for i, n in enumerate(self.columns)
             if (f := _encoder(table.c[n].type, dialect)) is not None
         ]
+        self.json_nulls = [
+            i
+            for i, n in enumerate(self.columns)
+            if isinstance(table.c[n].type, JSON) and not table.c[n].type.none_as_null
+        ]
         self.rows = (
             func.jsonb_array_elements(cast(bindparam("rows", type_=String), postgresql.JSONB))
             .table_valued(column("value", postgresql.JSONB), with_ordinality="n")
@@ -132,6 +138,9 @@ class JsonRows:
             for i, encode in self.encoded:
                 if values[i] is not None:
                     values[i] = encode(values[i])
+            for i in self.json_nulls:
+                if values[i] is None:
+                    values[i] = "null"  # a JSON column stores None as JSON null, as a bind does
             out.append(values)
         return json.dumps(out, separators=(",", ":"))
 
