@@ -78,7 +78,8 @@ def _emptied_without_indexes(connection: Connection) -> Iterator[None]:
     """SQLite: the credit table dropped and created again, empty and without its indexes, which
     are built at the block's end. Each from the DDL the database holds for it, so it is the
     table the migrations made. Dropping is the cheap way to empty it: with foreign keys on,
-    SQLite deletes a child table's rows one by one (2.7 CPU-s for 2.4 million)."""
+    SQLite deletes a child table's rows one by one (2.4 million: 1.3-1.5 CPU-s with the
+    indexes dropped first, against 0.8 to drop the table)."""
     if not getattr(connection.connection.dbapi_connection, "in_transaction", False):
         # pysqlite opens a transaction only at a write: DDL before one would commit at once.
         raise RuntimeError("the credits of a full run are replaced inside its transaction")
