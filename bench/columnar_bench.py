@@ -52,10 +52,10 @@ def _choose(path: str) -> dict[str, int]:
     """Force the DB-API for `rows`; count which reader served each whole-table read."""
     from tandem.columnar import source
 
-    counts = {"arrow": 0, "rows": 0}
-    real = source.batches
+    counts = {"arrow": 0, "rows": 0}  # arrow: reads opened apart (a split read opens several)
+    real = source.prepare
 
-    def batches(connection: Any, query: Any, schema: Any) -> Any:
+    def prepare(connection: Any, query: Any, schema: Any) -> Any:
         if path == "rows":
             counts["rows"] += 1
             raise source.ColumnarUnavailable("bench: the DB-API path")
@@ -67,7 +67,7 @@ def _choose(path: str) -> dict[str, int]:
         counts["arrow"] += 1
         return out
 
-    source.batches = batches
+    source.prepare = prepare
     return counts
 
 

@@ -93,6 +93,42 @@ def insert_frame(connection: Connection, table: str, frame: pl.DataFrame) -> int
     return frame.height
 
 
+@contextmanager
+def indexes_rebuilt(connection: Connection, table: str) -> Iterator[None]:
+    """On SQLite, drop `table`'s secondary indexes for a write that replaces most of its rows
+    and build them again after, in the caller's transaction: one sorted build per index is
+    about twice as fast as a million b-tree inserts. PostgreSQL keeps them: there DROP INDEX
+    would lock out every reader of the table until the transaction ends."""
+    indexes = list(metadata.tables[table].indexes) if connection.dialect.name == "sqlite" else []
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
+#: SQLite's page cache for one write of millions of rows (default: 2 MiB). Index pages a big
+#: write touches again and again then stay in memory instead of being spilled to the WAL each
+#: time: measured on a million-row insert with two indexes, 49 MB of WAL against 273 MB and a
+#: third less CPU. Only for that write: every pooled connection keeping it would add up.
+BIG_WRITE_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def big_write_cache(connection: Connection) -> Iterator[None]:
+    """On SQLite, `BIG_WRITE_CACHE_KIB` of page cache on `connection` while the block runs."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    before = int(driver.execute("PRAGMA cache_size").fetchone()[0])
+    driver.execute(f"PRAGMA cache_size=-{BIG_WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA cache_size={before}")
+
+
 class BulkWriter(Protocol):
     """Writes frames in its own transaction, committed by `commit`."""
 

@@ -106,8 +106,10 @@ def test_arrow_read_equals_the_db_api_read(store: Engine, rows: list[dict]) -> N
                for n, t in SCHEMA.items()}  # fmt: skip
         by_rows = typed(columnar.read_rows(conn, query, raw), SCHEMA)
         by_arrow = read_frame(conn, query, SCHEMA)
+        in_parts = read_frame(conn, query, SCHEMA, split_by=sample.c.id)
     assert by_arrow.schema == by_rows.schema
     assert by_arrow.equals(by_rows)
+    assert in_parts.equals(by_rows)
     assert by_arrow.height == len(rows)
     # And both are what was stored.
     assert by_arrow["big"].to_list() == [r["big"] for r in rows]
@@ -142,3 +144,36 @@ def test_the_arrow_path_is_taken_for_committed_rows(store: Engine) -> None:
         batches = list(columnar.arrow_batches(conn, _query(conn), SCHEMA))
     assert sum(b.num_rows for b in batches) == 1
     assert batches[0].column(1).to_pylist() == [2**62]
+
+
+def test_a_split_read_runs_one_reader_per_key_range(store: Engine, monkeypatch) -> None:
+    with store.begin() as conn:
+        conn.execute(insert(sample), [{"big": i, "name": f"n{i}"} for i in range(100)])
+    monkeypatch.setattr(source, "readers", lambda _connection: 3)
+    queries: list = []
+    real = source.prepare
+
+    def counted(connection, query, schema):
+        queries.append(query)
+        return real(connection, query, schema)
+
+    monkeypatch.setattr(source, "prepare", counted)
+    with store.connect() as conn:
+        frame = read_frame(conn, _query(conn), SCHEMA, split_by=sample.c.id)
+    assert len(queries) == 3  # three ranges, read at once (two readers: one waits)
+    assert frame["big"].to_list() == list(range(100))  # in key order, each row once
+
+
+def test_a_stream_closed_before_its_end_gives_its_reader_back(store: Engine) -> None:
+    from tandem.columnar import sqlite_worker
+
+    with store.begin() as conn:
+        conn.execute(insert(sample), [{"big": i} for i in range(10)])
+    with store.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            pytest.skip("the reader children are SQLite's")
+        stream = columnar.arrow_batches(conn, _query(conn), SCHEMA)
+        assert any(r.lock.locked() for r in sqlite_worker._readers)
+        stream.close()  # never read: the child is stopped, its lock released
+        assert not any(r.lock.locked() for r in sqlite_worker._readers)
+        assert read_frame(conn, _query(conn), SCHEMA)["big"].to_list() == list(range(10))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tandem.scoring.engine import score_contact
 from tandem.scoring.facts import ActivityFact, ContactFacts
 from tandem.scoring.model import ScoringModel
-from tandem.scoring.rescore import rescore
+from tandem.scoring.rescore import parts_json, rescore
 
 from .scoring_support import AS_OF, make_model
 
@@ -122,3 +125,39 @@ def test_empty_model_scores_zero() -> None:
     assert result.parts.height == 0
     assert set(result.scores["total"].to_list()) == {Decimal("0.00")}
     assert set(result.scores["grade"].to_list()) == {"D"}
+
+
+_RULE_IDS = st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,20}", fullmatch=True)
+_PART = st.tuples(
+    st.integers(1, 50),  # contact id
+    _RULE_IDS,
+    st.sampled_from(["fit", "behaviour"]),
+    st.integers(-(10**9), 10**9),  # cents
+    st.integers(0, 10**6),  # occurrences
+    st.booleans(),
+)
+
+
+@given(st.lists(_PART, max_size=60))
+def test_parts_json_is_each_contacts_parts_in_order(rows: list[tuple]) -> None:
+    """The stored explanation parses to exactly the parts, per contact, in their order."""
+    rows = sorted(rows, key=lambda r: r[0])  # the rescore hands them over by contact
+    parts = pl.DataFrame(
+        rows,
+        schema={"contact_id": pl.Int64, "rule_id": pl.String, "kind": pl.String,
+                "cents": pl.Int64, "occurrences": pl.Int64, "capped": pl.Boolean},
+        orient="row",
+    ).select(
+        "contact_id", "rule_id", "kind",
+        (pl.col("cents").cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias("points"),
+        "occurrences", "capped",
+    )  # fmt: skip
+    out = parts_json(parts)
+    expected: dict[int, list[dict]] = {}
+    for cid, rule, kind, cents, occurrences, capped in rows:
+        expected.setdefault(cid, []).append({
+            "rule_id": rule, "kind": kind, "points": float(Decimal(cents) / 100),
+            "occurrences": occurrences, "capped": capped,
+        })  # fmt: skip
+    assert out["contact_id"].to_list() == list(expected)
+    assert [json.loads(text) for text in out["parts"]] == list(expected.values())

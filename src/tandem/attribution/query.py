@@ -58,11 +58,15 @@ def shifted(connection: Connection, column: Any, days: int) -> ColumnElement[Any
     return column + func.make_interval(0, 0, 0, int(days))
 
 
-def read_frame(connection: Connection, query: Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+def read_frame(
+    connection: Connection, query: Select[Any], schema: dict[str, Any], *, split_by: Any = None
+) -> pl.DataFrame:
     """Run `query` and return its rows as a frame with `schema` (timestamps typed TS): in
     columns through Arrow where a separate connection sees the same rows (`tandem.columnar`),
-    else through the DB-API."""
-    return columnar.read_table(connection, query, raw_schema(connection, schema), _typer(schema))
+    else through the DB-API; `split_by` as `columnar.read_table` takes it."""
+    return columnar.read_table(
+        connection, query, raw_schema(connection, schema), _typer(schema), split_by=split_by
+    )
 
 
 def raw_schema(connection: Connection, schema: dict[str, Any]) -> dict[str, Any]:

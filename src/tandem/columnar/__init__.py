@@ -11,10 +11,11 @@ for those cases and for the benchmarks' comparison).
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from tandem.columnar import source
 from tandem.columnar.source import ColumnarUnavailable
@@ -62,25 +63,54 @@ def read_table(
     finish: Finish = _identity,
     *,
     chunk_rows: int = 1_000_000,
+    split_by: Any = None,
 ) -> pl.DataFrame:
     """`query`'s rows as a frame with `schema`'s names and types, `finish`ed a chunk at a time:
-    through Arrow where possible, else through the DB-API (`read_rows`), same result."""
+    through Arrow where possible, else through the DB-API (`read_rows`), same result.
+
+    `split_by`, an integer key of the table read (its row id on SQLite), splits the read into
+    equal key ranges read at once, one reader each (`source.readers`), and joined in key order:
+    the database's part of a big read is most of it, and one reader uses one core.
+    """
     try:
-        batches = source.batches(connection, query, schema)
+        source.check(connection, query)
+        parts = [query] if split_by is None else _split(connection, query, split_by)
+        # Checked and compiled here, on the caller's connection; opened and read on threads,
+        # so a part waiting for a free reader never holds one its siblings wait for.
+        opens = [source.prepare(connection, part, schema) for part in parts]
+        if len(opens) == 1:
+            return _collect(opens[0](), schema, finish, chunk_rows)
+        with ThreadPoolExecutor(len(opens)) as pool:
+            frames = list(pool.map(lambda o: _collect(o(), schema, finish, chunk_rows), opens))
+        return pl.concat(frames)
     except ColumnarUnavailable:
+        # Not readable apart, or a value the driver could not type (SQLite's columns can mix
+        # types): read on the caller's connection rather than return part of the rows.
         return read_rows(connection, query, schema, finish)
+
+
+def _split(connection: Connection, query: Any, key: Any) -> list[Any]:
+    """`query` in key ranges, as many as may be read at once (the range known now: rows added
+    later are left to the next read, as a single read's snapshot would)."""
+    count = source.readers(connection)
+    low, high = connection.execute(select(func.min(key), func.max(key))).one()
+    if count < 2 or low is None or high - low < count:
+        return [query]
+    step = (high - low) // count + 1
+    return [
+        query.where(key.between(low + i * step, min(high, low + (i + 1) * step - 1)))
+        for i in range(count)
+    ]
+
+
+def _collect(batches: Any, schema: dict[str, Any], finish: Finish, chunk_rows: int) -> pl.DataFrame:
     frames, pending, count = [], [], 0
-    try:
-        for batch in batches:
-            pending.append(batch)
-            count += batch.num_rows
-            if count >= chunk_rows:
-                frames.append(finish(_frame(pending, schema)))
-                pending, count = [], 0
-    except ColumnarUnavailable:
-        # A value the driver could not type (SQLite's columns can mix types): start again
-        # on the caller's connection rather than return part of the rows.
-        return read_rows(connection, query, schema, finish)
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        if count >= chunk_rows:
+            frames.append(finish(_frame(pending, schema)))
+            pending, count = [], 0
     if pending or not frames:
         frames.append(finish(_frame(pending, schema)))
     return pl.concat(frames) if len(frames) > 1 else frames[0]

@@ -9,7 +9,9 @@ connection. An in-memory SQLite database has no other connection at all.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,22 +116,43 @@ def compiled_sql(connection: Connection, query: Any) -> tuple[str, list[Any]]:
     return compiled.string, values
 
 
-def batches(connection: Connection, query: Any, schema: dict[str, Any]) -> Any:
-    """Arrow record batches of `query` from a separate connection (see the module doc)."""
+def check(connection: Connection, query: Any) -> None:
+    """Raise `ColumnarUnavailable` unless `query` can be read on a separate connection."""
     if not separate_read_ok(connection, query):
         raise ColumnarUnavailable("the open transaction wrote a table the query reads")
     dialect = connection.dialect.name
     if dialect == "sqlite":
+        if Path(sqlite_path(connection)).stat().st_size < SMALL_SQLITE_BYTES:
+            raise ColumnarUnavailable("a small database: the DB-API reads it sooner")
+    elif dialect != "postgresql":
+        raise ColumnarUnavailable(f"no columnar reader for {dialect}")
+
+
+def readers(connection: Connection) -> int:
+    """How many reads of `connection`'s database may run at once (see `read_table`)."""
+    if connection.dialect.name == "sqlite":
         from tandem.columnar import sqlite_worker
 
-        path = sqlite_path(connection)
-        if Path(path).stat().st_size < SMALL_SQLITE_BYTES:
-            raise ColumnarUnavailable("a small database: the DB-API reads it sooner")
-        sql, params = compiled_sql(connection, query)
-        return sqlite_worker.read(path, sql, params, list(schema.values()))
-    if dialect == "postgresql":
-        from tandem.columnar import postgres
+        return sqlite_worker.MAX_READERS
+    return max(1, min(4, os.cpu_count() or 1))
 
-        sql, params = compiled_sql(connection, query)
-        return postgres.read(postgres_uri(connection), sql, params)
-    raise ColumnarUnavailable(f"no columnar reader for {dialect}")
+
+def prepare(connection: Connection, query: Any, schema: dict[str, Any]) -> Callable[[], Any]:
+    """What reading `query` apart needs from `connection`, checked and compiled here; the
+    function returned opens the read (Arrow record batches) and may run on any thread."""
+    check(connection, query)
+    sql, params = compiled_sql(connection, query)
+    if connection.dialect.name == "sqlite":
+        from tandem.columnar import sqlite_worker
+
+        path, dtypes = sqlite_path(connection), list(schema.values())
+        return lambda: sqlite_worker.read(path, sql, params, dtypes)
+    from tandem.columnar import postgres
+
+    uri = postgres_uri(connection)
+    return lambda: postgres.read(uri, sql, params)
+
+
+def batches(connection: Connection, query: Any, schema: dict[str, Any]) -> Any:
+    """Arrow record batches of `query` from a separate connection (see the module doc)."""
+    return prepare(connection, query, schema)()

@@ -9,6 +9,7 @@ previous model and its scores stay exactly as they were.
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -18,7 +19,7 @@ import polars as pl
 from sqlalchemy import String, delete, insert, literal, select
 from sqlalchemy.orm import Session
 
-from tandem.bulk import insert_frame
+from tandem.bulk import big_write_cache, indexes_rebuilt, insert_frame
 from tandem.engines.rescore import full_rescore
 from tandem.events import ScoreChanged, publish
 from tandem.scoring import mql, store
@@ -26,6 +27,7 @@ from tandem.scoring.engine import ScoreState
 from tandem.scoring.loader import load_model_text
 from tandem.scoring.model import ScoringModel
 from tandem.scoring.models import ContactScore, ContactScoreHistory, ScoringModelVersion
+from tandem.scoring.rescore import parts_json
 
 
 def sha256(text: str) -> str:
@@ -117,26 +119,6 @@ class RescoreSummary:
         }
 
 
-def _parts_json(parts: pl.DataFrame) -> pl.DataFrame:
-    """contact_id, parts: the explanation as a JSON array per contact (model rule order)."""
-    encoded = parts.select(
-        "contact_id",
-        pl.struct(
-            "rule_id",
-            "kind",
-            pl.col("points").cast(pl.Float64),
-            "occurrences",
-            "capped",
-        )
-        .struct.json_encode()
-        .alias("part"),
-    )
-    joined = encoded.group_by("contact_id", maintain_order=True).agg(
-        pl.col("part").str.join(",").alias("parts")
-    )
-    return joined.with_columns(("[" + pl.col("parts") + "]").alias("parts"))
-
-
 def _history_from_scores(db_session: Session, contact_ids: list[int] | None) -> None:
     """A history point per score just stored, copied by the database itself: the same values
     without a second million rows through the driver."""
@@ -193,7 +175,7 @@ def rescore_all(
     t1 = time.perf_counter()
     out = full_rescore(model, contacts, activities, as_of=as_of)  # stored only once whole
     del contacts, activities  # the write reads neither: their gigabytes go before it starts
-    scores = out.scores.join(_parts_json(out.parts), on="contact_id", how="left")
+    scores = out.scores.join(parts_json(out.parts), on="contact_id", how="left")
     del out
     t2 = time.perf_counter()
     before = _previous_mqls(db_session, contact_ids)
@@ -208,13 +190,16 @@ def rescore_all(
         pl.col("parts").fill_null("[]"),
         pl.lit(as_of).alias("scored_at"),
     )
-    for chunk in _chunks(contact_ids):
-        gone = delete(ContactScore)
-        db_session.execute(
-            gone if chunk is None else gone.where(ContactScore.contact_id.in_(chunk))
-        )
-    insert_frame(connection, "contact_scores", frame)
-    _history_from_scores(db_session, contact_ids)
+    everyone = contact_ids is None
+    with big_write_cache(connection):
+        with indexes_rebuilt(connection, "contact_scores") if everyone else nullcontext():
+            for chunk in _chunks(contact_ids):
+                gone = delete(ContactScore)
+                db_session.execute(
+                    gone if chunk is None else gone.where(ContactScore.contact_id.in_(chunk))
+                )
+            insert_frame(connection, "contact_scores", frame)
+        _history_from_scores(db_session, contact_ids)
     publish(db_session, ScoreChanged(scores["contact_id"].to_list(), version.label, "rescore"))
     new_mqls = scores.filter(pl.col("is_mql")).join(before, on="contact_id", how="anti")
     reason = f"met the MQL rule ({mql.mql_rule_text(model.mql)}) of {version.label}"

@@ -151,10 +151,12 @@ def _read_for(
     schema: dict[str, Any],
     column: Any,
     ids: Sequence[int] | None,
+    key: Any,
 ) -> pl.DataFrame:
-    """`query` for every row, or only for the rows whose `column` is in `ids` (chunked)."""
+    """`query` for every row (in columns, in parts by the table's `key` read at once), or
+    only for the rows whose `column` is in `ids` (chunked)."""
     if ids is None:
-        return read_frame(connection, query, schema)  # in columns, a chunk at a time
+        return read_frame(connection, query, schema, split_by=key)
     frames = [
         read_frame(connection, query.where(column.in_(list(ids[i : i + _CHUNK]))), schema)
         for i in range(0, len(ids), _CHUNK)
@@ -171,7 +173,7 @@ def contacts_frame(
 ) -> pl.DataFrame:
     """contact_id (and account_id) plus one column per field, for every contact (or `ids`)."""
     query, schema = _contacts_query(connection.dialect.name, fields, with_account_id)
-    return _read_for(connection, query.order_by(Contact.id), schema, Contact.id, ids)
+    return _read_for(connection, query.order_by(Contact.id), schema, Contact.id, ids, Contact.id)
 
 
 @lru_cache(maxsize=64)
@@ -283,7 +285,7 @@ def activities_frame(
     """The activities any behaviour rule could match (of every contact, or of the contacts
     `ids`), with the columns its filters read."""
     query, schema = _activities_query(connection, model)
-    return _read_for(connection, query, schema, Activity.contact_id, ids)
+    return _read_for(connection, query, schema, Activity.contact_id, ids, Activity.id)
 
 
 @lru_cache(maxsize=64)
