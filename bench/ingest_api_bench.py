@@ -85,10 +85,43 @@ def serve(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT), port
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """User + system CPU time of a process so far (Linux /proc); `reaped`: with that of its
+    children it has waited for."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(f) for f in fields[11 : 15 if reaped else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster(url: str) -> int | None:
+    """The PostgreSQL server's main process (None for SQLite, whose work is the server's)."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import text
+
+    from tandem.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as connection:  # its parent, read while the backend runs
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        stat = Path(f"/proc/{backend}/stat").read_text()
+    engine.dispose()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def database_cpu_seconds(main: int) -> float:
+    """CPU time of a PostgreSQL server: its main process, the backends it has reaped and
+    those still running (the request's connections stay in the server's pool)."""
+    total = cpu_seconds(main, reaped=True)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            if int(fields[1]) == main:
+                total += cpu_seconds(int(entry.name))
+    return total
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -171,9 +204,9 @@ async def load(
                     return
                 latencies.append(await post(payload))
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()  # bodies were made before
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     sent += requests * size
     return {
         "size": size,
@@ -188,6 +221,7 @@ async def load(
         "sent": sent,
         "new": new,
         "retries_503": retries,
+        "client_cpu_ms_per_request": round(1000 * cpu / requests, 2),
     }
 
 
@@ -209,6 +243,7 @@ def run(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
                     raise RuntimeError("tandem serve did not start") from None
                 time.sleep(0.2)
         events = Events(args.contacts)
+        database = postmaster(url)
         modes = []
         for concurrency in args.concurrency:
             modes.append((args.batch_events, args.batch_size, concurrency))
@@ -221,11 +256,15 @@ def run(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
             warmup = 1 if size > 1 else 20
             try:
                 before = cpu_seconds(server.pid)
+                held = database_cpu_seconds(database) if database else 0.0
                 result = asyncio.run(load(base, token, events, total, size, concurrency, warmup))
-                spent = cpu_seconds(server.pid) - before  # warm-up requests included
-                result["server_cpu_ms_per_request"] = round(
-                    1000 * spent / (result["requests"] + warmup), 2
-                )
+                # Per request, warm-up requests included: where the machine's CPU went.
+                count = result["requests"] + warmup
+                spent = cpu_seconds(server.pid) - before
+                result["server_cpu_ms_per_request"] = round(1000 * spent / count, 2)
+                if database:
+                    spent = database_cpu_seconds(database) - held
+                    result["database_cpu_ms_per_request"] = round(1000 * spent / count, 2)
             except RuntimeError as exc:  # a failed request: said, with the server's last words
                 tail = (workdir / "serve.log").read_text(errors="replace")[-1500:]
                 result = {"size": size, "concurrency": concurrency, "error": str(exc),

@@ -17,10 +17,11 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import (
-    ARRAY,
+    JSON,
     Integer,
-    any_,
+    Text,
     bindparam,
+    cast,
     column,
     delete,
     func,
@@ -356,14 +357,15 @@ def on_activities_stored(db_session: Session, event: ActivitiesStored) -> None:
 def _accounts_of(db_session: Session, contact_ids: list[int]) -> list[int]:
     """The accounts of some contacts, sorted, in one statement whatever their number (a bulk
     import announces up to 200,000 at once; PostgreSQL binds at most 65,535 parameters and
-    SQLAlchemy renders each of an IN list's): the ids go as one parameter, an array on
-    PostgreSQL, a JSON array read by `json_each` on SQLite."""
+    SQLAlchemy renders each of an IN list's): the ids go as one parameter, a JSON array read by
+    `json_array_elements_text` on PostgreSQL (psycopg dumps a list item by item in Python) or
+    `json_each` on SQLite."""
     if db_session.connection().dialect.name == "postgresql":
-        listed = Contact.id == any_(bindparam("ids", type_=ARRAY(Integer)))
-        value: Any = contact_ids
+        items = func.json_array_elements_text(cast(bindparam("ids", type_=Text), JSON))
+        each = select(cast(column("value"), Integer)).select_from(items)
     else:
         each = select(column("value")).select_from(func.json_each(bindparam("ids")))
-        listed, value = Contact.id.in_(each), json.dumps(contact_ids)
+    listed, value = Contact.id.in_(each), json.dumps(contact_ids)
     query = select(Contact.account_id).where(listed, Contact.account_id.is_not(None)).distinct()
     return sorted(aid for (aid,) in db_session.execute(query, {"ids": value}))
 

@@ -30,7 +30,8 @@ API_CACHE_KIB = 65_536
 API_CHECKPOINT_PAGES = 10_000
 # JSON objects clients may send for a kind's free-form column.
 _JSON_KEYS = {"properties": "properties", "custom_fields": "custom", "custom": "custom"}
-_TEXT = (str, type(None))  # `str | None` would build a union object per value
+# The value types the frame path takes (JSON's own: exactly these, never a subclass).
+_TEXT = frozenset((str, type(None)))
 
 
 class BatchTooLarge(ValueError):
@@ -256,23 +257,24 @@ def _write_lock(db_session: Session) -> bool:
 def _frame_path(spec: Kind, flat: dict[int, dict[str, Any]]) -> tuple[pl.DataFrame, list[int]]:
     """The items the frame path accepts (`_line` = the item's index), and the other indexes."""
     known: dict[tuple[str, ...], bool] = {}  # items mostly repeat one set of fields
-
-    def fits(item: dict[str, Any]) -> bool:
+    shapes: dict[tuple[str, ...], None] = {}  # those of the items taken, in order
+    text = []
+    for index, item in flat.items():
         names = tuple(item)
         ok = known.get(names)
         if ok is None:
             ok = known[names] = bool(names) and all(spec.accepts(k) for k in names)
-        return ok and all(isinstance(v, _TEXT) for v in item.values())
-
-    text = [i for i, item in flat.items() if fits(item)]
+        if ok and _TEXT.issuperset(map(type, item.values())):
+            text.append(index)
+            shapes[names] = None
     if not text:
         return pl.DataFrame(), list(flat)
-    header = list(dict.fromkeys(k for i in text for k in flat[i]))
+    header = list(dict.fromkeys(k for names in shapes for k in names))
     columns = {
         column(n): pl.Series([flat[i].get(name) for i in text], dtype=pl.String)
         for n, name in enumerate(header)
     }
-    frame = pl.DataFrame(columns).with_columns(pl.Series(LINE, text, dtype=pl.Int64))
+    frame = pl.DataFrame({**columns, LINE: pl.Series(text, dtype=pl.Int64)})
     plan = ColumnPlan(
         header=tuple(header),
         sources={name: (n,) for n, name in enumerate(header)},
