@@ -8,23 +8,21 @@ of the run. On SQLite a full run writes them two ways cheaper than a plain bulk 
   SQLite's ``json_each`` unfolds into a row per model (Python binds 10 values per touch
   instead of 13 per credit), eight touches to a statement: about a quarter of the CPU;
 - the table is emptied by dropping and creating it again, and its indexes are built after the
-  load (one sorted build instead of b-tree inserts at nine places at once). DDL is
-  transactional in SQLite: a run that fails leaves the last good run's rows and indexes.
+  load (`bulk.emptied_for_reload`: one sorted build instead of b-tree inserts at nine places at
+  once). DDL is transactional in SQLite: a run that fails leaves the last good run's rows.
 
 PostgreSQL takes the rows by COPY into the indexed table, as incremental refreshes do
 everywhere: dropping an index there would lock the table's readers out until the commit.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 
 import polars as pl
-from sqlalchemy import Connection, case, column, delete, select, table
-from sqlalchemy.schema import DropTable
+from sqlalchemy import Connection
 
 from tandem.attribution.engine import AttributionResult
 from tandem.attribution.models import AttributionCredit
-from tandem.bulk import insert_frame
+from tandem.bulk import emptied_for_reload, insert_frame
 
 #: The columns of a touch every one of its credit rows repeats.
 CREDIT_COLUMNS = ("channel", "campaign_id", "asset_id", "team", "source")
@@ -63,42 +61,10 @@ def write_credits(
     """Insert `result`'s credits under `run_id` in the caller's transaction; with `replace`
     (a full run) every stored credit is deleted first. Returns the rows written."""
     if connection.dialect.name != "sqlite" or not replace:
-        if replace:
-            connection.execute(delete(AttributionCredit))
-        return insert_frame(connection, _TABLE.name, long_credits(run_id, result))
-    with _emptied_without_indexes(connection):
+        with emptied_for_reload(connection, _TABLE.name) if replace else nullcontext():
+            return insert_frame(connection, _TABLE.name, long_credits(run_id, result))
+    with emptied_for_reload(connection, _TABLE.name):
         return _insert_per_touch(connection, run_id, result)
-
-
-_SCHEMA = table("sqlite_master", column("type"), column("tbl_name"), column("sql"))
-
-
-@contextmanager
-def _emptied_without_indexes(connection: Connection) -> Iterator[None]:
-    """SQLite: the credit table dropped and created again, empty and without its indexes, which
-    are built at the block's end. Each from the DDL the database holds for it, so it is the
-    table the migrations made. Dropping is the cheap way to empty it: with foreign keys on,
-    SQLite deletes a child table's rows one by one (2.4 million: 1.3-1.5 CPU-s with the
-    indexes dropped first, against 0.8 to drop the table)."""
-    if not getattr(connection.connection.dbapi_connection, "in_transaction", False):
-        # pysqlite opens a transaction only at a write: DDL before one would commit at once.
-        raise RuntimeError("the credits of a full run are replaced inside its transaction")
-    kinds = case({"table": 0, "index": 1}, value=_SCHEMA.c.type, else_=2)
-    found = connection.execute(
-        select(_SCHEMA.c.type, _SCHEMA.c.sql)
-        .where(_SCHEMA.c.tbl_name == _TABLE.name, _SCHEMA.c.sql.is_not(None))
-        .order_by(kinds)
-    ).all()
-    connection.execute(DropTable(_TABLE))
-    later = []
-    for kind, ddl in found:
-        if kind == "table":
-            connection.exec_driver_sql(ddl)
-        else:
-            later.append(ddl)
-    yield
-    for ddl in later:  # the indexes (and any trigger), as they were
-        connection.exec_driver_sql(ddl)
 
 
 def _insert_per_touch(connection: Connection, run_id: int, result: AttributionResult) -> int:
