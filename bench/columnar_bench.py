@@ -203,12 +203,17 @@ def _step_with(src: Path, step: str, db: Path, path: str) -> dict[str, Any]:
 
 
 def attribution(world: Path, workdir: Path, before_src: Path) -> dict[str, Any]:
-    """One copy: the run (this tree), then the first page by main's code and by this tree's."""
+    """One copy: the run by main's code (with `before_src`) then by this tree's (which first
+    deletes the rows main's run stored), then the first page by main's code and by this tree's."""
     db = workdir / "attribution.db"
     shutil.copyfile(world, db)
     here = Path(__file__).resolve().parents[1] / "src"
-    out = {"run": _step_with(here, "attribution_run", db, "arrow")}
-    print("attribution_run", json.dumps(out["run"]), flush=True)
+    out: dict[str, Any] = {}
+    runs = (("run_before", before_src), ("run", here)) if before_src else (("run", here),)
+    for name, src in runs:
+        out[name] = _step_with(src, "attribution_run", db, "arrow")
+        out[name]["load_average"] = os.getloadavg()
+        print(f"attribution_{name}", json.dumps(out[name]), flush=True)
     for path, src in (("before", before_src), ("after", here)):
         out[f"page_{path}"] = _step_with(src, "attribution_page", db, path)
         out[f"page_{path}"]["load_average"] = os.getloadavg()

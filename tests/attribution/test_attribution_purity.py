@@ -18,6 +18,7 @@ ADAPTERS = {
     "access.py",
     "api.py",
     "chart.py",
+    "credit_rows.py",
     "cli.py",
     "pages.py",
     "lookups.py",
@@ -28,6 +29,7 @@ ADAPTERS = {
     "retrospective.py",
     "schemas.py",
     "service.py",
+    "stage_counter.py",
     "store.py",
 }
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import inspect, select
 
 from tandem.contacts.models import Contact
-from tandem.db import utcnow
+from tandem.db import make_session_factory, utcnow
 from tandem.events import StoredActivity
 from tandem.lifecycle.models import StageTransition
 from tandem.scoring import service, views
@@ -16,6 +17,7 @@ from tandem.scoring.incremental import score_new_activities
 from tandem.scoring.models import ContactScore, ContactScoreHistory
 from tests import factories as f
 
+from . import store_support
 from .store_support import activate, small_yaml, stored, world
 
 DAY = timedelta(days=1)
@@ -184,3 +186,35 @@ def test_a_full_rescore_appends_one_history_point_per_score_it_stored(db, market
     ).all()  # fmt: skip
     assert len(scores) >= 4 and {p[0]: tuple(p[1:]) for p in points} == scores
     assert len(points) == len(scores) and {s[0] for s in scores.values()} == {version.id}
+
+
+def test_a_failed_full_rescore_leaves_the_scores_and_their_indexes(migrated_database, monkeypatch):
+    """The full rescore empties the score table by dropping it on SQLite, before anything else
+    is written in its transaction: a failure must roll back to the scores and indexes as
+    they were."""
+    _, engine = migrated_database("rescore_rollback")
+    session = make_session_factory(engine)()
+    now = utcnow()
+    marketer = store_support.person(session, store_support.Role.MARKETER)
+    manager = store_support.person(session, store_support.Role.SALES_MANAGER)
+    world(session, now)
+    version = activate(session, marketer, manager, small_yaml(), now)
+    session.commit()
+    before = _scores(session)
+    assert len(before) >= 4
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(service, "insert_frame", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        service.rescore_all(db_session=session, version=version, as_of=now + DAY)
+    session.rollback()
+    assert _scores(session) == before
+    indexes = {i["name"] for i in inspect(engine).get_indexes("contact_scores")}
+    assert {"ix_contact_scores_total", "ix_contact_scores_model_version_id"} <= indexes
+    monkeypatch.undo()
+    service.rescore_all(db_session=session, version=version, as_of=now)
+    session.commit()
+    assert _scores(session) == before  # and a whole one stores the same scores again
+    session.close()

@@ -5,9 +5,10 @@ in `tandem.attribution.query`.
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, String, and_, cast, func, literal, select, true
+from sqlalchemy import Connection, Select, String, and_, cast, func, literal, select, true
 
 from tandem.accounts.models import Account
 from tandem.activities.models import Activity
@@ -50,6 +51,18 @@ def stage_counts(
     ``campaign_id, mqls, sqls``. Dated by the transition, within `filters`' days; segment
     filters do not apply (contacts carry no deal segment).
     """
+    query = stage_counts_query(connection, filters, lookback_days=lookback_days)
+    return stage_count_frame(read_frame(connection, query, STAGE_COUNT_SCHEMA))
+
+
+STAGE_COUNT_SCHEMA = {"campaign_id": pl.Int64, "stage": pl.String, "contacts": pl.Int64}
+
+
+def stage_counts_query(
+    connection: Connection, filters: AttributionFilters, *, lookback_days: int
+) -> Select[Any]:
+    """The SELECT behind `stage_counts`: contacts per campaign and stage reached, rows of
+    `STAGE_COUNT_SCHEMA` (`stage_count_frame` shapes them)."""
     conditions = [
         StageTransition.to_stage.in_(("mql", "sql")),
         Activity.campaign_id.is_not(None),
@@ -63,7 +76,7 @@ def stage_counts(
         Activity.occurred_at <= StageTransition.occurred_at,
         Activity.occurred_at >= shifted(connection, StageTransition.occurred_at, -lookback_days),
     )
-    query = (
+    return (
         select(
             Activity.campaign_id,
             StageTransition.to_stage,
@@ -73,9 +86,10 @@ def stage_counts(
         .where(*conditions)
         .group_by(Activity.campaign_id, StageTransition.to_stage)
     )
-    counts = read_frame(
-        connection, query, {"campaign_id": pl.Int64, "stage": pl.String, "contacts": pl.Int64}
-    )
+
+
+def stage_count_frame(counts: pl.DataFrame) -> pl.DataFrame:
+    """`stage_counts_query`'s rows as ``campaign_id, mqls, sqls``."""
     return counts.group_by("campaign_id").agg(
         pl.col("contacts").filter(pl.col("stage") == stage).sum().alias(f"{stage}s")
         for stage in ("mql", "sql")

@@ -16,7 +16,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -29,6 +28,7 @@ from tandem.attribution import (
     batch_from_frames,
 )
 from tandem.attribution.channel_shares import channel_share_weights
+from tandem.attribution.credit_rows import CREDIT_COLUMNS, write_credits
 from tandem.attribution.models import (
     AttributedOpportunity,
     AttributionCampaignTouch,
@@ -40,6 +40,7 @@ from tandem.attribution.money import allocate_cents
 from tandem.attribution.query import TS, creditable, read_frame, timestamp
 from tandem.attribution.schemas import AttributionFilters
 from tandem.attribution.service import AttributionRun, run_attribution
+from tandem.attribution.stage_counter import StageCounting
 from tandem.bounds import read_money
 from tandem.bulk import insert_frame
 from tandem.engines.attribution import full_run, learn_shares
@@ -49,7 +50,6 @@ NOT_COMPUTED = "Attribution not computed yet — run `tandem attribution run`."
 DATA_DRIVEN = ("markov", "shapley")
 #: Above this many changed deals an incremental refresh is not worth it: run in full.
 INCREMENTAL_LIMIT = 5000
-_CREDIT_COLUMNS = ("channel", "campaign_id", "asset_id", "team", "source")
 #: A run with more touches than this keeps no snapshot (one stored value): readers read rows.
 SNAPSHOT_LIMIT = 5_000_000
 _WIDE_INDEX = {"opportunity_id": pl.Int64, "activity_id": pl.Int64, "touch_index": pl.Int32,
@@ -122,8 +122,11 @@ def _write(
     record: AttributionRunRecord,
     run: AttributionRun,
     result: AttributionResult,
+    *,
+    replace: bool = False,
 ) -> tuple[int, int]:
-    """Insert the credited deals and their credits per touch and model; (deals, credits)."""
+    """Insert the credited deals and their credits per touch and model; (deals, credits).
+    With `replace` (a full run) the stored credits are replaced (`write_credits`)."""
     won = run.deals.filter(pl.col("converted"))
     touches = result.credits.group_by("opportunity_id").len("touches")
     deals = (
@@ -133,24 +136,13 @@ def _write(
             pl.col("touches").fill_null(0).cast(pl.Int64), pl.lit(record.id).alias("run_id")
         )
     )
-    long = result.credits.unpivot(
-        index=["opportunity_id", "activity_id", "touch_index", *_CREDIT_COLUMNS],
-        on=list(result.models),
-        variable_name="model",
-        value_name="credit_cents",
-    ).with_columns(
-        pl.lit(record.id).alias("run_id"),
-        pl.col("campaign_id").cast(pl.Int64),
-        pl.col("asset_id").cast(pl.Int64),
-        pl.col("channel").cast(pl.String),
-        pl.col("team").cast(pl.String),
-        pl.col("source").cast(pl.String),
-    )
     connection = db_session.connection()
     insert_frame(connection, "attribution_opportunities", deals)
-    insert_frame(connection, "attribution_credits", long)
-    insert_frame(connection, "attribution_campaign_touches", _campaign_touches(run))
-    return deals.height, long.height
+    credits = write_credits(connection, record.id, result, replace=replace)
+    # In key order: each row appends to the primary key's b-tree instead of landing anywhere.
+    touched = _campaign_touches(run).sort("opportunity_id", "campaign_id")
+    insert_frame(connection, "attribution_campaign_touches", touched)
+    return deals.height, credits
 
 
 def _campaign_touches(run: AttributionRun) -> pl.DataFrame:
@@ -222,40 +214,36 @@ def run_full(
 
     On the analytics engine chosen at start (`tandem.engines.attribution.full_run`); the run
     is computed whole before anything is written, so a failed one leaves the last good run."""
-    run, shares = full_run(
-        db_session=db_session, filters=AttributionFilters(basis="won"), config=config, models=models
-    )
-    record = AttributionRunRecord(
-        kind="full", basis="won", started_at=now, config_version=config.version, models=[],
-        config=config.model_dump(mode="json"), shares={},
-    )  # fmt: skip
-    db_session.add(record)
-    db_session.flush()
-    chosen = run.result.models
-    db_session.execute(delete(AttributionCredit))
-    db_session.execute(delete(AttributedOpportunity))
-    db_session.execute(delete(AttributionCampaignTouch))
-    deals, credits = _write(db_session, record, run, run.result)
-    _keep_snapshot(db_session, record, (_wide(run.result), _campaign_touches(run)))
-    record.models = list(chosen)
-    record.shares = _learned_shares(run, chosen) if shares is None else shares
-    record.opportunities, record.credits = deals, credits
-    record.unattributed_cents = run.result.unattributed_cents
-    record.stage_counts = _count_stages(db_session, config)
+    counting = StageCounting(db_session, config)  # beside the run, from its start
+    try:
+        run, shares = full_run(
+            db_session=db_session,
+            filters=AttributionFilters(basis="won"),
+            config=config,
+            models=models,
+        )
+        record = AttributionRunRecord(
+            kind="full", basis="won", started_at=now, config_version=config.version, models=[],
+            config=config.model_dump(mode="json"), shares={},
+        )  # fmt: skip
+        db_session.add(record)
+        db_session.flush()
+        chosen = run.result.models
+        db_session.execute(delete(AttributedOpportunity))
+        db_session.execute(delete(AttributionCampaignTouch))
+        deals, credits = _write(db_session, record, run, run.result, replace=True)
+        _keep_snapshot(db_session, record, (_wide(run.result), _campaign_touches(run)))
+        record.models = list(chosen)
+        record.shares = _learned_shares(run, chosen) if shares is None else shares
+        record.opportunities, record.credits = deals, credits
+        record.unattributed_cents = run.result.unattributed_cents
+        record.stage_counts = counting.result()
+    finally:
+        counting.join()
     record.finished_at = now
     db_session.flush()
     return RunSummary(record.id, "full", chosen, config.version, deals, credits,
                       run.result.unattributed_cents, 0)  # fmt: skip
-
-
-def _count_stages(db_session: Session, config: AttributionConfig) -> dict[str, Any]:
-    """Campaign ROI's counts over all dates, stored with the run (see `cached_stage_counts`)."""
-    from tandem.attribution.lookups import stage_counts
-
-    lookback = config.window.lookback_days
-    counts = stage_counts(db_session.connection(), AttributionFilters(), lookback_days=lookback)
-    rows = counts.sort("campaign_id").select("campaign_id", "mqls", "sqls").rows()
-    return {"lookback_days": lookback, "rows": [list(row) for row in rows]}
 
 
 def _won_now(db_session: Session) -> pl.DataFrame:
@@ -499,7 +487,7 @@ def stored_run(*, db_session: Session, filters: AttributionFilters) -> StoredRun
     wide = _stored_wide(db_session, last, models).join(
         found.filter(pl.col("converted")).select("opportunity_id"), on="opportunity_id", how="semi"
     )
-    index = ["opportunity_id", "activity_id", "touch_index", *_CREDIT_COLUMNS]
+    index = ["opportunity_id", "activity_id", "touch_index", *CREDIT_COLUMNS]
     credited = found.filter(pl.col("converted"))
     result = AttributionResult(
         config_version=full.config_version,
@@ -580,7 +568,7 @@ def _stored_wide(
     db_session: Session, last: AttributionRunRecord, models: tuple[str, ...]
 ) -> pl.DataFrame:
     """Every stored credit, one row per touch and a cents column per model (SQL pivots)."""
-    index = ["opportunity_id", "activity_id", "touch_index", *_CREDIT_COLUMNS]
+    index = ["opportunity_id", "activity_id", "touch_index", *CREDIT_COLUMNS]
 
     def read() -> pl.DataFrame:
         snapshot = load_snapshot(db_session, last)
@@ -600,7 +588,7 @@ def _stored_wide(
         long = read_frame(db_session.connection(), query, schema)
         cents = pl.col("credit_cents")
         frame = long.group_by("opportunity_id", "activity_id", "touch_index").agg(
-            *(pl.col(name).min() for name in _CREDIT_COLUMNS),
+            *(pl.col(name).min() for name in CREDIT_COLUMNS),
             *(cents.filter(pl.col("model") == m).sum().alias(m) for m in models),
         )
         return frame.select(*index, *models).sort("opportunity_id", "touch_index")

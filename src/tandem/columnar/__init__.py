@@ -93,7 +93,10 @@ def _split(connection: Connection, query: Any, key: Any) -> list[Any]:
     """`query` in key ranges, as many as may be read at once (the range known now: rows added
     later are left to the next read, as a single read's snapshot would)."""
     count = source.readers(connection)
-    low, high = connection.execute(select(func.min(key), func.max(key))).one()
+    # Two subqueries: SQLite answers a lone min() or max() of a key from its b-tree, but
+    # scans the whole table for both in one SELECT.
+    bounds = (select(func.min(key)).scalar_subquery(), select(func.max(key)).scalar_subquery())
+    low, high = connection.execute(select(*bounds)).one()
     if count < 2 or low is None or high - low < count:
         return [query]
     step = (high - low) // count + 1

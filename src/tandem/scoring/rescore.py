@@ -274,16 +274,27 @@ def fit_parts(rule: FitRule, contacts: pl.LazyFrame, schema: pl.Schema) -> pl.La
     )
 
 
+def filter_types(model: ScoringModel) -> dict[str, tuple[str, ...]]:
+    """For each optional activity column a behaviour filter reads, the activity types of the
+    rules that read it: on any other activity the column's value is never looked at."""
+    reads = {
+        "channel": lambda r: r.filters.channel,
+        "campaign": lambda r: r.filters.campaign,
+        "asset_stage": lambda r: r.filters.asset_stage,
+        "url": lambda r: r.filters.url_pattern,
+        "properties": lambda r: r.filters.properties,
+    }
+    out = {}
+    for column in ACTIVITY_COLUMNS:
+        types = {r.activity_type for r in model.behaviour_rules if reads[column](r)}
+        if types:
+            out[column] = tuple(sorted(types))
+    return out
+
+
 def filter_columns(model: ScoringModel) -> list[str]:
     """The optional activity columns the model's behaviour filters read."""
-    used = {
-        "channel": any(r.filters.channel for r in model.behaviour_rules),
-        "campaign": any(r.filters.campaign for r in model.behaviour_rules),
-        "asset_stage": any(r.filters.asset_stage for r in model.behaviour_rules),
-        "url": any(r.filters.url_pattern for r in model.behaviour_rules),
-        "properties": any(r.filters.properties for r in model.behaviour_rules),
-    }
-    return [column for column in ACTIVITY_COLUMNS if used[column]]
+    return list(filter_types(model))
 
 
 def prepare_activities(

@@ -9,7 +9,6 @@ previous model and its scores stay exactly as they were.
 from __future__ import annotations
 
 import hashlib
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -19,7 +18,7 @@ import polars as pl
 from sqlalchemy import String, delete, insert, literal, select
 from sqlalchemy.orm import Session
 
-from tandem.bulk import big_write_cache, indexes_rebuilt, insert_frame
+from tandem.bulk import big_write_cache, emptied_for_reload, insert_frame
 from tandem.engines.rescore import full_rescore
 from tandem.events import ScoreChanged, publish
 from tandem.scoring import mql, store
@@ -190,14 +189,13 @@ def rescore_all(
         pl.col("parts").fill_null("[]"),
         pl.lit(as_of).alias("scored_at"),
     )
-    everyone = contact_ids is None
     with big_write_cache(connection):
-        with indexes_rebuilt(connection, "contact_scores") if everyone else nullcontext():
+        if contact_ids is None:
+            with emptied_for_reload(connection, "contact_scores"):
+                insert_frame(connection, "contact_scores", frame)
+        else:
             for chunk in _chunks(contact_ids):
-                gone = delete(ContactScore)
-                db_session.execute(
-                    gone if chunk is None else gone.where(ContactScore.contact_id.in_(chunk))
-                )
+                db_session.execute(delete(ContactScore).where(ContactScore.contact_id.in_(chunk)))
             insert_frame(connection, "contact_scores", frame)
         _history_from_scores(db_session, contact_ids)
     publish(db_session, ScoreChanged(scores["contact_id"].to_list(), version.label, "rescore"))

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -52,7 +53,7 @@ from tandem.opportunities.models import Opportunity, OpportunityContactRole
 from tandem.scoring.backtest import History
 from tandem.scoring.facts import ActivityFact, ContactFacts
 from tandem.scoring.model import ScoringModel
-from tandem.scoring.rescore import filter_columns
+from tandem.scoring.rescore import filter_columns, filter_types
 
 _TEXT, _NUMBER, _BOOL = pl.String, pl.Float64, pl.Boolean
 
@@ -231,9 +232,22 @@ def _optional_columns(dialect: str, typed: bool) -> dict[str, Any]:
 
 
 def _activities_select(
-    dialect: str, needs: tuple[str, ...], types: tuple[str, ...], time_column: Any, typed: bool
+    dialect: str,
+    needs: tuple[str, ...],
+    types: tuple[str, ...],
+    time_column: Any,
+    typed: bool,
+    read_by: dict[str, tuple[str, ...]] | None = None,
 ) -> Select[Any]:
     optional = _optional_columns(dialect, typed)
+    if read_by is not None:
+        # A column only on the activities whose rules filter on it (NULL elsewhere, never
+        # read there): the whole-table read then carries 13M short rows, not 13M URLs.
+        optional = {
+            name: case((Activity.type.in_(read_by[name]), column))
+            for name, column in optional.items()
+            if name in read_by
+        }
     # The per-contact reads need the activity id; the bulk read does not (one column fewer
     # of tens of millions of rows through the DB-API).
     ids = [Activity.id.label("activity_id")] if typed else []
@@ -244,10 +258,12 @@ def _activities_select(
         time_column.label("occurred_at"),
         *(optional[name].label(name) for name in needs),
     ).select_from(Activity)
-    if "campaign" in needs:
-        query = query.outerjoin(Campaign, Activity.campaign_id == Campaign.id)
-    if "asset_stage" in needs:
-        query = query.outerjoin(Asset, Activity.asset_id == Asset.id)
+    joins = {"campaign": (Campaign, Activity.campaign_id == Campaign.id),
+             "asset_stage": (Asset, Activity.asset_id == Asset.id)}  # fmt: skip
+    for name, (table, on) in joins.items():
+        if name in needs:
+            only = () if read_by is None else (Activity.type.in_(read_by[name]),)
+            query = query.outerjoin(table, and_(on, *only))
     kind: Any = Activity.type
     if dialect == "sqlite" and not typed:
         # The whole table, read once: a scan. On the bare column SQLite walks the type index
@@ -267,8 +283,9 @@ def _activities_query(
 ) -> tuple[Select[Any], dict[str, Any]]:
     needs, types = _model_needs(model)
     dialect = connection.dialect.name
+    time_column = timestamp(connection, Activity.occurred_at)
     query = _activities_select(
-        dialect, needs, types, timestamp(connection, Activity.occurred_at), typed=False
+        dialect, needs, types, time_column, typed=False, read_by=filter_types(model)
     )
     schema: dict[str, Any] = {
         "contact_id": pl.Int64,
