@@ -53,6 +53,8 @@ def _choose(path: str) -> dict[str, int]:
     from tandem.columnar import source
 
     counts = {"arrow": 0, "rows": 0}  # arrow: reads opened apart (a split read opens several)
+    if path == "before":  # main's code, reading however it reads
+        return counts
     real = source.prepare
 
     def prepare(connection: Any, query: Any, schema: Any) -> Any:
@@ -228,7 +230,18 @@ def main() -> None:
     p.add_argument("--workdir", type=Path, default=Path("/tmp/columnar-bench"))
     p.add_argument("--steps", nargs="+", default=["read", "approve", "attribution"],
                    choices=["read", "approve", "attribution"])  # fmt: skip
-    p.add_argument("--before-src", type=Path, help="main's src/, for the attribution page")
+    p.add_argument(
+        "--before-src",
+        type=Path,
+        help="main's src/: the attribution run and page, and approval (path before)",
+    )
+    p.add_argument(
+        "--paths",
+        nargs="+",
+        default=["rows", "arrow"],
+        choices=["rows", "arrow", "before"],
+        help="read and approve: the DB-API, Arrow, and main's code (--before-src)",
+    )
     p.add_argument("--step", choices=list(STEPS), help=argparse.SUPPRESS)
     p.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--path", choices=("rows", "arrow", "before", "after"), help=argparse.SUPPRESS)
@@ -236,7 +249,7 @@ def main() -> None:
     if args.step:
         out = STEPS[args.step](args.db, args.path)
         out["peak_rss_mb"] = round(_peak_rss_mb())
-        if args.path != "before":  # main's tree has no columnar reader to stop
+        if args.step != "attribution_page" or args.path != "before":  # may predate the reader
             out.update(_cpu_seconds())
         print(json.dumps(out))
         return
@@ -245,13 +258,18 @@ def main() -> None:
     if "attribution" in args.steps:
         results["attribution"] = attribution(args.world, args.workdir, args.before_src)
     for step in (s for s in args.steps if s != "attribution"):
-        for path in ("rows", "arrow"):
+        for path in args.paths:
+            if path == "before" and (step != "approve" or not args.before_src):
+                continue
             db = args.world
             if step != "read":  # writing steps get a copy of their own
                 db = args.workdir / f"{step}-{path}.db"
                 shutil.copyfile(args.world, db)
             key = f"{step}_{path}"
-            results[key] = backends.run_step(__file__, step, "--db", str(db), "--path", path)
+            if path == "before":
+                results[key] = _step_with(args.before_src, step, db, path)
+            else:
+                results[key] = backends.run_step(__file__, step, "--db", str(db), "--path", path)
             results[key]["load_average"] = os.getloadavg()
             print(key, json.dumps(results[key]), flush=True)
             if db != args.world:
