@@ -53,7 +53,7 @@ def _choose(path: str) -> dict[str, int]:
     from tandem.columnar import source
 
     counts = {"arrow": 0, "rows": 0}  # arrow: reads opened apart (a split read opens several)
-    if path == "before":  # main's code, reading however it reads
+    if path == "before" or not hasattr(source, "prepare"):  # main's code, however it reads
         return counts
     real = source.prepare
 
