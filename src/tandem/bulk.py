@@ -106,9 +106,9 @@ def emptied_for_reload(connection: Connection, name: str) -> Iterator[None]:
     table the migrations made), and its indexes are built at the block's end: one sorted build
     each instead of b-tree inserts at every row, and with foreign keys on SQLite deletes a
     child table's rows one by one (2.4 million credits: 1.3-1.5 CPU-s with the indexes dropped
-    first, 0.8 to drop the table). DDL is transactional in SQLite: a failure rolls back to the
-    rows and indexes as they were. PostgreSQL: a DELETE; dropping an index there would lock
-    every reader of the table out until the commit.
+    first, 0.1 to drop the table with `_fast_secure_delete`). DDL is transactional in SQLite:
+    a failure rolls back to the rows and indexes as they were. PostgreSQL: a DELETE; dropping
+    an index there would lock every reader of the table out until the commit.
     """
     if connection.dialect.name != "sqlite":
         connection.execute(metadata.tables[name].delete())
@@ -123,7 +123,8 @@ def emptied_for_reload(connection: Connection, name: str) -> Iterator[None]:
         .where(_SCHEMA.c.tbl_name == name, _SCHEMA.c.sql.is_not(None))
         .order_by(kinds)
     ).all()
-    connection.execute(DropTable(metadata.tables[name]))
+    with _fast_secure_delete(connection):
+        connection.execute(DropTable(metadata.tables[name]))
     later = []
     for kind, ddl in found:
         if kind == "table":
@@ -133,6 +134,24 @@ def emptied_for_reload(connection: Connection, name: str) -> Iterator[None]:
     yield
     for ddl in later:  # the indexes (and any trigger), as they were
         connection.exec_driver_sql(ddl)
+
+
+@contextmanager
+def _fast_secure_delete(connection: Connection) -> Iterator[None]:
+    """SQLite's ``secure_delete`` at FAST while the block runs: freed pages are not overwritten.
+
+    Builds that turn it on (Debian's) zero every page a DROP frees, each one another page
+    written to the WAL: 0.7 of the 0.8 s of dropping 2.4 million credits. FAST still clears
+    deleted rows out of the pages that stay in use; the freed ones keep their bytes until
+    reused, which the reload that follows does at once.
+    """
+    driver = connection.connection.driver_connection
+    before = int(driver.execute("PRAGMA secure_delete").fetchone()[0])
+    driver.execute("PRAGMA secure_delete=FAST")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA secure_delete={before}")
 
 
 #: SQLite's page cache for one write of millions of rows (default: 2 MiB). Index pages a big

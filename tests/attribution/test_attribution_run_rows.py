@@ -10,12 +10,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, inspect, select
 
-from tandem.attribution import credit_rows, default_config, lookups, stage_counter
+from tandem.attribution import credit_rows, default_config, lookups, stage_counter, store
 from tandem.attribution.credit_rows import TOUCH_INDEX, long_credits
 from tandem.attribution.models import AttributionCredit
 from tandem.attribution.schemas import AttributionFilters
 from tandem.attribution.service import run_attribution
-from tandem.attribution.store import latest_run, run_full
+from tandem.attribution.store import (
+    BY_MODEL,
+    latest_run,
+    load_snapshot,
+    run_full,
+    summed_from_rows,
+    summed_from_snapshot,
+)
 from tandem.db import make_session_factory
 from tests import factories as f
 from tests.factories import T0
@@ -24,7 +31,7 @@ from . import world
 from .test_attribution_stored import NOW, deals
 
 COLUMNS = ("run_id", *TOUCH_INDEX, "model", "credit_cents")
-INDEXES = {"ix_attribution_credits_model_opportunity", "ix_attribution_credits_opportunity_id"}
+INDEXES = {"ix_attribution_credits_opportunity_id"}
 
 
 def stored_rows(db) -> list[tuple]:
@@ -67,7 +74,18 @@ def test_stored_rows_are_the_engines_credits_row_for_row(db, generated):
         rows = stored_rows(db)
         assert rows == expected_rows(db, summary.run_id)
         assert summary.credits == len(rows)
-        assert credit_indexes(db) >= INDEXES  # built again after the load
+        # Built again after the load; the covering one only by runs that keep no snapshot.
+        assert credit_indexes(db) == INDEXES
+        # The scorecard's sums from the snapshot are the rows' sums, group for group.
+        wide = load_snapshot(db, latest_run(db))[0]
+        for model in summary.models:
+            from_rows = summed_from_rows(db.connection(), model)
+            assert (
+                summed_from_snapshot(wide, model).rows()
+                == from_rows.sort(
+                    "opportunity_id", "campaign_id", "channel", nulls_last=False
+                ).rows()
+            )
     finally:
         nested.rollback()
 
@@ -132,3 +150,42 @@ def test_a_second_run_replaces_the_rows_and_a_failed_one_leaves_them(committed, 
     total = committed.scalar(select(func.count()).select_from(AttributionCredit))
     assert total == second.credits
     assert pl.Series([row[-1] for row in again]).sum() > 0
+
+
+def test_a_run_that_keeps_no_snapshot_keeps_the_covering_index(committed, monkeypatch):
+    """Beyond `SNAPSHOT_LIMIT` touches the scorecard reads the rows: through `BY_MODEL`, which
+    that run builds and the next run keeping a snapshot drops (a failed one changes neither)."""
+    monkeypatch.setattr(store, "SNAPSHOT_LIMIT", 0)
+    run_full(db_session=committed, config=default_config(), now=NOW)
+    committed.commit()
+    assert load_snapshot(committed, latest_run(committed)) is None
+    assert credit_indexes(committed) == INDEXES | {BY_MODEL.name}
+    store._cache.clear()
+    found = store.stored_credits(committed, "linear")
+    expected = summed_from_rows(committed.connection(), "linear")
+    assert (
+        found.credits.drop("model")
+        .with_columns(pl.col("channel").cast(pl.String))
+        .sort("opportunity_id", "campaign_id", "channel")
+        .rows()
+        == expected.sort("opportunity_id", "campaign_id", "channel").rows()
+    )
+    assert expected["cents"].sum() > 0
+
+    monkeypatch.setattr(credit_rows, "_insert_per_touch", _broken)
+    monkeypatch.setattr(credit_rows, "insert_frame", _broken)
+    monkeypatch.setattr(store, "SNAPSHOT_LIMIT", 5_000_000)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_full(db_session=committed, config=default_config(), now=NOW + timedelta(hours=1))
+    committed.rollback()
+    assert credit_indexes(committed) == INDEXES | {BY_MODEL.name}
+    monkeypatch.undo()
+    run_full(db_session=committed, config=default_config(), now=NOW + timedelta(hours=2))
+    committed.commit()
+    assert credit_indexes(committed) == INDEXES
+    store._cache.clear()
+    assert store.stored_credits(committed, "linear").credits.rows() == found.credits.rows()
+
+
+def _broken(*_args, **_kwargs):
+    raise RuntimeError("disk full")

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.activities.models import BigId
@@ -75,17 +75,8 @@ class AttributionCredit(Base):
     """The credit one attribution model gave one touch of one won deal, in cents."""
 
     __tablename__ = "attribution_credits"
-    # Covering: the scorecard's read of one model is an index-only scan.
-    __table_args__ = (
-        Index(
-            "ix_attribution_credits_model_opportunity",
-            "model",
-            "opportunity_id",
-            "campaign_id",
-            "channel",
-            "credit_cents",
-        ),  # fmt: skip
-    )
+    # The scorecard's read of one model answers from the latest run's snapshot; only a run
+    # that keeps none also keeps the covering index that read takes (`store.BY_MODEL`).
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("attribution_runs.id", ondelete="CASCADE"))
