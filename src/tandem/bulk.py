@@ -76,6 +76,27 @@ def _copy_postgres(dbapi: Any, table: str, frame: pl.DataFrame) -> None:
         copy.write(buffer.getvalue())
 
 
+#: Rows per INSERT on SQLite (fewer, when that many would bind over 999 values): stepping one
+#: statement per row was most of a narrow insert's CPU (285,575 rows of two columns: 0.45 ->
+#: 0.2 CPU-s).
+ROWS_PER_STATEMENT = 64
+
+
+def side_by_side(frame: pl.DataFrame, per: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(`frame`'s rows `per` to a row, rows i .. i + per - 1 side by side in that order, the
+    columns suffixed ``_0`` ..; the rows left over, as they were): one statement's parameters
+    per row of the first."""
+    whole = frame.height - frame.height % per
+    grouped = pl.concat(
+        [
+            frame.head(whole).gather_every(per, offset=k).rename(lambda name, k=k: f"{name}_{k}")
+            for k in range(per)
+        ],
+        how="horizontal",
+    )
+    return grouped, frame.slice(whole)
+
+
 def insert_frame(connection: Connection, table: str, frame: pl.DataFrame) -> int:
     """Insert `frame` into `table` inside the caller's transaction; returns the row count."""
     if frame.height == 0:
@@ -84,11 +105,13 @@ def insert_frame(connection: Connection, table: str, frame: pl.DataFrame) -> int
     dbapi = connection.connection.driver_connection
     if connection.dialect.name == "sqlite":
         columns = frame.columns
-        sql = (
-            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names checked above
-            f"VALUES ({', '.join('?' for _ in columns)})"
-        )
-        dbapi.executemany(sql, for_sqlite(frame).iter_rows())
+        row = f"({', '.join('?' for _ in columns)})"
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 - names checked
+        per = max(1, min(ROWS_PER_STATEMENT, 999 // len(columns)))
+        grouped, rest = side_by_side(for_sqlite(frame), per)
+        for part, count in ((grouped, per), (rest, 1)):
+            if part.height:
+                dbapi.executemany(head + ", ".join([row] * count), part.iter_rows())
     else:
         _copy_postgres(dbapi, table, frame)
     return frame.height

@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from tandem.attribution.engine import AttributionResult
 from tandem.attribution.models import AttributionCredit
-from tandem.bulk import big_write_cache, emptied_for_reload, insert_frame
+from tandem.bulk import big_write_cache, emptied_for_reload, insert_frame, side_by_side
 
 #: The columns of a touch every one of its credit rows repeats.
 CREDIT_COLUMNS = ("channel", "campaign_id", "asset_id", "team", "source")
@@ -96,18 +96,8 @@ def _insert_per_touch(connection: Connection, run_id: int, result: AttributionRe
         *(pl.lit(m).alias(f" {m}") for m in models),
     ]
     dbapi = connection.connection.driver_connection
-    whole = touches.height - touches.height % TOUCHES_PER_STATEMENT
-    # Touches i, i+1, ... i+7 side by side: each row of `grouped` is one statement's parameters.
-    grouped = pl.concat(
-        [
-            touches.head(whole)
-            .gather_every(TOUCHES_PER_STATEMENT, offset=k)
-            .rename(lambda name, k=k: f"{name}_{k}")
-            for k in range(TOUCHES_PER_STATEMENT)
-        ],
-        how="horizontal",
-    )
-    for frame, count in ((grouped, TOUCHES_PER_STATEMENT), (touches.slice(whole), 1)):
+    grouped, rest = side_by_side(touches, TOUCHES_PER_STATEMENT)
+    for frame, count in ((grouped, TOUCHES_PER_STATEMENT), (rest, 1)):
         if frame.height:
             sql = _INSERT + _values(count, len(models))
             dbapi.executemany(sql, frame.select(*lead, pl.all()).iter_rows())

@@ -69,6 +69,20 @@ def read_frame(
     )
 
 
+def read_frames(
+    connection: Connection, reads: list[tuple[Select[Any], dict[str, Any], Any]]
+) -> list[pl.DataFrame]:
+    """`read_frame` of each (query, schema, split_by) of `reads`, all read at once
+    (`columnar.read_many`)."""
+    return columnar.read_many(
+        connection,
+        [
+            columnar.Read(query, raw_schema(connection, schema), _typer(schema), split_by)
+            for query, schema, split_by in reads
+        ],
+    )
+
+
 def raw_schema(connection: Connection, schema: dict[str, Any]) -> dict[str, Any]:
     """`schema` with timestamps as `timestamp` selects them: text (SQLite), epoch us (PG)."""
     raw_ts = pl.String if connection.dialect.name == "sqlite" else pl.Int64
@@ -133,30 +147,68 @@ def deal_conditions(filters: AttributionFilters) -> list[ColumnElement[bool]]:
 
 def deals(connection: Connection, filters: AttributionFilters) -> pl.DataFrame:
     """One row per deal of `filters`: ids, amount in cents, dates and outcome."""
-    query = select(
-        Opportunity.id,
-        Opportunity.name,
-        Opportunity.account_id,
-        read_money(Opportunity.amount),
-        timestamp(connection, Opportunity.created_at),
-        timestamp(connection, Opportunity.closed_at),
-        Opportunity.is_closed,
-        Opportunity.is_won,
-    ).where(*deal_conditions(filters))
-    schema = {
-        "opportunity_id": pl.Int64,
-        "name": pl.String,
-        "account_id": pl.Int64,
-        "amount": pl.Float64,
-        "created_at": TS,
-        "closed_at": TS,
-        "is_closed": pl.Boolean,
-        "is_won": pl.Boolean,
-    }
-    frame = read_frame(connection, query.order_by(Opportunity.id), schema)
+    return deals_frame(read_frame(connection, deals_query(connection, filters), DEAL_SCHEMA))
+
+
+DEAL_SCHEMA = {
+    "opportunity_id": pl.Int64,
+    "name": pl.String,
+    "account_id": pl.Int64,
+    "amount": pl.Float64,
+    "created_at": TS,
+    "closed_at": TS,
+    "is_closed": pl.Boolean,
+    "is_won": pl.Boolean,
+}
+
+
+def deals_query(connection: Connection, filters: AttributionFilters) -> Select[Any]:
+    """The SELECT behind `deals`: rows of `DEAL_SCHEMA`, in id order (`deals_frame` ends them)."""
+    return (
+        select(
+            Opportunity.id,
+            Opportunity.name,
+            Opportunity.account_id,
+            read_money(Opportunity.amount),
+            timestamp(connection, Opportunity.created_at),
+            timestamp(connection, Opportunity.closed_at),
+            Opportunity.is_closed,
+            Opportunity.is_won,
+        )
+        .where(*deal_conditions(filters))
+        .order_by(Opportunity.id)
+    )
+
+
+def deals_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """`deals_query`'s rows with the amount in cents."""
     return frame.with_columns(
         (pl.col("amount") * 100).round().cast(pl.Int64).alias("amount_cents")
     ).drop("amount")
+
+
+def population(
+    connection: Connection,
+    filters: AttributionFilters,
+    *,
+    scope: ContactScope,
+    lookback_days: int,
+    until_close: bool,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(`deals`, `mql_transitions`, `touch_candidates`) of `filters`, read at once: the
+    candidates, most of the rows, in ranges of the deals' ids beside the two small reads."""
+    candidates = touch_candidates_query(
+        connection, filters, scope=scope, lookback_days=lookback_days, until_close=until_close
+    )
+    deals, transitions, touches = read_frames(
+        connection,
+        [
+            (deals_query(connection, filters), DEAL_SCHEMA, None),
+            (mql_transitions_query(connection, filters, scope=scope), MQL_SCHEMA, None),
+            (candidates, TOUCH_SCHEMA, Opportunity.id),
+        ],
+    )
+    return deals_frame(deals), transitions, touches
 
 
 def contact_map(conditions: list[ColumnElement[bool]], scope: ContactScope) -> Any:
@@ -250,16 +302,26 @@ def touch_candidates_query(
     )
 
 
+MQL_SCHEMA = {"opportunity_id": pl.Int64, "mql_at": TS}
+
+
 def mql_transitions(
     connection: Connection, filters: AttributionFilters, *, scope: ContactScope
 ) -> pl.DataFrame:
     """Every MQL transition of the deals' contacts: ``opportunity_id, mql_at``."""
+    query = mql_transitions_query(connection, filters, scope=scope)
+    return read_frame(connection, query, MQL_SCHEMA)
+
+
+def mql_transitions_query(
+    connection: Connection, filters: AttributionFilters, *, scope: ContactScope
+) -> Select[Any]:
+    """The SELECT behind `mql_transitions` (rows of `MQL_SCHEMA`)."""
     deal_contacts = contact_map(deal_conditions(filters), scope)
     opportunity_id, contact_id = deal_contacts.c
-    query = (
+    return (
         select(opportunity_id, timestamp(connection, StageTransition.occurred_at))
         .select_from(deal_contacts)
         .join(StageTransition, StageTransition.contact_id == contact_id)
         .where(StageTransition.to_stage == "mql")
     )
-    return read_frame(connection, query, {"opportunity_id": pl.Int64, "mql_at": TS})

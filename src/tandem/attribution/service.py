@@ -89,20 +89,17 @@ def attribution_inputs(
     window = config.window
     scope = filters.contacts or window.contacts
     won = filters.basis == "won"
-    deals = query.deals(connection, filters)
-    mql = first_mql_in_window(
-        query.mql_transitions(connection, filters, scope=scope), deals, window.lookback_days
-    )
-    deals = deals.join(mql, on="opportunity_id", how="left").with_columns(
-        (pl.col("is_won") if won else pl.lit(True)).alias("converted"),
-        pl.col("closed_at" if won else "created_at").alias("as_of"),
-    )
-    candidates = query.touch_candidates(
+    deals, transitions, candidates = query.population(
         connection,
         filters,
         scope=scope,
         lookback_days=window.lookback_days,
         until_close=window.until_close,
+    )
+    mql = first_mql_in_window(transitions, deals, window.lookback_days)
+    deals = deals.join(mql, on="opportunity_id", how="left").with_columns(
+        (pl.col("is_won") if won else pl.lit(True)).alias("converted"),
+        pl.col("closed_at" if won else "created_at").alias("as_of"),
     )
     return scope, deals, candidates.with_columns(team_of_type().alias("team"))
 

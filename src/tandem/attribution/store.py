@@ -14,6 +14,7 @@ run has been stored they say so ("not computed yet") and show no estimate in the
 import io
 import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,7 +44,7 @@ from tandem.attribution.schemas import AttributionFilters
 from tandem.attribution.service import AttributionRun, run_attribution
 from tandem.attribution.stage_counter import StageCounting
 from tandem.bounds import read_money
-from tandem.bulk import insert_frame
+from tandem.bulk import emptied_for_reload, insert_frame
 from tandem.engines.attribution import full_run, learn_shares
 from tandem.opportunities.models import Opportunity
 
@@ -136,7 +137,8 @@ def _write(
     replace: bool = False,
 ) -> tuple[int, int]:
     """Insert the credited deals and their credits per touch and model; (deals, credits).
-    With `replace` (a full run) the stored credits are replaced (`write_credits`)."""
+    With `replace` (a full run) the stored credits and campaign touches are replaced
+    (`write_credits`, `bulk.emptied_for_reload`)."""
     won = run.deals.filter(pl.col("converted"))
     touches = result.credits.group_by("opportunity_id").len("touches")
     deals = (
@@ -151,7 +153,9 @@ def _write(
     credits = write_credits(connection, record.id, result, replace=replace)
     # In key order: each row appends to the primary key's b-tree instead of landing anywhere.
     touched = _campaign_touches(run).sort("opportunity_id", "campaign_id")
-    insert_frame(connection, "attribution_campaign_touches", touched)
+    name = AttributionCampaignTouch.__tablename__
+    with emptied_for_reload(connection, name) if replace else nullcontext():
+        insert_frame(connection, name, touched)
     return deals.height, credits
 
 
@@ -254,7 +258,6 @@ def run_full(
         if run.result.credits.height <= SNAPSHOT_LIMIT:  # not rebuilt by the reload only to go
             _index_by_model(db_session.connection(), wanted=False)
         db_session.execute(delete(AttributedOpportunity))
-        db_session.execute(delete(AttributionCampaignTouch))
         deals, credits = _write(db_session, record, run, run.result, replace=True)
         _keep_snapshot(db_session, record, (_wide(run.result), _campaign_touches(run)))
         record.models = list(chosen)

@@ -10,8 +10,9 @@ for those cases and for the benchmarks' comparison).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -22,7 +23,7 @@ from tandem.columnar.source import ColumnarUnavailable
 
 Finish = Callable[[pl.DataFrame], pl.DataFrame]
 
-__all__ = ["ColumnarUnavailable", "read_rows", "read_table", "arrow_batches"]
+__all__ = ["ColumnarUnavailable", "Read", "read_rows", "read_table", "read_many", "arrow_batches"]
 
 
 def _identity(frame: pl.DataFrame) -> pl.DataFrame:
@@ -72,26 +73,68 @@ def read_table(
     equal key ranges read at once, one reader each (`source.readers`), and joined in key order:
     the database's part of a big read is most of it, and one reader uses one core.
     """
-    try:
-        source.check(connection, query)
-        parts = [query] if split_by is None else _split(connection, query, split_by)
-        # Checked and compiled here, on the caller's connection; opened and read on threads,
-        # so a part waiting for a free reader never holds one its siblings wait for.
-        opens = [source.prepare(connection, part, schema) for part in parts]
-        if len(opens) == 1:
-            return _collect(opens[0](), schema, finish, chunk_rows)
-        with ThreadPoolExecutor(len(opens)) as pool:
-            frames = list(pool.map(lambda o: _collect(o(), schema, finish, chunk_rows), opens))
-        return pl.concat(frames)
-    except ColumnarUnavailable:
-        # Not readable apart, or a value the driver could not type (SQLite's columns can mix
-        # types): read on the caller's connection rather than return part of the rows.
-        return read_rows(connection, query, schema, finish)
+    return read_many(connection, [Read(query, schema, finish, split_by)], chunk_rows=chunk_rows)[0]
 
 
-def _split(connection: Connection, query: Any, key: Any) -> list[Any]:
-    """`query` in key ranges, as many as may be read at once (the range known now: rows added
-    later are left to the next read, as a single read's snapshot would)."""
+@dataclass(frozen=True)
+class Read:
+    """One read of `read_many`: `read_table`'s arguments."""
+
+    query: Any
+    schema: dict[str, Any]
+    finish: Finish = _identity
+    split_by: Any = None
+
+
+def read_many(
+    connection: Connection, reads: Sequence[Read], *, chunk_rows: int = 1_000_000
+) -> list[pl.DataFrame]:
+    """`read_table` of each of `reads` (the same frames, in order), all read at once: every
+    part of every read is opened on a thread of its own and waits for a free reader, so the
+    small reads of a computation run beside its big one instead of one after another."""
+    plans: list[list[Callable[[], Any]] | None] = []
+    for read in reads:
+        try:
+            # Checked and compiled here, on the caller's connection; opened and read on
+            # threads, so a part waiting for a free reader never holds one another waits for.
+            source.check(connection, read.query)
+            parts = [read.query] if read.split_by is None else _split(connection, read)
+            plans.append([source.prepare(connection, part, read.schema) for part in parts])
+        except ColumnarUnavailable:
+            plans.append(None)
+    jobs = [(i, opener) for i, plan in enumerate(plans) for opener in plan or ()]
+
+    def collect(job: tuple[int, Callable[[], Any]]) -> pl.DataFrame | None:
+        read = reads[job[0]]
+        try:
+            return _collect(job[1](), read.schema, read.finish, chunk_rows)
+        except ColumnarUnavailable:
+            return None
+
+    if len(jobs) == 1:
+        collected = [collect(jobs[0])]
+    else:
+        with ThreadPoolExecutor(max(1, len(jobs))) as pool:
+            collected = list(pool.map(collect, jobs))
+    found: dict[int, list[pl.DataFrame | None]] = {}
+    for (i, _), frame in zip(jobs, collected, strict=True):
+        found.setdefault(i, []).append(frame)
+    frames = []
+    for i, read in enumerate(reads):
+        parts = found.get(i, [None])
+        if any(part is None for part in parts):
+            # Not readable apart, or a value the driver could not type (SQLite's columns can
+            # mix types): read on the caller's connection rather than return part of the rows.
+            frames.append(read_rows(connection, read.query, read.schema, read.finish))
+        else:
+            frames.append(pl.concat(parts) if len(parts) > 1 else parts[0])  # type: ignore[arg-type]
+    return frames
+
+
+def _split(connection: Connection, read: Read) -> list[Any]:
+    """`read`'s query in ranges of its `split_by` key, as many as may be read at once (the
+    range known now: rows added later are left to the next read, as a single read would)."""
+    query, key = read.query, read.split_by
     count = source.readers(connection)
     # Two subqueries: SQLite answers a lone min() or max() of a key from its b-tree, but
     # scans the whole table for both in one SELECT.
