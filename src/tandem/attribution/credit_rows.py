@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from tandem.attribution.engine import AttributionResult
 from tandem.attribution.models import AttributionCredit
-from tandem.bulk import big_write_cache, emptied_for_reload, insert_frame, side_by_side
+from tandem.bulk import emptied_for_reload, insert_frame, side_by_side
 
 #: The columns of a touch every one of its credit rows repeats.
 CREDIT_COLUMNS = ("channel", "campaign_id", "asset_id", "team", "source")
@@ -70,7 +70,7 @@ def write_credits(
     if connection.dialect.name != "sqlite" or not replace:
         with emptied_for_reload(connection, _TABLE.name) if replace else nullcontext():
             return insert_frame(connection, _TABLE.name, long_credits(run_id, result))
-    with big_write_cache(connection), emptied_for_reload(connection, _TABLE.name):
+    with emptied_for_reload(connection, _TABLE.name):
         return _insert_per_touch(connection, run_id, result)
 
 

@@ -44,7 +44,7 @@ from tandem.attribution.schemas import AttributionFilters
 from tandem.attribution.service import AttributionRun, run_attribution
 from tandem.attribution.stage_counter import StageCounting
 from tandem.bounds import read_money
-from tandem.bulk import emptied_for_reload, insert_frame
+from tandem.bulk import big_write_cache, emptied_for_reload, insert_frame
 from tandem.engines.attribution import full_run, learn_shares
 from tandem.opportunities.models import Opportunity
 
@@ -149,13 +149,15 @@ def _write(
         )
     )
     connection = db_session.connection()
-    insert_frame(connection, "attribution_opportunities", deals)
-    credits = write_credits(connection, record.id, result, replace=replace)
     # In key order: each row appends to the primary key's b-tree instead of landing anywhere.
     touched = _campaign_touches(run).sort("opportunity_id", "campaign_id")
     name = AttributionCampaignTouch.__tablename__
-    with emptied_for_reload(connection, name) if replace else nullcontext():
-        insert_frame(connection, name, touched)
+    # One big page cache over all three: shrunk between them, it would spill to the WAL.
+    with big_write_cache(connection):
+        insert_frame(connection, "attribution_opportunities", deals)
+        credits = write_credits(connection, record.id, result, replace=replace)
+        with emptied_for_reload(connection, name) if replace else nullcontext():
+            insert_frame(connection, name, touched)
     return deals.height, credits
 
 
