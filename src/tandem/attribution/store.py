@@ -14,6 +14,7 @@ run has been stored they say so ("not computed yet") and show no estimate in the
 import io
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -184,27 +185,41 @@ def _parquet(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _keep_snapshot(
-    db_session: Session,
-    record: AttributionRunRecord,
-    snapshot: tuple[pl.DataFrame, pl.DataFrame] | None,
-) -> None:
-    """Make `snapshot` (credits, campaign touches) the only one stored, `record`'s; with None
-    (or too many touches) none is kept, the readers read the rows and `BY_MODEL` is built."""
-    db_session.execute(delete(AttributionSnapshot))
-    kept = snapshot is not None and snapshot[0].height <= SNAPSHOT_LIMIT
-    _index_by_model(db_session.connection(), wanted=not kept)
-    if snapshot is None or not kept:
-        return
+@dataclass(frozen=True)
+class _Snapshot:
+    """A snapshot as stored: the credits (wide) and campaign touches as Parquet."""
+
+    touches: int
+    credits: bytes
+    campaign_touches: bytes
+
+
+def _encoded(snapshot: tuple[pl.DataFrame, pl.DataFrame] | None) -> _Snapshot | None:
+    """`snapshot` (credits, campaign touches) as stored; None for none or too many touches."""
+    if snapshot is None or snapshot[0].height > SNAPSHOT_LIMIT:
+        return None
     credits, touched = snapshot
-    db_session.add(
-        AttributionSnapshot(
-            run_id=record.id,
-            touches=credits.height,
-            credits=_parquet(credits),
-            campaign_touches=_parquet(touched.sort("opportunity_id", "campaign_id")),
-        )
+    return _Snapshot(
+        credits.height, _parquet(credits), _parquet(touched.sort("opportunity_id", "campaign_id"))
     )
+
+
+def _keep_snapshot(
+    db_session: Session, record: AttributionRunRecord, snapshot: _Snapshot | None
+) -> None:
+    """Make `snapshot` the only one stored, `record`'s; with None the readers read the rows
+    and `BY_MODEL` is built."""
+    db_session.execute(delete(AttributionSnapshot))
+    _index_by_model(db_session.connection(), wanted=snapshot is None)
+    if snapshot is not None:
+        db_session.add(
+            AttributionSnapshot(
+                run_id=record.id,
+                touches=snapshot.touches,
+                credits=snapshot.credits,
+                campaign_touches=snapshot.campaign_touches,
+            )
+        )
 
 
 def _index_by_model(connection: Connection, *, wanted: bool) -> None:
@@ -243,6 +258,7 @@ def run_full(
     On the analytics engine chosen at start (`tandem.engines.attribution.full_run`); the run
     is computed whole before anything is written, so a failed one leaves the last good run."""
     counting = StageCounting(db_session, config)  # beside the run, from its start
+    aside = ThreadPoolExecutor(1, thread_name_prefix="attribution-aside")
     try:
         run, shares = full_run(
             db_session=db_session,
@@ -257,17 +273,21 @@ def run_full(
         db_session.add(record)
         db_session.flush()
         chosen = run.result.models
+        # Frames only, on a thread while the rows are written (SQLite lets go of the GIL).
+        snapshot = aside.submit(lambda: _encoded((_wide(run.result), _campaign_touches(run))))
+        learned = aside.submit(_learned_shares, run, chosen) if shares is None else None
         if run.result.credits.height <= SNAPSHOT_LIMIT:  # not rebuilt by the reload only to go
             _index_by_model(db_session.connection(), wanted=False)
         db_session.execute(delete(AttributedOpportunity))
         deals, credits = _write(db_session, record, run, run.result, replace=True)
-        _keep_snapshot(db_session, record, (_wide(run.result), _campaign_touches(run)))
+        _keep_snapshot(db_session, record, snapshot.result())
         record.models = list(chosen)
-        record.shares = _learned_shares(run, chosen) if shares is None else shares
+        record.shares = learned.result() if learned else shares
         record.opportunities, record.credits = deals, credits
         record.unattributed_cents = run.result.unattributed_cents
         record.stage_counts = counting.result()
     finally:
+        aside.shutdown()
         counting.join()
     record.finished_at = now
     db_session.flush()
@@ -376,7 +396,7 @@ def refresh_changed(*, db_session: Session, now: datetime) -> RunSummary | None:
             kept_credits = pl.concat([kept_credits, _wide(result).select(kept_credits.columns)])
             kept_touched = pl.concat([kept_touched, _campaign_touches(run)])
         snapshot = kept_credits.sort("opportunity_id", "touch_index"), kept_touched
-    _keep_snapshot(db_session, record, snapshot)
+    _keep_snapshot(db_session, record, _encoded(snapshot))
     record.opportunities, record.credits, record.unattributed_cents = deals, credits, unattributed
     record.finished_at = now
     db_session.flush()
