@@ -189,3 +189,31 @@ def test_a_run_that_keeps_no_snapshot_keeps_the_covering_index(committed, monkey
 
 def _broken(*_args, **_kwargs):
     raise RuntimeError("disk full")
+
+
+def test_migration_0039_keeps_the_covering_index_only_where_no_snapshot_answers(fresh_database):
+    """An upgraded store whose latest run kept no snapshot (a run before 0038) keeps its index
+    until a run replaces it; one whose latest run kept a snapshot, or has no run, loses it."""
+    from tandem.attribution.models import AttributionRunRecord
+    from tandem.db import make_engine
+    from tandem.migrate import upgrade
+
+    for snapshot in (False, True):
+        engine = make_engine(fresh_database(f"before_0039_{int(snapshot)}"))
+        upgrade(engine, "0038_attribution_snapshots")
+        with make_session_factory(engine)() as session:
+            run = AttributionRunRecord(kind="full", config_version="v1", models=["linear"],
+                                       config={}, finished_at=NOW)  # fmt: skip
+            session.add(run)
+            session.flush()
+            if snapshot:
+                from tandem.attribution.models import AttributionSnapshot
+
+                session.add(AttributionSnapshot(run_id=run.id, touches=0, credits=b"",
+                                                campaign_touches=b""))  # fmt: skip
+            session.commit()
+        upgrade(engine, "0039_attribution_by_model")
+        with engine.connect() as connection:
+            names = {i["name"] for i in inspect(connection).get_indexes("attribution_credits")}
+        assert (BY_MODEL.name in names) is not snapshot
+        engine.dispose()

@@ -21,7 +21,7 @@ from datetime import datetime
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Connection, Index, MetaData, delete, func, select
+from sqlalchemy import BigInteger, Connection, Index, MetaData, cast, delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, DropIndex
 
@@ -506,7 +506,8 @@ def summed_from_rows(connection: Connection, model: str) -> pl.DataFrame:
             AttributionCredit.opportunity_id,
             AttributionCredit.campaign_id,
             AttributionCredit.channel,
-            func.sum(AttributionCredit.credit_cents),
+            # BIGINT: PostgreSQL sums BIGINTs as NUMERIC, which Arrow reads as a decimal.
+            cast(func.sum(AttributionCredit.credit_cents), BigInteger),
         )
         .where(AttributionCredit.model == model)
         .group_by(
@@ -517,7 +518,8 @@ def summed_from_rows(connection: Connection, model: str) -> pl.DataFrame:
     )
     schema = {"opportunity_id": pl.Int64, "campaign_id": pl.Int64, "channel": pl.String,
               "cents": pl.Int64}  # fmt: skip
-    return read_frame(connection, query, schema)
+    # In the snapshot's order (PostgreSQL groups in no particular order).
+    return read_frame(connection, query, schema).sort(*_SUMMED, nulls_last=False)
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,7 +5,7 @@ The scorecard's read of one model's credits now answers from the latest run's sn
 at 1,000,000 contacts) is kept only where that read still goes to the rows: when the latest
 run kept no snapshot. Runs keep it so from now on (`tandem.attribution.store`).
 
-Revision ID: 0039_attribution_credits_by_model
+Revision ID: 0039_attribution_by_model
 Revises: 0038_attribution_snapshots
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0039_attribution_credits_by_model"
+revision: str = "0039_attribution_by_model"
 down_revision: str | tuple[str, ...] | None = "0038_attribution_snapshots"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
