@@ -37,7 +37,7 @@ from tandem.ingest.mapping import Mapping
 from tandem.ingest.models import ImportJob, QuarantinedRow
 from tandem.ingest.resolve import Resolver
 from tandem.ingest.rows import ColumnPlan, RowError, RowMapper, SlashedDates, plan_columns
-from tandem.ingest.setsql import Sql, cache_kib_for
+from tandem.ingest.setsql import SQLITE_CACHE_KIB, Sql, cache_kib_for
 from tandem.ingest.store import ACTIVITIES, WRITERS, Context, Item, Written
 
 JOBS = ImportJob.__table__
@@ -215,7 +215,9 @@ def _run(
                 rows += deferred.top_id(connection, ACTIVITIES)
         if deferring and bulk_rows:
             chunk_rows = bulk_rows
-        cache = cache_kib_for(rows)
+        # A load with its indexes deferred only appends: a cache the size of the table (up to
+        # a quarter of the machine's memory) would only hold pages already written.
+        cache = SQLITE_CACHE_KIB if deferring else cache_kib_for(rows)
         _run_frames(
             tx, state, info, kind, mapping, chunk_rows, on_progress, clock, deferring, cache
         )
