@@ -50,7 +50,8 @@ def lead_facts(
             target,
             owner,
         ) in rows:
-            out[cid] = LeadFacts(
+            # Typed by the store's columns: constructed, not validated again per lead.
+            out[cid] = LeadFacts.model_construct(
                 contact_id=str(cid),
                 region=region,
                 country=country or acountry,
@@ -130,6 +131,11 @@ _ROUTER_READS = (
 )
 
 
+def _state(open_leads: int, *, away: bool) -> RepState:
+    # A count kept here (never below 0): constructed, not validated again for every lead.
+    return RepState.model_construct(open_leads=open_leads, away=away)
+
+
 class Router:
     """Routes leads one after another against live state; see the module docstring."""
 
@@ -156,13 +162,14 @@ class Router:
         if exclude:
             states = dict(states)
             for key in exclude:
-                states[key] = states.get(key, RepState()).model_copy(update={"away": True})
+                was = states.get(key)
+                states[key] = _state(was.open_leads if was else 0, away=True)
         decision = route(self.rules, lead, states, self.cursor)
         self.cursor = decision.new_cursor  # a fresh dict `route` made, never changed after
         if decision.owner_id is not None:
-            was = self.states.get(decision.owner_id, RepState())
-            self.states[decision.owner_id] = was.model_copy(
-                update={"open_leads": was.open_leads + 1}
+            was = self.states.get(decision.owner_id)
+            self.states[decision.owner_id] = (
+                _state(was.open_leads + 1, away=was.away) if was else _state(1, away=False)
             )
         return decision
 
@@ -170,9 +177,7 @@ class Router:
         """One lead fewer for `owner_key` (it was reassigned away from them)."""
         if owner_key in self.states:
             was = self.states[owner_key]
-            self.states[owner_key] = was.model_copy(
-                update={"open_leads": max(was.open_leads - 1, 0)}
-            )
+            self.states[owner_key] = _state(max(was.open_leads - 1, 0), away=was.away)
 
     def save(self) -> None:
         """Persist the round-robin cursors this router moved."""

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from tandem.handoff.models import Handoff, HandoffStatus
 from tandem.handoff.notify import Kind, add_notifications, lead_labels, notification
 from tandem.handoff.runtime import ConfigCache, HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scores import ScoreProvider, table_scores
+from tandem.handoff.sla_rules import SlaPolicy, SlaTier
 from tandem.lifecycle.models import StageTransition
 from tandem.lifecycle.service import move_stage
 from tandem.lifecycle.stages import Stage
@@ -117,14 +119,24 @@ def hand_off(
     arrivals = _arrivals(db_session, ids)
     start = clock_start or as_of
     clocks = ClockSet(config)
+    policies: dict[str | None, SlaPolicy | None] = {}
+    tiers: dict[tuple[Any, ...], SlaTier | None] = {}
     rows = []
     for mql in mqls:
         lead = facts[mql.contact_id]
         decision = router.route(lead)
-        policy = config.sla.policy_for_team(decision.team)
-        tier = policy.select_tier(
-            tier_facts(router.rules, lead, grades.get(mql.contact_id))
-        ) if policy else None  # fmt: skip
+        if decision.team not in policies:
+            policies[decision.team] = config.sla.policy_for_team(decision.team)
+        policy = policies[decision.team]
+        grade = grades.get(mql.contact_id)
+        segment = lead.employee_band or router.rules.band_for(lead.employee_count)
+        tier = None
+        if policy is not None:
+            # Leads share a few tier inputs (those of `tier_facts`): each is matched once.
+            which = (policy.name, grade, segment, lead.region, lead.is_target)
+            if which not in tiers:
+                tiers[which] = policy.select_tier(tier_facts(router.rules, lead, grade))
+            tier = tiers[which]
         campaign_id, channel, source = arrivals[mql.contact_id]
         row = {
             "contact_id": mql.contact_id,
@@ -138,7 +150,7 @@ def hand_off(
             "route_reason": decision.reason[:1000],
             "policy": policy.name if policy else None,
             "tier": tier.name if tier else None,
-            "segment": lead.employee_band or router.rules.band_for(lead.employee_count),
+            "segment": segment,
             "clock_started_at": start,
             "reassignments": 0,
             "campaign_id": campaign_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import Field
 
@@ -78,7 +79,8 @@ def route(
         rule_id: str, reason: str, owner: str | None = None, team: str | None = None
     ) -> RouteDecision:
         trace.append(reason)
-        return RouteDecision(
+        # Every field is built here from validated inputs: no second validation per lead.
+        return RouteDecision.model_construct(
             contact_id=lead.contact_id,
             owner_id=owner,
             queue=None if owner else rules.fallback.queue,
@@ -100,8 +102,9 @@ def route(
         trace.append(f"account owner {owner} is away; trying territory rules")
 
     band = lead.employee_band or rules.band_for(lead.employee_count)
+    values = _match_fields(lead, band)
     for rule in rules.rules:
-        matched, why = _match(rule.match, lead, band)
+        matched, why = _match_values(rule.match, values, lead.is_target)
         if not matched:
             trace.append(f"rule {rule.id!r} skipped: {why}")
             continue
@@ -132,16 +135,16 @@ def _away(rules: RoutingRules, reps_state: Mapping[str, RepState], user_id: str)
     return bool((rep and rep.away) or (state and state.away))
 
 
-def _match(match: RoutingMatch, lead: LeadFacts, band: str | None) -> tuple[bool, str]:
-    """Whether the lead meets every condition, and the words saying so (or the first miss)."""
-    values = tuple(band if n == "employee_band" else getattr(lead, n) for n in MATCH_FIELDS)
-    return _match_values(match, values, lead.is_target)
+def _match_fields(lead: LeadFacts, band: str | None) -> tuple[str | None, ...]:
+    """The lead's values of the fields a rule may match on, read once for all rules."""
+    return tuple(band if n == "employee_band" else getattr(lead, n) for n in MATCH_FIELDS)
 
 
 @lru_cache(maxsize=4096)
 def _match_values(
     match: RoutingMatch, values: tuple[str | None, ...], is_target: bool | None
 ) -> tuple[bool, str]:
+    """Whether the lead meets every condition, and the words saying so (or the first miss)."""
     # Leads share a few territories: a tick of 100,000 MQLs asks the same questions again.
     met = []
     for name, value in zip(MATCH_FIELDS, values, strict=True):
@@ -170,10 +173,14 @@ def _pool(rules: RoutingRules, rule: TerritoryRule) -> tuple[str, tuple[Rep, ...
     return f"rule:{rule.id}", reps
 
 
-class _Pick(Frozen):
+class _Pick(NamedTuple):
     user_id: str | None
     next_position: int
     note: str
+
+
+#: The state of a rep nobody told us about: no open leads, not away.
+_IDLE = RepState()
 
 
 def _round_robin(pool: tuple[Rep, ...], reps_state: Mapping[str, RepState], position: int) -> _Pick:
@@ -184,7 +191,7 @@ def _round_robin(pool: tuple[Rep, ...], reps_state: Mapping[str, RepState], posi
     for i in range(len(sequence)):
         slot = (position + i) % len(sequence)
         user_id = sequence[slot]
-        rep, state = by_id[user_id], reps_state.get(user_id, RepState())
+        rep, state = by_id[user_id], reps_state.get(user_id, _IDLE)
         if rep.away or state.away:
             skipped.setdefault(user_id, "away")
         elif state.open_leads >= rep.capacity:
