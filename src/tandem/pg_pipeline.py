@@ -12,6 +12,7 @@ to compute at execution (`insert_prefetch`/`update_prefetch`) is refused: give t
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -58,7 +59,19 @@ class Pipeline:
                 values[name] = process(values[name])
         cursor = self.driver.cursor()
         cursor.execute(compiled.string, values)
+        self._flush()
         return Pending(cursor, [c.type.result_processor(self.dialect, None) for c in returning])
+
+    def _flush(self) -> None:
+        # psycopg leaves what the socket did not take in libpq's buffer and, at the next
+        # sync, waits for results the server cannot give before it has the whole statement
+        # (a batch of rows is megabytes). Send it all now, reading what the server sends
+        # meanwhile so neither side waits on the other: at most one batch is ahead.
+        pgconn = self.driver.pgconn
+        while pgconn.flush() == 1:
+            readable, _, _ = select.select([pgconn.socket], [pgconn.socket], [])
+            if readable:
+                pgconn.consume_input()
 
     def rows(self, sent: Sequence[Pending]) -> list[tuple[Any, ...]]:
         """The rows the statements `sent` returned, in order (waits for them)."""
