@@ -32,7 +32,15 @@ from tandem.handoff.sla_rules import SlaPolicy, SlaTier
 from tandem.lifecycle.models import StageTransition
 from tandem.lifecycle.service import move_stage
 from tandem.lifecycle.stages import Stage
-from tandem.sql import among, in_param, insert_ignore, is_postgres, pipelined, update_by_id
+from tandem.sql import (
+    among,
+    core_rows,
+    in_param,
+    insert_ignore,
+    is_postgres,
+    pipelined,
+    update_by_id,
+)
 
 _CHUNK = 5_000
 
@@ -56,17 +64,18 @@ def pending_mqls(db_session: Session, *, limit: int | None = None) -> list[NewMq
         .where(Contact.lifecycle_stage == Stage.MQL.value, ~live)
         .order_by(Contact.id)
     )
-    rows = db_session.execute(query.limit(limit) if limit else query).all()
+    rows = core_rows(db_session, query.limit(limit) if limit else query).all()
     moved: dict[int, tuple[dt.datetime, str | None]] = {}
     ids = [r[0] for r in rows]
     for start in range(0, len(ids), _CHUNK):
-        for cid, at, actor in db_session.execute(
+        for cid, at, actor in core_rows(
+            db_session,
             select(StageTransition.contact_id, StageTransition.occurred_at, StageTransition.actor)
             .where(
                 StageTransition.to_stage == Stage.MQL.value,
                 among(StageTransition.contact_id, ids[start : start + _CHUNK], db_session),
             )
-            .order_by(StageTransition.occurred_at, StageTransition.id)
+            .order_by(StageTransition.occurred_at, StageTransition.id),
         ):
             moved[cid] = (at, actor)  # ordered by time: the last one wins
     return [
@@ -89,8 +98,8 @@ def _arrivals(db_session: Session, ids: Sequence[int]) -> dict[int, tuple[int | 
     )
     out = {}
     for start in range(0, len(ids), _CHUNK):
-        for cid, campaign_id, channel, medium, source in db_session.execute(
-            query, {"ids": ids[start : start + _CHUNK]}
+        for cid, campaign_id, channel, medium, source in core_rows(
+            db_session, query, {"ids": ids[start : start + _CHUNK]}
         ):
             out[cid] = (campaign_id, channel or medium, source)
     return out

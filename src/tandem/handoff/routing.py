@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from pydantic import Field
 
@@ -49,10 +50,24 @@ class RepState(Frozen):
     away: bool = False
 
 
-class RouteDecision(Frozen):
+class RepLoad(Protocol):
+    """What routing reads of a rep's live state (a `RepState`, or a caller's lighter copy)."""
+
+    @property
+    def open_leads(self) -> int:
+        """Open (unworked) leads."""
+
+    @property
+    def away(self) -> bool:
+        """Away right now."""
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDecision:
     """Where a lead goes and why. Exactly one of `owner_id` and `queue` is set.
 
     Persist `new_cursor` (team or pool key -> next round-robin slot) for the next call.
+    A plain dataclass: one is made per lead routed, from values checked already.
     """
 
     contact_id: str
@@ -68,7 +83,7 @@ class RouteDecision(Frozen):
 def route(
     rules: RoutingRules,
     lead: LeadFacts,
-    reps_state: Mapping[str, RepState],
+    reps_state: Mapping[str, RepLoad],
     rr_cursor: Mapping[str, int],
 ) -> RouteDecision:
     """Decide the owner (or queue) of `lead`; pure and deterministic for a given cursor."""
@@ -79,8 +94,7 @@ def route(
         rule_id: str, reason: str, owner: str | None = None, team: str | None = None
     ) -> RouteDecision:
         trace.append(reason)
-        # Every field is built here from validated inputs: no second validation per lead.
-        return RouteDecision.model_construct(
+        return RouteDecision(
             contact_id=lead.contact_id,
             owner_id=owner,
             queue=None if owner else rules.fallback.queue,
@@ -129,7 +143,7 @@ def route(
     return decide(FALLBACK, f"no territory rule matched; sent to queue {rules.fallback.queue!r}")
 
 
-def _away(rules: RoutingRules, reps_state: Mapping[str, RepState], user_id: str) -> bool:
+def _away(rules: RoutingRules, reps_state: Mapping[str, RepLoad], user_id: str) -> bool:
     rep = rules.rep(user_id)
     state = reps_state.get(user_id)
     return bool((rep and rep.away) or (state and state.away))
@@ -183,7 +197,7 @@ class _Pick(NamedTuple):
 _IDLE = RepState()
 
 
-def _round_robin(pool: tuple[Rep, ...], reps_state: Mapping[str, RepState], position: int) -> _Pick:
+def _round_robin(pool: tuple[Rep, ...], reps_state: Mapping[str, RepLoad], position: int) -> _Pick:
     """Walk the weighted sequence from `position`; the first available rep gets the lead."""
     sequence = _weighted_sequence(tuple((r.user_id, r.capacity) for r in pool))
     by_id = {r.user_id: r for r in pool}
