@@ -39,7 +39,7 @@ def lead_facts(
             db_session,
             _facts_statement(is_postgres(db_session)),
             {"ids": ids[start : start + _CHUNK]},
-        )
+        ).all()
         for (
             cid,
             country,
@@ -53,8 +53,7 @@ def lead_facts(
             target,
             owner,
         ) in rows:
-            # Typed by the store's columns: constructed, not validated again per lead.
-            out[cid] = LeadFacts.model_construct(
+            out[cid] = LeadFacts(
                 contact_id=str(cid),
                 region=region,
                 country=country or acountry,

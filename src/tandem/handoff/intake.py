@@ -76,7 +76,7 @@ def pending_mqls(db_session: Session, *, limit: int | None = None) -> list[NewMq
                 among(StageTransition.contact_id, ids[start : start + _CHUNK], db_session),
             )
             .order_by(StageTransition.occurred_at, StageTransition.id),
-        ):
+        ).all():
             moved[cid] = (at, actor)  # ordered by time: the last one wins
     return [
         NewMql(cid, *moved.get(cid, (entered or created, None))) for cid, entered, created in rows
@@ -100,7 +100,7 @@ def _arrivals(db_session: Session, ids: Sequence[int]) -> dict[int, tuple[int | 
     for start in range(0, len(ids), _CHUNK):
         for cid, campaign_id, channel, medium, source in core_rows(
             db_session, query, {"ids": ids[start : start + _CHUNK]}
-        ):
+        ).all():
             out[cid] = (campaign_id, channel or medium, source)
     return out
 

@@ -70,7 +70,7 @@ def lead_labels(db_session: Session, contact_ids: Sequence[int]) -> dict[int, st
     for start in range(0, len(ids), 5_000):
         for cid, first, last, email, account in core_rows(
             db_session, query, {"ids": ids[start : start + 5_000]}
-        ):
+        ).all():
             name = " ".join(p for p in (first, last) if p) or email
             out[cid] = f"{name} ({account})" if account else name
     return out
