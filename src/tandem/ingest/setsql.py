@@ -186,19 +186,31 @@ class Sql:
                 rows = self._copy(table, frame, listed, back)
         return self._typed(table, wanted, rows, kinds)
 
-    def load_new(self, table: Table, frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    def load_new(
+        self,
+        table: Table,
+        frame: pl.DataFrame,
+        key: str,
+        returning: tuple[str, ...] = (),
+        parent: str | None = None,
+    ) -> pl.DataFrame:
         """A big load's insert (`deferred`: the table's indexes are dropped, a guard keeps other
         writers out and the caller has left out every key stored before): the rows of `frame`
-        whose `key` no earlier row of `frame` holds, inserted as they come; `id` and `key` of
-        each. SQLite: one executemany under the write lock. PostgreSQL: their ids drawn from
-        the table's sequence, then one COPY straight into the table (no staging table, no
-        `INSERT ... SELECT`: without a unique index there is no conflict to look for)."""
-        wanted = ["id", key]
+        whose `key` no earlier row of `frame` holds; `id`, `key` and the `returning` columns
+        of each. SQLite: one executemany under the write lock, in the order of the foreign
+        key `parent` when given (each row's key check then reads the parent table in order,
+        not at random: 0.7 s instead of 2.0 for 200,000 touches of 1M contacts). PostgreSQL:
+        their ids drawn from the table's sequence, then one COPY straight into the table (no
+        staging table, no `INSERT ... SELECT`: without a unique index there is no conflict to
+        look for)."""
+        wanted = ["id", key, *returning]
         if frame.height == 0:
             return self._typed(table, wanted, [], {c: _kind_of(table, c) for c in wanted})
         frame = frame.unique(subset=[key], keep="first", maintain_order=True)
-        frame = _without_empty(table, frame, keep={key})
+        frame = _without_empty(table, frame, keep={*wanted, parent})
         if self.sqlite:
+            if parent is not None:
+                frame = frame.sort(parent, maintain_order=True)
             kinds = {c: _kind_of(table, c) for c in wanted}
             return self._executemany(table, frame, ", ".join(frame.columns), wanted, kinds)
         drawn = self._run(
