@@ -344,6 +344,13 @@ def _run_frames(
     _note_slashed(state, mapper.slashed)
 
 
+def _sorted_lines(column: pl.Series, more: list[int], above: int = 0) -> tuple[int, ...]:
+    """The line numbers of `column` and `more` past `above`, in order (sorted by Polars: a
+    Python sort of a chunk's 200,000 numbers cost 60 ms)."""
+    both = pl.concat([column.cast(pl.Int64), pl.Series(more, dtype=pl.Int64)])
+    return tuple(both.filter(both > above).sort().to_list())
+
+
 def _estimate_rows(info: csvfile.FileInfo) -> int:
     """Records in the file (header excluded), from the line length of its first MB."""
     with open(info.path, "rb") as handle:
@@ -638,13 +645,9 @@ class _FrameWriter:
         errors: list[RowError],
         checkpoint: int,
     ) -> None:
-        lines = sorted(
-            n
-            for n in [*chunk.frame[LINE].to_list(), *(r[0] for r in chunk.ragged)]
-            if n > checkpoint
-        )
-        records = sorted([*frame[LINE].to_list(), *(n for n, _ in slow)])
-        whole = Part(tuple(lines), tuple(records), chunk.last_line)
+        lines = _sorted_lines(chunk.frame[LINE], [r[0] for r in chunk.ragged], checkpoint)
+        records = _sorted_lines(frame[LINE], [n for n, _ in slow])
+        whole = Part(lines, records, chunk.last_line)
 
         def write(part: Part) -> None:
             if part is whole:
