@@ -5,16 +5,19 @@ On PostgreSQL a batch goes as one JSON parameter cast back to each column's type
 instants in any offset, dates, text of any alphabet, JSON documents (None included), booleans
 left to their default; rows repeating a unique key of the batch or of the table are skipped,
 ids are drawn in the order of the rows and come back in that order; an update's last row of
-an id wins.
+an id wins. Batches sent without waiting (`pipelined`, PostgreSQL's pipeline mode) have run
+when read back, and a refused row fails the statement as an execute would.
 """
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from tandem.sql import insert_ignore, update_by_id
+from tandem.sql import insert_ignore, pipelined, update_by_id
 from tandem.usage.models import PqlMatch
 from tests import factories as f
 
@@ -159,3 +162,47 @@ def test_update_by_id_stores_the_last_row_of_each_id(db, changes):
             )
         assert _stored(db, ids) == expected
         outer.rollback()
+
+
+def test_batches_from_a_generator_in_a_pipelined_block(db, monkeypatch):
+    """Rows read from a generator a batch at a time (three rows a batch here), ids in the order
+    of the rows across batches; an update sent inside `pipelined` has run when the block ends,
+    before the insert that follows it reads its rows back."""
+    monkeypatch.setattr("tandem.sql.PG_CHUNK", 3)
+    monkeypatch.setattr("tandem.sql._CHUNK", 3)
+    with db.begin_nested() as outer:
+        account_id, contacts = _people(db)
+        base = {"account_id": account_id, "plan": "p", "matched_on": dt.date(2026, 1, 1),
+                "matched_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "evidence": {}}  # fmt: skip
+        first = insert_ignore(
+            db,
+            PqlMatch,
+            ({**base, "contact_id": c, "rule_version": 1} for c in contacts),
+            PqlMatch.id,
+        )
+        with pipelined(db):
+            update_by_id(db, PqlMatch, [{"id": i, "plan": f"new {i}"} for (i,) in first])
+            made = (
+                {**base, "contact_id": contacts[n % 4], "rule_version": 2 + n // 4}
+                for n in range(10)
+            )
+            landed = insert_ignore(db, PqlMatch, made, PqlMatch.id, PqlMatch.rule_version)
+        ids = [i for i, _ in landed]
+        assert [v for _, v in landed] == [2 + n // 4 for n in range(10)]
+        assert ids == sorted(ids) and min(ids) > max(i for (i,) in first)
+        stored = _stored(db, [i for (i,) in first])
+        assert [stored[i][3] for (i,) in first] == [f"new {i}" for (i,) in first]
+        outer.rollback()
+
+
+def test_a_failing_batch_raises_and_stores_nothing(db):
+    """A row the database refuses (a contact that does not exist) fails the statement with
+    SQLAlchemy's IntegrityError, as an execute does, and nothing of the batch is stored."""
+    with db.begin_nested():
+        account_id, contacts = _people(db)
+    row = {"account_id": account_id, "plan": "p", "matched_on": dt.date(2026, 1, 1),
+           "matched_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "evidence": {}}  # fmt: skip
+    rows = [{**row, "contact_id": c, "rule_version": 7} for c in [*contacts, max(contacts) + 999]]
+    with pytest.raises(IntegrityError), db.begin_nested():
+        insert_ignore(db, PqlMatch, rows, PqlMatch.id)
+    assert db.scalars(select(PqlMatch.id).where(PqlMatch.rule_version == 7)).all() == []

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Enum,
     Float,
     Integer,
-    Row,
     String,
     Table,
     bindparam,
@@ -34,7 +33,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
 
 from tandem.db import UTCDateTime
 
@@ -84,11 +82,8 @@ def _memo(encode: Encoder) -> Encoder:
 class JsonRows:
     """Statements over batches of rows (dicts with the keys `names`) of one table."""
 
-    def __init__(
-        self, db_session: Session, table: Table, names: list[str], *, insert: bool
-    ) -> None:
-        dialect = db_session.get_bind().dialect
-        self.db, self.table = db_session, table
+    def __init__(self, dialect: Any, table: Table, names: list[str], *, insert: bool) -> None:
+        self.table = table
         present = set(names)
         # An insert's Python-side defaults of the columns the rows leave out, applied per row
         # as an executemany applies them (server defaults and the id sequence stay the server's).
@@ -100,10 +95,17 @@ class JsonRows:
             and c.default is not None
             and not c.default.is_sequence
         ]
-        if any(not (d.is_scalar or d.is_callable) for d in self.defaults):
+        # An update's Python-side onupdate values, worked out once per statement as an
+        # execute works them out (sent in the rows, so the statement has no other parameter).
+        self.onupdates = [
+            c.onupdate
+            for c in table.columns
+            if not insert and c.name not in present and c.onupdate is not None
+        ]
+        if any(not (d.is_scalar or d.is_callable) for d in self.defaults + self.onupdates):
             raise Unsupported(f"a SQL expression default on {table.name}")
         self.names = names
-        self.columns = names + [d.column.name for d in self.defaults]
+        self.columns = names + [d.column.name for d in self.defaults + self.onupdates]
         self.get = itemgetter(*names)
         self.encoded = [
             (i, f)
@@ -128,13 +130,16 @@ class JsonRows:
         # Text is assigned as is (an over-long value still fails, as a bound one does).
         return text if isinstance(column_type, String) else cast(text, column_type)
 
-    def _payload(self, rows: Sequence[dict[str, Any]]) -> str:
+    def payload(self, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+        """The statements' parameters for `rows`: one JSON text."""
         out = []
         one = len(self.names) == 1
+        once = [_value(d) for d in self.onupdates]
         for row in rows:
             values = [self.get(row)] if one else list(self.get(row))
             for default in self.defaults:
-                values.append(default.arg(None) if default.is_callable else default.arg)
+                values.append(_value(default))
+            values += once
             for i, encode in self.encoded:
                 if values[i] is not None:
                     values[i] = encode(values[i])
@@ -142,25 +147,27 @@ class JsonRows:
                 if values[i] is None:
                     values[i] = "null"  # a JSON column stores None as JSON null, as a bind does
             out.append(values)
-        return json.dumps(out, separators=(",", ":"))
+        return {"rows": json.dumps(out, separators=(",", ":"))}
 
-    def insert_ignore(self, rows: Sequence[dict[str, Any]], returning: Sequence[Any]) -> list:
-        """INSERT ... ON CONFLICT DO NOTHING RETURNING `returning`, in the order of `rows`."""
+    def insert_ignore(self, returning: Sequence[Any]) -> Any:
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING `returning`, in the order of the rows."""
         chosen = select(*self.values.values()).order_by(self.rows.c.n)
-        stmt = (
+        return (
             postgresql.insert(self.table)
             .from_select(self.columns, chosen)
             .on_conflict_do_nothing()
             .returning(*returning)
         )
-        found: list[Row[Any]] = list(self.db.execute(stmt, {"rows": self._payload(rows)}).all())
-        return found
 
-    def update_by_id(self, rows: Sequence[dict[str, Any]]) -> None:
+    def update_by_id(self) -> Any:
         """UPDATE the rows (each with its `id`, ids distinct) in one statement."""
-        stmt = (
+        return (
             update(self.table)
             .where(self.table.c.id == self.values["id"])
             .values({n: v for n, v in self.values.items() if n != "id"})
         )
-        self.db.execute(stmt, {"rows": self._payload(rows)})
+
+
+def _value(default: Any) -> Any:
+    """A Python-side default's (or onupdate's) value now."""
+    return default.arg(None) if default.is_callable else default.arg

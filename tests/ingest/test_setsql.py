@@ -3,12 +3,16 @@ parameter finds exactly its rows whatever the keys hold; an insert whose rows sh
 (bound once on PostgreSQL) stores every row's own values."""
 
 from datetime import UTC, datetime, timedelta
+from itertools import count
 
 import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tandem.activities.models import Activity
 from tandem.contacts.models import Contact
+from tandem.ingest import setsql
 from tandem.ingest.setsql import Sql
 from tandem.ingest.store import ACTIVITIES
 
@@ -88,3 +92,58 @@ def test_a_single_row_and_a_repeated_key_are_stored_once(db):
     stored = sql.insert_new(ACTIVITIES, again, ["idempotency_key"])
     assert stored["idempotency_key"].to_list() == ["solo-2"]  # the stored key is not again
     assert set(_rows(db, ["solo", "solo-2"])) == {"solo", "solo-2"}
+
+
+EXAMPLES = count()
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    n=st.integers(0, 400),
+    per=st.sampled_from([8, 16, 960]),  # 1, 2 and 120 rows to a statement: remainders too
+    stored_before=st.sets(st.integers(0, 399), max_size=5),
+    loading=st.booleans(),
+)
+def test_a_locked_insert_stores_every_row_with_ids_in_row_order(
+    db, monkeypatch, n, per, stored_before, loading
+):
+    """SQLite's write-locked insert (many rows to a statement, the rest one by one; a big
+    load's too, in contact order): every new row stored with its own values, ids given in the
+    order the rows went in, keys stored before skipped."""
+    monkeypatch.setattr(setsql, "SQLITE_VALUES_PER_STATEMENT", per)
+    tag = f"e{next(EXAMPLES)}-"  # the same database holds every example's rows
+    ids = _contacts(db, [f"{tag}{i}@x.io" for i in range(3)])
+    people = sorted(ids.values())
+    frame = pl.DataFrame(
+        {
+            "idempotency_key": [f"{tag}{i}" for i in range(n)],
+            "contact_id": [people[(i * 7) % 3] for i in range(n)],
+            "type": ["web_visit"] * n,
+            "occurred_at": [AT + timedelta(seconds=i) for i in range(n)],
+            "received_at": [AT] * n,
+            "url": [f"https://x.io/{i}" for i in range(n)],
+            "properties": ["{}"] * n,
+        },
+        schema_overrides={"occurred_at": pl.Datetime("us", "UTC")},
+    )
+    sql = Sql(db.connection())
+    old = frame.filter(pl.col("idempotency_key").is_in([f"{tag}{i}" for i in stored_before]))
+    sql.insert_new(ACTIVITIES, old, ["idempotency_key"], exclusive=True)
+    new = frame.filter(~pl.col("idempotency_key").is_in(old["idempotency_key"].implode()))
+    if loading:
+        back = sql.load_new(
+            ACTIVITIES, new, "idempotency_key", ("contact_id",), parent="contact_id"
+        )
+    else:
+        back = sql.insert_new(ACTIVITIES, frame, ["idempotency_key"], exclusive=True)
+    assert sorted(back["idempotency_key"].to_list()) == sorted(new["idempotency_key"].to_list())
+    stored = _rows(db, frame["idempotency_key"].to_list())
+    by_id = dict(db.execute(select(Activity.idempotency_key, Activity.id)).all())
+    assert [by_id[k] for k in back["idempotency_key"]] == back["id"].to_list()
+    assert back["id"].is_sorted()
+    for i, key in enumerate(frame["idempotency_key"]):
+        contact, kind, occurred, received, url = stored[key]
+        assert (contact, kind, url) == (people[(i * 7) % 3], "web_visit", f"https://x.io/{i}")
+        assert (_utc(occurred), _utc(received)) == (AT + timedelta(seconds=i), AT)

@@ -26,7 +26,7 @@ ALLOWED: dict[str, tuple[set[str], str]] = {
     ),
     "ingest/setsql.py": (
         {"table.name", "', '.join(shown)", "', '.join(wanted)", "where", "back", "listed",
-         "picked", "marks", "key", "stage", "typed", "shape", "', '.join(names)"},
+         "picked", "listing", "key", "stage", "typed", "shape", "', '.join(names)"},
         "column lists of our tables built by the module (values always go as parameters)",
     ),
     "ingest/store.py": (

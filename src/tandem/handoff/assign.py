@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -16,13 +17,13 @@ from sqlalchemy.orm import Session
 from tandem.accounts.models import Account
 from tandem.contacts.models import Contact
 from tandem.handoff.models import Handoff, HandoffStatus, RepSetting, RoutingCursor, Subject
-from tandem.handoff.routing import LeadFacts, RepState, RouteDecision, route
+from tandem.handoff.routing import LeadFacts, RepLoad, RouteDecision, route
 from tandem.handoff.routing_rules import RoutingRules
 from tandem.handoff.runtime import HandoffConfig
 from tandem.handoff.schemas import RoutingTest
 from tandem.handoff.scores import ScoreProvider, table_scores
 from tandem.handoff.sla import TierFacts
-from tandem.sql import in_param, is_postgres
+from tandem.sql import core_rows, in_param, is_postgres
 
 _CHUNK = 5_000
 
@@ -34,9 +35,11 @@ def lead_facts(
     out: dict[int, LeadFacts] = {}
     ids = list(contact_ids)
     for start in range(0, len(ids), _CHUNK):
-        rows = db_session.execute(
-            _facts_statement(is_postgres(db_session)), {"ids": ids[start : start + _CHUNK]}
-        )
+        rows = core_rows(
+            db_session,
+            _facts_statement(is_postgres(db_session)),
+            {"ids": ids[start : start + _CHUNK]},
+        ).all()
         for (
             cid,
             country,
@@ -130,6 +133,14 @@ _ROUTER_READS = (
 )
 
 
+class _Load(NamedTuple):
+    """A rep's live state as the router keeps it (a `RepLoad`): one is made per lead routed,
+    so a tuple rather than a validated `RepState`."""
+
+    open_leads: int
+    away: bool
+
+
 class Router:
     """Routes leads one after another against live state; see the module docstring."""
 
@@ -141,11 +152,11 @@ class Router:
         )
         away = {uid for uid, is_away, _ in settings if is_away}
         counts = dict(db_session.execute(_ROUTER_READS[1]).all())
-        self.states: dict[str, RepState] = {}
+        self.states: dict[str, RepLoad] = {}
         for uid in set(counts) | away:
             key = config.key_of(uid)
             if key is not None:
-                self.states[key] = RepState(open_leads=counts.get(uid, 0), away=uid in away)
+                self.states[key] = _Load(counts.get(uid, 0), uid in away)
         self.saved = dict(db_session.execute(_ROUTER_READS[2]).all())
         self.cursor = dict(self.saved)
 
@@ -156,13 +167,14 @@ class Router:
         if exclude:
             states = dict(states)
             for key in exclude:
-                states[key] = states.get(key, RepState()).model_copy(update={"away": True})
+                was = states.get(key)
+                states[key] = _Load(was.open_leads if was else 0, True)
         decision = route(self.rules, lead, states, self.cursor)
         self.cursor = decision.new_cursor  # a fresh dict `route` made, never changed after
         if decision.owner_id is not None:
-            was = self.states.get(decision.owner_id, RepState())
-            self.states[decision.owner_id] = was.model_copy(
-                update={"open_leads": was.open_leads + 1}
+            was = self.states.get(decision.owner_id)
+            self.states[decision.owner_id] = (
+                _Load(was.open_leads + 1, was.away) if was else _Load(1, False)
             )
         return decision
 
@@ -170,9 +182,7 @@ class Router:
         """One lead fewer for `owner_key` (it was reassigned away from them)."""
         if owner_key in self.states:
             was = self.states[owner_key]
-            self.states[owner_key] = was.model_copy(
-                update={"open_leads": max(was.open_leads - 1, 0)}
-            )
+            self.states[owner_key] = _Load(max(was.open_leads - 1, 0), was.away)
 
     def save(self) -> None:
         """Persist the round-robin cursors this router moved."""

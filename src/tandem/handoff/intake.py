@@ -9,9 +9,10 @@ was approved); their clocks start when the sweep finds them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
@@ -24,12 +25,22 @@ from tandem.handoff.assign import Router, lead_facts, tier_facts
 from tandem.handoff.clocks import ClockSet
 from tandem.handoff.models import Handoff, HandoffStatus
 from tandem.handoff.notify import Kind, add_notifications, lead_labels, notification
+from tandem.handoff.routing import LeadFacts
 from tandem.handoff.runtime import ConfigCache, HandoffConfig, HandoffNotConfigured
 from tandem.handoff.scores import ScoreProvider, table_scores
+from tandem.handoff.sla_rules import SlaPolicy, SlaTier
 from tandem.lifecycle.models import StageTransition
 from tandem.lifecycle.service import move_stage
 from tandem.lifecycle.stages import Stage
-from tandem.sql import among, in_param, insert_ignore, is_postgres
+from tandem.sql import (
+    among,
+    core_rows,
+    in_param,
+    insert_ignore,
+    is_postgres,
+    pipelined,
+    update_by_id,
+)
 
 _CHUNK = 5_000
 
@@ -53,18 +64,19 @@ def pending_mqls(db_session: Session, *, limit: int | None = None) -> list[NewMq
         .where(Contact.lifecycle_stage == Stage.MQL.value, ~live)
         .order_by(Contact.id)
     )
-    rows = db_session.execute(query.limit(limit) if limit else query).all()
+    rows = core_rows(db_session, query.limit(limit) if limit else query).all()
     moved: dict[int, tuple[dt.datetime, str | None]] = {}
     ids = [r[0] for r in rows]
     for start in range(0, len(ids), _CHUNK):
-        for cid, at, actor in db_session.execute(
+        for cid, at, actor in core_rows(
+            db_session,
             select(StageTransition.contact_id, StageTransition.occurred_at, StageTransition.actor)
             .where(
                 StageTransition.to_stage == Stage.MQL.value,
                 among(StageTransition.contact_id, ids[start : start + _CHUNK], db_session),
             )
-            .order_by(StageTransition.occurred_at, StageTransition.id)
-        ):
+            .order_by(StageTransition.occurred_at, StageTransition.id),
+        ).all():
             moved[cid] = (at, actor)  # ordered by time: the last one wins
     return [
         NewMql(cid, *moved.get(cid, (entered or created, None))) for cid, entered, created in rows
@@ -86,9 +98,9 @@ def _arrivals(db_session: Session, ids: Sequence[int]) -> dict[int, tuple[int | 
     )
     out = {}
     for start in range(0, len(ids), _CHUNK):
-        for cid, campaign_id, channel, medium, source in db_session.execute(
-            query, {"ids": ids[start : start + _CHUNK]}
-        ):
+        for cid, campaign_id, channel, medium, source in core_rows(
+            db_session, query, {"ids": ids[start : start + _CHUNK]}
+        ).all():
             out[cid] = (campaign_id, channel or medium, source)
     return out
 
@@ -116,15 +128,65 @@ def hand_off(
     grades = {cid: s.grade for cid, s in scores(db_session, ids).items()}
     arrivals = _arrivals(db_session, ids)
     start = clock_start or as_of
+    rows = _handoff_rows(config, router, mqls, facts, grades, arrivals, start, as_of)
+    # Rows conflicting on (contact, MQL moment) were handed off already and do not come back.
+    # The rows are routed as they are written (PostgreSQL writes a batch while the next is
+    # routed), so the router's cursors are saved after.
+    new = insert_ignore(db_session, Handoff, rows, Handoff.id, Handoff.contact_id, Handoff.owner_id)
+    router.save()
+    labels = lead_labels(db_session, [cid for _, cid, _ in new])
+    with pipelined(db_session):
+        # On PostgreSQL the owners' update runs while the notifications are built.
+        _give_owners(db_session, [(hid, cid, owner) for hid, cid, owner in new if owner])
+        add_notifications(
+            db_session,
+            (
+                notification(
+                    user_id=owner,
+                    kind=Kind.NEW_LEAD,
+                    subject=f"New MQL in your queue: {labels[cid]}",
+                    body="Routed to you. Open the handoff packet to accept or reject it.",
+                    at=start,
+                    contact_id=cid,
+                    handoff_id=hid,
+                    key=f"handoff:{hid}:assigned:{owner}:{start.isoformat()}",
+                )
+                for hid, cid, owner in new
+                if owner is not None
+            ),
+        )
+    return [hid for hid, _, _ in new]
+
+
+def _handoff_rows(
+    config: HandoffConfig,
+    router: Router,
+    mqls: Sequence[NewMql],
+    facts: dict[int, LeadFacts],
+    grades: dict[int, str | None],
+    arrivals: dict[int, tuple[int | None, str, str]],
+    start: dt.datetime,
+    as_of: dt.datetime,
+) -> Iterator[dict[str, Any]]:
+    """Each MQL routed (in order: round robin is sequential) as a handoff row."""
     clocks = ClockSet(config)
-    rows = []
+    policies: dict[str | None, SlaPolicy | None] = {}
+    tiers: dict[tuple[Any, ...], SlaTier | None] = {}
     for mql in mqls:
         lead = facts[mql.contact_id]
         decision = router.route(lead)
-        policy = config.sla.policy_for_team(decision.team)
-        tier = policy.select_tier(
-            tier_facts(router.rules, lead, grades.get(mql.contact_id))
-        ) if policy else None  # fmt: skip
+        if decision.team not in policies:
+            policies[decision.team] = config.sla.policy_for_team(decision.team)
+        policy = policies[decision.team]
+        grade = grades.get(mql.contact_id)
+        segment = lead.employee_band or router.rules.band_for(lead.employee_count)
+        tier = None
+        if policy is not None:
+            # Leads share a few tier inputs (those of `tier_facts`): each is matched once.
+            which = (policy.name, grade, segment, lead.region, lead.is_target)
+            if which not in tiers:
+                tiers[which] = policy.select_tier(tier_facts(router.rules, lead, grade))
+            tier = tiers[which]
         campaign_id, channel, source = arrivals[mql.contact_id]
         row = {
             "contact_id": mql.contact_id,
@@ -138,7 +200,7 @@ def hand_off(
             "route_reason": decision.reason[:1000],
             "policy": policy.name if policy else None,
             "tier": tier.name if tier else None,
-            "segment": lead.employee_band or router.rules.band_for(lead.employee_count),
+            "segment": segment,
             "clock_started_at": start,
             "reassignments": 0,
             "campaign_id": campaign_id,
@@ -146,43 +208,32 @@ def hand_off(
             "source": source,
             "created_at": as_of,
         }
-        rows.append({**row, **initial_clocks(config, row, as_of, clocks)})
-    # Rows conflicting on (contact, MQL moment) were handed off already and do not come back.
-    new = insert_ignore(db_session, Handoff, rows, Handoff.id, Handoff.contact_id, Handoff.owner_id)
-    router.save()
-    owned = [hid for hid, _, owner in new if owner is not None]
-    contacts = Contact.__table__
-    for lo in range(0, len(owned), _CHUNK):
-        # The contact follows its handoff's owner: one statement per chunk, no row loop. On
-        # the table, not the entity: the ORM's session sync would read back every id updated.
-        db_session.execute(
-            update(contacts)
-            .where(
-                contacts.c.id == Handoff.contact_id,
-                among(Handoff.id, owned[lo : lo + _CHUNK], db_session),
-            )
-            .values(owner_id=Handoff.owner_id)
+        yield {**row, **initial_clocks(config, row, as_of, clocks)}
+
+
+def _give_owners(db_session: Session, new: list[tuple[int, int, int]]) -> None:
+    """The contacts of new handoffs (id, contact id, owner id) follow their owners. On the
+    table, not the entity: the ORM's session sync would read back every id updated."""
+    if is_postgres(db_session):
+        # Sent in one JSON batch per 10,000, not waited for inside `pipelined`.
+        update_by_id(
+            db_session,
+            Contact,
+            [{"id": cid, "owner_id": owner} for _, cid, owner in new],
         )
-    _expire_owners(db_session, {cid for _, cid, owner in new if owner is not None})
-    labels = lead_labels(db_session, [cid for _, cid, _ in new])
-    add_notifications(
-        db_session,
-        [
-            notification(
-                user_id=owner,
-                kind=Kind.NEW_LEAD,
-                subject=f"New MQL in your queue: {labels[cid]}",
-                body="Routed to you. Open the handoff packet to accept or reject it.",
-                at=start,
-                contact_id=cid,
-                handoff_id=hid,
-                key=f"handoff:{hid}:assigned:{owner}:{start.isoformat()}",
+    else:
+        contacts = Contact.__table__
+        for lo in range(0, len(new), _CHUNK):
+            # One statement per chunk, no row loop.
+            db_session.execute(
+                update(contacts)
+                .where(
+                    contacts.c.id == Handoff.contact_id,
+                    among(Handoff.id, [hid for hid, _, _ in new[lo : lo + _CHUNK]], db_session),
+                )
+                .values(owner_id=Handoff.owner_id)
             )
-            for hid, cid, owner in new
-            if owner is not None
-        ],
-    )
-    return [hid for hid, _, _ in new]
+    _expire_owners(db_session, {cid for _, cid, _ in new})
 
 
 def _expire_owners(db_session: Session, contact_ids: set[int]) -> None:

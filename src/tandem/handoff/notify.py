@@ -17,7 +17,7 @@ from tandem.accounts.models import Account
 from tandem.contacts.models import Contact
 from tandem.handoff.models import Notification, Subject
 from tandem.handoff.schemas import InboxItem, InboxView
-from tandem.sql import among, in_param, insert_ignore, is_postgres
+from tandem.sql import among, core_rows, in_param, insert_ignore, is_postgres
 
 
 class Kind:
@@ -68,9 +68,9 @@ def lead_labels(db_session: Session, contact_ids: Sequence[int]) -> dict[int, st
     out: dict[int, str] = {}
     ids = list(contact_ids)
     for start in range(0, len(ids), 5_000):
-        for cid, first, last, email, account in db_session.execute(
-            query, {"ids": ids[start : start + 5_000]}
-        ):
+        for cid, first, last, email, account in core_rows(
+            db_session, query, {"ids": ids[start : start + 5_000]}
+        ).all():
             name = " ".join(p for p in (first, last) if p) or email
             out[cid] = f"{name} ({account})" if account else name
     return out

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 from pydantic import Field
 
@@ -26,8 +28,10 @@ ACCOUNT_OWNER = "account_owner"
 FALLBACK = "fallback"
 
 
-class LeadFacts(Frozen):
-    """What routing looks at: the contact's and its account's fields, and the account owner."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeadFacts:
+    """What routing looks at: the contact's and its account's fields, and the account owner.
+    A plain dataclass: a tick makes one per MQL from columns the store has typed already."""
 
     contact_id: str
     region: str | None = None
@@ -48,10 +52,24 @@ class RepState(Frozen):
     away: bool = False
 
 
-class RouteDecision(Frozen):
+class RepLoad(Protocol):
+    """What routing reads of a rep's live state (a `RepState`, or a caller's lighter copy)."""
+
+    @property
+    def open_leads(self) -> int:
+        """Open (unworked) leads."""
+
+    @property
+    def away(self) -> bool:
+        """Away right now."""
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDecision:
     """Where a lead goes and why. Exactly one of `owner_id` and `queue` is set.
 
     Persist `new_cursor` (team or pool key -> next round-robin slot) for the next call.
+    A plain dataclass: one is made per lead routed, from values checked already.
     """
 
     contact_id: str
@@ -67,7 +85,7 @@ class RouteDecision(Frozen):
 def route(
     rules: RoutingRules,
     lead: LeadFacts,
-    reps_state: Mapping[str, RepState],
+    reps_state: Mapping[str, RepLoad],
     rr_cursor: Mapping[str, int],
 ) -> RouteDecision:
     """Decide the owner (or queue) of `lead`; pure and deterministic for a given cursor."""
@@ -100,8 +118,9 @@ def route(
         trace.append(f"account owner {owner} is away; trying territory rules")
 
     band = lead.employee_band or rules.band_for(lead.employee_count)
+    values = _match_fields(lead, band)
     for rule in rules.rules:
-        matched, why = _match(rule.match, lead, band)
+        matched, why = _match_values(rule.match, values, lead.is_target)
         if not matched:
             trace.append(f"rule {rule.id!r} skipped: {why}")
             continue
@@ -126,22 +145,22 @@ def route(
     return decide(FALLBACK, f"no territory rule matched; sent to queue {rules.fallback.queue!r}")
 
 
-def _away(rules: RoutingRules, reps_state: Mapping[str, RepState], user_id: str) -> bool:
+def _away(rules: RoutingRules, reps_state: Mapping[str, RepLoad], user_id: str) -> bool:
     rep = rules.rep(user_id)
     state = reps_state.get(user_id)
     return bool((rep and rep.away) or (state and state.away))
 
 
-def _match(match: RoutingMatch, lead: LeadFacts, band: str | None) -> tuple[bool, str]:
-    """Whether the lead meets every condition, and the words saying so (or the first miss)."""
-    values = tuple(band if n == "employee_band" else getattr(lead, n) for n in MATCH_FIELDS)
-    return _match_values(match, values, lead.is_target)
+def _match_fields(lead: LeadFacts, band: str | None) -> tuple[str | None, ...]:
+    """The lead's values of the fields a rule may match on, read once for all rules."""
+    return tuple(band if n == "employee_band" else getattr(lead, n) for n in MATCH_FIELDS)
 
 
 @lru_cache(maxsize=4096)
 def _match_values(
     match: RoutingMatch, values: tuple[str | None, ...], is_target: bool | None
 ) -> tuple[bool, str]:
+    """Whether the lead meets every condition, and the words saying so (or the first miss)."""
     # Leads share a few territories: a tick of 100,000 MQLs asks the same questions again.
     met = []
     for name, value in zip(MATCH_FIELDS, values, strict=True):
@@ -170,13 +189,17 @@ def _pool(rules: RoutingRules, rule: TerritoryRule) -> tuple[str, tuple[Rep, ...
     return f"rule:{rule.id}", reps
 
 
-class _Pick(Frozen):
+class _Pick(NamedTuple):
     user_id: str | None
     next_position: int
     note: str
 
 
-def _round_robin(pool: tuple[Rep, ...], reps_state: Mapping[str, RepState], position: int) -> _Pick:
+#: The state of a rep nobody told us about: no open leads, not away.
+_IDLE = RepState()
+
+
+def _round_robin(pool: tuple[Rep, ...], reps_state: Mapping[str, RepLoad], position: int) -> _Pick:
     """Walk the weighted sequence from `position`; the first available rep gets the lead."""
     sequence = _weighted_sequence(tuple((r.user_id, r.capacity) for r in pool))
     by_id = {r.user_id: r for r in pool}
@@ -184,7 +207,7 @@ def _round_robin(pool: tuple[Rep, ...], reps_state: Mapping[str, RepState], posi
     for i in range(len(sequence)):
         slot = (position + i) % len(sequence)
         user_id = sequence[slot]
-        rep, state = by_id[user_id], reps_state.get(user_id, RepState())
+        rep, state = by_id[user_id], reps_state.get(user_id, _IDLE)
         if rep.away or state.away:
             skipped.setdefault(user_id, "away")
         elif state.open_leads >= rep.capacity:

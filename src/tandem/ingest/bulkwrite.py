@@ -37,6 +37,7 @@ from tandem.ingest.store import (
     Context,
     Written,
 )
+from tandem.ingest.text_index import TextIndex
 from tandem.lifecycle import service as lifecycle
 
 FULL_MAP_AT = 50_000  # distinct unknown emails in one chunk that make reading the whole map pay
@@ -446,30 +447,29 @@ class ContactIds:
     (linked to the account of the email's domain) when unknown."""
 
     def __init__(self) -> None:
-        self.known = pl.DataFrame(schema={"email": pl.String, "id": pl.Int64})
+        self.known = TextIndex()
         self.whole = False
 
-    def resolve(self, ctx: Context, emails: pl.Series) -> pl.DataFrame:
+    def resolve(self, ctx: Context, emails: pl.Series) -> pl.Series:
+        """The contact id of each of `emails` (null where the email is null)."""
         sql = Sql(ctx.connection)
-        want = emails.drop_nulls().unique().to_frame("email")
-        missing = want.join(self.known, on="email", how="anti")
-        if missing.height >= FULL_MAP_AT and not self.whole:
+        found = self.known.lookup(emails)
+        missing = emails.filter(found.is_null()).drop_nulls().unique()
+        if missing.len() >= FULL_MAP_AT and not self.whole:
             self.whole = True
             if sql.count(CONTACTS) <= FULL_MAP_LIMIT:
-                self.known = sql.select_all(CONTACTS, ["email", "id"])
-                missing = want.join(self.known, on="email", how="anti")
-        if missing.height:
-            self._add(sql.select(CONTACTS, ["email", "id"], "email", missing["email"].to_list()))
-            missing = missing.join(self.known, on="email", how="anti")
-        if missing.height:
-            self._create(ctx, sql, missing)
-        return want.join(self.known, on="email", how="inner")
+                everyone = sql.select_all(CONTACTS, ["email", "id"])
+                self.known.replace(everyone["email"], everyone["id"])
+                missing = missing.filter(self.known.lookup(missing).is_null())
+        if missing.len():
+            self._add(sql.select(CONTACTS, ["email", "id"], "email", missing.to_list()))
+            missing = missing.filter(self.known.lookup(missing).is_null())
+        if missing.len():
+            self._create(ctx, sql, missing.to_frame("email"))
+        return found if found.null_count() == emails.null_count() else self.known.lookup(emails)
 
     def _add(self, found: pl.DataFrame) -> None:
-        if found.height:
-            self.known = pl.concat([self.known, found.select("email", "id")], rechunk=False)
-            if self.known.n_chunks() > 64:
-                self.known = self.known.rechunk()
+        self.known.add(found["email"], found["id"])
 
     def _create(self, ctx: Context, sql: Sql, missing: pl.DataFrame) -> None:
         ordered = missing.sort("email")
@@ -510,8 +510,7 @@ def write_activities(
     `Sql.insert_new`; `bulk`: a big load with the indexes dropped (`Sql.load_new`)."""
     sql = Sql(ctx.connection)
     email = _text(frame, "contact_email")
-    ids = contacts.resolve(ctx, email)
-    contact = email.to_frame("email").join(ids, on="email", how="left", maintain_order="left")["id"]
+    contact = contacts.resolve(ctx, email)
     external = _text(frame, "contact_external_id")
     only_ext = external.zip_with(email.is_null(), pl.Series([None], dtype=pl.String))
     if only_ext.null_count() < frame.height:
@@ -588,11 +587,18 @@ def write_activities(
         _json_object(frame, props).fill_null("{}").alias("properties"),
     )
     rows = _sourced(ctx, rows)
+    announced = ("contact_id", "type", "occurred_at")
     if bulk:
-        back = sql.load_new(ACTIVITIES, rows, "idempotency_key")
+        back = sql.load_new(
+            ACTIVITIES, rows, "idempotency_key", returning=announced, parent="contact_id"
+        )
     else:
         back = sql.insert_new(
-            ACTIVITIES, rows, ["idempotency_key"], sort="idempotency_key", exclusive=exclusive
+            ACTIVITIES,
+            rows,
+            ["idempotency_key", *announced],
+            sort="idempotency_key",
+            exclusive=exclusive,
         )
     done = frame.select(
         LINE, "idempotency_key", pl.col(LINE).rank("ordinal").over("idempotency_key").alias("_n")
@@ -606,10 +612,7 @@ def write_activities(
         .alias("status"),
         "id",
     )
-    stored = back.join(
-        rows.select("idempotency_key", "contact_id", "type", "occurred_at"), on="idempotency_key"
-    )
-    ctx.announce(Announced(stored.select("id", "contact_id", "type", "occurred_at")))  # type: ignore[arg-type]
+    ctx.announce(Announced(back.select("id", *announced)))  # type: ignore[arg-type]
     return Outcome(status, [], rejected)
 
 

@@ -37,7 +37,7 @@ from tandem.ingest.mapping import Mapping
 from tandem.ingest.models import ImportJob, QuarantinedRow
 from tandem.ingest.resolve import Resolver
 from tandem.ingest.rows import ColumnPlan, RowError, RowMapper, SlashedDates, plan_columns
-from tandem.ingest.setsql import Sql, cache_kib_for
+from tandem.ingest.setsql import SQLITE_CACHE_KIB, Sql, cache_kib_for
 from tandem.ingest.store import ACTIVITIES, WRITERS, Context, Item, Written
 
 JOBS = ImportJob.__table__
@@ -215,7 +215,9 @@ def _run(
                 rows += deferred.top_id(connection, ACTIVITIES)
         if deferring and bulk_rows:
             chunk_rows = bulk_rows
-        cache = cache_kib_for(rows)
+        # A load with its indexes deferred only appends: a cache the size of the table (up to
+        # a quarter of the machine's memory) would only hold pages already written.
+        cache = SQLITE_CACHE_KIB if deferring else cache_kib_for(rows)
         _run_frames(
             tx, state, info, kind, mapping, chunk_rows, on_progress, clock, deferring, cache
         )
@@ -342,6 +344,13 @@ def _run_frames(
             writer.close()
     mapper.slashed.merge(framer.slashed)
     _note_slashed(state, mapper.slashed)
+
+
+def _sorted_lines(column: pl.Series, more: list[int], above: int = 0) -> tuple[int, ...]:
+    """The line numbers of `column` and `more` past `above`, in order (sorted by Polars: a
+    Python sort of a chunk's 200,000 numbers cost 60 ms)."""
+    both = pl.concat([column.cast(pl.Int64), pl.Series(more, dtype=pl.Int64)])
+    return tuple(both.filter(both > above).sort().to_list())
 
 
 def _estimate_rows(info: csvfile.FileInfo) -> int:
@@ -638,13 +647,9 @@ class _FrameWriter:
         errors: list[RowError],
         checkpoint: int,
     ) -> None:
-        lines = sorted(
-            n
-            for n in [*chunk.frame[LINE].to_list(), *(r[0] for r in chunk.ragged)]
-            if n > checkpoint
-        )
-        records = sorted([*frame[LINE].to_list(), *(n for n, _ in slow)])
-        whole = Part(tuple(lines), tuple(records), chunk.last_line)
+        lines = _sorted_lines(chunk.frame[LINE], [r[0] for r in chunk.ragged], checkpoint)
+        records = _sorted_lines(frame[LINE], [n for n, _ in slow])
+        whole = Part(lines, records, chunk.last_line)
 
         def write(part: Part) -> None:
             if part is whole:

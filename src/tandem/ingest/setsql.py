@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+from itertools import chain
 from typing import Any
 
 import polars as pl
@@ -27,6 +28,8 @@ SQLITE_CACHE_KIB = 512 * 1024  # page cache of an importing connection (SQLite's
 # A big load's cache holds its table and indexes (about this much per activity row), so random
 # inserts into the idempotency-key index stay in memory; at most a quarter of the machine's RAM.
 SQLITE_BYTES_PER_ROW = 300
+# Values bound by one multi-row INSERT on SQLite (under the oldest default limit of 999).
+SQLITE_VALUES_PER_STATEMENT = 960
 
 
 def cache_kib_for(rows: int) -> int:
@@ -186,19 +189,31 @@ class Sql:
                 rows = self._copy(table, frame, listed, back)
         return self._typed(table, wanted, rows, kinds)
 
-    def load_new(self, table: Table, frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    def load_new(
+        self,
+        table: Table,
+        frame: pl.DataFrame,
+        key: str,
+        returning: tuple[str, ...] = (),
+        parent: str | None = None,
+    ) -> pl.DataFrame:
         """A big load's insert (`deferred`: the table's indexes are dropped, a guard keeps other
         writers out and the caller has left out every key stored before): the rows of `frame`
-        whose `key` no earlier row of `frame` holds, inserted as they come; `id` and `key` of
-        each. SQLite: one executemany under the write lock. PostgreSQL: their ids drawn from
-        the table's sequence, then one COPY straight into the table (no staging table, no
-        `INSERT ... SELECT`: without a unique index there is no conflict to look for)."""
-        wanted = ["id", key]
+        whose `key` no earlier row of `frame` holds; `id`, `key` and the `returning` columns
+        of each. SQLite: one executemany under the write lock, in the order of the foreign
+        key `parent` when given (each row's key check then reads the parent table in order,
+        not at random: 0.7 s instead of 2.0 for 200,000 touches of 1M contacts). PostgreSQL:
+        their ids drawn from the table's sequence, then one COPY straight into the table (no
+        staging table, no `INSERT ... SELECT`: without a unique index there is no conflict to
+        look for)."""
+        wanted = ["id", key, *returning]
         if frame.height == 0:
             return self._typed(table, wanted, [], {c: _kind_of(table, c) for c in wanted})
         frame = frame.unique(subset=[key], keep="first", maintain_order=True)
-        frame = _without_empty(table, frame, keep={key})
+        frame = _without_empty(table, frame, keep={*wanted, parent})
         if self.sqlite:
+            if parent is not None:
+                frame = frame.sort(parent, maintain_order=True)
             kinds = {c: _kind_of(table, c) for c in wanted}
             return self._executemany(table, frame, ", ".join(frame.columns), wanted, kinds)
         drawn = self._run(
@@ -220,13 +235,25 @@ class Sql:
         self, table: Table, frame: pl.DataFrame, listed: str, wanted: list[str], kinds: dict
     ) -> pl.DataFrame:
         before = self._run(f"SELECT coalesce(max(id), 0) FROM {table.name}")[0][0]  # noqa: S608
-        marks = ", ".join("?" for _ in frame.columns)
-        cursor = self.raw.executemany(
-            f"INSERT INTO {table.name} ({listed}) VALUES ({marks}) "  # noqa: S608
-            "ON CONFLICT DO NOTHING",
-            for_sqlite(frame).iter_rows(),
-        )
-        if cursor.rowcount == frame.height and before < 2**62:
+        sent = for_sqlite(frame)
+        one = "(" + ", ".join("?" for _ in frame.columns) + ")"
+        per = max(1, SQLITE_VALUES_PER_STATEMENT // frame.width)
+        whole = frame.height // per * per
+        inserted = 0
+        # Many rows to a statement: SQLite steps and resets it once for all of them, and the
+        # values go as flat lists made column by column (a quarter less time than a row per
+        # statement and a tuple per row).
+        for rows, statements in (
+            (per, _flat_rows(sent.head(whole), per)),
+            (1, sent.slice(whole).iter_rows()),
+        ):
+            listing = ", ".join([one] * rows)
+            inserted += self.raw.executemany(
+                f"INSERT INTO {table.name} ({listed}) VALUES {listing} "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                statements,
+            ).rowcount
+        if inserted == frame.height and before < 2**62:
             # Every row went in, under the write lock: SQLite gave them the ids after the
             # largest one, in order (an INTEGER PRIMARY KEY without AUTOINCREMENT).
             ids = pl.int_range(before + 1, before + 1 + frame.height, eager=True).alias("id")
@@ -325,3 +352,11 @@ def _pg_read(name: str, kind: str) -> str:
     if kind == "json":
         return f"{name}::text"
     return name
+
+
+def _flat_rows(frame: pl.DataFrame, per: int) -> list[list[Any]]:
+    """The values of `frame`, row after row, `per` rows to a list."""
+    columns = [frame[c].to_list() for c in frame.columns]
+    values = list(chain.from_iterable(zip(*columns, strict=True)))
+    step = per * frame.width
+    return [values[at : at + step] for at in range(0, len(values), step)]
